@@ -1,0 +1,47 @@
+# Two entry points: `make run` and `make test`. The Dockerfile mirrors the install steps.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+
+.PHONY: run test lint types unit system-deps install install-test bench clean
+
+run: install
+	$(BIN)/huongnghiep serve
+
+test: install-test system-deps lint types unit
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	touch $@
+
+install-test: $(VENV)/.installed-test
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(VENV)/.installed $@
+
+# Chromium for the browser tests (Debian package; nothing is downloaded at test time).
+system-deps:
+	@bash .ci/system-deps
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types:
+	$(BIN)/mypy
+
+# pytest exits 5 when it collects no test; that must never pass silently, so it fails here.
+unit:
+	$(BIN)/pytest -q
+
+bench: install
+	$(PY) bench/match.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

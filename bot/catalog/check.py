@@ -1,0 +1,147 @@
+"""Cross-file content checks: unknown ids, shared phrasings, expired policies, missing texts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from collections import defaultdict
+from pathlib import Path
+
+from bot.catalog.load import Catalog, CatalogError, Problem, load_catalog
+from bot.catalog.text_keys import all_keys
+from bot.matching.normalize import Normalizer
+
+
+def check_directory(directory: Path | str | None = None, today: dt.date | None = None) -> list[Problem]:
+    """Every problem in a content directory: load errors first, then cross-file ones."""
+    try:
+        catalog = load_catalog(directory)
+    except CatalogError as exc:
+        return exc.problems
+    return check_catalog(catalog, today or dt.date.today())
+
+
+def check_catalog(catalog: Catalog, today: dt.date) -> list[Problem]:
+    """Cross-file problems of a loaded catalog."""
+    problems: list[Problem] = []
+    problems.extend(_unknown_ids(catalog))
+    problems.extend(_shared_phrasings(catalog))
+    problems.extend(_expired_policies(catalog, today))
+    problems.extend(_texts(catalog))
+    return problems
+
+
+def _where(catalog: Catalog, full_id: str) -> tuple[str, str]:
+    loc = catalog.origin.get(full_id)
+    return (loc.file, loc.key) if loc else ("?", full_id)
+
+
+def _known_payload(catalog: Catalog, payload: str) -> bool:
+    kind, _, ident = payload.partition(":")
+    tables: dict[str, object] = {
+        "faq": catalog.faq, "trade": catalog.trades, "school": catalog.schools,
+        "policy": catalog.policies, "level": catalog.levels, "event": catalog.events,
+    }
+    table = tables.get(kind)
+    return isinstance(table, dict) and ident in table
+
+
+def _unknown_ids(catalog: Catalog) -> list[Problem]:
+    out: list[Problem] = []
+
+    def need(full_id: str, field: str, ref: str, table: dict[str, object], what: str) -> None:
+        if ref not in table:
+            file, key = _where(catalog, full_id)
+            out.append(Problem(file, f"{key}.{field}", f"unknown {what} id '{ref}'"))
+
+    levels: dict[str, object] = dict(catalog.levels)
+    trades: dict[str, object] = dict(catalog.trades)
+    provinces: dict[str, object] = dict(catalog.provinces)
+    policies: dict[str, object] = dict(catalog.policies)
+    for trade in catalog.trades.values():
+        for lv in trade.levels:
+            need(f"trade:{trade.id}", "levels", lv, levels, "level")
+    for school in catalog.schools.values():
+        full = f"school:{school.id}"
+        for lv in school.levels:
+            need(full, "levels", lv, levels, "level")
+        for tr in school.trades:
+            need(full, "trades", tr, trades, "trade")
+        need(full, "province", school.province, provinces, "province")
+        if school.former_province and catalog.former_province_name(school) is None:
+            file, key = _where(catalog, full)
+            out.append(Problem(file, f"{key}.former_province",
+                               f"'{school.former_province}' is not absorbed by {school.province}"))
+    for policy in catalog.policies.values():
+        if policy.scope != "national":
+            need(f"policy:{policy.id}", "scope", policy.scope, provinces, "province")
+    for faq in catalog.faq.values():
+        full = f"faq:{faq.id}"
+        for pid in faq.policies:
+            need(full, "policies", pid, policies, "policy")
+        for rel in faq.related:
+            payload = rel if ":" in rel else f"faq:{rel}"
+            if not _known_payload(catalog, payload):
+                file, key = _where(catalog, full)
+                out.append(Problem(file, f"{key}.related", f"unknown target '{rel}'"))
+    return out
+
+
+def _shared_phrasings(catalog: Catalog) -> list[Problem]:
+    """The same phrasing (after normalization) under two different answers."""
+    normalize = Normalizer(catalog.abbreviations.tokens, catalog.abbreviations.phrases)
+    owners: dict[str, set[str]] = defaultdict(set)
+    sources: list[tuple[str, str, str]] = []
+    for faq in catalog.faq.values():
+        for text in (faq.question, *faq.phrasings, *faq.keywords):
+            sources.append((f"faq:{faq.id}", text, "phrasings"))
+    for trade in catalog.trades.values():
+        for text in (trade.name, *trade.keywords):
+            sources.append((f"trade:{trade.id}", text, "keywords"))
+    for school in catalog.schools.values():
+        for text in (school.name, *school.keywords):
+            sources.append((f"school:{school.id}", text, "keywords"))
+    first_text: dict[str, str] = {}
+    for owner, text, _ in sources:
+        norm = normalize(text)
+        if norm:
+            owners[norm].add(owner)
+            first_text.setdefault(norm, text)
+    out: list[Problem] = []
+    for norm, ids in owners.items():
+        if len(ids) > 1:
+            ordered = sorted(ids)
+            for owner in ordered[1:]:
+                file, key = _where(catalog, owner)
+                out.append(Problem(file, key, f"phrasing '{first_text[norm]}' is also under "
+                                              f"{ordered[0]}"))
+    return out
+
+
+def _expired_policies(catalog: Catalog, today: dt.date) -> list[Problem]:
+    out: list[Problem] = []
+    for policy in catalog.policies.values():
+        file, key = _where(catalog, f"policy:{policy.id}")
+        if policy.status == "current" and policy.effective_to and policy.effective_to < today:
+            out.append(Problem(file, f"{key}.status",
+                               f"ended {policy.effective_to.isoformat()} but still marked current"))
+        if policy.status == "historical" and not (policy.window or policy.effective_to):
+            out.append(Problem(file, f"{key}.window", "historical policy needs window or effective_to"))
+        if policy.confidence != "high" and not (policy.unverified or policy.refer_to):
+            out.append(Problem(file, f"{key}.unverified",
+                               "not high confidence: list what is unverified or where to ask"))
+    return out
+
+
+def _texts(catalog: Catalog) -> list[Problem]:
+    out: list[Problem] = []
+    for key in all_keys():
+        if key not in catalog.texts:
+            out.append(Problem("texts.yaml", f"texts.{key}", "missing (used by the code)"))
+    formatter = string.Formatter()
+    for key, value in catalog.texts.items():
+        try:
+            list(formatter.parse(value))
+        except ValueError as exc:
+            out.append(Problem("texts.yaml", f"texts.{key}", f"bad placeholder: {exc}"))
+    return out

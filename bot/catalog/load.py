@@ -1,0 +1,214 @@
+"""Load content/*.yaml into a Catalog; every error names its file and key path."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bot.catalog.models import (
+    Abbreviations,
+    Event,
+    Faq,
+    Level,
+    Policy,
+    Province,
+    School,
+    Texts,
+    Trade,
+)
+from bot.matching.normalize import fold
+
+SUPPORTED_VERSION = 1
+DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One content problem, printed as `file:key: message`."""
+
+    file: str
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.key}: {self.message}"
+
+
+class CatalogError(Exception):
+    """Raised when content cannot be loaded; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where an item came from, for messages."""
+
+    file: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All content, validated. Mappings keep file order."""
+
+    policies: dict[str, Policy]
+    levels: dict[str, Level]
+    trades: dict[str, Trade]
+    schools: dict[str, School]
+    provinces: dict[str, Province]
+    events: dict[str, Event]
+    faq: dict[str, Faq]
+    texts: dict[str, str]
+    abbreviations: Abbreviations
+    origin: dict[str, Located] = field(default_factory=dict)  # "faq:x" -> where it is defined
+    directory: Path = DEFAULT_CONTENT_DIR
+
+    def former_province_name(self, school: School) -> str | None:
+        """Display name of the former province a school was in, e.g. "Long An"."""
+        province = self.provinces.get(school.province)
+        if province is None or school.former_province is None:
+            return None
+        for name in province.absorbed:
+            if fold(name).replace(" ", "_") == school.former_province:
+                return name
+        return None
+
+    def text(self, key: str, **values: object) -> str:
+        """A user-facing string by key, formatted with values."""
+        template = self.texts[key]
+        return template.format(**values) if values else template
+
+
+# file stem (or folder) -> (list key, model, catalog attribute, id prefix)
+_SECTIONS: dict[str, tuple[str, type[BaseModel], str, str]] = {
+    "policies": ("policies", Policy, "policies", "policy"),
+    "levels": ("levels", Level, "levels", "level"),
+    "trades": ("trades", Trade, "trades", "trade"),
+    "schools": ("schools", School, "schools", "school"),
+    "provinces": ("provinces", Province, "provinces", "province"),
+    "events": ("events", Event, "events", "event"),
+    "faq": ("faq", Faq, "faq", "faq"),
+}
+
+
+def _read_yaml(path: Path, rel: str, problems: list[Problem]) -> dict[str, Any] | None:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "?"
+        problems.append(Problem(rel, where, f"invalid YAML: {exc}"))
+        return None
+    except UnicodeDecodeError:
+        problems.append(Problem(rel, "-", "file is not UTF-8"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(rel, "-", "top level must be a mapping with `version`"))
+        return None
+    if data.get("version") != SUPPORTED_VERSION:
+        problems.append(Problem(rel, "version", f"must be {SUPPORTED_VERSION}"))
+    return data
+
+
+def _loc(parts: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in parts)
+
+
+def _validate(model: type[M], raw: Any, rel: str, key: str, problems: list[Problem]) -> M | None:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            sub = _loc(err["loc"])
+            problems.append(Problem(rel, f"{key}.{sub}" if sub else key, err["msg"]))
+        return None
+
+
+def _section_files(directory: Path, stem: str) -> Iterator[Path]:
+    single = directory / f"{stem}.yaml"
+    if single.exists():
+        yield single
+    folder = directory / stem
+    if folder.is_dir():
+        yield from sorted(folder.glob("*.yaml"))
+
+
+def load_catalog(directory: Path | str | None = None) -> Catalog:
+    """Load and validate every content file; raise CatalogError listing all problems."""
+    root = Path(directory) if directory is not None else DEFAULT_CONTENT_DIR
+    problems: list[Problem] = []
+    items: dict[str, dict[str, Any]] = {attr: {} for _, _, attr, _ in _SECTIONS.values()}
+    origin: dict[str, Located] = {}
+    if not root.is_dir():
+        raise CatalogError([Problem(str(root), "-", "content directory not found")])
+
+    for stem, (list_key, model, attr, prefix) in _SECTIONS.items():
+        files = list(_section_files(root, stem))
+        if not files:
+            problems.append(Problem(f"{stem}.yaml", "-", "missing"))
+        for path in files:
+            rel = str(path.relative_to(root))
+            data = _read_yaml(path, rel, problems)
+            if data is None:
+                continue
+            raw_list = data.get(list_key)
+            if not isinstance(raw_list, list):
+                problems.append(Problem(rel, list_key, "must be a list"))
+                continue
+            for index, raw in enumerate(raw_list):
+                key = f"{list_key}[{index}]"
+                if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                    key = f"{list_key}.{raw['id']}"
+                item = _validate(model, raw, rel, key, problems)
+                if item is None:
+                    continue
+                item_id = item.id  # type: ignore[attr-defined]
+                full = f"{prefix}:{item_id}"
+                if full in origin:
+                    first = origin[full]
+                    problems.append(
+                        Problem(rel, key, f"duplicate id (first in {first.file}:{first.key})")
+                    )
+                    continue
+                origin[full] = Located(rel, key)
+                items[attr][item_id] = item
+
+    texts = _load_single(root, "texts.yaml", Texts, problems)
+    abbreviations = _load_single(root, "abbreviations.yaml", Abbreviations, problems)
+    if problems or texts is None or abbreviations is None:
+        raise CatalogError(problems)
+    return Catalog(
+        texts=dict(texts.texts),
+        abbreviations=abbreviations,
+        origin=origin,
+        directory=root,
+        **items,
+    )
+
+
+def _load_single(root: Path, name: str, model: type[M], problems: list[Problem]) -> M | None:
+    path = root / name
+    if not path.exists():
+        problems.append(Problem(name, "-", "missing"))
+        return None
+    data = _read_yaml(path, name, problems)
+    if data is None:
+        return None
+    body = {k: v for k, v in data.items() if k != "version"}
+    return _validate(model, body, name, "-", problems)
+
+
+def today() -> dt.date:
+    """The date content validity is judged against (a function so tests can pass another)."""
+    return dt.date.today()

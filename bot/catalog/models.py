@@ -1,0 +1,178 @@
+"""Validated, frozen models for everything in content/: policies, levels, trades, schools, ..."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9_]{1,39}$")
+
+
+class Model(BaseModel):
+    """Base: frozen, no unknown keys (a typo in a key is an error, not a silent default)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+def _check_id(value: str) -> str:
+    if not ID_RE.match(value):
+        raise ValueError("id must be 2-40 chars of a-z, 0-9 and _ (short: used in button payloads)")
+    return value
+
+
+class Source(Model):
+    """A document an answer rests on."""
+
+    document: str = Field(min_length=3)  # "Nghị định 238/2025/NĐ-CP"
+    issued: dt.date | None = None  # date the document was signed
+    article: str | None = None  # "Điều 15, khoản 1"
+    note: str | None = None
+
+
+Confidence = Literal["high", "medium", "low"]
+
+
+class Policy(Model):
+    """A support policy (tuition, credit, boarding, ...) with its legal source and validity."""
+
+    id: str
+    title: str
+    group: Literal["hoc_phi", "ho_tro", "tin_dung", "noi_tru", "lien_thong", "dia_phuong",
+                   "dao_tao_nghe", "lao_dong", "khac"]
+    summary: str = Field(min_length=20)  # the answer a user reads, Vietnamese, phone-sized
+    who: list[str] = Field(default_factory=list)  # who is covered, one line each
+    sources: list[Source] = Field(min_length=1)
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None  # last day it applies (None: open-ended)
+    window: str | None = None  # "các khóa tuyển sinh 2023-2024 đến 2025-2026"
+    status: Literal["current", "historical"] = "current"
+    confidence: Confidence
+    unverified: list[str] = Field(default_factory=list)  # points not to state as certain
+    refer_to: str | None = None  # where to ask for exact figures
+    scope: str = "national"  # "national" or a province id
+    reviewed: dt.date
+
+    _id = field_validator("id")(_check_id)
+
+
+class Level(Model):
+    """A level of vocational training (sơ cấp, trung cấp, cao đẳng, trung học nghề)."""
+
+    id: str
+    name: str
+    duration: str
+    entry: str  # who may enter
+    qualification: str
+    leads_to: str
+    summary: str
+    sources: list[Source] = Field(min_length=1)
+    confidence: Confidence
+    reviewed: dt.date
+
+    _id = field_validator("id")(_check_id)
+
+
+Sector = Literal["cong_nghiep", "nong_nghiep", "dich_vu"]
+Riasec = Literal["R", "I", "A", "S", "E", "C"]
+
+
+class Trade(Model):
+    """A trade (nghề) a student can train for."""
+
+    id: str
+    name: str
+    sector: Sector
+    levels: list[str] = Field(min_length=1)  # level ids
+    description: str = Field(min_length=40)  # plain words: what the work is
+    work_places: str | None = None  # where graduates work
+    riasec: list[Riasec] = Field(min_length=1, max_length=3)
+    keywords: list[str] = Field(min_length=2)  # words students type for it
+    seed: str | None = None  # which seed document names it
+
+    _id = field_validator("id")(_check_id)
+
+
+class Contact(Model):
+    """How to reach a school; example data is shown as such."""
+
+    phone: str | None = None
+    website: str | None = None
+    address: str | None = None
+    example: bool = True  # True unless the data is sourced
+
+
+class School(Model):
+    """A vocational school that can receive leads."""
+
+    id: str
+    name: str
+    province: str  # province id (after 01/7/2025)
+    former_province: str | None = None  # former province id, e.g. long_an
+    kind: Literal["cao_dang", "trung_cap", "trung_hoc_nghe", "trung_tam"]
+    levels: list[str] = Field(min_length=1)
+    trades: list[str] = Field(min_length=1)
+    summary: str
+    contact: Contact
+    example: bool = False  # True when the school itself is invented for the demo
+    details_verified: bool = False  # trades/levels confirmed by the school
+    keywords: list[str] = Field(default_factory=list)
+
+    _id = field_validator("id")(_check_id)
+
+
+class Province(Model):
+    """A province or city since 01/7/2025, with the former provinces it absorbed."""
+
+    id: str
+    name: str
+    kind: Literal["tinh", "thanh_pho"]
+    absorbed: list[str] = Field(default_factory=list)  # former province names
+    aliases: list[str] = Field(default_factory=list)  # other ways people type it
+
+    _id = field_validator("id")(_check_id)
+
+
+class Event(Model):
+    """A recurring guidance event (ngày hội tư vấn, một ngày làm công nhân)."""
+
+    id: str
+    name: str
+    summary: str
+    when: str  # "Tháng 3-4 hằng năm (ví dụ)"
+    where: str
+    example_dates: bool = True
+    seed: str | None = None
+
+    _id = field_validator("id")(_check_id)
+
+
+class Faq(Model):
+    """A question users ask, its phrasings, and the answer."""
+
+    id: str
+    topic: str
+    question: str  # canonical question, shown as a suggestion chip
+    phrasings: list[str] = Field(min_length=3)
+    keywords: list[str] = Field(default_factory=list)
+    answer: str = Field(min_length=20)
+    policies: list[str] = Field(default_factory=list)  # sources appended from these policies
+    sources: list[Source] = Field(default_factory=list)
+    related: list[str] = Field(default_factory=list)  # faq ids or payloads ("trade:han")
+
+    _id = field_validator("id")(_check_id)
+
+
+class Abbreviations(Model):
+    """Teencode and abbreviations, folded (no diacritics), expanded before matching."""
+
+    tokens: dict[str, str]  # one token -> its expansion ("ko" -> "khong")
+    phrases: dict[str, str] = Field(default_factory=dict)  # multi-word -> canonical
+
+
+class Texts(Model):
+    """Every string a user reads that is not content of an answer."""
+
+    texts: dict[str, str]

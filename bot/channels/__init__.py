@@ -1,0 +1,1 @@
+"""Channel adapters: turn platform payloads into Inbound and replies into platform calls."""

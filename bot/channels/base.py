@@ -1,0 +1,37 @@
+"""The adapter contract and numbered-choice rendering for text-only channels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from bot.core.messages import Reply
+
+
+class Channel(Protocol):
+    """A chat platform adapter (opsdroid-style): started and stopped by the web app."""
+
+    name: str
+
+    async def connect(self) -> None: ...
+
+    async def disconnect(self) -> None: ...
+
+
+def numbered_text(reply: Reply, hint: str | None = None) -> str:
+    """A reply's text with its buttons as a numbered list ("1. Các nghề"), for text-only channels.
+
+    The numbers match what the engine accepts: typing "2" picks the second button.
+    """
+    if not reply.buttons:
+        return reply.text
+    lines = [reply.text, ""]
+    lines.extend(f"{i}. {b.label}" for i, b in enumerate(reply.buttons, start=1))
+    if hint:
+        lines.extend(["", hint])
+    return "\n".join(lines)
+
+
+def replies_as_text(replies: Sequence[Reply], hint: str | None = None) -> list[str]:
+    """All replies of a turn as plain text messages."""
+    return [numbered_text(r, hint) for r in replies]

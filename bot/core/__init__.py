@@ -1,0 +1,1 @@
+"""Conversation core: platform-, web- and database-free. Engine.handle(Inbound) -> list[Reply]."""

@@ -1,0 +1,178 @@
+"""Engine: one user action in, replies out. Per-user lock -> button/command/flow -> match -> fallback."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+import re
+
+from bot.catalog import Catalog
+from bot.catalog.text_keys import T
+from bot.core.flows.menus import Menus
+from bot.core.flows.render import Renderer
+from bot.core.locks import KeyedLocks
+from bot.core.messages import Button, Inbound, Reply
+from bot.core.ports import Clock, ConversationState, ConversationStore, SystemClock
+from bot.matching.matcher import Match, Matcher, Suggestions
+from bot.matching.normalize import fold
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 1000  # characters we try to understand; longer messages get a polite request
+MAX_SCREENS = 20  # navigation history kept for "back"
+_HAS_WORD = re.compile(r"\w", re.UNICODE)
+
+# Typed words that act like buttons (folded, without diacritics).
+_COMMANDS = {
+    "start": "start", "bat dau": "start", "hi": "start", "hello": "start", "alo": "start",
+    "chao": "start", "xin chao": "start", "chao ban": "start", "chao bot": "start",
+    "menu": "home", "trang chu": "home", "ve trang chu": "home", "home": "home",
+    "quay lai": "back", "tro lai": "back", "back": "back",
+}
+
+
+class Engine:
+    """The conversation core. Platform-free: channels turn their payloads into Inbound."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        matcher: Matcher,
+        store: ConversationStore,
+        clock: Clock | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.matcher = matcher
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.renderer = Renderer(catalog)
+        self.menus = Menus(self.renderer)
+        self._locks = KeyedLocks()
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        """Handle one action; actions of one user are processed one at a time, in order."""
+        async with self._locks.hold(inbound.key):
+            state = await self.store.load(inbound.key)
+            try:
+                replies = self._dispatch(inbound, state)
+            except Exception:
+                log.exception("engine failure", extra={"channel": inbound.channel})
+                return [Reply(self.catalog.text(T.ERROR), (self.renderer.home_button(),))]
+            state.buttons = list(replies[-1].buttons) if replies else []
+            state.updated_at = self.clock.now()
+            await self.store.save(inbound.key, state)
+            return replies
+
+    # -- dispatch -----------------------------------------------------------------------------
+
+    def _dispatch(self, inbound: Inbound, state: ConversationState) -> list[Reply]:
+        if inbound.payload is not None:
+            return self._payload(inbound.payload.strip(), state)
+        return self._text(inbound.text or "", state)
+
+    def _payload(self, payload: str, state: ConversationState) -> list[Reply]:
+        if payload in ("home", "start"):
+            state.screens.clear()
+            return [self.menus.main(greeting=payload == "start")]
+        if payload == "back":
+            return self._back(state)
+        reply = self.menus.screen(payload, self.clock.now().date())
+        if reply is None:
+            log.info("unknown payload", extra={"payload": payload[:64]})
+            return [self._with_menu(self.catalog.text(T.UNKNOWN_BUTTON))]
+        self._push(state, payload)
+        return [reply]
+
+    def _back(self, state: ConversationState) -> list[Reply]:
+        if state.screens:
+            state.screens.pop()
+        while state.screens:
+            reply = self.menus.screen(state.screens[-1], self.clock.now().date())
+            if reply is not None:
+                return [reply]
+            state.screens.pop()
+        return [self.menus.main()]
+
+    @staticmethod
+    def _push(state: ConversationState, payload: str) -> None:
+        if not state.screens or state.screens[-1] != payload:
+            state.screens.append(payload)
+        del state.screens[:-MAX_SCREENS]
+
+    def _text(self, text: str, state: ConversationState) -> list[Reply]:
+        text = text.strip()
+        if not text:
+            return [self._with_menu(self.catalog.text(T.EMPTY))]
+        if len(text) > MAX_TEXT:
+            return [self._with_menu(self.catalog.text(T.TOO_LONG, limit=MAX_TEXT))]
+        if not _HAS_WORD.search(text):
+            return [self._with_menu(self.catalog.text(T.NO_TEXT))]
+        folded = fold(text.removeprefix("/"))
+        command = _COMMANDS.get(folded)
+        if command is not None:
+            return self._payload(command, state)
+        chosen = self._choice(folded, state.buttons)
+        if chosen is not None:
+            return self._payload(chosen.payload, state)
+        if folded.isdigit() and state.buttons:
+            return [
+                Reply(
+                    self.catalog.text(T.NUMBER_OUT_OF_RANGE, count=len(state.buttons)),
+                    tuple(state.buttons),
+                )
+            ]
+        return self._answer(text, state)
+
+    @staticmethod
+    def _choice(folded: str, buttons: list[Button]) -> Button | None:
+        """A button picked by its number ("2") or by typing its label."""
+        if not buttons:
+            return None
+        if folded.isdigit():
+            index = int(folded)
+            return buttons[index - 1] if 1 <= index <= len(buttons) else None
+        for button in buttons:
+            if fold(button.label) == folded:
+                return button
+        return None
+
+    def _answer(self, text: str, state: ConversationState) -> list[Reply]:
+        result = self.matcher.match(text)
+        if isinstance(result, Match):
+            reply = self.menus.screen(result.id, self.clock.now().date())
+            if reply is not None:
+                self._push(state, result.id)
+                return [reply]
+        if isinstance(result, Suggestions):
+            buttons = tuple(Button(o.label, o.id) for o in result.options)
+            return [Reply(self.catalog.text(T.SUGGEST), (*buttons, self.renderer.home_button()))]
+        return [self._with_menu(self.catalog.text(T.FALLBACK))]
+
+    def _with_menu(self, text: str) -> Reply:
+        """A message followed by the main menu's buttons."""
+        return Reply(text, self.menus.main().buttons)
+
+
+@dataclass(frozen=True)
+class AskResult:
+    """What `huongnghiep ask --json` prints."""
+
+    matched: bool
+    id: str | None
+    score: float
+    answer: str
+    suggestions: list[str]
+
+
+def ask(engine: Engine, text: str) -> AskResult:
+    """One question answered without conversation state (for the CLI and tools)."""
+    result = engine.matcher.match(text)
+    today = engine.clock.now().date()
+    if isinstance(result, Match):
+        reply = engine.menus.screen(result.id, today)
+        if reply is not None:
+            return AskResult(True, result.id, result.score, reply.text, [])
+    if isinstance(result, Suggestions):
+        return AskResult(False, None, result.score, engine.catalog.text(T.SUGGEST),
+                         [o.label for o in result.options])
+    return AskResult(False, None, 0.0, engine.catalog.text(T.FALLBACK), [])

@@ -1,0 +1,1 @@
+"""Conversation flows: menus and catalog answers (surveys and more come later)."""

@@ -1,0 +1,179 @@
+"""Render catalog items (FAQ, policy, trade, school, level, event) as replies."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.catalog import Catalog
+from bot.catalog.models import Event, Faq, Level, Policy, School, Source, Trade
+from bot.catalog.text_keys import T
+from bot.core.messages import Button, Reply
+
+
+def vn_date(day: dt.date) -> str:
+    """Vietnamese date format: 03/9/2025."""
+    return f"{day.day:02d}/{day.month}/{day.year}"
+
+
+def cite(source: Source) -> str:
+    """'Nghị định 238/2025/NĐ-CP ngày 03/9/2025, Điều 15'."""
+    parts = [source.document]
+    if source.issued is not None:
+        parts[0] += f" ngày {vn_date(source.issued)}"
+    if source.article:
+        parts.append(source.article)
+    return ", ".join(parts)
+
+
+def is_historical(policy: Policy, today: dt.date) -> bool:
+    """A policy is historical when marked so or when its last day has passed."""
+    return policy.status == "historical" or (
+        policy.effective_to is not None and policy.effective_to < today
+    )
+
+
+class Renderer:
+    """Builds reply text and buttons for catalog items."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def t(self, key: str, **values: object) -> str:
+        return self.catalog.text(key, **values)
+
+    def home_button(self) -> Button:
+        return Button(self.t(T.HOME), "home")
+
+    def nav_buttons(self) -> tuple[Button, ...]:
+        return (Button(self.t(T.BACK), "back"), self.home_button())
+
+    def label_for(self, payload: str) -> str | None:
+        """The human label of a payload that names a catalog item, or None if unknown."""
+        kind, _, ident = payload.partition(":")
+        cat = self.catalog
+        if kind == "faq" and ident in cat.faq:
+            return cat.faq[ident].question
+        if kind == "trade" and ident in cat.trades:
+            return f"Nghề {cat.trades[ident].name}"
+        if kind == "school" and ident in cat.schools:
+            return cat.schools[ident].name
+        if kind == "policy" and ident in cat.policies:
+            return cat.policies[ident].title
+        if kind == "level" and ident in cat.levels:
+            return cat.levels[ident].name
+        if kind == "event" and ident in cat.events:
+            return cat.events[ident].name
+        return None
+
+    def _policy_notes(self, policy: Policy, today: dt.date) -> list[str]:
+        notes: list[str] = []
+        if is_historical(policy, today):
+            window = policy.window or (
+                f"đến {vn_date(policy.effective_to)}" if policy.effective_to else policy.title
+            )
+            notes.append(self.t(T.POLICY_HISTORICAL, window=window))
+        return notes
+
+    def sources_line(self, sources: list[Source]) -> str | None:
+        unique = list(dict.fromkeys(cite(s) for s in sources))
+        return self.t(T.SOURCES, sources="; ".join(unique)) if unique else None
+
+    def faq(self, faq: Faq, today: dt.date) -> Reply:
+        lines = [faq.answer]
+        sources: list[Source] = []
+        for pid in faq.policies:
+            policy = self.catalog.policies[pid]
+            lines.extend(self._policy_notes(policy, today))
+            sources.extend(policy.sources)
+        sources.extend(faq.sources)
+        src = self.sources_line(sources)
+        if src:
+            lines.append(src)
+        buttons = [Button(label, p) for p in faq.related if (label := self.label_for(p))]
+        buttons.append(self.home_button())
+        return Reply("\n\n".join(lines), tuple(buttons))
+
+    def policy(self, policy: Policy, today: dt.date) -> Reply:
+        lines = [policy.title.upper(), policy.summary]
+        if policy.who:
+            lines.append("\n".join(f"• {w}" for w in policy.who))
+        lines.extend(self._policy_notes(policy, today))
+        if policy.effective_from is not None:
+            until = f" đến {vn_date(policy.effective_to)}" if policy.effective_to else ""
+            lines.append(
+                self.t(T.POLICY_EFFECTIVE, start=vn_date(policy.effective_from), until=until)
+            )
+        if policy.unverified:
+            lines.append(self.t(T.POLICY_UNVERIFIED, items="; ".join(policy.unverified)))
+        if policy.refer_to:
+            lines.append(self.t(T.POLICY_REFER, where=policy.refer_to))
+        src = self.sources_line(list(policy.sources))
+        if src:
+            lines.append(src)
+        lines.append(self.t(T.POLICY_REVIEWED, date=vn_date(policy.reviewed)))
+        return Reply("\n\n".join(lines), self.nav_buttons())
+
+    def trade(self, trade: Trade) -> Reply:
+        cat = self.catalog
+        levels = ", ".join(cat.levels[lv].name for lv in trade.levels)
+        lines = [f"NGHỀ {trade.name.upper()}", trade.description, self.t(T.TRADE_LEVELS, levels=levels)]
+        if trade.work_places:
+            lines.append(self.t(T.TRADE_WORK_PLACES, places=trade.work_places))
+        schools = [s for s in cat.schools.values() if trade.id in s.trades]
+        buttons: list[Button] = []
+        if schools:
+            lines.append(self.t(T.TRADE_SCHOOLS))
+            buttons.extend(Button(s.name, f"school:{s.id}") for s in schools[:5])
+        else:
+            lines.append(self.t(T.TRADE_NO_SCHOOLS))
+        buttons.extend(self.nav_buttons())
+        return Reply("\n\n".join(lines), tuple(buttons))
+
+    def school(self, school: School) -> Reply:
+        cat = self.catalog
+        head = school.name.upper()
+        province = cat.provinces.get(school.province)
+        if province is not None:
+            former = cat.former_province_name(school)
+            head += f"\n{province.name}" + (f" (trước đây: {former})" if former else "")
+        levels = ", ".join(cat.levels[lv].name for lv in school.levels)
+        trades = ", ".join(cat.trades[t].name for t in school.trades)
+        lines = [
+            head,
+            school.summary,
+            self.t(T.SCHOOL_LEVELS, levels=levels),
+            self.t(T.SCHOOL_TRADES, trades=trades),
+        ]
+        if not school.details_verified:
+            lines.append(self.t(T.SCHOOL_UNVERIFIED))
+        contact = school.contact
+        bits = [b for b in (contact.address, contact.phone, contact.website) if b]
+        if bits:
+            key = T.SCHOOL_EXAMPLE_CONTACT if contact.example else T.SCHOOL_CONTACT
+            lines.append(self.t(key, contact=" · ".join(bits)))
+        if school.example:
+            lines.append(self.t(T.SCHOOL_EXAMPLE))
+        return Reply("\n\n".join(lines), self.nav_buttons())
+
+    def level(self, level: Level) -> Reply:
+        lines = [
+            level.name.upper(),
+            level.summary,
+            f"• Thời gian: {level.duration}\n• Ai được học: {level.entry}\n"
+            f"• Văn bằng: {level.qualification}\n• Học tiếp: {level.leads_to}",
+        ]
+        src = self.sources_line(list(level.sources))
+        if src:
+            lines.append(src)
+        return Reply("\n\n".join(lines), self.nav_buttons())
+
+    def event(self, event: Event) -> Reply:
+        lines = [
+            event.name.upper(),
+            event.summary,
+            self.t(T.EVENT_WHEN, when=event.when),
+            self.t(T.EVENT_WHERE, where=event.where),
+        ]
+        if event.example_dates:
+            lines.append(self.t(T.EVENT_EXAMPLE_DATES))
+        return Reply("\n\n".join(lines), self.nav_buttons())

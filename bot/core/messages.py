@@ -1,0 +1,46 @@
+"""Messages between channels and the core: Inbound, Reply, Button."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ConversationKey:
+    """Who a conversation belongs to: a channel and that channel's user id."""
+
+    channel: str
+    user_key: str
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.user_key}"
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice offered to the user; payload is short ASCII (Telegram allows 64 bytes)."""
+
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message from the bot. By convention only the last reply of a turn has buttons."""
+
+    text: str
+    buttons: tuple[Button, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One user action: typed text or a pressed button's payload."""
+
+    channel: str
+    user_key: str
+    text: str | None = None
+    payload: str | None = None
+
+    @property
+    def key(self) -> ConversationKey:
+        return ConversationKey(self.channel, self.user_key)

@@ -1,0 +1,1 @@
+"""Question matching: normalization of Vietnamese text and fuzzy scoring against the catalog."""

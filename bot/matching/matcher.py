@@ -1,0 +1,215 @@
+"""Matcher: scores a question against every phrasing and keyword of the catalog.
+
+Two signals are blended: TF-IDF cosine over syllable unigrams and bigrams (Vietnamese words are
+mostly two syllables, so bigrams carry the meaning) through an inverted index, and rapidfuzz
+string similarity on the short list. Unknown tokens are corrected to the nearest vocabulary token
+(typos), and otherwise count against the score, which is what rejects out-of-scope questions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from bot.matching.normalize import Normalizer
+
+BIGRAM_BOOST = 1.6  # a matching bigram ("hoc phi") says more than its two syllables apart
+SHORTLIST = 12
+
+
+@dataclass(frozen=True)
+class Target:
+    """Something the bot can answer: an id ("faq:x", "trade:y"), its label and its phrasings."""
+
+    id: str
+    label: str
+    texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A target with its score in [0, 1]."""
+
+    id: str
+    label: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Match:
+    """A confident answer."""
+
+    id: str
+    label: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """Not sure: 2-3 candidates to offer as "Ý bạn là…?"."""
+
+    options: tuple[Scored, ...]
+    score: float
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Decision thresholds, tuned on tests/eval/questions.yaml and checked on the holdout set."""
+
+    confident: float = 0.50
+    margin: float = 0.06
+    sure: float = 0.72  # above this the margin does not matter
+    suggest: float = 0.33
+
+
+@dataclass
+class _Doc:
+    target: int
+    text: str
+    norm: float
+
+
+def _features(tokens: Sequence[str]) -> list[str]:
+    feats = list(tokens)
+    feats.extend(f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False))
+    return feats
+
+
+class Matcher:
+    """Pure, in-memory matcher; build once per catalog, then call match() per question."""
+
+    def __init__(
+        self,
+        targets: Iterable[Target],
+        normalizer: Normalizer,
+        thresholds: Thresholds | None = None,
+    ) -> None:
+        self.normalize = normalizer
+        self.thresholds = thresholds or Thresholds()
+        self.targets: list[Target] = list(targets)
+        docs_tokens: list[tuple[int, list[str]]] = []
+        for index, target in enumerate(self.targets):
+            seen: set[str] = set()
+            for raw in target.texts:
+                toks = normalizer.tokens(raw)
+                key = " ".join(toks)
+                if toks and key not in seen:
+                    seen.add(key)
+                    docs_tokens.append((index, toks))
+
+        target_df: dict[str, set[int]] = defaultdict(set)
+        token_count: dict[str, int] = defaultdict(int)
+        for index, toks in docs_tokens:
+            for feat in _features(toks):
+                target_df[feat].add(index)
+            for tok in toks:
+                token_count[tok] += 1
+        n = max(len(self.targets), 1)
+        self._idf: dict[str, float] = {
+            f: math.log((n + 1) / (len(ts) + 1)) + 1.0 for f, ts in target_df.items()
+        }
+        self._unknown_idf = math.log(n + 1) + 1.0
+        self._vocab = sorted(token_count, key=lambda t: -token_count[t])
+        self._vocab_set = set(self._vocab)
+
+        self._docs: list[_Doc] = []
+        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, toks in docs_tokens:
+            feats = set(_features(toks))
+            weights = {f: self._weight(f) for f in feats}
+            norm = math.sqrt(sum(w * w for w in weights.values()))
+            doc_id = len(self._docs)
+            self._docs.append(_Doc(index, " ".join(toks), norm))
+            for f, w in weights.items():
+                self._postings[f].append((doc_id, w))
+        self._target_docs: dict[int, list[int]] = defaultdict(list)
+        for doc_id, doc in enumerate(self._docs):
+            self._target_docs[doc.target].append(doc_id)
+        self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
+
+    def _weight(self, feat: str) -> float:
+        idf = self._idf.get(feat, self._unknown_idf)
+        return idf * BIGRAM_BOOST if "_" in feat else idf
+
+    def _correct_uncached(self, token: str) -> str | None:
+        """The vocabulary token a typo most likely meant, or None."""
+        if token.isdigit() or len(token) < 3:
+            return None
+        max_dist = 1 if len(token) <= 5 else 2
+        found = process.extractOne(
+            token,
+            self._vocab,
+            scorer=DamerauLevenshtein.distance,
+            score_cutoff=max_dist,
+        )
+        return None if found is None else str(found[0])
+
+    def query_tokens(self, text: str) -> list[str]:
+        """Normalized tokens with typos corrected where the vocabulary has a near neighbour."""
+        out: list[str] = []
+        for tok in self.normalize.tokens(text):
+            if tok in self._vocab_set:
+                out.append(tok)
+            else:
+                fixed = self._correct(tok)
+                out.append(fixed if fixed is not None else tok)
+        return out
+
+    def rank(self, text: str, limit: int = 5) -> list[Scored]:
+        """Targets ordered by score, best first (at most `limit`)."""
+        toks = self.query_tokens(text)
+        if not toks:
+            return []
+        q_feats = set(_features(toks))
+        q_weights = {f: self._weight(f) for f in q_feats}
+        q_norm = math.sqrt(sum(w * w for w in q_weights.values()))
+
+        dots: dict[int, float] = defaultdict(float)
+        for f, qw in q_weights.items():
+            for doc_id, dw in self._postings.get(f, ()):
+                dots[doc_id] += qw * dw
+        if not dots:
+            return []
+
+        best_cos: dict[int, float] = {}
+        for doc_id, dot in dots.items():
+            doc = self._docs[doc_id]
+            cos = dot / (q_norm * doc.norm)
+            if cos > best_cos.get(doc.target, 0.0):
+                best_cos[doc.target] = cos
+        short = sorted(best_cos.items(), key=lambda kv: -kv[1])[:SHORTLIST]
+
+        query = " ".join(toks)
+        scored: list[Scored] = []
+        for target_index, cos in short:
+            texts = [self._docs[d].text for d in self._target_docs[target_index]]
+            fz = process.extractOne(query, texts, scorer=fuzz.token_sort_ratio)
+            fuzzy = (fz[1] / 100.0) if fz is not None else 0.0
+            score = 0.75 * cos + 0.25 * fuzzy * min(1.0, cos * 2.5)
+            target = self.targets[target_index]
+            scored.append(Scored(target.id, target.label, round(score, 4)))
+        scored.sort(key=lambda s: -s.score)
+        return scored[:limit]
+
+    def match(self, text: str) -> Match | Suggestions | None:
+        """A confident Match, 2-3 Suggestions, or None when the question is out of scope."""
+        ranked = self.rank(text, limit=3)
+        if not ranked:
+            return None
+        th = self.thresholds
+        best = ranked[0]
+        second = ranked[1].score if len(ranked) > 1 else 0.0
+        if best.score >= th.sure or (
+            best.score >= th.confident and best.score - second >= th.margin
+        ):
+            return Match(best.id, best.label, best.score)
+        options = tuple(s for s in ranked if s.score >= th.suggest)
+        if options:
+            return Suggestions(options, best.score)
+        return None

@@ -1,0 +1,55 @@
+"""Text normalization: NFC, casefold, diacritics folded, teencode and abbreviations expanded."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from functools import lru_cache
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_REPEATS = re.compile(r"([a-z])\1{2,}")  # "dcccc" -> "dc"
+_LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
+
+
+@lru_cache(maxsize=8192)
+def fold(text: str) -> str:
+    """Lowercase ASCII words separated by single spaces: "Học phí?" -> "hoc phi"."""
+    text = unicodedata.normalize("NFC", text).casefold().replace("đ", "d")
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    stripped = _NON_WORD.sub(" ", stripped)
+    stripped = _REPEATS.sub(r"\1", stripped)
+    stripped = _LETTER_DIGIT.sub(" ", stripped)
+    return " ".join(stripped.split())
+
+
+class Normalizer:
+    """Folds text, then rewrites teencode tokens and multi-word phrases to canonical forms."""
+
+    def __init__(self, tokens: Mapping[str, str], phrases: Mapping[str, str]) -> None:
+        self._tokens = {fold(k): fold(v) for k, v in tokens.items()}
+        # longest phrases first so "trung hoc co so" wins over "co so"
+        pairs = sorted(((fold(k), fold(v)) for k, v in phrases.items()), key=lambda p: -len(p[0]))
+        self._phrases = pairs
+        self._phrase_re = (
+            re.compile(r"\b(" + "|".join(re.escape(k) for k, _ in pairs) + r")\b") if pairs else None
+        )
+        self._phrase_map = dict(pairs)
+
+    def __call__(self, text: str) -> str:
+        return self._normalize(text)
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one Normalizer per catalog, lives as long as it
+    def _normalize(self, text: str) -> str:
+        folded = fold(text)
+        if not folded:
+            return ""
+        expanded = " ".join(self._tokens.get(tok, tok) for tok in folded.split())
+        if self._phrase_re is not None:
+            expanded = self._phrase_re.sub(lambda m: self._phrase_map[m.group(1)], expanded)
+        return " ".join(expanded.split())
+
+    def tokens(self, text: str) -> list[str]:
+        """Normalized tokens of text."""
+        return self._normalize(text).split()

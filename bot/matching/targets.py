@@ -1,0 +1,32 @@
+"""Turn the catalog into match targets: FAQ entries, trades and schools."""
+
+from __future__ import annotations
+
+from bot.catalog import Catalog
+from bot.matching.matcher import Matcher, Target, Thresholds
+from bot.matching.normalize import Normalizer
+
+
+def catalog_targets(catalog: Catalog) -> list[Target]:
+    """Every answerable target with the phrasings users might type for it."""
+    targets: list[Target] = []
+    for faq in catalog.faq.values():
+        texts = (faq.question, *faq.phrasings, *faq.keywords)
+        targets.append(Target(f"faq:{faq.id}", faq.question, texts))
+    for trade in catalog.trades.values():
+        texts = (trade.name, f"nghề {trade.name}", *trade.keywords)
+        targets.append(Target(f"trade:{trade.id}", f"Nghề {trade.name}", texts))
+    for school in catalog.schools.values():
+        texts = (school.name, *school.keywords)
+        targets.append(Target(f"school:{school.id}", school.name, texts))
+    return targets
+
+
+def normalizer_for(catalog: Catalog) -> Normalizer:
+    """The normalizer configured by content/abbreviations.yaml."""
+    return Normalizer(catalog.abbreviations.tokens, catalog.abbreviations.phrases)
+
+
+def build_matcher(catalog: Catalog, thresholds: Thresholds | None = None) -> Matcher:
+    """A matcher over the whole catalog."""
+    return Matcher(catalog_targets(catalog), normalizer_for(catalog), thresholds)

@@ -1,0 +1,34 @@
+"""Settings: the only place that reads the environment. A frozen dataclass."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.catalog.load import DEFAULT_CONTENT_DIR
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with defaults that need no configuration at all."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    content_dir: Path = DEFAULT_CONTENT_DIR
+    data_dir: Path = Path("var")
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read HUONGNGHIEP_* variables; anything unset keeps its default."""
+        env = os.environ if env is None else env
+        defaults = cls()
+        return cls(
+            host=env.get("HUONGNGHIEP_HOST", defaults.host),
+            port=int(env.get("HUONGNGHIEP_PORT", str(defaults.port))),
+            content_dir=Path(env.get("HUONGNGHIEP_CONTENT_DIR", str(defaults.content_dir))),
+            data_dir=Path(env.get("HUONGNGHIEP_DATA_DIR", str(defaults.data_dir))),
+            log_level=env.get("HUONGNGHIEP_LOG_LEVEL", defaults.log_level).upper(),
+        )

@@ -1,0 +1,139 @@
+"""Content validation: the real content is clean, and each kind of problem is reported."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.catalog import Catalog
+from bot.catalog.check import check_catalog, check_directory
+from bot.catalog.text_keys import all_keys
+from tests.conftest import CONTENT
+
+
+def test_real_content_has_no_problems() -> None:
+    assert [str(p) for p in check_directory(CONTENT, dt.date(2026, 11, 22))] == []
+
+
+def test_minimum_content(catalog: Catalog) -> None:
+    assert len(catalog.faq) >= 80
+    assert len(catalog.trades) >= 30
+    assert len(catalog.schools) >= 6
+    assert len(catalog.provinces) == 34
+    assert set(catalog.levels) == {"so_cap", "trung_cap", "cao_dang", "trung_hoc_nghe"}
+    assert {"ngay_hoi_tu_van", "mot_ngay_cong_nhan"} <= set(catalog.events)
+    assert "cd_long_an" in catalog.schools
+    assert all(len(f.phrasings) >= 3 for f in catalog.faq.values())
+
+
+def test_every_policy_names_document_dates_and_review(catalog: Catalog) -> None:
+    for policy in catalog.policies.values():
+        assert policy.sources and policy.sources[0].document
+        assert policy.reviewed
+        assert policy.effective_from is not None or policy.window, policy.id
+
+
+def test_former_provinces_map_to_the_merged_ones(catalog: Catalog) -> None:
+    absorbed = {name: p.id for p in catalog.provinces.values() for name in p.absorbed}
+    assert absorbed["Long An"] == "tay_ninh"
+    assert absorbed["Yên Bái"] == "lao_cai"
+    assert absorbed["Thái Bình"] == "hung_yen"
+    kept = {p.name for p in catalog.provinces.values()}
+    assert len(kept) + len(set(absorbed)) == 63
+
+
+def test_nghi_quyet_31_is_historical(catalog: Catalog) -> None:
+    nq31 = catalog.policies["nq31_long_an"]
+    assert nq31.scope == "tay_ninh"
+    assert nq31.status == "historical"
+    assert "2023-2024" in (nq31.window or "") and "2025-2026" in (nq31.window or "")
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    return target
+
+
+def _edit(path: Path, change: object) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)  # type: ignore[operator]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _problems(directory: Path) -> list[str]:
+    return [str(p) for p in check_directory(directory, dt.date(2026, 11, 22))]
+
+
+def test_shape_error_names_file_and_key(content_copy: Path) -> None:
+    def change(d: dict) -> None:
+        d["trades"][0]["riasec"] = ["X"]
+        del d["trades"][1]["sector"]
+
+    _edit(content_copy / "trades.yaml", change)
+    problems = _problems(content_copy)
+    assert any(p.startswith("trades.yaml:trades.") and ".riasec.0:" in p for p in problems)
+    assert any(p.startswith("trades.yaml:trades.") and ".sector: Field required" in p
+               for p in problems)
+
+
+def test_unknown_key_and_bad_yaml_are_reported(content_copy: Path) -> None:
+    _edit(content_copy / "events.yaml", lambda d: d["events"][0].update(colour="red"))
+    (content_copy / "levels.yaml").write_text("version: 1\nlevels: [unclosed\n", encoding="utf-8")
+    problems = _problems(content_copy)
+    assert any("events.yaml:events." in p and "colour" in p for p in problems)
+    assert any(p.startswith("levels.yaml:line") and "invalid YAML" in p for p in problems)
+
+
+def test_unknown_ids_are_reported(content_copy: Path) -> None:
+    _edit(content_copy / "schools.yaml", lambda d: d["schools"][0]["trades"].append("nghe_ma"))
+    faq_file = sorted((content_copy / "faq").glob("*.yaml"))[0]
+    _edit(faq_file, lambda d: d["faq"][0].update(policies=["khong_co"], related=["faq:khong_co"]))
+    problems = _problems(content_copy)
+    assert any("schools.yaml:schools." in p and "unknown trade id 'nghe_ma'" in p for p in problems)
+    assert any(f"faq/{faq_file.name}:" in p and "unknown policy id 'khong_co'" in p for p in problems)
+    assert any("unknown target 'faq:khong_co'" in p for p in problems)
+
+
+def test_same_phrasing_under_two_answers_is_reported(content_copy: Path) -> None:
+    files = sorted((content_copy / "faq").glob("*.yaml"))
+    first = yaml.safe_load(files[0].read_text(encoding="utf-8"))["faq"][0]
+    # the same question retyped without diacritics and in capitals still counts as the same
+    from bot.matching.normalize import fold
+
+    _edit(files[1], lambda d: d["faq"][0]["phrasings"].append(fold(first["phrasings"][0]).upper()))
+    problems = _problems(content_copy)
+    assert any("is also under" in p and f"faq/{files[1].name}:" in p or
+               "is also under" in p and f"faq/{files[0].name}:" in p for p in problems)
+
+
+def test_expired_policy_marked_current_is_reported(content_copy: Path) -> None:
+    def change(d: dict) -> None:
+        for p in d["policies"]:
+            if p["id"] == "nq31_long_an":
+                p["status"] = "current"
+
+    _edit(content_copy / "policies.yaml", change)
+    problems = _problems(content_copy)
+    assert any("policies.yaml:policies.nq31_long_an.status: ended" in p for p in problems)
+
+
+def test_missing_text_key_is_reported(content_copy: Path) -> None:
+    _edit(content_copy / "texts.yaml", lambda d: d["texts"].pop("fallback"))
+    assert "texts.yaml:texts.fallback: missing (used by the code)" in _problems(content_copy)
+
+
+def test_every_code_text_key_exists(catalog: Catalog) -> None:
+    assert set(all_keys()) <= set(catalog.texts)
+
+
+def test_check_catalog_flags_policy_that_ends_later(catalog: Catalog) -> None:
+    # nothing current ends before today, but judged from far in the future something would
+    ending = [p for p in catalog.policies.values() if p.status == "current" and p.effective_to]
+    future = check_catalog(catalog, dt.date(2100, 1, 1))
+    assert len([p for p in future if "still marked current" in p.message]) == len(ending)

@@ -1,0 +1,95 @@
+"""The command-line contracts, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.conftest import CONTENT, ROOT
+
+
+def run(*args: str, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=ROOT, capture_output=True, text=True,
+        input=input_text, timeout=60, check=False,
+    )
+
+
+def test_ask_json_matches_and_names_the_decree() -> None:
+    out = run("ask", "--json", "hoc xong lop 9 hoc trung cap co mat hoc phi ko")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) == {"matched", "id", "score", "answer", "suggestions"}
+    assert data["matched"] is True and data["id"] == "faq:hp_thcs_trung_cap"
+    assert "238/2025/NĐ-CP" in data["answer"] and "miễn" in data["answer"].lower()
+
+
+def test_ask_json_out_of_scope_is_not_matched() -> None:
+    data = json.loads(run("ask", "--json", "giá vàng hôm nay").stdout)
+    assert data["matched"] is False and data["id"] is None
+
+
+def test_content_check_ok_and_failing(tmp_path: Path) -> None:
+    ok = run("content", "check", str(CONTENT))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    (tmp_path / "texts.yaml").write_text("version: 1\ntexts: {}\n", encoding="utf-8")
+    bad = run("content", "check", str(tmp_path))
+    assert bad.returncode != 0
+    lines = bad.stdout.strip().splitlines()
+    assert "policies.yaml:-: missing" in lines
+    assert "texts.yaml:texts.greeting: missing (used by the code)" not in lines  # not loaded
+    assert all(line.count(":") >= 2 for line in lines)
+
+
+def test_eval_prints_figures() -> None:
+    out = run("eval", "tests/eval/questions.yaml")
+    assert out.returncode == 0, out.stderr
+    assert "top-1 accuracy:" in out.stdout and "out-of-scope answered anyway:" in out.stdout
+
+
+def test_chat_in_terminal_understands_numbers() -> None:
+    out = run("chat", input_text="1\nhoc phi trung cap\n")
+    assert out.returncode == 0, out.stderr
+    assert "1. Các nghề" in out.stdout
+    assert "Bạn quan tâm nhóm nghề nào?" in out.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_listens_and_answers_healthz(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "HUONGNGHIEP_DATA_DIR": str(tmp_path / "var")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                assert time.monotonic() < deadline, "serve did not come up"
+                time.sleep(0.2)
+        body = json.dumps({"session": "cli-test-session", "text": "hoc nghe han"}).encode()
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/api/chat", data=body,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=5) as r:
+            assert json.loads(r.read())["replies"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)

@@ -1,0 +1,70 @@
+"""Runs every whole dialogue in tests/conversations/*.yaml against the real engine and catalog.
+
+A file: `name`, optional `channel`, and `steps`; each step sends one action and checks the turn:
+  - send: {text: "..."} | {payload: "..."}   or   press: "button label" (from the last reply)
+    expect:
+      contains: [substrings of the turn's text]      not_contains: [...]
+      buttons: [labels that must be offered]         no_buttons: true
+      replies: N                                     screen: "faq:id" (top of the nav stack)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.catalog import Catalog
+from bot.core.engine import Engine
+from bot.core.memory import MemoryConversationStore
+from bot.core.messages import Inbound, Reply
+from bot.matching.matcher import Matcher
+from tests.conftest import FixedClock
+
+FILES = sorted((Path(__file__).parent / "conversations").glob("*.yaml"))
+
+
+def test_there_are_conversation_files() -> None:
+    assert len(FILES) >= 5
+
+
+def _check(expect: dict[str, Any], replies: list[Reply], where: str) -> None:
+    text = "\n".join(r.text for r in replies)
+    labels = [b.label for r in replies for b in r.buttons]
+    for part in expect.get("contains", []):
+        assert part in text, f"{where}: expected {part!r} in:\n{text}"
+    for part in expect.get("not_contains", []):
+        assert part not in text, f"{where}: did not expect {part!r} in:\n{text}"
+    for label in expect.get("buttons", []):
+        assert label in labels, f"{where}: expected button {label!r} in {labels}"
+    if expect.get("no_buttons"):
+        assert labels == [], f"{where}: expected no buttons, got {labels}"
+    if "replies" in expect:
+        assert len(replies) == expect["replies"], f"{where}: reply count"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+async def test_conversation(path: Path, catalog: Catalog, matcher: Matcher) -> None:
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    store = MemoryConversationStore()
+    engine = Engine(catalog, matcher, store, FixedClock())
+    channel = spec.get("channel", "test")
+    user = f"user-{path.stem}"
+    last: list[Reply] = []
+    for number, step in enumerate(spec["steps"], start=1):
+        where = f"{path.name} step {number}"
+        if "press" in step:
+            offered = {b.label: b.payload for r in last for b in r.buttons}
+            assert step["press"] in offered, f"{where}: no button {step['press']!r} in {list(offered)}"
+            inbound = Inbound(channel, user, payload=offered[step["press"]])
+        else:
+            send = step["send"]
+            inbound = Inbound(channel, user, text=send.get("text"), payload=send.get("payload"))
+        last = await engine.handle(inbound)
+        assert last, f"{where}: no reply"
+        _check(step.get("expect", {}), last, where)
+        if "screen" in step.get("expect", {}):
+            state = await store.load(inbound.key)
+            assert state.screens and state.screens[-1] == step["expect"]["screen"], where

@@ -1,0 +1,43 @@
+"""Normalization: diacritics folded, teencode and abbreviations expanded."""
+
+from bot.catalog import Catalog
+from bot.matching.normalize import Normalizer, fold
+from bot.matching.targets import normalizer_for
+
+
+def test_fold_removes_diacritics_case_and_punctuation() -> None:
+    assert fold("Học phí?") == "hoc phi"
+    assert fold("ĐƯỢC miễn HỌC PHÍ!!!") == "duoc mien hoc phi"
+    assert fold("  Trường   Cao đẳng\tLong An ") == "truong cao dang long an"
+
+
+def test_fold_handles_decomposed_unicode() -> None:
+    decomposed = "ho\u0323c phi\u0301"  # "học phí" typed as base letters + combining marks
+    assert fold(decomposed) == "hoc phi"
+
+
+def test_fold_squeezes_repeated_letters_and_splits_digits() -> None:
+    assert fold("dcccc khonggg") == "dc khong"
+    assert fold("lop9") == "lop 9"
+
+
+def test_fold_of_emoji_and_symbols_is_empty() -> None:
+    assert fold("😀🎉 ??? !!!") == ""
+
+
+def test_teencode_tokens_expand(catalog: Catalog) -> None:
+    norm = normalizer_for(catalog)
+    assert norm("hp tc co dc mien ko") == "hoc phi trung cap co duoc mien khong"
+    assert norm("hoc phí CĐ") == "hoc phi cao dang"
+
+
+def test_phrases_map_to_one_canonical_form(catalog: Catalog) -> None:
+    norm = normalizer_for(catalog)
+    assert norm("học xong lớp 9") == norm("hoc het lop 9") == "hoc tot nghiep thcs"
+    assert norm("trung học cơ sở") == "thcs"
+
+
+def test_longest_phrase_wins() -> None:
+    norm = Normalizer({}, {"co so": "X", "trung hoc co so": "thcs"})
+    assert norm("trung hoc co so") == "thcs"
+    assert norm("co so vat chat") == "x vat chat"
