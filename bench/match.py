@@ -56,13 +56,20 @@ def main() -> None:
     )
     base = timings(full, questions, args.repeat)
     big = timings(replicated, questions, args.repeat)
-    rows = [("full catalog", len(targets), base), (f"catalog x{args.copies}", len(targets) * args.copies, big)]
+    rows = [
+        ("full catalog", len(targets), base),
+        (f"catalog x{args.copies}", len(targets) * args.copies, big),
+    ]
     print(f"{len(questions)} questions x {args.repeat} runs each")
     for name, n, values in rows:
-        print(f"{name:>16}: {n:5d} targets  median {statistics.median(values) * 1e3:7.3f} ms"
-              f"  p99 {pct(values, 0.99) * 1e3:7.3f} ms")
-    print(f"ratio x{args.copies}/full: median {statistics.median(big) / statistics.median(base):.1f}"
-          f"  p99 {pct(big, 0.99) / pct(base, 0.99):.1f}")
+        print(
+            f"{name:>16}: {n:5d} targets  median {statistics.median(values) * 1e3:7.3f} ms"
+            f"  p99 {pct(values, 0.99) * 1e3:7.3f} ms"
+        )
+    print(
+        f"ratio x{args.copies}/full: median {statistics.median(big) / statistics.median(base):.1f}"
+        f"  p99 {pct(big, 0.99) / pct(base, 0.99):.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -142,5 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `huongnghiep` command."""
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     return int(args.func(args, settings))

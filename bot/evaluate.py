@@ -49,12 +49,14 @@ class Report:
 
     def summary(self) -> str:
         """Human-readable figures, one per line."""
-        return "\n".join([
-            f"top-1 accuracy: {self.top1_rate:.1%} ({self.top1}/{self.in_scope})",
-            f"expected answer offered as a suggestion: {self.suggested}/{self.in_scope}",
-            f"out-of-scope answered anyway: {self.oos_rate:.1%} "
-            f"({self.oos_answered}/{self.out_of_scope})",
-        ])
+        return "\n".join(
+            [
+                f"top-1 accuracy: {self.top1_rate:.1%} ({self.top1}/{self.in_scope})",
+                f"expected answer offered as a suggestion: {self.suggested}/{self.in_scope}",
+                f"out-of-scope answered anyway: {self.oos_rate:.1%} "
+                f"({self.oos_answered}/{self.out_of_scope})",
+            ]
+        )
 
 
 def load_questions(path: Path | str) -> list[Question]:

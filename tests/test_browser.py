@@ -12,8 +12,16 @@ from tests.conftest import ROOT, chromium_path
 
 pytestmark = pytest.mark.browser
 
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -25,8 +33,9 @@ async def page(server: TestServer) -> AsyncIterator[object]:
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=path, args=ARGS)
-        context = await browser.new_context(viewport={"width": 360, "height": 740},
-                                            is_mobile=True, has_touch=True, locale="vi-VN")
+        context = await browser.new_context(
+            viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="vi-VN"
+        )
         pg = await context.new_page()
         await pg.goto(str(server.make_url("/")))
         yield pg
@@ -61,7 +70,9 @@ async def test_typed_question_gets_the_right_answer(page: object) -> None:
     await page.keyboard.press("Enter")
     answer = page.locator(".msg.bot").nth(1)
     await expect(answer).to_contain_text("238/2025/NĐ-CP")
-    await expect(page.locator(".msg.me")).to_have_text(["hoc xong lop 9 hoc trung cap co mat hoc phi ko"])
+    await expect(page.locator(".msg.me")).to_have_text(
+        ["hoc xong lop 9 hoc trung cap co mat hoc phi ko"]
+    )
     assert await page.evaluate("document.activeElement.id") == "q"
 
 

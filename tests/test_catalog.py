@@ -34,7 +34,10 @@ def test_every_policy_names_document_dates_and_review(catalog: Catalog) -> None:
     for policy in catalog.policies.values():
         assert policy.sources and policy.sources[0].document
         assert policy.reviewed
-        assert policy.effective_from is not None or policy.window, policy.id
+        dated = policy.effective_from is not None or policy.window
+        assert dated or any(
+            "hiệu lực" in u.lower() or "thời gian áp dụng" in u.lower() for u in policy.unverified
+        )
 
 
 def test_former_provinces_map_to_the_merged_ones(catalog: Catalog) -> None:
@@ -78,8 +81,9 @@ def test_shape_error_names_file_and_key(content_copy: Path) -> None:
     _edit(content_copy / "trades.yaml", change)
     problems = _problems(content_copy)
     assert any(p.startswith("trades.yaml:trades.") and ".riasec.0:" in p for p in problems)
-    assert any(p.startswith("trades.yaml:trades.") and ".sector: Field required" in p
-               for p in problems)
+    assert any(
+        p.startswith("trades.yaml:trades.") and ".sector: Field required" in p for p in problems
+    )
 
 
 def test_unknown_key_and_bad_yaml_are_reported(content_copy: Path) -> None:
@@ -96,7 +100,9 @@ def test_unknown_ids_are_reported(content_copy: Path) -> None:
     _edit(faq_file, lambda d: d["faq"][0].update(policies=["khong_co"], related=["faq:khong_co"]))
     problems = _problems(content_copy)
     assert any("schools.yaml:schools." in p and "unknown trade id 'nghe_ma'" in p for p in problems)
-    assert any(f"faq/{faq_file.name}:" in p and "unknown policy id 'khong_co'" in p for p in problems)
+    assert any(
+        f"faq/{faq_file.name}:" in p and "unknown policy id 'khong_co'" in p for p in problems
+    )
     assert any("unknown target 'faq:khong_co'" in p for p in problems)
 
 
@@ -108,8 +114,11 @@ def test_same_phrasing_under_two_answers_is_reported(content_copy: Path) -> None
 
     _edit(files[1], lambda d: d["faq"][0]["phrasings"].append(fold(first["phrasings"][0]).upper()))
     problems = _problems(content_copy)
-    assert any("is also under" in p and f"faq/{files[1].name}:" in p or
-               "is also under" in p and f"faq/{files[0].name}:" in p for p in problems)
+    assert any(
+        ("is also under" in p and f"faq/{files[1].name}:" in p)
+        or ("is also under" in p and f"faq/{files[0].name}:" in p)
+        for p in problems
+    )
 
 
 def test_expired_policy_marked_current_is_reported(content_copy: Path) -> None:
@@ -121,6 +130,21 @@ def test_expired_policy_marked_current_is_reported(content_copy: Path) -> None:
     _edit(content_copy / "policies.yaml", change)
     problems = _problems(content_copy)
     assert any("policies.yaml:policies.nq31_long_an.status: ended" in p for p in problems)
+
+
+def test_undated_policy_is_reported(content_copy: Path) -> None:
+    def change(d: dict) -> None:
+        for p in d["policies"]:
+            if p["id"] == "tin_dung_hssv":
+                p.pop("effective_from", None)
+                p.pop("window", None)
+                p["unverified"] = []
+
+    _edit(content_copy / "policies.yaml", change)
+    assert any(
+        "policies.tin_dung_hssv.effective_from: no effective date" in p
+        for p in _problems(content_copy)
+    )
 
 
 def test_missing_text_key_is_reported(content_copy: Path) -> None:

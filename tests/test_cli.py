@@ -17,8 +17,13 @@ from tests.conftest import CONTENT, ROOT
 
 def run(*args: str, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=ROOT, capture_output=True, text=True,
-        input=input_text, timeout=60, check=False,
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        input=input_text,
+        timeout=60,
+        check=False,
     )
 
 
@@ -71,8 +76,12 @@ def test_serve_listens_and_answers_healthz(tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "HUONGNGHIEP_DATA_DIR": str(tmp_path / "var")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30
@@ -86,8 +95,11 @@ def test_serve_listens_and_answers_healthz(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, "serve did not come up"
                 time.sleep(0.2)
         body = json.dumps({"session": "cli-test-session", "text": "hoc nghe han"}).encode()
-        req = urllib.request.Request(f"http://127.0.0.1:{port}/api/chat", data=body,
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/chat",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=5) as r:
             assert json.loads(r.read())["replies"]
     finally:

@@ -26,6 +26,9 @@ from tests.conftest import FixedClock
 FILES = sorted((Path(__file__).parent / "conversations").glob("*.yaml"))
 
 
+SPECS = {p: yaml.safe_load(p.read_text(encoding="utf-8")) for p in FILES}
+
+
 def test_there_are_conversation_files() -> None:
     assert len(FILES) >= 5
 
@@ -47,7 +50,7 @@ def _check(expect: dict[str, Any], replies: list[Reply], where: str) -> None:
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 async def test_conversation(path: Path, catalog: Catalog, matcher: Matcher) -> None:
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    spec = SPECS[path]
     store = MemoryConversationStore()
     engine = Engine(catalog, matcher, store, FixedClock())
     channel = spec.get("channel", "test")
@@ -57,7 +60,9 @@ async def test_conversation(path: Path, catalog: Catalog, matcher: Matcher) -> N
         where = f"{path.name} step {number}"
         if "press" in step:
             offered = {b.label: b.payload for r in last for b in r.buttons}
-            assert step["press"] in offered, f"{where}: no button {step['press']!r} in {list(offered)}"
+            assert step["press"] in offered, (
+                f"{where}: no button {step['press']!r} in {list(offered)}"
+            )
             inbound = Inbound(channel, user, payload=offered[step["press"]])
         else:
             send = step["send"]

@@ -4,8 +4,16 @@ import ast
 from pathlib import Path
 
 CORE = Path(__file__).resolve().parents[1] / "bot" / "core"
-FORBIDDEN = ("telegram", "aiohttp", "sqlalchemy", "alembic", "bot.web", "bot.channels",
-             "bot.storage", "bot.leads")
+FORBIDDEN = (
+    "telegram",
+    "aiohttp",
+    "sqlalchemy",
+    "alembic",
+    "bot.web",
+    "bot.channels",
+    "bot.storage",
+    "bot.leads",
+)
 
 
 def _imports(path: Path) -> list[str]:

@@ -17,8 +17,9 @@ def text_in(engine: Engine, key: str) -> str:
     return engine.catalog.text(key).split("{")[0][:30]
 
 
-async def say(engine: Engine, text: str | None = None, payload: str | None = None,
-              user: str = USER) -> list:
+async def say(
+    engine: Engine, text: str | None = None, payload: str | None = None, user: str = USER
+) -> list:
     return await engine.handle(Inbound("test", user, text=text, payload=payload))
 
 
@@ -27,8 +28,14 @@ async def test_start_shows_greeting_and_main_menu(engine: Engine) -> None:
     assert len(replies) == 1
     assert replies[0].text == engine.catalog.text(T.GREETING)
     payloads = [b.payload for b in replies[0].buttons]
-    assert payloads == ["menu:trades", "menu:policies", "menu:schools", "menu:events",
-                        "survey:start", "menu:counsellor"]
+    assert payloads == [
+        "menu:trades",
+        "menu:policies",
+        "menu:schools",
+        "menu:events",
+        "survey:start",
+        "menu:counsellor",
+    ]
 
 
 async def test_typed_greeting_and_slash_commands_open_menu(engine: Engine) -> None:

@@ -18,8 +18,11 @@ def test_question_set_size_and_targets_exist(catalog: Catalog) -> None:
     in_scope = [q for q in questions if q.expect]
     assert len(in_scope) >= 200
     assert len(questions) - len(in_scope) >= 30
-    known = {f"faq:{i}" for i in catalog.faq} | {f"trade:{i}" for i in catalog.trades} | {
-        f"school:{i}" for i in catalog.schools}
+    known = (
+        {f"faq:{i}" for i in catalog.faq}
+        | {f"trade:{i}" for i in catalog.trades}
+        | {f"school:{i}" for i in catalog.schools}
+    )
     assert {q.expect for q in in_scope} <= known
 
 

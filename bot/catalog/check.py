@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from collections import defaultdict
 from pathlib import Path
@@ -11,8 +12,12 @@ from bot.catalog.load import Catalog, CatalogError, Problem, load_catalog
 from bot.catalog.text_keys import all_keys
 from bot.matching.normalize import Normalizer
 
+_DATE_WORDS = re.compile(r"hiệu lực|thời gian áp dụng|ngày ban hành", re.IGNORECASE)
 
-def check_directory(directory: Path | str | None = None, today: dt.date | None = None) -> list[Problem]:
+
+def check_directory(
+    directory: Path | str | None = None, today: dt.date | None = None
+) -> list[Problem]:
     """Every problem in a content directory: load errors first, then cross-file ones."""
     try:
         catalog = load_catalog(directory)
@@ -39,8 +44,12 @@ def _where(catalog: Catalog, full_id: str) -> tuple[str, str]:
 def _known_payload(catalog: Catalog, payload: str) -> bool:
     kind, _, ident = payload.partition(":")
     tables: dict[str, object] = {
-        "faq": catalog.faq, "trade": catalog.trades, "school": catalog.schools,
-        "policy": catalog.policies, "level": catalog.levels, "event": catalog.events,
+        "faq": catalog.faq,
+        "trade": catalog.trades,
+        "school": catalog.schools,
+        "policy": catalog.policies,
+        "level": catalog.levels,
+        "event": catalog.events,
     }
     table = tables.get(kind)
     return isinstance(table, dict) and ident in table
@@ -70,8 +79,13 @@ def _unknown_ids(catalog: Catalog) -> list[Problem]:
         need(full, "province", school.province, provinces, "province")
         if school.former_province and catalog.former_province_name(school) is None:
             file, key = _where(catalog, full)
-            out.append(Problem(file, f"{key}.former_province",
-                               f"'{school.former_province}' is not absorbed by {school.province}"))
+            out.append(
+                Problem(
+                    file,
+                    f"{key}.former_province",
+                    f"'{school.former_province}' is not absorbed by {school.province}",
+                )
+            )
     for policy in catalog.policies.values():
         if policy.scope != "national":
             need(f"policy:{policy.id}", "scope", policy.scope, provinces, "province")
@@ -101,6 +115,9 @@ def _shared_phrasings(catalog: Catalog) -> list[Problem]:
     for school in catalog.schools.values():
         for text in (school.name, *school.keywords):
             sources.append((f"school:{school.id}", text, "keywords"))
+    for topic in catalog.out_of_scope.values():
+        for text in topic.phrasings:
+            sources.append((f"oos:{topic.id}", text, "phrasings"))
     first_text: dict[str, str] = {}
     for owner, text, _ in sources:
         norm = normalize(text)
@@ -113,8 +130,9 @@ def _shared_phrasings(catalog: Catalog) -> list[Problem]:
             ordered = sorted(ids)
             for owner in ordered[1:]:
                 file, key = _where(catalog, owner)
-                out.append(Problem(file, key, f"phrasing '{first_text[norm]}' is also under "
-                                              f"{ordered[0]}"))
+                out.append(
+                    Problem(file, key, f"phrasing '{first_text[norm]}' is also under {ordered[0]}")
+                )
     return out
 
 
@@ -123,13 +141,34 @@ def _expired_policies(catalog: Catalog, today: dt.date) -> list[Problem]:
     for policy in catalog.policies.values():
         file, key = _where(catalog, f"policy:{policy.id}")
         if policy.status == "current" and policy.effective_to and policy.effective_to < today:
-            out.append(Problem(file, f"{key}.status",
-                               f"ended {policy.effective_to.isoformat()} but still marked current"))
+            out.append(
+                Problem(
+                    file,
+                    f"{key}.status",
+                    f"ended {policy.effective_to.isoformat()} but still marked current",
+                )
+            )
         if policy.status == "historical" and not (policy.window or policy.effective_to):
-            out.append(Problem(file, f"{key}.window", "historical policy needs window or effective_to"))
+            out.append(
+                Problem(file, f"{key}.window", "historical policy needs window or effective_to")
+            )
+        dated = policy.effective_from or policy.window
+        if not dated and not any(_DATE_WORDS.search(u) for u in policy.unverified):
+            out.append(
+                Problem(
+                    file,
+                    f"{key}.effective_from",
+                    "no effective date or window: give one, or list it as unverified",
+                )
+            )
         if policy.confidence != "high" and not (policy.unverified or policy.refer_to):
-            out.append(Problem(file, f"{key}.unverified",
-                               "not high confidence: list what is unverified or where to ask"))
+            out.append(
+                Problem(
+                    file,
+                    f"{key}.unverified",
+                    "not high confidence: list what is unverified or where to ask",
+                )
+            )
     return out
 
 

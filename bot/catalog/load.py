@@ -16,6 +16,7 @@ from bot.catalog.models import (
     Event,
     Faq,
     Level,
+    OutOfScope,
     Policy,
     Province,
     School,
@@ -69,6 +70,7 @@ class Catalog:
     provinces: dict[str, Province]
     events: dict[str, Event]
     faq: dict[str, Faq]
+    out_of_scope: dict[str, OutOfScope]
     texts: dict[str, str]
     abbreviations: Abbreviations
     origin: dict[str, Located] = field(default_factory=dict)  # "faq:x" -> where it is defined
@@ -99,12 +101,28 @@ _SECTIONS: dict[str, tuple[str, type[BaseModel], str, str]] = {
     "provinces": ("provinces", Province, "provinces", "province"),
     "events": ("events", Event, "events", "event"),
     "faq": ("faq", Faq, "faq", "faq"),
+    "out_of_scope": ("out_of_scope", OutOfScope, "out_of_scope", "oos"),
 }
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that rejects a key repeated in one mapping (PyYAML keeps the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _read_yaml(path: Path, rel: str, problems: list[Problem]) -> dict[str, Any] | None:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "?"

@@ -40,8 +40,17 @@ class Policy(Model):
 
     id: str
     title: str
-    group: Literal["hoc_phi", "ho_tro", "tin_dung", "noi_tru", "lien_thong", "dia_phuong",
-                   "dao_tao_nghe", "lao_dong", "khac"]
+    group: Literal[
+        "hoc_phi",
+        "ho_tro",
+        "tin_dung",
+        "noi_tru",
+        "lien_thong",
+        "dia_phuong",
+        "dao_tao_nghe",
+        "lao_dong",
+        "khac",
+    ]
     summary: str = Field(min_length=20)  # the answer a user reads, Vietnamese, phone-sized
     who: list[str] = Field(default_factory=list)  # who is covered, one line each
     sources: list[Source] = Field(min_length=1)
@@ -161,6 +170,15 @@ class Faq(Model):
     policies: list[str] = Field(default_factory=list)  # sources appended from these policies
     sources: list[Source] = Field(default_factory=list)
     related: list[str] = Field(default_factory=list)  # faq ids or payloads ("trade:han")
+
+    _id = field_validator("id")(_check_id)
+
+
+class OutOfScope(Model):
+    """A topic the bot does not cover; matching one gives the honest fallback."""
+
+    id: str
+    phrasings: list[str] = Field(min_length=2)
 
     _id = field_validator("id")(_check_id)
 

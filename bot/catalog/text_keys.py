@@ -65,6 +65,8 @@ class T:
     NUMBER_HINT = "number_hint"
     NUMBER_OUT_OF_RANGE = "number_out_of_range"
     RELATED = "related"
+    DID_YOU_MEAN = "did_you_mean"
+    PROVINCE_MERGED = "province_merged"
 
 
 def policy_group_key(group: str) -> str:

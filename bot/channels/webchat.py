@@ -24,7 +24,10 @@ def reply_json(replies: list[Reply]) -> dict[str, object]:
     """The contract's response body."""
     return {
         "replies": [
-            {"text": r.text, "buttons": [{"label": b.label, "payload": b.payload} for b in r.buttons]}
+            {
+                "text": r.text,
+                "buttons": [{"label": b.label, "payload": b.payload} for b in r.buttons],
+            }
             for r in replies
         ]
     }

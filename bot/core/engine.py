@@ -1,10 +1,10 @@
-"""Engine: one user action in, replies out. Per-user lock -> button/command/flow -> match -> fallback."""
+"""Engine: one user action in, replies out (per-user lock, buttons, flows, match, fallback)."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 import re
+from dataclasses import dataclass
 
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
@@ -13,6 +13,7 @@ from bot.core.flows.render import Renderer
 from bot.core.locks import KeyedLocks
 from bot.core.messages import Button, Inbound, Reply
 from bot.core.ports import Clock, ConversationState, ConversationStore, SystemClock
+from bot.matching.entities import ProvinceIndex
 from bot.matching.matcher import Match, Matcher, Suggestions
 from bot.matching.normalize import fold
 
@@ -24,10 +25,22 @@ _HAS_WORD = re.compile(r"\w", re.UNICODE)
 
 # Typed words that act like buttons (folded, without diacritics).
 _COMMANDS = {
-    "start": "start", "bat dau": "start", "hi": "start", "hello": "start", "alo": "start",
-    "chao": "start", "xin chao": "start", "chao ban": "start", "chao bot": "start",
-    "menu": "home", "trang chu": "home", "ve trang chu": "home", "home": "home",
-    "quay lai": "back", "tro lai": "back", "back": "back",
+    "start": "start",
+    "bat dau": "start",
+    "hi": "start",
+    "hello": "start",
+    "alo": "start",
+    "chao": "start",
+    "xin chao": "start",
+    "chao ban": "start",
+    "chao bot": "start",
+    "menu": "home",
+    "trang chu": "home",
+    "ve trang chu": "home",
+    "home": "home",
+    "quay lai": "back",
+    "tro lai": "back",
+    "back": "back",
 }
 
 
@@ -47,6 +60,7 @@ class Engine:
         self.clock = clock or SystemClock()
         self.renderer = Renderer(catalog)
         self.menus = Menus(self.renderer)
+        self.provinces = ProvinceIndex(catalog)
         self._locks = KeyedLocks()
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
@@ -139,7 +153,7 @@ class Engine:
     def _answer(self, text: str, state: ConversationState) -> list[Reply]:
         result = self.matcher.match(text)
         if isinstance(result, Match):
-            reply = self.menus.screen(result.id, self.clock.now().date())
+            reply = self.answer_reply(text, result)
             if reply is not None:
                 self._push(state, result.id)
                 return [reply]
@@ -147,6 +161,36 @@ class Engine:
             buttons = tuple(Button(o.label, o.id) for o in result.options)
             return [Reply(self.catalog.text(T.SUGGEST), (*buttons, self.renderer.home_button()))]
         return [self._with_menu(self.catalog.text(T.FALLBACK))]
+
+    def answer_reply(self, text: str, match: Match) -> Reply | None:
+        """The answer for a confident match, with province facts the question names and the
+        close runners-up offered as "Ý bạn là…" buttons."""
+        reply = self.menus.screen(match.id, self.clock.now().date())
+        if reply is None:
+            return None
+        lines = [reply.text]
+        extra: list[Button] = []
+        cat = self.catalog
+        for mention in self.provinces.mentions(self.matcher.normalize(text)):
+            province = cat.provinces[mention.province_id]
+            if mention.former and not (mention.name in reply.text and province.name in reply.text):
+                lines.append(
+                    cat.text(T.PROVINCE_MERGED, former=mention.name, province=province.name)
+                )
+            extra.extend(
+                Button(s.name, f"school:{s.id}")
+                for s in cat.schools.values()
+                if s.province == province.id and match.id.startswith("faq:")
+            )
+        for alt in match.close:
+            extra.append(Button(cat.text(T.DID_YOU_MEAN, label=alt.label), alt.id))
+        seen = {b.payload for b in reply.buttons}
+        unique: list[Button] = []
+        for button in extra:
+            if button.payload not in seen:
+                seen.add(button.payload)
+                unique.append(button)
+        return Reply("\n\n".join(lines), (*unique[:4], *reply.buttons))
 
     def _with_menu(self, text: str) -> Reply:
         """A message followed by the main menu's buttons."""
@@ -167,12 +211,16 @@ class AskResult:
 def ask(engine: Engine, text: str) -> AskResult:
     """One question answered without conversation state (for the CLI and tools)."""
     result = engine.matcher.match(text)
-    today = engine.clock.now().date()
     if isinstance(result, Match):
-        reply = engine.menus.screen(result.id, today)
+        reply = engine.answer_reply(text, result)
         if reply is not None:
             return AskResult(True, result.id, result.score, reply.text, [])
     if isinstance(result, Suggestions):
-        return AskResult(False, None, result.score, engine.catalog.text(T.SUGGEST),
-                         [o.label for o in result.options])
+        return AskResult(
+            False,
+            None,
+            result.score,
+            engine.catalog.text(T.SUGGEST),
+            [o.label for o in result.options],
+        )
     return AskResult(False, None, 0.0, engine.catalog.text(T.FALLBACK), [])

@@ -8,6 +8,7 @@ string similarity on the short list. Unknown tokens are corrected to the nearest
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,7 @@ from bot.matching.normalize import Normalizer
 
 BIGRAM_BOOST = 1.6  # a matching bigram ("hoc phi") says more than its two syllables apart
 SHORTLIST = 12
+OUT_OF_SCOPE = "oos:"  # id prefix of topics the bot does not cover
 
 
 @dataclass(frozen=True)
@@ -43,11 +45,12 @@ class Scored:
 
 @dataclass(frozen=True)
 class Match:
-    """A confident answer."""
+    """A confident answer, with close runners-up the reply may offer as "Ý bạn là…"."""
 
     id: str
     label: str
     score: float
+    close: tuple[Scored, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,12 +63,18 @@ class Suggestions:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Decision thresholds, tuned on tests/eval/questions.yaml and checked on the holdout set."""
+    """Scoring weights and decision thresholds.
 
-    confident: float = 0.50
-    margin: float = 0.06
-    sure: float = 0.72  # above this the margin does not matter
-    suggest: float = 0.33
+    Tuned on tests/eval/questions.yaml only; tests/eval/holdout.yaml checks they generalize.
+    """
+
+    cosine: float = 0.9  # weight of TF-IDF cosine; the rest is coverage of the best phrasing
+    fuzzy: float = 0.2  # weight of rapidfuzz similarity to the closest phrasing
+    unknown_idf: float = 3.0  # weight of a query token no content uses (counts against a match)
+    confident: float = 0.26
+    margin: float = 0.0  # >0 turns near ties into suggestions; the engine offers the runner-up
+    suggest: float = 0.18
+    close: float = 0.05  # runners-up this close to a confident answer are offered as buttons
 
 
 @dataclass
@@ -77,7 +86,7 @@ class _Doc:
 
 def _features(tokens: Sequence[str]) -> list[str]:
     feats = list(tokens)
-    feats.extend(f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False))
+    feats.extend(f"{a}_{b}" for a, b in itertools.pairwise(tokens))
     return feats
 
 
@@ -114,7 +123,6 @@ class Matcher:
         self._idf: dict[str, float] = {
             f: math.log((n + 1) / (len(ts) + 1)) + 1.0 for f, ts in target_df.items()
         }
-        self._unknown_idf = math.log(n + 1) + 1.0
         self._vocab = sorted(token_count, key=lambda t: -token_count[t])
         self._vocab_set = set(self._vocab)
 
@@ -134,7 +142,7 @@ class Matcher:
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
 
     def _weight(self, feat: str) -> float:
-        idf = self._idf.get(feat, self._unknown_idf)
+        idf = self._idf[feat]
         return idf * BIGRAM_BOOST if "_" in feat else idf
 
     def _correct_uncached(self, token: str) -> str | None:
@@ -162,12 +170,17 @@ class Matcher:
         return out
 
     def rank(self, text: str, limit: int = 5) -> list[Scored]:
-        """Targets ordered by score, best first (at most `limit`)."""
+        """Targets ordered by score, best first (at most `limit`), out-of-scope topics included."""
         toks = self.query_tokens(text)
         if not toks:
             return []
-        q_feats = set(_features(toks))
-        q_weights = {f: self._weight(f) for f in q_feats}
+        th = self.thresholds
+        q_weights = {
+            f: self._weight(f)
+            if f in self._idf
+            else th.unknown_idf * (BIGRAM_BOOST if "_" in f else 1)
+            for f in set(_features(toks))
+        }
         q_norm = math.sqrt(sum(w * w for w in q_weights.values()))
 
         dots: dict[int, float] = defaultdict(float)
@@ -177,21 +190,24 @@ class Matcher:
         if not dots:
             return []
 
-        best_cos: dict[int, float] = {}
+        # per target: the best phrasing by cosine blended with how much of it the query covers
+        best: dict[int, float] = {}
         for doc_id, dot in dots.items():
             doc = self._docs[doc_id]
             cos = dot / (q_norm * doc.norm)
-            if cos > best_cos.get(doc.target, 0.0):
-                best_cos[doc.target] = cos
-        short = sorted(best_cos.items(), key=lambda kv: -kv[1])[:SHORTLIST]
+            cover = min(1.0, dot / (doc.norm * doc.norm))
+            value = th.cosine * cos + (1 - th.cosine) * cover
+            if value > best.get(doc.target, 0.0):
+                best[doc.target] = value
+        short = sorted(best.items(), key=lambda kv: -kv[1])[:SHORTLIST]
 
         query = " ".join(toks)
         scored: list[Scored] = []
-        for target_index, cos in short:
+        for target_index, lexical in short:
             texts = [self._docs[d].text for d in self._target_docs[target_index]]
-            fz = process.extractOne(query, texts, scorer=fuzz.token_sort_ratio)
-            fuzzy = (fz[1] / 100.0) if fz is not None else 0.0
-            score = 0.75 * cos + 0.25 * fuzzy * min(1.0, cos * 2.5)
+            found = process.extractOne(query, texts, scorer=fuzz.token_sort_ratio)
+            fuzzy = found[1] / 100.0 if found is not None else 0.0
+            score = (1 - th.fuzzy) * lexical + th.fuzzy * fuzzy * lexical
             target = self.targets[target_index]
             scored.append(Scored(target.id, target.label, round(score, 4)))
         scored.sort(key=lambda s: -s.score)
@@ -199,17 +215,22 @@ class Matcher:
 
     def match(self, text: str) -> Match | Suggestions | None:
         """A confident Match, 2-3 Suggestions, or None when the question is out of scope."""
-        ranked = self.rank(text, limit=3)
-        if not ranked:
+        ranked = self.rank(text, limit=4)
+        if not ranked or ranked[0].id.startswith(OUT_OF_SCOPE):
             return None
         th = self.thresholds
         best = ranked[0]
         second = ranked[1].score if len(ranked) > 1 else 0.0
-        if best.score >= th.sure or (
-            best.score >= th.confident and best.score - second >= th.margin
-        ):
-            return Match(best.id, best.label, best.score)
-        options = tuple(s for s in ranked if s.score >= th.suggest)
+        if best.score >= th.confident and best.score - second >= th.margin:
+            close = tuple(
+                s
+                for s in ranked[1:3]
+                if best.score - s.score <= th.close and not s.id.startswith(OUT_OF_SCOPE)
+            )
+            return Match(best.id, best.label, best.score, close)
+        options = tuple(
+            s for s in ranked if s.score >= th.suggest and not s.id.startswith(OUT_OF_SCOPE)
+        )[:3]
         if options:
             return Suggestions(options, best.score)
         return None

@@ -33,7 +33,9 @@ class Normalizer:
         pairs = sorted(((fold(k), fold(v)) for k, v in phrases.items()), key=lambda p: -len(p[0]))
         self._phrases = pairs
         self._phrase_re = (
-            re.compile(r"\b(" + "|".join(re.escape(k) for k, _ in pairs) + r")\b") if pairs else None
+            re.compile(r"\b(" + "|".join(re.escape(k) for k, _ in pairs) + r")\b")
+            if pairs
+            else None
         )
         self._phrase_map = dict(pairs)
 

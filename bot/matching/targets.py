@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.catalog import Catalog
-from bot.matching.matcher import Matcher, Target, Thresholds
+from bot.matching.entities import ProvinceIndex
+from bot.matching.matcher import OUT_OF_SCOPE, Matcher, Target, Thresholds
 from bot.matching.normalize import Normalizer
 
 
@@ -19,12 +20,15 @@ def catalog_targets(catalog: Catalog) -> list[Target]:
     for school in catalog.schools.values():
         texts = (school.name, *school.keywords)
         targets.append(Target(f"school:{school.id}", school.name, texts))
+    for topic in catalog.out_of_scope.values():
+        targets.append(Target(f"{OUT_OF_SCOPE}{topic.id}", topic.id, tuple(topic.phrasings)))
     return targets
 
 
 def normalizer_for(catalog: Catalog) -> Normalizer:
-    """The normalizer configured by content/abbreviations.yaml."""
-    return Normalizer(catalog.abbreviations.tokens, catalog.abbreviations.phrases)
+    """The normalizer configured by content/abbreviations.yaml and the province names."""
+    phrases = {**ProvinceIndex(catalog).phrases, **catalog.abbreviations.phrases}
+    return Normalizer(catalog.abbreviations.tokens, phrases)
 
 
 def build_matcher(catalog: Catalog, thresholds: Thresholds | None = None) -> Matcher:

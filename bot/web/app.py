@@ -42,7 +42,9 @@ def build_engine(catalog: Catalog) -> Engine:
     return Engine(catalog, build_matcher(catalog), MemoryConversationStore())
 
 
-def create_app(settings: Settings, catalog: Catalog, engine: Engine | None = None) -> web.Application:
+def create_app(
+    settings: Settings, catalog: Catalog, engine: Engine | None = None
+) -> web.Application:
     """The application: page at /, POST /api/chat, GET /healthz."""
     app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
     app[SETTINGS] = settings

@@ -84,7 +84,7 @@ class Renderer:
         for pid in faq.policies:
             policy = self.catalog.policies[pid]
             lines.extend(self._policy_notes(policy, today))
-            sources.extend(policy.sources)
+            sources.append(policy.sources[0])  # the primary document; the policy card has all
         sources.extend(faq.sources)
         src = self.sources_line(sources)
         if src:
@@ -98,11 +98,10 @@ class Renderer:
         if policy.who:
             lines.append("\n".join(f"• {w}" for w in policy.who))
         lines.extend(self._policy_notes(policy, today))
-        if policy.effective_from is not None:
-            until = f" đến {vn_date(policy.effective_to)}" if policy.effective_to else ""
-            lines.append(
-                self.t(T.POLICY_EFFECTIVE, start=vn_date(policy.effective_from), until=until)
-            )
+        if policy.effective_from or policy.effective_to:
+            start = f"từ {vn_date(policy.effective_from)}" if policy.effective_from else ""
+            until = f"đến {vn_date(policy.effective_to)}" if policy.effective_to else ""
+            lines.append(self.t(T.POLICY_EFFECTIVE, period=f"{start} {until}".strip()))
         if policy.unverified:
             lines.append(self.t(T.POLICY_UNVERIFIED, items="; ".join(policy.unverified)))
         if policy.refer_to:
@@ -116,7 +115,11 @@ class Renderer:
     def trade(self, trade: Trade) -> Reply:
         cat = self.catalog
         levels = ", ".join(cat.levels[lv].name for lv in trade.levels)
-        lines = [f"NGHỀ {trade.name.upper()}", trade.description, self.t(T.TRADE_LEVELS, levels=levels)]
+        lines = [
+            f"NGHỀ {trade.name.upper()}",
+            trade.description,
+            self.t(T.TRADE_LEVELS, levels=levels),
+        ]
         if trade.work_places:
             lines.append(self.t(T.TRADE_WORK_PLACES, places=trade.work_places))
         schools = [s for s in cat.schools.values() if trade.id in s.trades]
