@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
 
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.core.engine import Engine, ask
+from bot.core.memory import MemoryConversationStore
 from bot.core.messages import ConversationKey, Inbound
 from bot.core.ports import ConversationState
+from bot.matching.matcher import Matcher
+from tests.conftest import FixedClock
 
 USER = "u1"
 
@@ -111,29 +118,47 @@ async def test_out_of_scope_question_gets_fallback_with_menu(engine: Engine) -> 
 
 
 async def test_concurrent_messages_of_one_user_are_serialized_and_all_answered(
-    engine: Engine,
+    catalog: Catalog, matcher: Matcher
 ) -> None:
-    calls: list[str] = []
-    store = engine.store
-    original_load = store.load
+    events: list[str] = []
 
-    async def slow_load(key: ConversationKey) -> ConversationState:
-        calls.append("start")
-        await asyncio.sleep(0.01)
-        state = await original_load(key)
-        calls.append("end")
-        return state
+    class SlowStore(MemoryConversationStore):
+        @asynccontextmanager
+        async def open(self, key: ConversationKey) -> AsyncIterator[ConversationState]:
+            async with super().open(key) as state:
+                events.append("open")
+                await asyncio.sleep(0.01)  # a slow database: the next message arrives meanwhile
+                yield state
+                events.append("close")
 
-    store.load = slow_load  # type: ignore[method-assign]
+    store = SlowStore()
+    engine = Engine(catalog, matcher, store, FixedClock())
     results = await asyncio.gather(
         say(engine, payload="menu:trades"),
         say(engine, payload="menu:policies"),
         say(engine, payload="menu:events"),
     )
     assert all(r and r[0].buttons for r in results)
-    assert calls == ["start", "end"] * 3  # never two loads of one user at once
-    state = await original_load(ConversationKey("test", USER))
+    assert events == ["open", "close"] * 3  # never two messages of one user at once
+    state = await store.load(ConversationKey("test", USER))
     assert state.screens == ["menu:trades", "menu:policies", "menu:events"]
+
+
+async def test_failure_inside_a_turn_answers_politely_and_keeps_state(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await say(engine, payload="menu:trades")
+
+    def boom(*_args: object) -> None:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(engine.menus, "screen", boom)
+    replies = await say(engine, payload="menu:events")
+    assert replies[0].text == engine.catalog.text(T.ERROR)
+    monkeypatch.undo()
+    assert isinstance(engine.store, MemoryConversationStore)
+    state = await engine.store.load(ConversationKey("test", USER))
+    assert state.screens == ["menu:trades"]
 
 
 async def test_different_users_do_not_share_state(engine: Engine) -> None:

@@ -29,5 +29,7 @@ def test_question_set_size_and_targets_exist(catalog: Catalog) -> None:
 @pytest.mark.parametrize("name", ["questions.yaml", "holdout.yaml"])
 def test_accuracy_thresholds(name: str, matcher: Matcher) -> None:
     report = evaluate(matcher, load_questions(EVAL / name))
-    assert report.top1_rate >= 0.90, report.summary()
-    assert report.oos_rate <= 0.05, report.summary()
+    # only the figures, never the questions: the holdout set must stay unseen by whoever tunes
+    top1, oos, summary = report.top1_rate, report.oos_rate, report.summary()
+    assert top1 >= 0.90, summary
+    assert oos <= 0.05, summary

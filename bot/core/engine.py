@@ -65,17 +65,16 @@ class Engine:
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one action; actions of one user are processed one at a time, in order."""
-        async with self._locks.hold(inbound.key):
-            state = await self.store.load(inbound.key)
-            try:
+        try:
+            async with self._locks.hold(inbound.key), self.store.open(inbound.key) as state:
                 replies = self._dispatch(inbound, state)
-            except Exception:
-                log.exception("engine failure", extra={"channel": inbound.channel})
-                return [Reply(self.catalog.text(T.ERROR), (self.renderer.home_button(),))]
-            state.buttons = list(replies[-1].buttons) if replies else []
-            state.updated_at = self.clock.now()
-            await self.store.save(inbound.key, state)
-            return replies
+                state.buttons = list(replies[-1].buttons) if replies else []
+                state.updated_at = self.clock.now()
+                return replies
+        except Exception:
+            # nothing was saved: the user's state is as before this message
+            log.exception("engine failure", extra={"channel": inbound.channel})
+            return [Reply(self.catalog.text(T.ERROR), (self.renderer.home_button(),))]
 
     # -- dispatch -----------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -40,11 +41,14 @@ class ConversationState:
 
 
 class ConversationStore(Protocol):
-    """Loads and saves conversation state by key."""
+    """Conversation state by key.
 
-    async def load(self, key: ConversationKey) -> ConversationState: ...
+    `open(key)` yields the state and saves it when the block ends without an exception. While a
+    block is open no other block for the same key runs, in this process or (for a database store)
+    in any other process sharing the database.
+    """
 
-    async def save(self, key: ConversationKey, state: ConversationState) -> None: ...
+    def open(self, key: ConversationKey) -> AbstractAsyncContextManager[ConversationState]: ...
 
 
 class Clock(Protocol):
