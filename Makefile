@@ -25,9 +25,11 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(VENV)/.installed $@
 
-# Chromium for the browser tests (Debian package; nothing is downloaded at test time).
+# Chromium for the browser tests and a running PostgreSQL (Debian packages; nothing is
+# downloaded at test time).
 system-deps:
 	@bash .ci/system-deps
+	@bash .ci/postgres
 
 lint:
 	$(BIN)/ruff check .
@@ -37,6 +39,8 @@ types:
 	$(BIN)/mypy
 
 # pytest exits 5 when it collects no test; that must never pass silently, so it fails here.
+# The suite runs against SQLite and against this PostgreSQL (tests make their own databases).
+export TEST_DATABASE_URL ?= postgresql+asyncpg://huongnghiep:huongnghiep@127.0.0.1:5432/postgres
 unit:
 	$(BIN)/pytest -q
 

@@ -33,9 +33,11 @@ def _load(settings: Settings) -> Catalog:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
+    from bot.storage.migrate import upgrade
     from bot.web.app import create_app
 
     catalog = _load(settings)
+    upgrade(settings.db_url)
     host = args.host or settings.host
     port = args.port or settings.port
     app = create_app(settings, catalog)
@@ -114,6 +116,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage.migrate import upgrade
+
+    upgrade(settings.db_url)
+    print("database is up to date")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="huongnghiep", description="Trợ lý hướng nghiệp")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -132,6 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     c = csub.add_parser("check", help="validate content/ and list every problem")
     c.add_argument("dir", nargs="?")
     c.set_defaults(func=cmd_content_check)
+    p = sub.add_parser("db", help="database tools")
+    dsub = p.add_subparsers(dest="db_command", required=True)
+    d = dsub.add_parser("upgrade", help="apply the migrations in db/")
+    d.set_defaults(func=cmd_db_upgrade)
     p = sub.add_parser("eval", help="run a question set and print accuracy figures")
     p.add_argument("file")
     p.set_defaults(func=cmd_eval)

@@ -19,6 +19,7 @@ class Settings:
     content_dir: Path = DEFAULT_CONTENT_DIR
     data_dir: Path = Path("var")
     log_level: str = "INFO"
+    database_url: str | None = None  # None: SQLite file under data_dir
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -31,4 +32,12 @@ class Settings:
             content_dir=Path(env.get("HUONGNGHIEP_CONTENT_DIR", str(defaults.content_dir))),
             data_dir=Path(env.get("HUONGNGHIEP_DATA_DIR", str(defaults.data_dir))),
             log_level=env.get("HUONGNGHIEP_LOG_LEVEL", defaults.log_level).upper(),
+            database_url=env.get("DATABASE_URL") or None,
         )
+
+    @property
+    def db_url(self) -> str:
+        """The SQLAlchemy URL in use: DATABASE_URL, or SQLite under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'huongnghiep.db').resolve()}"

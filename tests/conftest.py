@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import shutil
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from bot.core.memory import MemoryConversationStore
 from bot.matching.matcher import Matcher
 from bot.matching.targets import build_matcher
 from bot.settings import Settings
+from bot.storage.migrate import upgrade
 from bot.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,10 +52,55 @@ def engine(catalog: Catalog, matcher: Matcher) -> Engine:
     return Engine(catalog, matcher, MemoryConversationStore(), FixedClock())
 
 
+def _pg_admin(url: str, sql: str) -> None:
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database: a SQLite file, or a new database on the test PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        upgrade(url)
+        yield url
+        return
+    admin = os.environ.get("TEST_DATABASE_URL")
+    if not admin:
+        if os.environ.get("CI"):
+            pytest.fail("TEST_DATABASE_URL is not set; `make test` sets it and starts PostgreSQL")
+        pytest.skip("no PostgreSQL (TEST_DATABASE_URL); `make test` provides one")
+    name = f"hn_test_{uuid.uuid4().hex[:12]}"
+    _pg_admin(admin, f'CREATE DATABASE "{name}"')
+    url = admin.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        _pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
-async def server(catalog: Catalog, engine: Engine) -> AsyncIterator[TestServer]:
+def settings(tmp_path: Path) -> Settings:
+    """Settings with a migrated SQLite database in a temporary directory."""
+    data = tmp_path / "var"
+    result = Settings(data_dir=data)
+    upgrade(result.db_url)
+    return result
+
+
+@pytest.fixture
+async def server(catalog: Catalog, engine: Engine, settings: Settings) -> AsyncIterator[TestServer]:
     """The real aiohttp app on 127.0.0.1, a random port."""
-    app = create_app(Settings(), catalog, engine)
+    app = create_app(settings, catalog, engine)
     srv = TestServer(app, host="127.0.0.1")
     await srv.start_server()
     try:

@@ -1,0 +1,70 @@
+"""ConversationStore in the database: one row per conversation, locked while a message runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from bot.core.locks import KeyedLocks
+from bot.core.messages import ConversationKey
+from bot.core.ports import ConversationState
+from bot.storage.models import ConversationRow
+
+
+class SqlConversationStore:
+    """State survives restarts; two processes on one database see one conversation.
+
+    On PostgreSQL the row is locked with SELECT ... FOR UPDATE; on SQLite the transaction
+    starts with BEGIN IMMEDIATE (see bot.storage.db), which serializes writers.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._local = KeyedLocks()  # spare the database the waits we can resolve in-process
+        self._postgres = engine.dialect.name == "postgresql"
+
+    @asynccontextmanager
+    async def open(self, key: ConversationKey) -> AsyncIterator[ConversationState]:
+        async with self._local.hold(key), self._sessions() as session, session.begin():
+            insert = pg_insert if self._postgres else sqlite_insert
+            await session.execute(
+                insert(ConversationRow)
+                .values(
+                    channel=key.channel,
+                    user_key=key.user_key,
+                    state={},
+                    version=0,
+                    updated_at=dt.datetime.now(dt.UTC),
+                )
+                .on_conflict_do_nothing()
+            )
+            row = (
+                await session.execute(
+                    select(ConversationRow)
+                    .where(
+                        ConversationRow.channel == key.channel,
+                        ConversationRow.user_key == key.user_key,
+                    )
+                    .with_for_update()
+                )
+            ).scalar_one()
+            state = ConversationState.from_dict(row.state) if row.state else ConversationState()
+            yield state
+            row.state = state.to_dict()
+            row.version += 1
+            row.updated_at = dt.datetime.now(dt.UTC)
+
+    async def load(self, key: ConversationKey) -> ConversationState:
+        """A read-only copy of the stored state (tools and tests)."""
+        async with self._sessions() as session:
+            row = await session.get(ConversationRow, (key.channel, key.user_key))
+            return (
+                ConversationState.from_dict(row.state) if row and row.state else ConversationState()
+            )
