@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.catalog.load import Catalog, CatalogError, Problem, load_catalog
 from bot.catalog.text_keys import all_keys
-from bot.matching.normalize import Normalizer
+from bot.matching.normalize import Normalizer, fold
 
 _DATE_WORDS = re.compile(r"hiệu lực|thời gian áp dụng|ngày ban hành", re.IGNORECASE)
 
@@ -89,8 +89,13 @@ def _unknown_ids(catalog: Catalog) -> list[Problem]:
     for policy in catalog.policies.values():
         if policy.scope != "national":
             need(f"policy:{policy.id}", "scope", policy.scope, provinces, "province")
+    known_places = {fold(n) for p in catalog.provinces.values() for n in (p.name, *p.absorbed)}
     for faq in catalog.faq.values():
         full = f"faq:{faq.id}"
+        for place in faq.provinces:
+            if fold(place) not in known_places:
+                file, key = _where(catalog, full)
+                out.append(Problem(file, f"{key}.provinces", f"unknown province '{place}'"))
         for pid in faq.policies:
             need(full, "policies", pid, policies, "policy")
         for rel in faq.related:

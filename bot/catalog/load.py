@@ -19,6 +19,7 @@ from bot.catalog.models import (
     OutOfScope,
     Policy,
     Province,
+    Safety,
     School,
     Texts,
     Trade,
@@ -73,6 +74,7 @@ class Catalog:
     out_of_scope: dict[str, OutOfScope]
     texts: dict[str, str]
     abbreviations: Abbreviations
+    safety: Safety
     origin: dict[str, Located] = field(default_factory=dict)  # "faq:x" -> where it is defined
     directory: Path = DEFAULT_CONTENT_DIR
 
@@ -204,11 +206,13 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
 
     texts = _load_single(root, "texts.yaml", Texts, problems)
     abbreviations = _load_single(root, "abbreviations.yaml", Abbreviations, problems)
-    if problems or texts is None or abbreviations is None:
+    safety = _load_single(root, "safety.yaml", Safety, problems)
+    if problems or texts is None or abbreviations is None or safety is None:
         raise CatalogError(problems)
     return Catalog(
         texts=dict(texts.texts),
         abbreviations=abbreviations,
+        safety=safety,
         origin=origin,
         directory=root,
         **items,

@@ -170,6 +170,8 @@ class Faq(Model):
     policies: list[str] = Field(default_factory=list)  # sources appended from these policies
     sources: list[Source] = Field(default_factory=list)
     related: list[str] = Field(default_factory=list)  # faq ids or payloads ("trade:han")
+    # the entry is about these provinces only: not given when a message names another province
+    provinces: list[str] = Field(default_factory=list)
 
     _id = field_validator("id")(_check_id)
 
@@ -181,6 +183,12 @@ class OutOfScope(Model):
     phrasings: list[str] = Field(min_length=2)
 
     _id = field_validator("id")(_check_id)
+
+
+class Safety(Model):
+    """Phrases (folded) that get the caring reply with help lines before anything else."""
+
+    phrases: list[str] = Field(min_length=1)
 
 
 class Abbreviations(Model):

@@ -66,6 +66,10 @@ class T:
     NUMBER_OUT_OF_RANGE = "number_out_of_range"
     RELATED = "related"
     DID_YOU_MEAN = "did_you_mean"
+    CARE = "care"
+    THANKS = "thanks"
+    BYE = "bye"
+    DATA_DELETED = "data_deleted"
     PROVINCE_MERGED = "province_merged"
 
 

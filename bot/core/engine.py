@@ -25,23 +25,23 @@ _HAS_WORD = re.compile(r"\w", re.UNICODE)
 
 # Typed words that act like buttons (folded, without diacritics).
 _COMMANDS = {
-    "start": "start",
-    "bat dau": "start",
-    "hi": "start",
-    "hello": "start",
-    "alo": "start",
-    "chao": "start",
-    "xin chao": "start",
-    "chao ban": "start",
-    "chao bot": "start",
-    "menu": "home",
-    "trang chu": "home",
-    "ve trang chu": "home",
-    "home": "home",
-    "quay lai": "back",
-    "tro lai": "back",
-    "back": "back",
+    **dict.fromkeys(
+        ["start", "bat dau", "hi", "hello", "alo", "chao", "xin chao", "chao ban", "chao bot"],
+        "start",
+    ),
+    **dict.fromkeys(["menu", "trang chu", "ve trang chu", "home"], "home"),
+    **dict.fromkeys(["quay lai", "tro lai", "back"], "back"),
+    **dict.fromkeys(
+        ["cam on", "cam on ban", "cam on nhieu", "thanks", "thank you", "tks", "ok", "oke"],
+        "thanks",
+    ),
+    **dict.fromkeys(["bye", "tam biet", "bai bai"], "bye"),
+    **dict.fromkeys(
+        ["xoa du lieu cua toi", "xoa du lieu", "xoa thong tin cua toi", "xoadulieu"],
+        "delete_data",
+    ),
 }
+_NUMBER = re.compile(r"^\s*(\d{1,3})\s*[.)]?\s*$")  # "2", " 2 ", "2." pick a choice; "-1" does not
 
 
 class Engine:
@@ -61,6 +61,7 @@ class Engine:
         self.renderer = Renderer(catalog)
         self.menus = Menus(self.renderer)
         self.provinces = ProvinceIndex(catalog)
+        self._crisis = [fold(p) for p in catalog.safety.phrases]
         self._locks = KeyedLocks()
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
@@ -89,6 +90,12 @@ class Engine:
             return [self.menus.main(greeting=payload == "start")]
         if payload == "back":
             return self._back(state)
+        if payload in ("thanks", "bye"):
+            return [self._with_menu(self.catalog.text(T.THANKS if payload == "thanks" else T.BYE))]
+        if payload == "delete_data":
+            state.screens.clear()
+            state.data.clear()
+            return [self._with_menu(self.catalog.text(T.DATA_DELETED))]
         reply = self.menus.screen(payload, self.clock.now().date())
         if reply is None:
             log.info("unknown payload", extra={"payload": payload[:64]})
@@ -121,13 +128,17 @@ class Engine:
         if not _HAS_WORD.search(text):
             return [self._with_menu(self.catalog.text(T.NO_TEXT))]
         folded = fold(text.removeprefix("/"))
+        if self.in_crisis(text):
+            log.warning("crisis phrase in message", extra={"channel": "redacted"})
+            return [Reply(self.catalog.text(T.CARE), (self.renderer.home_button(),))]
         command = _COMMANDS.get(folded)
         if command is not None:
             return self._payload(command, state)
-        chosen = self._choice(folded, state.buttons)
+        number = _NUMBER.match(text)
+        chosen = self._choice(number.group(1) if number else folded, state.buttons, bool(number))
         if chosen is not None:
             return self._payload(chosen.payload, state)
-        if folded.isdigit() and state.buttons:
+        if number and state.buttons:
             return [
                 Reply(
                     self.catalog.text(T.NUMBER_OUT_OF_RANGE, count=len(state.buttons)),
@@ -136,12 +147,17 @@ class Engine:
             ]
         return self._answer(text, state)
 
+    def in_crisis(self, text: str) -> bool:
+        """Whether a message may mean the writer is in danger (content/safety.yaml)."""
+        padded = f" {fold(text)} "
+        return any(f" {phrase} " in padded for phrase in self._crisis)
+
     @staticmethod
-    def _choice(folded: str, buttons: list[Button]) -> Button | None:
+    def _choice(folded: str, buttons: list[Button], is_number: bool) -> Button | None:
         """A button picked by its number ("2") or by typing its label."""
         if not buttons:
             return None
-        if folded.isdigit():
+        if is_number:
             index = int(folded)
             return buttons[index - 1] if 1 <= index <= len(buttons) else None
         for button in buttons:
@@ -149,8 +165,33 @@ class Engine:
                 return button
         return None
 
-    def _answer(self, text: str, state: ConversationState) -> list[Reply]:
+    def match(self, text: str) -> Match | Suggestions | None:
+        """The matcher's decision, minus province-specific answers for another province."""
         result = self.matcher.match(text)
+        if not isinstance(result, Match) or self._fits_places(result.id, text):
+            return result
+        for cand in self.matcher.rank(text, limit=8):
+            if cand.id.startswith("oos:") or not self._fits_places(cand.id, text):
+                continue
+            if cand.score >= self.matcher.thresholds.confident:
+                return Match(cand.id, cand.label, cand.score)
+            return Suggestions((cand,), cand.score)
+        return None
+
+    def _fits_places(self, target_id: str, text: str) -> bool:
+        """False when an answer is about certain provinces and the message names only others."""
+        kind, _, ident = target_id.partition(":")
+        faq = self.catalog.faq.get(ident) if kind == "faq" else None
+        if faq is None or not faq.provinces:
+            return True
+        named = self.provinces.mentions(self.matcher.normalize(text))
+        if not named:
+            return True
+        wanted = {fold(p) for p in faq.provinces}
+        return any(fold(m.name) in wanted for m in named)
+
+    def _answer(self, text: str, state: ConversationState) -> list[Reply]:
+        result = self.match(text)
         if isinstance(result, Match):
             reply = self.answer_reply(text, result)
             if reply is not None:
@@ -179,7 +220,7 @@ class Engine:
             extra.extend(
                 Button(s.name, f"school:{s.id}")
                 for s in cat.schools.values()
-                if s.province == province.id and match.id.startswith("faq:")
+                if s.province == province.id and not s.example and match.id.startswith("faq:")
             )
         for alt in match.close:
             extra.append(Button(cat.text(T.DID_YOU_MEAN, label=alt.label), alt.id))
@@ -209,7 +250,9 @@ class AskResult:
 
 def ask(engine: Engine, text: str) -> AskResult:
     """One question answered without conversation state (for the CLI and tools)."""
-    result = engine.matcher.match(text)
+    if engine.in_crisis(text):
+        return AskResult(False, None, 0.0, engine.catalog.text(T.CARE), [])
+    result = engine.match(text)
     if isinstance(result, Match):
         reply = engine.answer_reply(text, result)
         if reply is not None:

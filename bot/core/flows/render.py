@@ -122,10 +122,11 @@ class Renderer:
         ]
         if trade.work_places:
             lines.append(self.t(T.TRADE_WORK_PLACES, places=trade.work_places))
-        schools = [s for s in cat.schools.values() if trade.id in s.trades]
+        # invented demo schools are never offered as a place to study
+        schools = [s for s in cat.schools.values() if trade.id in s.trades and not s.example]
         buttons: list[Button] = []
         if schools:
-            lines.append(self.t(T.TRADE_SCHOOLS))
+            lines.append(self.t(T.TRADE_SCHOOLS, schools=", ".join(s.name for s in schools[:5])))
             buttons.extend(Button(s.name, f"school:{s.id}") for s in schools[:5])
         else:
             lines.append(self.t(T.TRADE_NO_SCHOOLS))
