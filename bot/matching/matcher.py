@@ -136,6 +136,9 @@ class Matcher:
             self._docs.append(_Doc(index, " ".join(toks), norm))
             for f, w in weights.items():
                 self._postings[f].append((doc_id, w))
+        # flat per-document arrays: the scoring loop is the hot path
+        self._doc_target = [d.target for d in self._docs]
+        self._doc_inv_norm = [1.0 / d.norm for d in self._docs]
         self._target_docs: dict[int, list[int]] = defaultdict(list)
         for doc_id, doc in enumerate(self._docs):
             self._target_docs[doc.target].append(doc_id)
@@ -192,13 +195,15 @@ class Matcher:
 
         # per target: the best phrasing by cosine blended with how much of it the query covers
         best: dict[int, float] = {}
+        targets, inv_norms = self._doc_target, self._doc_inv_norm
+        w_cos, w_cover = th.cosine / q_norm, 1.0 - th.cosine
         for doc_id, dot in dots.items():
-            doc = self._docs[doc_id]
-            cos = dot / (q_norm * doc.norm)
-            cover = min(1.0, dot / (doc.norm * doc.norm))
-            value = th.cosine * cos + (1 - th.cosine) * cover
-            if value > best.get(doc.target, 0.0):
-                best[doc.target] = value
+            inv = inv_norms[doc_id]
+            cover = dot * inv * inv
+            value = w_cos * dot * inv + w_cover * (cover if cover < 1.0 else 1.0)
+            target = targets[doc_id]
+            if value > best.get(target, 0.0):
+                best[target] = value
         short = sorted(best.items(), key=lambda kv: -kv[1])[:SHORTLIST]
 
         query = " ".join(toks)
