@@ -201,9 +201,9 @@ class Matcher:
             inv = inv_norms[doc_id]
             cover = dot * inv * inv
             value = w_cos * dot * inv + w_cover * (cover if cover < 1.0 else 1.0)
-            target = targets[doc_id]
-            if value > best.get(target, 0.0):
-                best[target] = value
+            owner = targets[doc_id]
+            if value > best.get(owner, 0.0):
+                best[owner] = value
         short = sorted(best.items(), key=lambda kv: -kv[1])[:SHORTLIST]
 
         query = " ".join(toks)
