@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -156,6 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `huongnghiep` command."""
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `huongnghiep eval … | head` ends quietly
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
