@@ -161,3 +161,31 @@ def test_check_catalog_flags_policy_that_ends_later(catalog: Catalog) -> None:
     ending = [p for p in catalog.policies.values() if p.status == "current" and p.effective_to]
     future = check_catalog(catalog, dt.date(2100, 1, 1))
     assert len([p for p in future if "still marked current" in p.message]) == len(ending)
+
+
+def test_surveys_are_loaded_with_consent_before_personal_data(catalog: Catalog) -> None:
+    assert set(catalog.surveys) >= {"lop9", "lop12"}
+    for survey in catalog.surveys.values():
+        kinds = [s.type for s in survey.steps]
+        first_personal = next(i for i, s in enumerate(survey.steps) if s.personal)
+        assert kinds.index("consent") < first_personal
+    assert catalog.surveys["lop9"].minor
+    assert "parent_consent" in [s.type for s in catalog.surveys["lop9"].steps]
+
+
+def test_survey_problems_are_reported(content_copy: Path) -> None:
+    def change(d: dict) -> None:
+        steps = d["surveys"][0]["steps"]
+        name = next(s for s in steps if s["id"] == "name")
+        steps.remove(name)
+        steps.insert(0, name)  # personal data before consent
+        steps[:] = [s for s in steps if s["type"] != "parent_consent"]
+        steps[1]["when"] = {"later_step": ["x"]}
+
+    _edit(content_copy / "surveys" / "lop9.yaml", change)
+    problems = _problems(content_copy)
+    assert any("surveys.lop9.steps.name: personal data asked before" in p for p in problems)
+    assert any(
+        "surveys.lop9.steps: survey for minors needs a parent_consent" in p for p in problems
+    )
+    assert any("'later_step' is not an earlier step" in p for p in problems)

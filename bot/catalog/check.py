@@ -33,6 +33,7 @@ def check_catalog(catalog: Catalog, today: dt.date) -> list[Problem]:
     problems.extend(_shared_phrasings(catalog))
     problems.extend(_expired_policies(catalog, today))
     problems.extend(_texts(catalog))
+    problems.extend(_surveys(catalog))
     return problems
 
 
@@ -188,4 +189,41 @@ def _texts(catalog: Catalog) -> list[Problem]:
             list(formatter.parse(value))
         except ValueError as exc:
             out.append(Problem("texts.yaml", f"texts.{key}", f"bad placeholder: {exc}"))
+    return out
+
+
+def _surveys(catalog: Catalog) -> list[Problem]:
+    """Survey steps: unique ids, options where needed, `when` pointing back, consent first."""
+    out: list[Problem] = []
+    for survey in catalog.surveys.values():
+        file, key = _where(catalog, f"survey:{survey.id}")
+        seen: dict[str, set[str]] = {}
+        consent_at: int | None = None
+        for index, step in enumerate(survey.steps):
+            where = f"{key}.steps.{step.id}"
+            if step.id in seen:
+                out.append(Problem(file, where, "duplicate step id"))
+            if step.type in ("single", "multi") and len(step.options) < 2:
+                out.append(Problem(file, where, "a choice question needs at least 2 options"))
+            if step.type == "info" and step.policy not in catalog.policies:
+                out.append(Problem(file, f"{where}.policy", f"unknown policy id '{step.policy}'"))
+            if step.type == "consent":
+                consent_at = index
+            if step.personal and consent_at is None:
+                out.append(Problem(file, where, "personal data asked before the consent step"))
+            for ref, values in step.when.items():
+                if ref not in seen:
+                    out.append(Problem(file, f"{where}.when", f"'{ref}' is not an earlier step"))
+                elif seen[ref] and not set(values) <= seen[ref]:
+                    out.append(Problem(file, f"{where}.when", f"unknown value for '{ref}'"))
+            allowed = {o.id for o in step.options}
+            if step.type == "province":
+                allowed = set(catalog.provinces)
+            seen[step.id] = allowed
+        if consent_at is None:
+            out.append(Problem(file, f"{key}.steps", "no consent step"))
+        if survey.minor and not any(s.type == "parent_consent" for s in survey.steps):
+            out.append(
+                Problem(file, f"{key}.steps", "survey for minors needs a parent_consent step")
+            )
     return out

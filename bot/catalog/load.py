@@ -21,6 +21,7 @@ from bot.catalog.models import (
     Province,
     Safety,
     School,
+    Survey,
     Texts,
     Trade,
 )
@@ -72,6 +73,7 @@ class Catalog:
     events: dict[str, Event]
     faq: dict[str, Faq]
     out_of_scope: dict[str, OutOfScope]
+    surveys: dict[str, Survey]
     texts: dict[str, str]
     abbreviations: Abbreviations
     safety: Safety
@@ -104,6 +106,7 @@ _SECTIONS: dict[str, tuple[str, type[BaseModel], str, str]] = {
     "events": ("events", Event, "events", "event"),
     "faq": ("faq", Faq, "faq", "faq"),
     "out_of_scope": ("out_of_scope", OutOfScope, "out_of_scope", "oos"),
+    "surveys": ("surveys", Survey, "surveys", "survey"),
 }
 
 

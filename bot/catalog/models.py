@@ -202,3 +202,59 @@ class Texts(Model):
     """Every string a user reads that is not content of an answer."""
 
     texts: dict[str, str]
+
+
+StepType = Literal[
+    "single",
+    "multi",
+    "text",
+    "phone",
+    "province",
+    "commune",
+    "yesno",
+    "trades",
+    "schools",
+    "consent",
+    "parent_consent",
+    "info",
+]
+
+
+class SurveyOption(Model):
+    """One choice of a single- or multiple-choice question."""
+
+    id: str
+    label: str
+
+    _id = field_validator("id")(_check_id)
+
+
+class SurveyStep(Model):
+    """One question (or notice) of a survey."""
+
+    id: str
+    type: StepType
+    prompt: str
+    example: str | None = None  # shown again with the question when an answer is not valid
+    options: list[SurveyOption] = Field(default_factory=list)
+    max_choices: int = Field(default=3, ge=1, le=10)
+    optional: bool = False
+    personal: bool = False  # personal data: asked only after consent, deleted on request
+    when: dict[str, list[str]] = Field(default_factory=dict)  # ask only if earlier answers match
+    policy: str | None = None  # for "info": the policy whose summary is shown
+
+    _id = field_validator("id")(_check_id)
+
+
+class Survey(Model):
+    """An intention survey (grade 9 or grade 12), run by the core's generic survey flow."""
+
+    id: str
+    title: str
+    intro: str
+    grade: Literal[9, 12]
+    minor: bool  # respondents under 16: a parent or guardian must consent before forwarding
+    consent_version: str  # recorded with every consent; change it when the consent text changes
+    steps: list[SurveyStep] = Field(min_length=3)
+
+    _id = field_validator("id")(_check_id)
