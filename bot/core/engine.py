@@ -10,11 +10,10 @@ from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.core.flows.menus import Menus
 from bot.core.flows.render import Renderer
-from bot.core.locks import KeyedLocks
 from bot.core.messages import Button, Inbound, Reply
 from bot.core.ports import Clock, ConversationState, ConversationStore, SystemClock
 from bot.matching.entities import ProvinceIndex
-from bot.matching.matcher import Match, Matcher, Suggestions
+from bot.matching.matcher import OUT_OF_SCOPE, Match, Matcher, Suggestions
 from bot.matching.normalize import fold
 
 log = logging.getLogger(__name__)
@@ -62,12 +61,15 @@ class Engine:
         self.menus = Menus(self.renderer)
         self.provinces = ProvinceIndex(catalog)
         self._crisis = [fold(p) for p in catalog.safety.phrases]
-        self._locks = KeyedLocks()
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
-        """Handle one action; actions of one user are processed one at a time, in order."""
+        """Handle one action; actions of one user are processed one at a time, in order.
+
+        The per-user lock is the store's: `ConversationStore.open` admits one block per key
+        (in-process for the memory store, across processes for the database store).
+        """
         try:
-            async with self._locks.hold(inbound.key), self.store.open(inbound.key) as state:
+            async with self.store.open(inbound.key) as state:
                 replies = self._dispatch(inbound, state)
                 state.buttons = list(replies[-1].buttons) if replies else []
                 state.updated_at = self.clock.now()
@@ -171,7 +173,7 @@ class Engine:
         if not isinstance(result, Match) or self._fits_places(result.id, text):
             return result
         for cand in self.matcher.rank(text, limit=8):
-            if cand.id.startswith("oos:") or not self._fits_places(cand.id, text):
+            if cand.id.startswith(OUT_OF_SCOPE) or not self._fits_places(cand.id, text):
                 continue
             if cand.score >= self.matcher.thresholds.confident:
                 return Match(cand.id, cand.label, cand.score)
