@@ -5,21 +5,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import datetime as dt
 import json
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from bot.catalog import Catalog, CatalogError, load_catalog
 from bot.catalog.check import check_directory
 from bot.catalog.text_keys import T
 from bot.channels.base import numbered_text
-from bot.core.engine import ask
+from bot.core.engine import Engine, ask
 from bot.core.messages import Inbound
 from bot.evaluate import evaluate, load_questions
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def _load(settings: Settings) -> Catalog:
@@ -48,26 +54,42 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_chat(_args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage.conversations import SqlConversationStore
+    from bot.storage.db import make_engine
+    from bot.storage.leads import SqlLeadSink
+    from bot.storage.migrate import upgrade
     from bot.web.app import build_engine
 
-    engine = build_engine(_load(settings))
-    hint = engine.catalog.text(T.NUMBER_HINT)
+    catalog = _load(settings)
+    upgrade(settings.db_url)
 
     async def run() -> None:
-        async def say(inbound: Inbound) -> None:
-            for reply in await engine.handle(inbound):
-                print(numbered_text(reply, hint if reply.buttons else None), end="\n\n", flush=True)
-
-        await say(Inbound("cli", "terminal", payload="start"))
-        loop = asyncio.get_running_loop()
-        while True:
-            line = await loop.run_in_executor(None, _read_line)
-            if line is None:
-                return
-            await say(Inbound("cli", "terminal", text=line))
+        db = make_engine(settings.db_url)
+        try:
+            engine = build_engine(catalog, SqlConversationStore(db), SqlLeadSink(db))
+            await _converse(engine)
+        finally:
+            await db.dispose()
 
     asyncio.run(run())
     return 0
+
+
+async def _converse(engine: Engine) -> None:
+    """The terminal conversation: one line in, the replies out, until end of input."""
+    hint = engine.catalog.text(T.NUMBER_HINT)
+
+    async def say(inbound: Inbound) -> None:
+        for reply in await engine.handle(inbound):
+            print(numbered_text(reply, hint if reply.buttons else None), end="\n\n", flush=True)
+
+    await say(Inbound("cli", "terminal", payload="start"))
+    loop = asyncio.get_running_loop()
+    while True:
+        line = await loop.run_in_executor(None, _read_line)
+        if line is None:
+            return
+        await say(Inbound("cli", "terminal", text=line))
 
 
 def _read_line() -> str | None:
@@ -125,6 +147,133 @@ def cmd_db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _with_db(settings: Settings, work: Callable[[AsyncEngine], Awaitable[int]]) -> int:
+    """Migrate, then run `work` with a database engine."""
+    from bot.storage.db import make_engine
+    from bot.storage.migrate import upgrade
+
+    upgrade(settings.db_url)
+
+    async def run() -> int:
+        db = make_engine(settings.db_url)
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def _known_school(settings: Settings, school_id: str) -> bool:
+    catalog = _load(settings)
+    if school_id in catalog.schools:
+        return True
+    print(f"unknown school id: {school_id}", file=sys.stderr)
+    print("known: " + ", ".join(sorted(catalog.schools)), file=sys.stderr)
+    return False
+
+
+def cmd_school_token(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage.schools import SchoolStore
+
+    if not _known_school(settings, args.school_id):
+        return 2
+
+    async def work(db: AsyncEngine) -> int:
+        token = await SchoolStore(db).new_token("school", args.school_id, _utcnow())
+        print(token)
+        return 0
+
+    return _with_db(settings, work)
+
+
+def cmd_admin_token(_args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage.schools import SchoolStore
+
+    async def work(db: AsyncEngine) -> int:
+        print(await SchoolStore(db).new_token("admin", None, _utcnow()))
+        return 0
+
+    return _with_db(settings, work)
+
+
+def cmd_school_webhook(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage.schools import SchoolStore
+
+    if not _known_school(settings, args.school_id):
+        return 2
+    if args.remove:
+
+        async def remove(db: AsyncEngine) -> int:
+            done = await SchoolStore(db).remove_webhook(args.school_id)
+            print("webhook removed" if done else "no webhook was set")
+            return 0
+
+        return _with_db(settings, remove)
+    url = urlsplit(args.url or "")
+    if url.scheme not in ("http", "https") or not url.netloc:
+        print("URL must start with https:// (or http://)", file=sys.stderr)
+        return 2
+
+    async def work(db: AsyncEngine) -> int:
+        secret = await SchoolStore(db).set_webhook(args.school_id, args.url, _utcnow())
+        print(f"webhook set for {args.school_id}: {args.url}")
+        print(f"signing secret (shown once): {secret}")
+        return 0
+
+    return _with_db(settings, work)
+
+
+def cmd_outbox_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.leads.outbox import outbox_rows
+
+    async def work(db: AsyncEngine) -> int:
+        rows = await outbox_rows(db, args.status)
+        for r in rows[: args.limit]:
+            print(
+                f"{r.id}\t{r.kind}\t{r.target}\t{r.status}\tattempts={r.attempts}"
+                f"\tnext={r.next_attempt_at:%Y-%m-%d %H:%M:%S}\t{r.last_error or ''}"
+            )
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "outbox is empty")
+        return 0
+
+    return _with_db(settings, work)
+
+
+def cmd_outbox_retry(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.leads.outbox import retry_dead
+
+    async def work(db: AsyncEngine) -> int:
+        count = await retry_dead(db, args.ids or None)
+        print(f"{count} dead delivery(ies) queued again")
+        return 0
+
+    return _with_db(settings, work)
+
+
+def cmd_data_purge(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage.retention import purge
+
+    months = args.months if args.months is not None else settings.retention_months
+
+    async def work(db: AsyncEngine) -> int:
+        done = await purge(db, _utcnow(), months)
+        print(
+            f"personal data deleted from {done.responses} survey(s); "
+            f"{done.conversations} conversation(s) deleted (older than {months} months)"
+        )
+        return 0
+
+    return _with_db(settings, work)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="huongnghiep", description="Trợ lý hướng nghiệp")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -147,6 +296,34 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = p.add_subparsers(dest="db_command", required=True)
     d = dsub.add_parser("upgrade", help="apply the migrations in db/")
     d.set_defaults(func=cmd_db_upgrade)
+    p = sub.add_parser("school", help="school access: API tokens and webhooks")
+    ssub = p.add_subparsers(dest="school_command", required=True)
+    c = ssub.add_parser("token", help="print a new API token for a school (only its hash is kept)")
+    c.add_argument("school_id")
+    c.set_defaults(func=cmd_school_token)
+    c = ssub.add_parser("webhook", help="send a school's new leads to URL (prints the secret)")
+    c.add_argument("school_id")
+    c.add_argument("url", nargs="?")
+    c.add_argument("--remove", action="store_true", help="stop webhook deliveries")
+    c.set_defaults(func=cmd_school_webhook)
+    p = sub.add_parser("admin", help="officials' access")
+    asub = p.add_subparsers(dest="admin_command", required=True)
+    c = asub.add_parser("token", help="print a new token for the officials' dashboard")
+    c.set_defaults(func=cmd_admin_token)
+    p = sub.add_parser("outbox", help="lead deliveries")
+    osub = p.add_subparsers(dest="outbox_command", required=True)
+    c = osub.add_parser("list", help="list deliveries, newest first")
+    c.add_argument("--status", choices=["pending", "delivered", "dead", "cancelled"])
+    c.add_argument("--limit", type=int, default=50)
+    c.set_defaults(func=cmd_outbox_list)
+    c = osub.add_parser("retry", help="queue dead-lettered deliveries again")
+    c.add_argument("ids", nargs="*", type=int, help="outbox ids (default: every dead one)")
+    c.set_defaults(func=cmd_outbox_retry)
+    p = sub.add_parser("data", help="personal data")
+    dsub2 = p.add_subparsers(dest="data_command", required=True)
+    c = dsub2.add_parser("purge", help="delete personal data older than the retention period")
+    c.add_argument("--months", type=int)
+    c.set_defaults(func=cmd_data_purge)
     p = sub.add_parser("eval", help="run a question set and print accuracy figures")
     p.add_argument("file")
     p.set_defaults(func=cmd_eval)

@@ -20,6 +20,11 @@ class Settings:
     data_dir: Path = Path("var")
     log_level: str = "INFO"
     database_url: str | None = None  # None: SQLite file under data_dir
+    retention_months: int = 12  # personal data older than this is deleted
+    webhook_timeout: float = 10.0  # seconds per webhook delivery attempt
+    retry_base: float = 30.0  # first retry after 15-30 s, then doubling (with jitter)
+    retry_max_attempts: int = 8  # then the delivery is dead-lettered
+    outbox_poll: float = 1.0  # seconds between outbox passes when idle
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -33,6 +38,19 @@ class Settings:
             data_dir=Path(env.get("HUONGNGHIEP_DATA_DIR", str(defaults.data_dir))),
             log_level=env.get("HUONGNGHIEP_LOG_LEVEL", defaults.log_level).upper(),
             database_url=env.get("DATABASE_URL") or None,
+            retention_months=int(
+                env.get("HUONGNGHIEP_RETENTION_MONTHS", str(defaults.retention_months))
+            ),
+            webhook_timeout=float(
+                env.get("HUONGNGHIEP_WEBHOOK_TIMEOUT", str(defaults.webhook_timeout))
+            ),
+            retry_base=float(env.get("HUONGNGHIEP_RETRY_BASE_SECONDS", str(defaults.retry_base))),
+            retry_max_attempts=int(
+                env.get("HUONGNGHIEP_RETRY_MAX_ATTEMPTS", str(defaults.retry_max_attempts))
+            ),
+            outbox_poll=float(
+                env.get("HUONGNGHIEP_OUTBOX_POLL_SECONDS", str(defaults.outbox_poll))
+            ),
         )
 
     @property

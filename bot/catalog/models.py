@@ -235,6 +235,7 @@ class SurveyStep(Model):
     id: str
     type: StepType
     prompt: str
+    label: str | None = None  # short name in the summary ("Họ tên"); defaults to the id
     example: str | None = None  # shown again with the question when an answer is not valid
     options: list[SurveyOption] = Field(default_factory=list)
     max_choices: int = Field(default=3, ge=1, le=10)

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
+from bot.core.flows.data_rights import DataRights
 from bot.core.flows.menus import Menus
 from bot.core.flows.render import Renderer
-from bot.core.messages import Button, Inbound, Reply
-from bot.core.ports import Clock, ConversationState, ConversationStore, SystemClock
+from bot.core.flows.survey import SV, SurveyFlow
+from bot.core.flows.survey_answers import AnswerReader
+from bot.core.messages import Button, ConversationKey, Inbound, Reply
+from bot.core.ports import Clock, ConversationState, ConversationStore, LeadSink, SystemClock
 from bot.matching.entities import ProvinceIndex
 from bot.matching.matcher import OUT_OF_SCOPE, Match, Matcher, Suggestions
 from bot.matching.normalize import fold
@@ -39,6 +42,25 @@ _COMMANDS = {
         ["xoa du lieu cua toi", "xoa du lieu", "xoa thong tin cua toi", "xoadulieu"],
         "delete_data",
     ),
+    **dict.fromkeys(
+        ["xem du lieu cua toi", "xem du lieu", "du lieu cua toi", "thong tin cua toi"], "data:view"
+    ),
+    **dict.fromkeys(
+        ["rut lai dong y", "rut dong y", "rut lai su dong y", "huy dong y"], "data:withdraw"
+    ),
+    **dict.fromkeys(
+        ["khao sat", "lam khao sat", "khaosat", "khao sat nguyen vong"], "survey:start"
+    ),
+}
+# Typed words that act inside a survey (where "ok" means yes, not thanks).
+_SURVEY_COMMANDS = {
+    **dict.fromkeys(["quay lai", "tro lai", "back", "lui"], "sv:back"),
+    **dict.fromkeys(
+        # not "dung": without diacritics "dừng" (stop) is "đúng" (right)
+        ["huy", "huy bo", "huy khao sat", "dung lai", "thoat", "cancel"], "sv:cancel"
+    ),
+    **dict.fromkeys(["start", "menu", "trang chu", "ve trang chu", "home"], "home"),
+    **{k: v for k, v in _COMMANDS.items() if v in ("delete_data", "data:view", "data:withdraw")},
 }
 _NUMBER = re.compile(r"^\s*(\d{1,3})\s*[.)]?\s*$")  # "2", " 2 ", "2." pick a choice; "-1" does not
 
@@ -52,6 +74,7 @@ class Engine:
         matcher: Matcher,
         store: ConversationStore,
         clock: Clock | None = None,
+        leads: LeadSink | None = None,
     ) -> None:
         self.catalog = catalog
         self.matcher = matcher
@@ -60,6 +83,10 @@ class Engine:
         self.renderer = Renderer(catalog)
         self.menus = Menus(self.renderer)
         self.provinces = ProvinceIndex(catalog)
+        self.leads = leads
+        reader = AnswerReader(catalog, matcher, self.provinces)
+        self.survey = SurveyFlow(catalog, self.renderer, reader, leads, self.clock)
+        self.rights = DataRights(catalog, self.renderer, leads)
         self._crisis = [fold(p) for p in catalog.safety.phrases]
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
@@ -70,7 +97,7 @@ class Engine:
         """
         try:
             async with self.store.open(inbound.key) as state:
-                replies = self._dispatch(inbound, state)
+                replies = await self._dispatch(inbound, state)
                 state.buttons = list(replies[-1].buttons) if replies else []
                 state.updated_at = self.clock.now()
                 return replies
@@ -81,23 +108,31 @@ class Engine:
 
     # -- dispatch -----------------------------------------------------------------------------
 
-    def _dispatch(self, inbound: Inbound, state: ConversationState) -> list[Reply]:
+    async def _dispatch(self, inbound: Inbound, state: ConversationState) -> list[Reply]:
         if inbound.payload is not None:
-            return self._payload(inbound.payload.strip(), state)
-        return self._text(inbound.text or "", state)
+            return await self._payload(inbound.payload.strip(), state, inbound.key)
+        if self.survey.active(state):
+            return await self._survey_text(inbound.text or "", state, inbound.key)
+        return await self._text(inbound.text or "", state, inbound.key)
 
-    def _payload(self, payload: str, state: ConversationState) -> list[Reply]:
+    async def _payload(
+        self, payload: str, state: ConversationState, key: ConversationKey
+    ) -> list[Reply]:
+        now = self.clock.now()
+        if payload.startswith(SV):
+            return await self.survey.payload(state, payload, key, now)
+        self.survey.pause(state)
+        if payload == "survey:start":
+            return self.survey.start(state)
         if payload in ("home", "start"):
             state.screens.clear()
-            return [self.menus.main(greeting=payload == "start")]
+            return [self._main(state, greeting=payload == "start")]
         if payload == "back":
             return self._back(state)
         if payload in ("thanks", "bye"):
             return [self._with_menu(self.catalog.text(T.THANKS if payload == "thanks" else T.BYE))]
-        if payload == "delete_data":
-            state.screens.clear()
-            state.data.clear()
-            return [self._with_menu(self.catalog.text(T.DATA_DELETED))]
+        if payload == "delete_data" or payload.startswith("data:"):
+            return await self.rights.handle(payload, state, key, now)
         reply = self.menus.screen(payload, self.clock.now().date())
         if reply is None:
             log.info("unknown payload", extra={"payload": payload[:64]})
@@ -113,7 +148,13 @@ class Engine:
             if reply is not None:
                 return [reply]
             state.screens.pop()
-        return [self.menus.main()]
+        return [self._main(state)]
+
+    def _main(self, state: ConversationState, greeting: bool = False) -> Reply:
+        """The main menu, led by "continue the survey" while one waits half-way."""
+        menu = self.menus.main(greeting=greeting)
+        resume = self.survey.resume_button(state)
+        return Reply(menu.text, (resume, *menu.buttons)) if resume else menu
 
     @staticmethod
     def _push(state: ConversationState, payload: str) -> None:
@@ -121,7 +162,30 @@ class Engine:
             state.screens.append(payload)
         del state.screens[:-MAX_SCREENS]
 
-    def _text(self, text: str, state: ConversationState) -> list[Reply]:
+    async def _survey_text(
+        self, text: str, state: ConversationState, key: ConversationKey
+    ) -> list[Reply]:
+        """Typed text while a survey question waits: an answer, unless it is a command."""
+        text = text.strip()
+        if self.in_crisis(text):
+            log.warning("crisis phrase in message", extra={"channel": "redacted"})
+            care = Reply(self.catalog.text(T.CARE))
+            return [care, *await self.survey.payload(state, "sv:resume", key, self.clock.now())]
+        if not text or len(text) > MAX_TEXT or not _HAS_WORD.search(text):
+            note = T.EMPTY if not text else T.SURVEY_TOO_LONG if len(text) > MAX_TEXT else T.NO_TEXT
+            replies = await self.survey.payload(state, "sv:resume", key, self.clock.now())
+            return [Reply(self.catalog.text(note, limit=MAX_TEXT)), *replies]
+        folded = fold(text.removeprefix("/"))
+        command = _SURVEY_COMMANDS.get(folded)
+        if command is not None:
+            return await self._payload(command, state, key)
+        number = _NUMBER.match(text)
+        chosen = self._choice(number.group(1) if number else folded, state.buttons, bool(number))
+        if chosen is not None:
+            return await self._payload(chosen.payload, state, key)
+        return await self.survey.text(state, text, key, self.clock.now())
+
+    async def _text(self, text: str, state: ConversationState, key: ConversationKey) -> list[Reply]:
         text = text.strip()
         if not text:
             return [self._with_menu(self.catalog.text(T.EMPTY))]
@@ -135,11 +199,11 @@ class Engine:
             return [Reply(self.catalog.text(T.CARE), (self.renderer.home_button(),))]
         command = _COMMANDS.get(folded)
         if command is not None:
-            return self._payload(command, state)
+            return await self._payload(command, state, key)
         number = _NUMBER.match(text)
         chosen = self._choice(number.group(1) if number else folded, state.buttons, bool(number))
         if chosen is not None:
-            return self._payload(chosen.payload, state)
+            return await self._payload(chosen.payload, state, key)
         if number and state.buttons:
             return [
                 Reply(
@@ -202,7 +266,7 @@ class Engine:
         if isinstance(result, Suggestions):
             buttons = tuple(Button(o.label, o.id) for o in result.options)
             return [Reply(self.catalog.text(T.SUGGEST), (*buttons, self.renderer.home_button()))]
-        return [self._with_menu(self.catalog.text(T.FALLBACK))]
+        return [self._with_menu(self.catalog.text(T.FALLBACK), state)]
 
     def answer_reply(self, text: str, match: Match) -> Reply | None:
         """The answer for a confident match, with province facts the question names and the
@@ -234,9 +298,10 @@ class Engine:
                 unique.append(button)
         return Reply("\n\n".join(lines), (*unique[:4], *reply.buttons))
 
-    def _with_menu(self, text: str) -> Reply:
+    def _with_menu(self, text: str, state: ConversationState | None = None) -> Reply:
         """A message followed by the main menu's buttons."""
-        return Reply(text, self.menus.main().buttons)
+        menu = self.menus.main() if state is None else self._main(state)
+        return Reply(text, menu.buttons)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Ports the core needs from the outside: conversation storage and a clock."""
+"""Ports the core needs from the outside: conversation storage, survey records and a clock."""
 
 from __future__ import annotations
 
@@ -62,3 +62,86 @@ class SystemClock:
 
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A finished survey, as the core hands it to the LeadSink.
+
+    `answers` holds the non-personal answers (counted in statistics); `personal` holds the
+    answers of personal steps, empty when the user declined consent. `schools` are the receiving
+    schools the user consented to; a lead is created for each only when `forward` is true.
+    """
+
+    key: ConversationKey
+    run_id: str  # one per survey run: submitting the same run twice stores it once
+    survey_id: str
+    grade: int
+    answers: dict[str, Any]
+    personal: dict[str, Any]
+    schools: tuple[str, ...]
+    consent_version: str
+    consent_given: bool
+    consent_at: dt.datetime | None
+    parent_confirmed: bool | None  # None when the survey needs no parent
+    submitted_at: dt.datetime
+
+    @property
+    def forward(self) -> bool:
+        """Whether leads go to the schools: consent given, and a parent's too where needed."""
+        return self.consent_given and bool(self.schools) and self.parent_confirmed is not False
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What was stored for a submission: the response and the schools that got a lead."""
+
+    response_id: str
+    schools: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LeadView:
+    """One lead as its student sees it (for "xem dữ liệu của tôi")."""
+
+    school_id: str
+    status: str  # active | withdrawn
+    delivered: bool
+
+
+@dataclass(frozen=True)
+class MyData:
+    """Everything stored about one conversation's surveys, for the user to see."""
+
+    surveys: int
+    personal: dict[str, Any]  # the latest survey's personal answers
+    leads: tuple[LeadView, ...]
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What `LeadSink.forget` deleted."""
+
+    surveys: int  # surveys whose personal answers were deleted
+    leads: int  # leads withdrawn from schools
+    consents: int  # consent records detached from the user
+
+
+class LeadSink(Protocol):
+    """Where finished surveys go: responses, consents, leads and their delivery (outbox)."""
+
+    async def submit(self, submission: Submission) -> Receipt:
+        """Store a submission with its consents and leads, and queue deliveries, atomically."""
+        ...
+
+    async def my_data(self, key: ConversationKey) -> MyData:
+        """What is stored about this conversation's user."""
+        ...
+
+    async def withdraw(self, key: ConversationKey, school_id: str, at: dt.datetime) -> bool:
+        """Withdraw consent for one school: its leads stop (pending deliveries cancelled)."""
+        ...
+
+    async def forget(self, key: ConversationKey, at: dt.datetime) -> Forgotten:
+        """Delete the user's personal data; anonymous answers stay in statistics."""
+        ...

@@ -15,6 +15,7 @@ from bot.core.locks import KeyedLocks
 from bot.core.messages import ConversationKey
 from bot.core.ports import ConversationState
 from bot.storage.models import ConversationRow
+from bot.storage.session import shared
 
 
 class SqlConversationStore:
@@ -56,7 +57,8 @@ class SqlConversationStore:
                 )
             ).scalar_one()
             state = ConversationState.from_dict(row.state) if row.state else ConversationState()
-            yield state
+            async with shared(session):
+                yield state
             row.state = state.to_dict()
             row.version += 1
             row.updated_at = dt.datetime.now(dt.UTC)

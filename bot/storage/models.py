@@ -5,7 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, MetaData, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -33,3 +44,155 @@ class ConversationRow(Base):
     state: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC datetimes on every engine (SQLite keeps no zone; we add it back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class ResponseRow(Base):
+    """One submitted survey. Non-personal answers stay (anonymous statistics) after the
+    personal data is deleted; `user_key` is cleared then too."""
+
+    __tablename__ = "responses"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    survey_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    grade: Mapped[int] = mapped_column(Integer, nullable=False)
+    channel: Mapped[str] = mapped_column(String(32), nullable=False)
+    user_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    consent_given: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    parent_confirmed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    personal_deleted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_responses_user", "channel", "user_key"),)
+
+
+class ContactRow(Base):
+    """The personal answers of a response (name, school, phones). Deleted on request or when
+    the retention period ends."""
+
+    __tablename__ = "contacts"
+
+    response_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
+class ConsentRow(Base):
+    """One consent decision: per purpose and per receiving school, with the text's version."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    response_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("responses.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(32), nullable=False)
+    school_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    granted: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    text_version: Mapped[str] = mapped_column(String(32), nullable=False)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class LeadRow(Base):
+    """One response forwarded to one school."""
+
+    __tablename__ = "leads"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    response_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("responses.id", ondelete="CASCADE"), nullable=False
+    )
+    school_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # active|withdrawn|deleted
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("response_id", "school_id", name="uq_leads_response_school"),
+        Index("ix_leads_school_created", "school_id", "created_at"),
+    )
+
+
+class OutboxRow(Base):
+    """A delivery to make (webhook now, Telegram later), written with the lead it carries."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # webhook | telegram
+    lead_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("leads.id", ondelete="CASCADE"), nullable=True
+    )
+    target: Mapped[str] = mapped_column(String(64), nullable=False)  # school id
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    status: Mapped[str] = mapped_column(
+        String(16), nullable=False
+    )  # pending|delivered|dead|cancelled
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+
+class WebhookRow(Base):
+    """A school's webhook: where its leads are POSTed and the secret they are signed with."""
+
+    __tablename__ = "school_webhooks"
+
+    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(String(500), nullable=False)
+    secret: Mapped[str] = mapped_column(String(128), nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
+class TokenRow(Base):
+    """An API token: only its SHA-256 is stored. kind is school (with school_id) or admin."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    school_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ExportRow(Base):
+    """Every export of a lead list: which school, when, which format, how many rows."""
+
+    __tablename__ = "export_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    school_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    token_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    format: Mapped[str] = mapped_column(String(8), nullable=False)
+    rows: Mapped[int] = mapped_column(Integer, nullable=False)
+    since: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 from sqlalchemy import text
@@ -14,17 +17,25 @@ from bot.catalog import Catalog
 from bot.channels import webchat
 from bot.core.engine import Engine
 from bot.core.memory import MemoryConversationStore
-from bot.core.ports import ConversationStore
+from bot.core.ports import ConversationStore, LeadSink
+from bot.leads.outbox import OutboxWorker, RetryPolicy
 from bot.matching.targets import build_matcher
 from bot.settings import Settings
 from bot.storage.conversations import SqlConversationStore
 from bot.storage.db import make_engine
+from bot.storage.leads import SqlLeadSink
+from bot.storage.retention import purge
+from bot.storage.schools import SchoolStore
+from bot.web import portal
 
 log = logging.getLogger(__name__)
 
 ENGINE = web.AppKey("engine", Engine)
 DB = web.AppKey("db", AsyncEngine)
 SETTINGS = web.AppKey("settings", Settings)
+SCHOOLS = web.AppKey("schools", SchoolStore)
+OUTBOX = web.AppKey("outbox", OutboxWorker)
+PURGE_EVERY = 3600.0  # seconds between retention purges
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -44,9 +55,30 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
-def build_engine(catalog: Catalog, store: ConversationStore | None = None) -> Engine:
+def build_engine(
+    catalog: Catalog, store: ConversationStore | None = None, leads: LeadSink | None = None
+) -> Engine:
     """The conversation engine over the catalog (in-memory state unless a store is given)."""
-    return Engine(catalog, build_matcher(catalog), store or MemoryConversationStore())
+    return Engine(catalog, build_matcher(catalog), store or MemoryConversationStore(), leads=leads)
+
+
+def outbox_worker(settings: Settings, db: AsyncEngine, catalog: Catalog) -> OutboxWorker:
+    """The outbox worker configured from settings."""
+    policy = RetryPolicy(
+        max_attempts=settings.retry_max_attempts,
+        base_seconds=settings.retry_base,
+        timeout_seconds=settings.webhook_timeout,
+    )
+    return OutboxWorker(db, catalog, policy, poll_seconds=settings.outbox_poll)
+
+
+async def _purge_loop(settings: Settings, db: AsyncEngine) -> None:
+    while True:
+        try:
+            await purge(db, dt.datetime.now(dt.UTC), settings.retention_months)
+        except Exception:
+            log.exception("retention purge failed")
+        await asyncio.sleep(PURGE_EVERY)
 
 
 def create_app(
@@ -61,27 +93,46 @@ def create_app(
     db = make_engine(settings.db_url)
     app[SETTINGS] = settings
     app[DB] = db
-    app[ENGINE] = engine or build_engine(catalog, SqlConversationStore(db))
+    app[ENGINE] = engine or build_engine(catalog, SqlConversationStore(db), SqlLeadSink(db))
+    app[SCHOOLS] = SchoolStore(db)
+    app[OUTBOX] = outbox_worker(settings, db, catalog)
 
-    async def dispose(_app: web.Application) -> None:
+    async def background(app: web.Application) -> AsyncIterator[None]:
+        # background tasks kept in a set, cancelled and awaited at shutdown; then the pool goes
+        tasks = {
+            asyncio.create_task(app[OUTBOX].run(), name="outbox"),
+            asyncio.create_task(_purge_loop(settings, db), name="retention"),
+        }
+        yield
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await db.dispose()
 
-    app.on_cleanup.append(dispose)
+    app.cleanup_ctx.append(background)
 
     async def chat(request: web.Request) -> web.Response:
         return await webchat.handle_chat(request, request.app[ENGINE])
 
-    async def healthz(_request: web.Request) -> web.Response:
+    async def healthz(request: web.Request) -> web.Response:
         try:
             async with db.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except (SQLAlchemyError, OSError) as exc:
             log.warning("health check: database unreachable: %s", type(exc).__name__)
             return web.json_response({"status": "error", "database": "unreachable"}, status=503)
-        return web.json_response({"status": "ok", "database": "ok"})
+        return web.json_response(
+            {"status": "ok", "database": "ok", "outbox": request.app[OUTBOX].state}
+        )
+
+    async def leads(request: web.Request) -> web.Response:
+        return await portal.leads(request, request.app[SCHOOLS], catalog)
 
     app.router.add_get("/", webchat.index)
     app.router.add_post("/api/chat", chat)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/api/leads", leads)
     app.router.add_static("/static/", webchat.STATIC_DIR, show_index=False)
     return app

@@ -58,7 +58,6 @@ class Menus:
             "school": lambda i, _d: self._item(self.catalog.schools, i, self.r.school),
             "level": lambda i, _d: self._item(self.catalog.levels, i, self.r.level),
             "event": lambda i, _d: self._item(self.catalog.events, i, self.r.event),
-            "survey": lambda _i, _d: Reply(self.r.t(T.SURVEY_SOON), (self.r.home_button(),)),
         }
 
     @staticmethod

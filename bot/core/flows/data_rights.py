@@ -1,0 +1,111 @@
+"""Data rights: see what is stored, withdraw consent for a school, delete personal data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.catalog import Catalog
+from bot.catalog.text_keys import T
+from bot.core.flows.render import Renderer
+from bot.core.flows.survey_answers import show_phone
+from bot.core.messages import Button, ConversationKey, Reply
+from bot.core.ports import ConversationState, LeadSink
+
+
+class DataRights:
+    """Handles "delete_data" and "data:…" payloads."""
+
+    def __init__(self, catalog: Catalog, renderer: Renderer, leads: LeadSink | None) -> None:
+        self.catalog = catalog
+        self.r = renderer
+        self.leads = leads
+        self._labels: dict[str, tuple[str, str]] = {}  # personal step id -> (label, type)
+        for survey in catalog.surveys.values():
+            for step in survey.steps:
+                if step.personal or step.type == "parent_consent":
+                    self._labels.setdefault(step.id, (step.label or step.id, step.type))
+
+    async def handle(
+        self, payload: str, state: ConversationState, key: ConversationKey, now: dt.datetime
+    ) -> list[Reply]:
+        t = self.r.t
+        if payload == "delete_data":
+            buttons = (Button(t(T.DATA_DELETE_YES), "data:delete"), self.r.home_button())
+            return [Reply(t(T.DATA_DELETE_CONFIRM), buttons)]
+        if payload == "data:delete":
+            return await self._delete(state, key, now)
+        if payload == "data:view":
+            return await self._view(key)
+        if payload == "data:withdraw":
+            return await self._withdraw_menu(key)
+        if payload.startswith("data:withdraw:") and self.leads is not None:
+            school_id = payload.removeprefix("data:withdraw:")
+            done = await self.leads.withdraw(key, school_id, now)
+            school = self.catalog.schools.get(school_id)
+            name = school.name if school else school_id
+            text = t(T.DATA_WITHDRAWN if done else T.DATA_NOTHING_TO_WITHDRAW, school=name)
+            return [Reply(text, self._buttons())]
+        return [Reply(t(T.UNKNOWN_BUTTON), (self.r.home_button(),))]
+
+    def _buttons(self) -> tuple[Button, ...]:
+        return (Button(self.r.t(T.DATA_DELETE_BUTTON), "delete_data"), self.r.home_button())
+
+    async def _delete(
+        self, state: ConversationState, key: ConversationKey, now: dt.datetime
+    ) -> list[Reply]:
+        state.screens.clear()
+        state.data.clear()
+        t = self.r.t
+        lines = [t(T.DATA_DELETED)]
+        if self.leads is not None:
+            gone = await self.leads.forget(key, now)
+            if gone.surveys or gone.leads:
+                lines.append(t(T.DATA_DELETED_DETAILS, surveys=gone.surveys, leads=gone.leads))
+                if gone.leads:
+                    lines.append(t(T.DATA_DELETED_SCHOOLS))
+        return [Reply("\n\n".join(lines), (self.r.home_button(),))]
+
+    async def _view(self, key: ConversationKey) -> list[Reply]:
+        t = self.r.t
+        if self.leads is None:
+            return [Reply(t(T.DATA_NONE), (self.r.home_button(),))]
+        mine = await self.leads.my_data(key)
+        if not mine.surveys:
+            return [Reply(t(T.DATA_NONE), (self.r.home_button(),))]
+        lines = [t(T.DATA_SURVEYS, count=mine.surveys)]
+        if mine.personal:
+            lines.append(t(T.DATA_PERSONAL))
+            for step_id, value in mine.personal.items():
+                label, kind = self._labels.get(step_id, (step_id, "text"))
+                shown = show_phone(str(value)) if kind in ("phone", "parent_consent") else value
+                lines.append(f"• {label}: {shown}")
+        else:
+            lines.append(t(T.DATA_NO_PERSONAL))
+        for lead in mine.leads:
+            school = self.catalog.schools.get(lead.school_id)
+            name = school.name if school else lead.school_id
+            status = (
+                T.DATA_LEAD_WITHDRAWN
+                if lead.status != "active"
+                else T.DATA_LEAD_DELIVERED
+                if lead.delivered
+                else T.DATA_LEAD_AVAILABLE
+            )
+            lines.append(f"• {name}: {t(status)}")
+        buttons: list[Button] = []
+        if any(lead.status == "active" for lead in mine.leads):
+            buttons.append(Button(t(T.DATA_WITHDRAW_BUTTON), "data:withdraw"))
+        return [Reply("\n".join(lines), (*buttons, *self._buttons()))]
+
+    async def _withdraw_menu(self, key: ConversationKey) -> list[Reply]:
+        t = self.r.t
+        mine = await self.leads.my_data(key) if self.leads is not None else None
+        active = [lead for lead in (mine.leads if mine else ()) if lead.status == "active"]
+        if not active:
+            return [Reply(t(T.DATA_NOTHING_TO_WITHDRAW, school=""), self._buttons())]
+        buttons = [
+            Button(self.catalog.schools[lead.school_id].name, f"data:withdraw:{lead.school_id}")
+            for lead in active
+            if lead.school_id in self.catalog.schools
+        ]
+        return [Reply(t(T.DATA_WITHDRAW_PROMPT), (*buttons, self.r.home_button()))]

@@ -1,0 +1,176 @@
+"""Survey answers: parsing typed answers per step type, and showing stored answers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import phonenumbers
+from rapidfuzz import fuzz, process
+
+from bot.catalog import Catalog
+from bot.catalog.text_keys import T
+from bot.matching.entities import ProvinceIndex
+from bot.matching.matcher import Matcher
+from bot.matching.normalize import fold
+
+MAX_TEXT_ANSWER = 120  # a name, a school and class, a commune: never longer
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+_SPLIT = re.compile(r"\s*(?:[,;/+\n]|\bvà\b|\bva\b|\bvoi\b|\bvới\b)\s*", re.IGNORECASE)
+YES = frozenset(
+    "co;co a;dong y;dong y a;dung;dung roi;dung vay;u;uh;um;ok;oke;okay;yes;y;vang;da;da co".split(
+        ";"
+    )
+)
+NO = frozenset(
+    "khong;ko;k;kg;no;n;khong dong y;tu choi;sai;chua dung;khong phai;nhap lai".split(";")
+)
+AUTO_SCHOOL = frozenset(
+    "truong phu hop;phu hop;goi y;goi y giup;khong biet;chua biet;tuy;truong nao cung duoc".split(
+        ";"
+    )
+)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The outcome of reading one typed answer."""
+
+    value: Any = None
+    error: str | None = None  # text key of the complaint; the question is asked again
+    error_values: dict[str, object] = field(default_factory=dict)
+    confirm: str | None = None  # a yes/no question to ask before the value is kept
+
+
+def clean_text(text: str) -> str:
+    """NFC, without control or format characters, single spaces."""
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs"))
+    return " ".join(text.split())
+
+
+def yes_no(text: str) -> bool | None:
+    """True for yes, False for no, None when the text is neither."""
+    folded = fold(text)
+    if folded in YES:
+        return True
+    if folded in NO:
+        return False
+    return None
+
+
+def parse_text(text: str) -> Parsed:
+    """A short free-text answer: letters required, at most MAX_TEXT_ANSWER characters."""
+    cleaned = clean_text(text)
+    if len(cleaned) > MAX_TEXT_ANSWER:
+        return Parsed(error=T.SURVEY_TOO_LONG, error_values={"limit": MAX_TEXT_ANSWER})
+    if not _LETTER.search(cleaned):
+        return Parsed(error=T.SURVEY_NEED_LETTERS)
+    return Parsed(cleaned)
+
+
+def parse_phone(text: str) -> Parsed:
+    """A Vietnamese (or international) phone number, stored in E.164."""
+    cleaned = clean_text(text)
+    if len(cleaned) > 40:
+        return Parsed(error=T.SURVEY_BAD_PHONE)
+    try:
+        number = phonenumbers.parse(cleaned, "VN")
+    except phonenumbers.NumberParseException:
+        return Parsed(error=T.SURVEY_BAD_PHONE)
+    if not phonenumbers.is_valid_number(number):
+        return Parsed(error=T.SURVEY_BAD_PHONE)
+    return Parsed(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def show_phone(e164: str) -> str:
+    """A stored number as people write it: 0912 345 678 for Vietnam."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    if number.country_code == 84:
+        return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+
+
+def pick_label(text: str, labels: dict[str, str]) -> str | None:
+    """The id whose label the text names (exactly, or closely enough to be unambiguous)."""
+    folded = fold(text)
+    if not folded:
+        return None
+    by_fold = {fold(label): ident for ident, label in labels.items()}
+    if folded in by_fold:
+        return by_fold[folded]
+    found = process.extract(folded, list(by_fold), scorer=fuzz.token_set_ratio, limit=2)
+    if not found or found[0][1] < 85:
+        return None
+    if len(found) > 1 and found[1][1] >= found[0][1] - 5:
+        return None  # two labels fit about as well: ask again rather than guess
+    return by_fold[found[0][0]]
+
+
+class AnswerReader:
+    """Reads typed answers against the catalog (trades, schools, provinces)."""
+
+    def __init__(self, catalog: Catalog, matcher: Matcher, provinces: ProvinceIndex) -> None:
+        self.catalog = catalog
+        self.matcher = matcher
+        self.provinces = provinces
+        self._province_names: dict[str, tuple[str, str | None]] = {}
+        for p in catalog.provinces.values():
+            self._province_names[fold(p.name)] = (p.id, None)
+            for former in p.absorbed:
+                self._province_names.setdefault(fold(former), (p.id, former))
+
+    def trades(self, text: str) -> tuple[list[str], list[str]]:
+        """Trade ids named in the text (comma- or "và"-separated), and the parts not understood."""
+        found: list[str] = []
+        unknown: list[str] = []
+        threshold = self.matcher.thresholds.suggest
+        for part in (p for p in _SPLIT.split(clean_text(text)) if p and _LETTER.search(p)):
+            best = next(
+                (
+                    c
+                    for c in self.matcher.rank(part, limit=8)
+                    if c.id.startswith("trade:") and c.score >= threshold
+                ),
+                None,
+            )
+            if best is None:
+                unknown.append(part[:40])
+            elif best.id.removeprefix("trade:") not in found:
+                found.append(best.id.removeprefix("trade:"))
+        return found, unknown
+
+    def schools(self, text: str, allowed: list[str]) -> tuple[list[str], list[str]]:
+        """School ids (among `allowed`) named in the text, and the parts not understood."""
+        names: dict[str, str] = {}
+        for ident in allowed:
+            school = self.catalog.schools[ident]
+            names[fold(school.name)] = ident
+            for keyword in school.keywords:
+                names.setdefault(fold(keyword), ident)
+        found: list[str] = []
+        unknown: list[str] = []
+        for part in (p for p in _SPLIT.split(clean_text(text)) if p and _LETTER.search(p)):
+            best = process.extractOne(fold(part), list(names), scorer=fuzz.token_set_ratio)
+            if best is None or best[1] < 80:
+                unknown.append(part[:40])
+            elif names[best[0]] not in found:
+                found.append(names[best[0]])
+        return found, unknown
+
+    def province(self, text: str) -> tuple[str, str | None] | None:
+        """(province id, former name typed or None), from a typed name, old name or alias."""
+        mentions = self.provinces.mentions(self.matcher.normalize(clean_text(text)))
+        if mentions:
+            first = mentions[0]
+            return first.province_id, first.name if first.former else None
+        folded = fold(text).removeprefix("tinh ").removeprefix("thanh pho ").removeprefix("tp ")
+        best = process.extractOne(folded, list(self._province_names), scorer=fuzz.ratio)
+        if best is None or best[1] < 85:
+            return None
+        return self._province_names[best[0]]

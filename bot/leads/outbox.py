@@ -1,0 +1,228 @@
+"""The outbox worker: delivers pending rows (school webhooks), retries with backoff, dead-letters.
+
+A row is claimed with a lease (`locked_until`) in a short transaction, delivered outside any
+transaction, then marked. A process killed mid-delivery leaves a lease that expires, and the
+row is delivered again with the same idempotency key. On PostgreSQL several processes share
+the work (FOR UPDATE SKIP LOCKED); on SQLite writers are serialized anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import aiohttp
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from bot.catalog import Catalog
+from bot.leads.records import lead_dict
+from bot.leads.signing import (
+    ATTEMPT_HEADER,
+    EVENT_HEADER,
+    IDEMPOTENCY_HEADER,
+    SIGNATURE_HEADER,
+    sign,
+)
+from bot.storage.models import LeadRow, OutboxRow, WebhookRow
+from bot.storage.schools import lead_records
+
+log = logging.getLogger(__name__)
+
+BATCH = 20
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a delivery is tried."""
+
+    max_attempts: int = 8
+    base_seconds: float = 30.0
+    cap_seconds: float = 3600.0
+    timeout_seconds: float = 10.0
+
+    def delay(self, attempts: int, rand: Callable[[float, float], float] = random.uniform) -> float:
+        """Exponential backoff with jitter: between half and all of base·2^(n-1), capped."""
+        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** max(0, attempts - 1))
+        return rand(ceiling / 2, ceiling)
+
+    @property
+    def lease_seconds(self) -> float:
+        """How long a claimed row stays with its worker: longer than any delivery can take."""
+        return self.timeout_seconds * 2 + 5
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    kind: str
+    lead_id: str | None
+    target: str
+    idempotency_key: str
+    attempts: int
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class OutboxWorker:
+    """Delivers what the outbox holds. `run` loops until cancelled; `run_once` does one pass."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        catalog: Catalog,
+        policy: RetryPolicy,
+        poll_seconds: float = 1.0,
+        now: Callable[[], dt.datetime] = _now,
+    ) -> None:
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._postgres = engine.dialect.name == "postgresql"
+        self.catalog = catalog
+        self.policy = policy
+        self.poll_seconds = poll_seconds
+        self.now = now
+        self.wake = asyncio.Event()
+        self.state = "idle"  # for /healthz: idle | running | error
+
+    async def run(self) -> None:
+        timeout = aiohttp.ClientTimeout(total=self.policy.timeout_seconds)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            while True:
+                try:
+                    done = await self.run_once(http)
+                    self.state = "running"
+                except Exception:
+                    log.exception("outbox pass failed")
+                    self.state = "error"
+                    done = 0
+                if done:
+                    continue
+                self.wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), self.poll_seconds)
+
+    async def run_once(self, http: aiohttp.ClientSession) -> int:
+        """Claim due rows and deliver them; the number of rows handled."""
+        claimed = await self._claim()
+        if claimed:
+            await asyncio.gather(*(self._deliver(http, item) for item in claimed))
+        return len(claimed)
+
+    async def _claim(self) -> list[Claimed]:
+        now = self.now()
+        lease = now + dt.timedelta(seconds=self.policy.lease_seconds)
+        async with self._sessions() as session, session.begin():
+            query = (
+                select(OutboxRow)
+                .where(
+                    OutboxRow.status == "pending",
+                    OutboxRow.next_attempt_at <= now,
+                    or_(OutboxRow.locked_until.is_(None), OutboxRow.locked_until <= now),
+                )
+                .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+                .limit(BATCH)
+            )
+            if self._postgres:
+                query = query.with_for_update(skip_locked=True)
+            rows = list(await session.scalars(query))
+            for row in rows:
+                row.attempts += 1
+                row.locked_until = lease
+            return [
+                Claimed(r.id, r.kind, r.lead_id, r.target, r.idempotency_key, r.attempts)
+                for r in rows
+            ]
+
+    async def _deliver(self, http: aiohttp.ClientSession, item: Claimed) -> None:
+        if item.kind != "webhook" or item.lead_id is None:
+            # other kinds (Telegram) are delivered by their channel once it is wired up
+            await self._finish(item, "pending", "no deliverer for this kind", retry=True)
+            return
+        async with self._sessions() as session:
+            hook = await session.get(WebhookRow, item.target)
+            lead = await session.get(LeadRow, item.lead_id)
+            records = await lead_records(session, item.target, lead_ids=[item.lead_id])
+        if hook is None or lead is None or lead.status != "active" or not records:
+            await self._finish(item, "cancelled", "lead withdrawn or webhook removed")
+            return
+        payload = {"event": "lead.created", "idempotency_key": item.idempotency_key}
+        payload["lead"] = lead_dict(records[0], self.catalog)  # type: ignore[assignment]
+        body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            SIGNATURE_HEADER: sign(hook.secret, body),
+            IDEMPOTENCY_HEADER: item.idempotency_key,
+            EVENT_HEADER: "lead.created",
+            ATTEMPT_HEADER: str(item.attempts),
+            "User-Agent": "huongnghiep-bot",
+        }
+        try:
+            async with http.post(hook.url, data=body, headers=headers) as response:
+                await response.read()
+                ok, error = 200 <= response.status < 300, f"HTTP {response.status}"
+        except TimeoutError:
+            ok, error = False, "timeout"
+        except aiohttp.ClientError as exc:
+            ok, error = False, f"connection error: {type(exc).__name__}"
+        if ok:
+            await self._finish(item, "delivered", None)
+            log.info("lead delivered", extra={"school": item.target, "attempt": item.attempts})
+        else:
+            log.warning(
+                "lead delivery failed: %s",
+                error,
+                extra={"school": item.target, "attempt": item.attempts},
+            )
+            await self._finish(item, "pending", error, retry=True)
+
+    async def _finish(
+        self, item: Claimed, status: str, error: str | None, retry: bool = False
+    ) -> None:
+        now = self.now()
+        values: dict[str, object] = {"status": status, "locked_until": None, "last_error": error}
+        if status == "delivered":
+            values["delivered_at"] = now
+        if retry:
+            if item.attempts >= self.policy.max_attempts:
+                values["status"] = "dead"
+                log.error("lead delivery dead-lettered", extra={"school": item.target})
+            else:
+                delay = self.policy.delay(item.attempts)
+                values["next_attempt_at"] = now + dt.timedelta(seconds=delay)
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == item.id, OutboxRow.status == "pending")
+                .values(**values)
+            )
+
+
+async def retry_dead(engine: AsyncEngine, ids: list[int] | None = None) -> int:
+    """Put dead-lettered rows (all, or those ids) back in the queue, due now."""
+    sessions = async_sessionmaker(engine)
+    async with sessions() as session, session.begin():
+        query = update(OutboxRow).where(OutboxRow.status == "dead")
+        if ids:
+            query = query.where(OutboxRow.id.in_(ids))
+        result = await session.execute(
+            query.values(status="pending", attempts=0, next_attempt_at=_now(), locked_until=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def outbox_rows(engine: AsyncEngine, status: str | None = None) -> list[OutboxRow]:
+    """Outbox rows, newest first (for `huongnghiep outbox list`)."""
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as session:
+        query = select(OutboxRow).order_by(OutboxRow.id.desc())
+        if status:
+            query = query.where(OutboxRow.status == status)
+        return list(await session.scalars(query))

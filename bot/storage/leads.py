@@ -1,0 +1,240 @@
+"""LeadSink in the database: responses, consents, leads and their outbox rows, written together."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.core.messages import ConversationKey
+from bot.core.ports import Forgotten, LeadView, MyData, Receipt, Submission
+from bot.storage.models import (
+    ConsentRow,
+    ContactRow,
+    LeadRow,
+    OutboxRow,
+    ResponseRow,
+    WebhookRow,
+)
+from bot.storage.session import transaction
+
+log = logging.getLogger(__name__)
+
+FORWARD = "forward_to_school"  # consent purpose: send my details to this school
+PARENT = "parent_consent"  # consent purpose: a parent agrees, for a student under 16
+
+
+def webhook_key(lead_id: str) -> str:
+    """The idempotency key of a lead's webhook delivery: the same on every retry."""
+    return f"lead-{lead_id}-webhook"
+
+
+class SqlLeadSink:
+    """Implements core.ports.LeadSink. Inside a conversation turn it writes in the turn's
+    transaction, so the submission and the cleared survey are saved together."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def submit(self, submission: Submission) -> Receipt:
+        async with transaction(self._sessions) as session:
+            existing = (
+                await session.execute(
+                    select(ResponseRow).where(ResponseRow.run_id == submission.run_id)
+                )
+            ).scalar_one_or_none()
+            if existing is not None:  # the same run submitted again (a retried turn)
+                schools = await session.scalars(
+                    select(LeadRow.school_id).where(LeadRow.response_id == existing.id)
+                )
+                return Receipt(existing.id, tuple(schools))
+            return await self._store(session, submission)
+
+    async def _store(self, session: AsyncSession, sub: Submission) -> Receipt:
+        forward = sub.forward
+        response = ResponseRow(
+            id=uuid.uuid4().hex,
+            run_id=sub.run_id,
+            survey_id=sub.survey_id,
+            grade=sub.grade,
+            channel=sub.key.channel,
+            # only a forwarded response is linked to its user; the rest is anonymous
+            user_key=sub.key.user_key if forward else None,
+            answers=sub.answers,
+            consent_given=sub.consent_given,
+            parent_confirmed=sub.parent_confirmed,
+            created_at=sub.submitted_at,
+        )
+        session.add(response)
+        await session.flush()
+        recorded = sub.consent_at or sub.submitted_at
+        for school_id in sub.schools or (None,):
+            session.add(
+                ConsentRow(
+                    response_id=response.id,
+                    purpose=FORWARD,
+                    school_id=school_id,
+                    granted=sub.consent_given,
+                    text_version=sub.consent_version,
+                    recorded_at=recorded,
+                )
+            )
+            if sub.parent_confirmed is not None and school_id is not None:
+                session.add(
+                    ConsentRow(
+                        response_id=response.id,
+                        purpose=PARENT,
+                        school_id=school_id,
+                        granted=sub.parent_confirmed,
+                        text_version=sub.consent_version,
+                        recorded_at=sub.submitted_at,
+                    )
+                )
+        if not forward:
+            log.info("survey stored anonymously", extra={"survey": sub.survey_id})
+            return Receipt(response.id, ())
+        session.add(ContactRow(response_id=response.id, data=sub.personal, created_at=recorded))
+        hooks = set(
+            await session.scalars(
+                select(WebhookRow.school_id).where(WebhookRow.school_id.in_(sub.schools))
+            )
+        )
+        for school_id in sub.schools:
+            lead = LeadRow(
+                id=uuid.uuid4().hex,
+                response_id=response.id,
+                school_id=school_id,
+                status="active",
+                created_at=sub.submitted_at,
+            )
+            session.add(lead)
+            await session.flush()
+            if school_id in hooks:
+                session.add(
+                    OutboxRow(
+                        kind="webhook",
+                        lead_id=lead.id,
+                        target=school_id,
+                        idempotency_key=webhook_key(lead.id),
+                        status="pending",
+                        attempts=0,
+                        next_attempt_at=sub.submitted_at,
+                        created_at=sub.submitted_at,
+                    )
+                )
+        log.info(
+            "survey stored with leads", extra={"survey": sub.survey_id, "leads": len(sub.schools)}
+        )
+        return Receipt(response.id, sub.schools)
+
+    async def _responses(self, session: AsyncSession, key: ConversationKey) -> list[ResponseRow]:
+        rows = await session.scalars(
+            select(ResponseRow)
+            .where(ResponseRow.channel == key.channel, ResponseRow.user_key == key.user_key)
+            .order_by(ResponseRow.created_at)
+        )
+        return list(rows)
+
+    async def my_data(self, key: ConversationKey) -> MyData:
+        async with transaction(self._sessions) as session:
+            responses = await self._responses(session, key)
+            ids = [r.id for r in responses]
+            personal: dict[str, object] = {}
+            if ids:
+                contact = await session.get(ContactRow, ids[-1])
+                personal = dict(contact.data) if contact is not None else {}
+            leads = list(
+                await session.scalars(
+                    select(LeadRow)
+                    .where(LeadRow.response_id.in_(ids), LeadRow.status != "deleted")
+                    .order_by(LeadRow.created_at)
+                )
+            )
+            delivered = set(
+                await session.scalars(
+                    select(OutboxRow.lead_id).where(
+                        OutboxRow.lead_id.in_([lead.id for lead in leads]),
+                        OutboxRow.status == "delivered",
+                    )
+                )
+            )
+            views = tuple(LeadView(x.school_id, x.status, x.id in delivered) for x in leads)
+            return MyData(len(responses), personal, views)
+
+    async def withdraw(self, key: ConversationKey, school_id: str, at: dt.datetime) -> bool:
+        async with transaction(self._sessions) as session:
+            ids = [r.id for r in await self._responses(session, key)]
+            lead_ids = list(
+                await session.scalars(
+                    select(LeadRow.id).where(
+                        LeadRow.response_id.in_(ids),
+                        LeadRow.school_id == school_id,
+                        LeadRow.status == "active",
+                    )
+                )
+            )
+            if not lead_ids:
+                return False
+            await session.execute(
+                update(LeadRow).where(LeadRow.id.in_(lead_ids)).values(status="withdrawn")
+            )
+            await _cancel_deliveries(session, lead_ids)
+            await session.execute(
+                update(ConsentRow)
+                .where(
+                    ConsentRow.response_id.in_(ids),
+                    ConsentRow.school_id == school_id,
+                    ConsentRow.withdrawn_at.is_(None),
+                )
+                .values(withdrawn_at=at)
+            )
+            log.info("consent withdrawn", extra={"school": school_id, "leads": len(lead_ids)})
+            return True
+
+    async def forget(self, key: ConversationKey, at: dt.datetime) -> Forgotten:
+        async with transaction(self._sessions) as session:
+            responses = await self._responses(session, key)
+            return await forget_responses(session, [r.id for r in responses], at)
+
+
+async def _cancel_deliveries(session: AsyncSession, lead_ids: list[str]) -> None:
+    await session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.lead_id.in_(lead_ids), OutboxRow.status.in_(("pending", "dead")))
+        .values(status="cancelled", locked_until=None)
+    )
+
+
+async def forget_responses(session: AsyncSession, ids: list[str], at: dt.datetime) -> Forgotten:
+    """Delete the personal data of these responses; their anonymous answers stay."""
+    if not ids:
+        return Forgotten(0, 0, 0)
+    contacts = list(
+        await session.scalars(select(ContactRow).where(ContactRow.response_id.in_(ids)))
+    )
+    for contact in contacts:
+        await session.delete(contact)
+    lead_ids = list(
+        await session.scalars(
+            select(LeadRow.id).where(LeadRow.response_id.in_(ids), LeadRow.status == "active")
+        )
+    )
+    await session.execute(
+        update(LeadRow).where(LeadRow.response_id.in_(ids)).values(status="deleted")
+    )
+    await _cancel_deliveries(session, lead_ids)
+    consents = await session.execute(
+        update(ConsentRow)
+        .where(ConsentRow.response_id.in_(ids), ConsentRow.withdrawn_at.is_(None))
+        .values(withdrawn_at=at)
+    )
+    await session.execute(
+        update(ResponseRow)
+        .where(ResponseRow.id.in_(ids))
+        .values(user_key=None, personal_deleted_at=at)
+    )
+    log.info("personal data deleted", extra={"responses": len(ids)})
+    return Forgotten(len(contacts), len(lead_ids), int(getattr(consents, "rowcount", 0) or 0))

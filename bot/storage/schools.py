@@ -1,0 +1,178 @@
+"""What schools and officials use: API tokens (stored hashed), webhooks, lead lists, export log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.storage.leads import FORWARD
+from bot.storage.models import (
+    ConsentRow,
+    ContactRow,
+    ExportRow,
+    LeadRow,
+    ResponseRow,
+    TokenRow,
+    WebhookRow,
+)
+
+TOKEN_PREFIX = {"school": "hns_", "admin": "hna_"}
+
+
+def token_hash(token: str) -> str:
+    """SHA-256 of a token: tokens are long and random, so no salt or slow hash is needed."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a valid token belongs to."""
+
+    token_id: int
+    kind: str  # school | admin
+    school_id: str | None
+
+
+@dataclass(frozen=True)
+class LeadRecord:
+    """One lead with what its school may see: the response, the contact and the consent."""
+
+    lead_id: str
+    school_id: str
+    created_at: dt.datetime
+    survey_id: str
+    grade: int
+    channel: str
+    answers: dict[str, Any]
+    personal: dict[str, Any]
+    parent_confirmed: bool | None
+    consent_version: str | None
+    consent_at: dt.datetime | None
+
+
+class SchoolStore:
+    """Tokens, webhooks and lead lists in the database."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def new_token(self, kind: str, school_id: str | None, now: dt.datetime) -> str:
+        """A new random token; only its hash is stored, so it is shown once."""
+        token = TOKEN_PREFIX[kind] + secrets.token_urlsafe(32)
+        async with self._sessions() as session, session.begin():
+            session.add(
+                TokenRow(
+                    kind=kind, school_id=school_id, token_hash=token_hash(token), created_at=now
+                )
+            )
+        return token
+
+    async def authenticate(self, token: str) -> Principal | None:
+        """The token's owner, or None for an unknown or revoked token."""
+        if not token or len(token) > 200:
+            return None
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(TokenRow).where(
+                        TokenRow.token_hash == token_hash(token), TokenRow.revoked_at.is_(None)
+                    )
+                )
+            ).scalar_one_or_none()
+        return Principal(row.id, row.kind, row.school_id) if row is not None else None
+
+    async def set_webhook(self, school_id: str, url: str, now: dt.datetime) -> str:
+        """Point a school's leads at a URL; returns the new signing secret."""
+        secret = secrets.token_hex(32)
+        async with self._sessions() as session, session.begin():
+            row = await session.get(WebhookRow, school_id)
+            if row is None:
+                session.add(WebhookRow(school_id=school_id, url=url, secret=secret, updated_at=now))
+            else:
+                row.url, row.secret, row.updated_at = url, secret, now
+        return secret
+
+    async def remove_webhook(self, school_id: str) -> bool:
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                delete(WebhookRow).where(WebhookRow.school_id == school_id)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    async def leads(
+        self, school_id: str, since: dt.datetime | None = None, lead_ids: list[str] | None = None
+    ) -> list[LeadRecord]:
+        """A school's active leads, oldest first (all of them, or only `lead_ids`)."""
+        async with self._sessions() as session:
+            return await lead_records(session, school_id, since, lead_ids)
+
+    async def log_export(
+        self, who: Principal, fmt: str, rows: int, since: dt.datetime | None, now: dt.datetime
+    ) -> None:
+        async with self._sessions() as session, session.begin():
+            session.add(
+                ExportRow(
+                    school_id=who.school_id or "",
+                    token_id=who.token_id,
+                    format=fmt,
+                    rows=rows,
+                    since=since,
+                    created_at=now,
+                )
+            )
+
+    async def exports(self, school_id: str) -> list[ExportRow]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(ExportRow).where(ExportRow.school_id == school_id).order_by(ExportRow.id)
+            )
+            return list(rows)
+
+
+async def lead_records(
+    session: AsyncSession,
+    school_id: str,
+    since: dt.datetime | None = None,
+    lead_ids: list[str] | None = None,
+) -> list[LeadRecord]:
+    """Active leads of one school with their response, contact and consent."""
+    query = (
+        select(LeadRow, ResponseRow, ContactRow, ConsentRow)
+        .join(ResponseRow, ResponseRow.id == LeadRow.response_id)
+        .join(ContactRow, ContactRow.response_id == ResponseRow.id)
+        .outerjoin(
+            ConsentRow,
+            (ConsentRow.response_id == ResponseRow.id)
+            & (ConsentRow.school_id == LeadRow.school_id)
+            & (ConsentRow.purpose == FORWARD),
+        )
+        .where(LeadRow.school_id == school_id, LeadRow.status == "active")
+        .order_by(LeadRow.created_at, LeadRow.id)
+    )
+    if since is not None:
+        query = query.where(LeadRow.created_at >= since)
+    if lead_ids is not None:
+        query = query.where(LeadRow.id.in_(lead_ids))
+    result = await session.execute(query)
+    return [
+        LeadRecord(
+            lead_id=lead.id,
+            school_id=lead.school_id,
+            created_at=lead.created_at,
+            survey_id=response.survey_id,
+            grade=response.grade,
+            channel=response.channel,
+            answers=dict(response.answers),
+            personal=dict(contact.data),
+            parent_confirmed=response.parent_confirmed,
+            consent_version=consent.text_version if consent else None,
+            consent_at=consent.recorded_at if consent else None,
+        )
+        for lead, response, contact, consent in result.tuples()
+    ]

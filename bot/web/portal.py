@@ -1,0 +1,77 @@
+"""School portal API: GET /api/leads with a school's bearer token (its own leads only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+
+from aiohttp import web
+
+from bot.catalog import Catalog
+from bot.leads.export import FORMATS, render
+from bot.leads.records import lead_dict
+from bot.storage.schools import Principal, SchoolStore
+
+log = logging.getLogger(__name__)
+
+VIETNAM = dt.timezone(dt.timedelta(hours=7))  # a `since` without a zone is Vietnam time
+
+
+def _error(message: str, status: int) -> web.Response:
+    response = web.json_response({"error": message}, status=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def parse_since(raw: str | None) -> dt.datetime | None:
+    """`since` as an ISO date or date-time; ValueError when it is neither."""
+    if raw is None or raw == "":
+        return None
+    if len(raw) > 40:
+        raise ValueError(raw)
+    value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
+    return value if value.tzinfo else value.replace(tzinfo=VIETNAM)
+
+
+def _unauthorized(message: str) -> web.HTTPUnauthorized:
+    return web.HTTPUnauthorized(
+        text=json.dumps({"error": message}, ensure_ascii=False),
+        content_type="application/json",
+        headers={"WWW-Authenticate": 'Bearer realm="huongnghiep"', "Cache-Control": "no-store"},
+    )
+
+
+async def school_of(request: web.Request, schools: SchoolStore, catalog: Catalog) -> Principal:
+    """The school whose token the request carries; raises 401 otherwise."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized("Cần mã truy cập của trường (Authorization: Bearer <token>).")
+    who = await schools.authenticate(token.strip())
+    if who is None or who.kind != "school" or who.school_id not in catalog.schools:
+        raise _unauthorized("Mã truy cập không hợp lệ hoặc đã bị thu hồi.")
+    return who
+
+
+async def leads(request: web.Request, schools: SchoolStore, catalog: Catalog) -> web.Response:
+    """GET /api/leads?format=csv|xlsx|json&since=…: the calling school's active leads."""
+    who = await school_of(request, schools, catalog)
+    fmt = request.query.get("format", "json").lower()
+    if fmt not in FORMATS:
+        return _error("format phải là csv, xlsx hoặc json.", 400)
+    try:
+        since = parse_since(request.query.get("since"))
+    except ValueError:
+        return _error("since phải là ngày (2026-11-01) hoặc thời điểm ISO 8601.", 400)
+    assert who.school_id is not None
+    records = await schools.leads(who.school_id, since)
+    body = render(fmt, [lead_dict(r, catalog) for r in records])
+    now = dt.datetime.now(dt.UTC)
+    await schools.log_export(who, fmt, len(records), since, now)
+    log.info("leads exported", extra={"school": who.school_id, "format": fmt, "rows": len(records)})
+    response = web.Response(body=body, headers={"Cache-Control": "no-store"})
+    response.headers["Content-Type"] = FORMATS[fmt]
+    if fmt != "json":
+        name = f"leads-{who.school_id}-{now:%Y%m%d}.{fmt}"
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
