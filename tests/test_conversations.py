@@ -1,11 +1,13 @@
 """Runs every whole dialogue in tests/conversations/*.yaml against the real engine and catalog.
 
 A file: `name`, optional `channel`, and `steps`; each step sends one action and checks the turn:
-  - send: {text: "..."} | {payload: "..."}   or   press: "button label" (from the last reply)
+  - send: {text: "...", times: N} | {payload: "..."}   or   press: "button label" (last reply)
     expect:
       contains: [substrings of the turn's text]      not_contains: [...]
       buttons: [labels that must be offered]         no_buttons: true
       replies: N                                     screen: "faq:id" (top of the nav stack)
+      stored: {responses: N, leads: [school ids with an active lead], personal: bool}
+        (what the database holds after the step: every file runs on SQLite and PostgreSQL)
 """
 
 from __future__ import annotations
@@ -15,12 +17,17 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalog import Catalog
 from bot.core.engine import Engine
-from bot.core.memory import MemoryConversationStore
 from bot.core.messages import Inbound, Reply
 from bot.matching.matcher import Matcher
+from bot.storage.conversations import SqlConversationStore
+from bot.storage.db import make_engine
+from bot.storage.leads import SqlLeadSink
+from bot.storage.models import ContactRow, LeadRow, ResponseRow
 from tests.conftest import FixedClock
 
 FILES = sorted((Path(__file__).parent / "conversations").glob("*.yaml"))
@@ -48,11 +55,37 @@ def _check(expect: dict[str, Any], replies: list[Reply], where: str) -> None:
         assert len(replies) == expect["replies"], f"{where}: reply count"
 
 
+async def _check_stored(db: AsyncEngine, expect: dict[str, Any], where: str) -> None:
+    async with db.connect() as conn:
+        if "responses" in expect:
+            count = await conn.scalar(select(func.count()).select_from(ResponseRow))
+            assert count == expect["responses"], f"{where}: responses stored"
+        if "leads" in expect:
+            schools = await conn.scalars(
+                select(LeadRow.school_id).where(LeadRow.status == "active")
+            )
+            assert sorted(schools) == sorted(expect["leads"]), f"{where}: active leads"
+        if "personal" in expect:
+            count = await conn.scalar(select(func.count()).select_from(ContactRow))
+            assert bool(count) == expect["personal"], f"{where}: personal data stored"
+
+
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
-async def test_conversation(path: Path, catalog: Catalog, matcher: Matcher) -> None:
-    spec = SPECS[path]
-    store = MemoryConversationStore()
-    engine = Engine(catalog, matcher, store, FixedClock())
+async def test_conversation(
+    path: Path, catalog: Catalog, matcher: Matcher, database_url: str
+) -> None:
+    db = make_engine(database_url)
+    try:
+        await _run(SPECS[path], path, catalog, matcher, db)
+    finally:
+        await db.dispose()
+
+
+async def _run(
+    spec: dict[str, Any], path: Path, catalog: Catalog, matcher: Matcher, db: AsyncEngine
+) -> None:
+    store = SqlConversationStore(db)
+    engine = Engine(catalog, matcher, store, FixedClock(), leads=SqlLeadSink(db))
     channel = spec.get("channel", "test")
     user = f"user-{path.stem}"
     last: list[Reply] = []
@@ -66,10 +99,15 @@ async def test_conversation(path: Path, catalog: Catalog, matcher: Matcher) -> N
             inbound = Inbound(channel, user, payload=offered[step["press"]])
         else:
             send = step["send"]
-            inbound = Inbound(channel, user, text=send.get("text"), payload=send.get("payload"))
+            text = send.get("text")
+            if text is not None and "times" in send:
+                text = text * send["times"]
+            inbound = Inbound(channel, user, text=text, payload=send.get("payload"))
         last = await engine.handle(inbound)
         assert last, f"{where}: no reply"
         _check(step.get("expect", {}), last, where)
+        if "stored" in step.get("expect", {}):
+            await _check_stored(db, step["expect"]["stored"], where)
         if "screen" in step.get("expect", {}):
             state = await store.load(inbound.key)
             assert state.screens and state.screens[-1] == step["expect"]["screen"], where

@@ -57,9 +57,12 @@ _SURVEY_COMMANDS = {
     **dict.fromkeys(["quay lai", "tro lai", "back", "lui"], "sv:back"),
     **dict.fromkeys(
         # not "dung": without diacritics "dừng" (stop) is "đúng" (right)
-        ["huy", "huy bo", "huy khao sat", "dung lai", "thoat", "cancel"], "sv:cancel"
+        ["huy", "huy bo", "huy khao sat", "dung lai", "thoat", "cancel"],
+        "sv:cancel",
     ),
     **dict.fromkeys(["start", "menu", "trang chu", "ve trang chu", "home"], "home"),
+    **dict.fromkeys(["bo qua", "skip", "qua cau nay"], "sv:skip"),
+    **dict.fromkeys(["xong", "xong roi", "done", "het", "vay thoi"], "sv:done"),
     **{k: v for k, v in _COMMANDS.items() if v in ("delete_data", "data:view", "data:withdraw")},
 }
 _NUMBER = re.compile(r"^\s*(\d{1,3})\s*[.)]?\s*$")  # "2", " 2 ", "2." pick a choice; "-1" does not
@@ -181,7 +184,9 @@ class Engine:
             return await self._payload(command, state, key)
         number = _NUMBER.match(text)
         chosen = self._choice(number.group(1) if number else folded, state.buttons, bool(number))
-        if chosen is not None:
+        # a typed name in a several-choice question is an answer (kept, then on to the next
+        # question), while a pressed button or its number only ticks the choice
+        if chosen is not None and (number or not self.survey.typed_choice(state, chosen)):
             return await self._payload(chosen.payload, state, key)
         return await self.survey.text(state, text, key, self.clock.now())
 

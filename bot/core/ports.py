@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -35,7 +36,9 @@ class ConversationState:
         return cls(
             screens=[str(s) for s in raw.get("screens", [])],
             buttons=[Button(str(label), str(payload)) for label, payload in raw.get("buttons", [])],
-            data=dict(raw.get("data", {})),
+            # a deep copy: the caller's dict (a database row's JSON) must not change in place,
+            # or the store could not tell that the state changed
+            data=copy.deepcopy(dict(raw.get("data", {}))),
             updated_at=dt.datetime.fromisoformat(updated) if updated else None,
         )
 

@@ -89,6 +89,14 @@ class SurveyFlow:
             return None
         return Button(self.r.t(T.SURVEY_CONTINUE), "sv:resume")
 
+    def typed_choice(self, state: ConversationState, button: Button) -> bool:
+        """Whether a typed label of this button answers a several-choice question."""
+        run = self.run(state)
+        if run is None or not button.payload.startswith("sv:opt:"):
+            return False
+        step = self._step(self.catalog.surveys[run["id"]], run["current"])
+        return step is not None and step.type in MULTI
+
     def start(self, state: ConversationState) -> list[Reply]:
         """The survey menu: resume a paused survey, or choose grade 9 or grade 12."""
         if self.resume_button(state) is not None:
@@ -492,9 +500,7 @@ class SurveyFlow:
             return False  # a conditional step counts once its condition is known to hold
         consent = next((s for s in survey.steps if s.type == "consent"), None)
         undecided = consent is not None and consent.id not in run["answers"]
-        schools_open = not any(
-            s.type == "schools" and s.id in run["answers"] for s in survey.steps
-        )
+        schools_open = not any(s.type == "schools" and s.id in run["answers"] for s in survey.steps)
         return (
             (step.personal or step.type in ("consent", "parent_consent"))
             and undecided
