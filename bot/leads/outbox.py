@@ -55,7 +55,7 @@ class RetryPolicy:
     @property
     def lease_seconds(self) -> float:
         """How long a claimed row stays with its worker: longer than any delivery can take."""
-        return self.timeout_seconds * 2 + 5
+        return self.timeout_seconds * 1.5 + 2
 
 
 @dataclass(frozen=True)

@@ -174,5 +174,5 @@ async def lead_records(
             consent_version=consent.text_version if consent else None,
             consent_at=consent.recorded_at if consent else None,
         )
-        for lead, response, contact, consent in result.tuples()
+        for lead, response, contact, consent in result.all()
     ]
