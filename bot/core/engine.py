@@ -61,6 +61,11 @@ _SURVEY_COMMANDS = {
         "sv:cancel",
     ),
     **dict.fromkeys(["start", "menu", "trang chu", "ve trang chu", "home"], "home"),
+    # a greeting (say, the next day) is not an answer: the waiting question is asked again
+    **dict.fromkeys(
+        ["hi", "hello", "alo", "chao", "xin chao", "chao ban", "chao bot", "bat dau", "tiep tuc"],
+        "sv:resume",
+    ),
     **dict.fromkeys(["bo qua", "skip", "qua cau nay"], "sv:skip"),
     **dict.fromkeys(["xong", "xong roi", "done", "het", "vay thoi"], "sv:done"),
     **{k: v for k, v in _COMMANDS.items() if v in ("delete_data", "data:view", "data:withdraw")},

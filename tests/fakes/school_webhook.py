@@ -72,7 +72,7 @@ class FakeSchool:
         if self.server is not None:
             await self.server.close()
 
-    async def wait_for(self, count: int, timeout: float = 15.0) -> None:
+    async def wait_for(self, count: int, timeout: float = 15.0) -> None:  # noqa: ASYNC109
         """Until `count` requests have arrived."""
         async with asyncio.timeout(timeout):
             while len(self.received) < count:
