@@ -22,7 +22,18 @@ async def test_migrations_create_the_tables(database_url: str) -> None:
     try:
         async with db.connect() as conn:
             tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
-        assert {"conversations", "alembic_version"} <= set(tables)
+        assert {
+            "conversations",
+            "responses",
+            "consents",
+            "contacts",
+            "leads",
+            "outbox",
+            "school_webhooks",
+            "api_tokens",
+            "export_log",
+            "alembic_version",
+        } <= set(tables)
     finally:
         await db.dispose()
 
@@ -87,5 +98,23 @@ async def test_failed_turn_does_not_save(database_url: str) -> None:
         except RuntimeError:
             pass
         assert (await store.load(KEY)).data == {"kept": True}
+    finally:
+        await db.dispose()
+
+
+async def test_a_change_deep_inside_the_state_is_saved(database_url: str) -> None:
+    """Only a nested value changes (a survey answer): the store must still write the row."""
+    db = make_engine(database_url)
+    store = SqlConversationStore(db)
+    key = ConversationKey("web", "nested-user")
+    try:
+        async with store.open(key) as state:
+            state.data["survey"] = {"answers": {"name": "An"}, "history": []}
+        for name in ("Bình", "Cúc"):
+            async with store.open(key) as state:
+                state.data["survey"]["answers"]["name"] = name
+                state.data["survey"]["history"].append(name)
+        saved = await SqlConversationStore(db).load(key)
+        assert saved.data["survey"] == {"answers": {"name": "Cúc"}, "history": ["Bình", "Cúc"]}
     finally:
         await db.dispose()
