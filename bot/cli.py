@@ -7,7 +7,6 @@ import asyncio
 import dataclasses
 import datetime as dt
 import json
-import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -22,6 +21,7 @@ from bot.channels.base import numbered_text
 from bot.core.engine import Engine, ask
 from bot.core.messages import Inbound
 from bot.evaluate import evaluate, load_questions
+from bot.logs import configure as configure_logging
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -335,7 +335,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `huongnghiep eval … | head` ends quietly
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_level)
     return int(args.func(args, settings))

@@ -116,3 +116,17 @@ def test_trades_typed_in_one_message(reader: AnswerReader) -> None:
 )
 def test_formula_cells_neutralized(cell: str, shown: str) -> None:
     assert neutralize(cell) == shown
+
+
+def test_phone_numbers_never_reach_the_logs(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from bot.logs import PhoneMask, mask_phones
+
+    assert mask_phones("gọi 0912 345 678 hoặc +84987654321") == "gọi ***78 hoặc ***21"
+    assert mask_phones("năm 2026, mã 12345") == "năm 2026, mã 12345"
+    logger = logging.getLogger("test.phones")
+    caplog.handler.addFilter(PhoneMask())
+    with caplog.at_level(logging.INFO, logger="test.phones"):
+        logger.info("lead for %s", "0912345678")
+    assert "0912345678" not in caplog.text and "***78" in caplog.text
