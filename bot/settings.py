@@ -25,6 +25,10 @@ class Settings:
     retry_base: float = 30.0  # first retry after 15-30 s, then doubling (with jitter)
     retry_max_attempts: int = 8  # then the delivery is dead-lettered
     outbox_poll: float = 1.0  # seconds between outbox passes when idle
+    public_url: str | None = None  # https base URL the platforms reach us at (webhook mode)
+    zalo_bot_token: str | None = None
+    zalo_bot_secret: str | None = None  # webhook secret token (X-Bot-Api-Secret-Token)
+    zalo_bot_api_base: str = "https://bot-api.zaloplatforms.com"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -51,6 +55,12 @@ class Settings:
             outbox_poll=float(
                 env.get("HUONGNGHIEP_OUTBOX_POLL_SECONDS", str(defaults.outbox_poll))
             ),
+            public_url=(env.get("HUONGNGHIEP_PUBLIC_URL") or "").rstrip("/") or None,
+            zalo_bot_token=env.get("ZALO_BOT_TOKEN") or None,
+            zalo_bot_secret=env.get("ZALO_BOT_WEBHOOK_SECRET") or None,
+            zalo_bot_api_base=(
+                env.get("ZALO_BOT_API_BASE_URL") or defaults.zalo_bot_api_base
+            ).rstrip("/"),
         )
 
     @property

@@ -35,3 +35,22 @@ def numbered_text(reply: Reply, hint: str | None = None) -> str:
 def replies_as_text(replies: Sequence[Reply], hint: str | None = None) -> list[str]:
     """All replies of a turn as plain text messages."""
     return [numbered_text(r, hint) for r in replies]
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` characters, cut at paragraph breaks, then lines, then spaces."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = next(
+            (i for i in (window.rfind("\n\n"), window.rfind("\n"), window.rfind(" ")) if i > 0),
+            limit,
+        )
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return [p for p in pieces if p]

@@ -196,3 +196,13 @@ class ExportRow(Base):
     rows: Mapped[int] = mapped_column(Integer, nullable=False)
     since: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
+class SeenEventRow(Base):
+    """A platform event already handled (Telegram update_id, Zalo msg_id): repeats are dropped."""
+
+    __tablename__ = "seen_events"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)

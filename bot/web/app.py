@@ -15,6 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalog import Catalog
 from bot.channels import webchat
+from bot.channels.zalo_bot import CHANNEL as ZALO_BOT_CHANNEL
+from bot.channels.zalo_bot import WEBHOOK_PATH as ZALO_BOT_PATH
+from bot.channels.zalo_bot import ZaloBotChannel
 from bot.core.engine import Engine
 from bot.core.memory import MemoryConversationStore
 from bot.core.ports import ConversationStore, LeadSink
@@ -23,6 +26,7 @@ from bot.matching.targets import build_matcher
 from bot.settings import Settings
 from bot.storage.conversations import SqlConversationStore
 from bot.storage.db import make_engine
+from bot.storage.events import SeenEvents
 from bot.storage.leads import SqlLeadSink
 from bot.storage.retention import purge
 from bot.storage.schools import SchoolStore
@@ -35,6 +39,7 @@ DB = web.AppKey("db", AsyncEngine)
 SETTINGS = web.AppKey("settings", Settings)
 SCHOOLS = web.AppKey("schools", SchoolStore)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
+ZALO_BOT = web.AppKey("zalo_bot", ZaloBotChannel)
 PURGE_EVERY = 3600.0  # seconds between retention purges
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -96,6 +101,9 @@ def create_app(
     app[ENGINE] = engine or build_engine(catalog, SqlConversationStore(db), SqlLeadSink(db))
     app[SCHOOLS] = SchoolStore(db)
     app[OUTBOX] = outbox_worker(settings, db, catalog)
+    seen = SeenEvents(db)
+    if settings.zalo_bot_token:
+        app[ZALO_BOT] = ZaloBotChannel(settings, app[ENGINE], seen)
 
     async def background(app: web.Application) -> AsyncIterator[None]:
         # background tasks kept in a set, cancelled and awaited at shutdown; then the pool goes
@@ -103,7 +111,12 @@ def create_app(
             asyncio.create_task(app[OUTBOX].run(), name="outbox"),
             asyncio.create_task(_purge_loop(settings, db), name="retention"),
         }
+        channels = [app[key] for key in (ZALO_BOT,) if key in app]
+        for channel in channels:
+            await channel.connect()
         yield
+        for channel in channels:
+            await channel.disconnect()
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -123,8 +136,16 @@ def create_app(
         except (SQLAlchemyError, OSError) as exc:
             log.warning("health check: database unreachable: %s", type(exc).__name__)
             return web.json_response({"status": "error", "database": "unreachable"}, status=503)
+        channels = {"web": "ok"}
+        if ZALO_BOT in request.app:
+            channels[ZALO_BOT_CHANNEL] = request.app[ZALO_BOT].state
         return web.json_response(
-            {"status": "ok", "database": "ok", "outbox": request.app[OUTBOX].state}
+            {
+                "status": "ok",
+                "database": "ok",
+                "outbox": request.app[OUTBOX].state,
+                "channels": channels,
+            }
         )
 
     async def leads(request: web.Request) -> web.Response:
@@ -134,5 +155,7 @@ def create_app(
     app.router.add_post("/api/chat", chat)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/leads", leads)
+    if ZALO_BOT in app:
+        app.router.add_post(ZALO_BOT_PATH, app[ZALO_BOT].webhook)
     app.router.add_static("/static/", webchat.STATIC_DIR, show_index=False)
     return app
