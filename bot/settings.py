@@ -29,6 +29,9 @@ class Settings:
     zalo_bot_token: str | None = None
     zalo_bot_secret: str | None = None  # webhook secret token (X-Bot-Api-Secret-Token)
     zalo_bot_api_base: str = "https://bot-api.zaloplatforms.com"
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None  # default: derived from the token
+    telegram_api_base: str = "https://api.telegram.org"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -60,6 +63,11 @@ class Settings:
             zalo_bot_secret=env.get("ZALO_BOT_WEBHOOK_SECRET") or None,
             zalo_bot_api_base=(
                 env.get("ZALO_BOT_API_BASE_URL") or defaults.zalo_bot_api_base
+            ).rstrip("/"),
+            telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+            telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            telegram_api_base=(
+                env.get("TELEGRAM_API_BASE_URL") or defaults.telegram_api_base
             ).rstrip("/"),
         )
 

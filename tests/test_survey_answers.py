@@ -53,7 +53,9 @@ def test_phone_shown_the_vietnamese_way() -> None:
 
 @pytest.mark.parametrize(("typed", "answer"), [("có", True), ("Đồng ý", True), ("ừ", True),
     ("ok", True), ("không", False), ("ko", False), ("k", False), ("từ chối", False),
-    ("có thể", None), ("", None)])  # fmt: skip
+    ("có thể", None), ("", None), ("em đồng ý nha", True), ("ko đồng ý ạ", False),
+    ("đúng r", True), ("dc", True), ("uk", True), ("mẹ em ko cho", False),
+    ("k đồng ý", False)])  # fmt: skip
 def test_yes_no(typed: str, answer: bool | None) -> None:
     assert yes_no(typed) is answer
 

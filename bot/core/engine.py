@@ -49,8 +49,20 @@ _COMMANDS = {
         ["rut lai dong y", "rut dong y", "rut lai su dong y", "huy dong y"], "data:withdraw"
     ),
     **dict.fromkeys(
-        ["khao sat", "lam khao sat", "khaosat", "khao sat nguyen vong"], "survey:start"
+        [
+            "khao sat",
+            "lam khao sat",
+            "khaosat",
+            "khao sat nguyen vong",
+            "nguyen vong",
+            "em muon lam khao sat",
+            "toi muon lam khao sat",
+            "khao xat",
+        ],
+        "survey:start",
     ),
+    **dict.fromkeys(["khao sat lop 9", "lam khao sat lop 9", "lop 9", "9"], "sv:begin:lop9"),
+    **dict.fromkeys(["khao sat lop 12", "lam khao sat lop 12", "lop 12", "12"], "sv:begin:lop12"),
 }
 # Typed words that act inside a survey (where "ok" means yes, not thanks).
 _SURVEY_COMMANDS = {
@@ -180,11 +192,21 @@ class Engine:
             care = Reply(self.catalog.text(T.CARE))
             return [care, *await self.survey.payload(state, "sv:resume", key, self.clock.now())]
         if not text or len(text) > MAX_TEXT or not _HAS_WORD.search(text):
-            note = T.EMPTY if not text else T.SURVEY_TOO_LONG if len(text) > MAX_TEXT else T.NO_TEXT
+            note = (
+                T.EMPTY
+                if not text
+                else T.SURVEY_TOO_LONG
+                if len(text) > MAX_TEXT
+                else T.SURVEY_NEED_LETTERS
+            )
             replies = await self.survey.payload(state, "sv:resume", key, self.clock.now())
             return [Reply(self.catalog.text(note, limit=MAX_TEXT)), *replies]
         folded = fold(text.removeprefix("/"))
         command = _SURVEY_COMMANDS.get(folded)
+        if command == "sv:cancel" and self.survey.expects_free_text(state) and folded == "huy":
+            command = None  # "Huy" is a common given name; "hủy" with its accent still cancels
+            if "ủ" in text.casefold():
+                command = "sv:cancel"
         if command is not None:
             return await self._payload(command, state, key)
         number = _NUMBER.match(text)
@@ -208,6 +230,10 @@ class Engine:
             log.warning("crisis phrase in message", extra={"channel": "redacted"})
             return [Reply(self.catalog.text(T.CARE), (self.renderer.home_button(),))]
         command = _COMMANDS.get(folded)
+        grade = command is not None and command.startswith("sv:begin:")
+        asked = any(b.payload.startswith("sv:begin:") for b in state.buttons)
+        if grade and folded in ("9", "12", "lop 9", "lop 12") and not asked:
+            command = None  # "9" or "lớp 9" picks a survey only right after the grade question
         if command is not None:
             return await self._payload(command, state, key)
         number = _NUMBER.match(text)

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 FORWARD = "forward_to_school"  # consent purpose: send my details to this school
 PARENT = "parent_consent"  # consent purpose: a parent agrees, for a student under 16
+FREE_TEXT = ("commune",)  # non-personal answers typed freely: deleted with the personal data
 
 
 def webhook_key(lead_id: str) -> str:
@@ -236,5 +237,8 @@ async def forget_responses(session: AsyncSession, ids: list[str], at: dt.datetim
         .where(ResponseRow.id.in_(ids))
         .values(user_key=None, personal_deleted_at=at)
     )
+    for response in await session.scalars(select(ResponseRow).where(ResponseRow.id.in_(ids))):
+        # the commune is typed freely and can point at a household: it goes with the rest
+        response.answers = {k: v for k, v in response.answers.items() if k not in FREE_TEXT}
     log.info("personal data deleted", extra={"responses": len(ids)})
     return Forgotten(len(contacts), len(lead_ids), int(getattr(consents, "rowcount", 0) or 0))

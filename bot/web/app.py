@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalog import Catalog
 from bot.channels import webchat
+from bot.channels.telegram import WEBHOOK_PATH as TELEGRAM_PATH
+from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo_bot import CHANNEL as ZALO_BOT_CHANNEL
 from bot.channels.zalo_bot import WEBHOOK_PATH as ZALO_BOT_PATH
 from bot.channels.zalo_bot import ZaloBotChannel
@@ -40,6 +42,7 @@ SETTINGS = web.AppKey("settings", Settings)
 SCHOOLS = web.AppKey("schools", SchoolStore)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
 ZALO_BOT = web.AppKey("zalo_bot", ZaloBotChannel)
+TELEGRAM = web.AppKey("telegram", TelegramChannel)
 PURGE_EVERY = 3600.0  # seconds between retention purges
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -104,6 +107,8 @@ def create_app(
     seen = SeenEvents(db)
     if settings.zalo_bot_token:
         app[ZALO_BOT] = ZaloBotChannel(settings, app[ENGINE], seen)
+    if settings.telegram_bot_token:
+        app[TELEGRAM] = TelegramChannel(settings, app[ENGINE], seen)
 
     async def background(app: web.Application) -> AsyncIterator[None]:
         # background tasks kept in a set, cancelled and awaited at shutdown; then the pool goes
@@ -111,7 +116,11 @@ def create_app(
             asyncio.create_task(app[OUTBOX].run(), name="outbox"),
             asyncio.create_task(_purge_loop(settings, db), name="retention"),
         }
-        channels = [app[key] for key in (ZALO_BOT,) if key in app]
+        channels: list[ZaloBotChannel | TelegramChannel] = []
+        if ZALO_BOT in app:
+            channels.append(app[ZALO_BOT])
+        if TELEGRAM in app:
+            channels.append(app[TELEGRAM])
         for channel in channels:
             await channel.connect()
         yield
@@ -139,6 +148,8 @@ def create_app(
         channels = {"web": "ok"}
         if ZALO_BOT in request.app:
             channels[ZALO_BOT_CHANNEL] = request.app[ZALO_BOT].state
+        if TELEGRAM in request.app:
+            channels["telegram"] = request.app[TELEGRAM].state
         return web.json_response(
             {
                 "status": "ok",
@@ -157,5 +168,7 @@ def create_app(
     app.router.add_get("/api/leads", leads)
     if ZALO_BOT in app:
         app.router.add_post(ZALO_BOT_PATH, app[ZALO_BOT].webhook)
+    if TELEGRAM in app:
+        app.router.add_post(TELEGRAM_PATH, app[TELEGRAM].webhook)
     app.router.add_static("/static/", webchat.STATIC_DIR, show_index=False)
     return app

@@ -19,6 +19,7 @@ from bot.catalog.text_keys import T
 from bot.core.flows.render import Renderer
 from bot.core.flows.survey_answers import (
     AUTO_SCHOOL,
+    UNSURE,
     AnswerReader,
     Parsed,
     parse_phone,
@@ -97,6 +98,14 @@ class SurveyFlow:
         step = self._step(self.catalog.surveys[run["id"]], run["current"])
         return step is not None and step.type in MULTI
 
+    def expects_free_text(self, state: ConversationState) -> bool:
+        """Whether the waiting question takes free text (a name, a school, a commune)."""
+        run = self.run(state)
+        if run is None:
+            return False
+        step = self._step(self.catalog.surveys[run["id"]], run["current"])
+        return step is not None and step.type in ("text", "commune")
+
     def start(self, state: ConversationState) -> list[Reply]:
         """The survey menu: resume a paused survey, or choose grade 9 or grade 12."""
         if self.resume_button(state) is not None:
@@ -138,8 +147,14 @@ class SurveyFlow:
             return self._ask(run, survey)
         if action == "back":
             return self._back(run, survey)
-        if action == "cancel":
+        if action == "cancel" and arg == "yes":
             return self.cancel(state)
+        if action == "cancel":
+            buttons = (
+                Button(self.r.t(T.SURVEY_CANCEL_YES), "sv:cancel:yes"),
+                Button(self.r.t(T.SURVEY_CONTINUE), "sv:resume"),
+            )
+            return [Reply(self.r.t(T.SURVEY_CANCEL_CONFIRM), buttons)]
         if action == "submit" and run["current"] == SUMMARY:
             return await self._submit(state, run, survey, key, now)
         if action == "edit" and run["current"] == SUMMARY:
@@ -287,6 +302,19 @@ class SurveyFlow:
         self, run: dict[str, Any], survey: Survey, step: SurveyStep, text: str, now: dt.datetime
     ) -> list[Reply]:
         kind = step.type
+        unsure = fold(text) in UNSURE
+        if unsure and kind == "trades" and step.optional:
+            return self._answer(run, survey, step, None)
+        if unsure and kind == "single" and "chua_quyet_dinh" in {o.id for o in step.options}:
+            return self._answer(run, survey, step, "chua_quyet_dinh")
+        if kind == "parent_consent" and yes_no(text) is False:
+            declined = {
+                "phone": None,
+                "agreed": False,
+                "schools": self._receivers(run, survey),
+                "at": now.isoformat(),
+            }
+            return self._answer(run, survey, step, declined)
         if kind in ("single", "multi"):
             ident = pick_label(text, {o.id: o.label for o in step.options})
             if ident is None:
@@ -337,7 +365,8 @@ class SurveyFlow:
             key = T.SURVEY_UNKNOWN_TRADES if step.type == "trades" else T.SURVEY_UNKNOWN_SCHOOLS
             note = Parsed(error=key, error_values={"items": ", ".join(unknown)})
             return self._ask(run, survey, self._error(step, note))
-        return self._answer(run, survey, step, selection)
+        noted = self._note(T.SURVEY_NOTED, items=self._show(run, survey, step, selection))
+        return [noted, *self._answer(run, survey, step, selection)]
 
     def _typed_province(
         self, run: dict[str, Any], survey: Survey, step: SurveyStep, text: str
@@ -347,6 +376,10 @@ class SurveyFlow:
             return self._ask(run, survey, self._error(step, Parsed(error=T.SURVEY_NO_PROVINCE)))
         province_id, former = found
         name = self.catalog.provinces[province_id].name
+        if not former and fold(text).removeprefix("tinh ").removeprefix("thanh pho ") == fold(
+            name
+        ).removeprefix("thanh pho "):
+            return self._answer(run, survey, step, province_id)  # named exactly: no question
         if former:
             question = self.r.t(T.SURVEY_PROVINCE_FORMER, former=former, province=name)
         else:
@@ -380,6 +413,8 @@ class SurveyFlow:
         if action == "skip" and step.optional:
             run["selection"] = []
             return self._answer(run, survey, step, None)
+        if action == "skip":
+            return self._ask(run, survey, self._note(T.SURVEY_REQUIRED))
         if step.type in ("yesno", "consent") and action in ("yes", "no"):
             value: Any = action == "yes"
             if step.type == "consent":
@@ -427,6 +462,10 @@ class SurveyFlow:
     def _answer(
         self, run: dict[str, Any], survey: Survey, step: SurveyStep, value: Any
     ) -> list[Reply]:
+        if step.type == "province" and run["answers"].get(step.id, value) != value:
+            for other in survey.steps:  # a commune of the old province means nothing now
+                if other.type == "commune":
+                    run["answers"].pop(other.id, None)
         run["answers"][step.id] = value
         run["selection"] = []
         if step.type == "consent" and not (isinstance(value, dict) and value.get("agreed")):
@@ -560,15 +599,15 @@ class SurveyFlow:
         chosen = self._chosen(run, "schools")
         if AUTO not in chosen:
             return [c for c in chosen if c in self.catalog.schools]
+        # the bot picks only schools in the student's province (teaching the chosen trades
+        # first): sending a student's details to a school far away is not what they asked for
         trades = set(self._chosen(run, "trades"))
         province = self._province(run)
-        candidates = [s for s in self.catalog.schools.values() if not s.example]
-        if trades:
-            candidates = [s for s in candidates if trades & set(s.trades)]
-        candidates.sort(key=lambda s: (s.province != province, -len(trades & set(s.trades)), s.id))
-        if province is not None and any(s.province == province for s in candidates):
-            candidates = [s for s in candidates if s.province == province]
-        return [s.id for s in candidates[:MAX_SCHOOL_SUGGESTIONS]]
+        local = [
+            s for s in self.catalog.schools.values() if not s.example and s.province == province
+        ]
+        local.sort(key=lambda s: (-len(trades & set(s.trades)), s.id))
+        return [s.id for s in local[:MAX_SCHOOL_SUGGESTIONS]]
 
     def _school_names(self, ids: list[str]) -> list[str]:
         return [self.catalog.schools[i].name for i in ids if i in self.catalog.schools]
@@ -602,7 +641,8 @@ class SurveyFlow:
         if kind == "schools":
             if AUTO in value:
                 names = self._school_names(self._receivers(run, survey))
-                return t(T.SURVEY_AUTO_SCHOOLS) + (": " + ", ".join(names) if names else "")
+                found = ", ".join(names) if names else t(T.SURVEY_AUTO_NONE)
+                return f"{t(T.SURVEY_AUTO_SCHOOLS)}: {found}"
             return ", ".join(self._school_names(value))
         if kind == "province":
             return cat.provinces[value].name if value in cat.provinces else str(value)

@@ -20,12 +20,18 @@ MAX_TEXT_ANSWER = 120  # a name, a school and class, a commune: never longer
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _SPLIT = re.compile(r"\s*(?:[,;/+\n]|\bvà\b|\bva\b|\bvoi\b|\bvới\b)\s*", re.IGNORECASE)
 YES = frozenset(
-    "co;co a;dong y;dong y a;dung;dung roi;dung vay;u;uh;um;ok;oke;okay;yes;y;vang;da;da co".split(
-        ";"
-    )
+    "co;dong y;dung;dung vay;chuan;u;uh;uhm;um;uk;ok;oke;okie;okay;yes;y;vang;da;da co;dc;duoc;"
+    "co chu;phai".split(";")
 )
 NO = frozenset(
-    "khong;ko;k;kg;no;n;khong dong y;tu choi;sai;chua dung;khong phai;nhap lai".split(";")
+    "khong;ko;k;kg;hong;no;n;tu choi;sai;chua dung;khong phai;nhap lai;thoi;khong can".split(";")
+)
+_NEGATIONS = ("khong ", "ko ", "k ", "kg ", "hong ", "chua ", "tu choi")
+_PRONOUNS = frozenset("em toi minh con me bo ba ma chau".split())
+_PARTICLES = frozenset("a ak nha nhe nhen r roi luon do nhi day ha".split())
+UNSURE = frozenset(
+    "chua biet;chua bt;ko bt;khong biet;ko biet;ko bit;chua bit;chua ro;ko bt nua;khong biet nua;"
+    "chua nghi;chua quyet dinh;j cung dc;gi cung duoc;sao cung duoc".split(";")
 )
 AUTO_SCHOOL = frozenset(
     "truong phu hop;phu hop;goi y;goi y giup;khong biet;chua biet;tuy;truong nao cung duoc".split(
@@ -52,22 +58,34 @@ def clean_text(text: str) -> str:
 
 
 def yes_no(text: str) -> bool | None:
-    """True for yes, False for no, None when the text is neither."""
-    folded = fold(text)
-    if folded in YES:
-        return True
-    if folded in NO:
+    """True for yes, False for no, None when the text is neither.
+
+    Pronouns before and particles after are ignored: "em đồng ý nha", "ko đồng ý ạ", "đúng r".
+    """
+    words = fold(text).split()
+    while words and words[0] in _PRONOUNS:
+        words.pop(0)
+    while words and words[-1] in _PARTICLES:
+        words.pop()
+    core = " ".join(words)
+    if core in NO or core.startswith(_NEGATIONS) or core.endswith((" khong cho", " ko cho")):
         return False
+    if core in YES or core.removesuffix(" het") in YES:
+        return True
     return None
 
 
 def parse_text(text: str) -> Parsed:
-    """A short free-text answer: letters required, at most MAX_TEXT_ANSWER characters."""
+    """A short free-text answer: letters required, at most MAX_TEXT_ANSWER characters, and not
+    a question or a refusal (those are not names or places)."""
     cleaned = clean_text(text)
     if len(cleaned) > MAX_TEXT_ANSWER:
         return Parsed(error=T.SURVEY_TOO_LONG, error_values={"limit": MAX_TEXT_ANSWER})
     if not _LETTER.search(cleaned):
         return Parsed(error=T.SURVEY_NEED_LETTERS)
+    folded = fold(cleaned)
+    if cleaned.endswith("?") or yes_no(cleaned) is not None or folded in UNSURE:
+        return Parsed(error=T.SURVEY_NOT_AN_ANSWER)
     return Parsed(cleaned)
 
 
