@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.storage.db import make_engine
 from bot.storage.models import ContactRow, LeadRow, OutboxRow, ResponseRow
 from tests.fakes.school_webhook import FakeSchool
-from tests.test_school_api import GRADE9, WebUser
+from tests.test_school_api import GRADE9, WebUser, play
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -95,16 +95,6 @@ async def serve(database_url: str, tmp_path: Path) -> AsyncIterator[Serve]:
     await proc.stop()
 
 
-async def _play(user: WebUser, steps: list[tuple[str, str]]) -> None:
-    for kind, value in steps:
-        if kind == "payload":
-            await user.send(payload=value)
-        elif kind == "press":
-            await user.press(value)
-        else:
-            await user.send(text=value)
-
-
 async def _counts(database_url: str) -> dict[str, int]:
     db = make_engine(database_url)
     try:
@@ -123,14 +113,14 @@ async def test_sigkill_mid_survey_loses_no_answer(serve: Serve, database_url: st
     await serve.start()
     async with aiohttp.ClientSession() as http:
         user = WebUser(http, serve.base, "crash-survey-0001")
-        await _play(user, GRADE9[:10])  # up to and including consent
+        await play(user, GRADE9[:10])  # up to and including consent
         await serve.kill()
         await serve.start()
         user.base = serve.base
         # the survey resumes at the question it stopped on (the name); a greeting is not taken
         # for an answer
         assert "Họ và tên của bạn?" in await user.send(text="xin chào")
-        await _play(user, GRADE9[10:])
+        await play(user, GRADE9[10:])
         done = await user.press("✅ Gửi")
     assert "đã được chuyển tới: Trường Cao đẳng Long An" in done
     assert await _counts(database_url) == {"responses": 1, "contacts": 1, "leads": 1}
@@ -147,7 +137,7 @@ async def test_sigkill_mid_delivery_redelivers_with_the_same_key(
         await serve.start()
         async with aiohttp.ClientSession() as http:
             user = WebUser(http, serve.base, "crash-delivery-01")
-            await _play(user, GRADE9)
+            await play(user, GRADE9)
             await user.press("✅ Gửi")
             await school.wait_for(1)  # the first delivery is in flight, unanswered...
             await serve.kill()  # ...when the process dies

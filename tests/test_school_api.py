@@ -73,14 +73,19 @@ GRADE9 = [
 ]
 
 
-async def complete_grade9(user: WebUser) -> str:
-    for kind, value in GRADE9:
+async def play(user: WebUser, steps: list[tuple[str, str]]) -> None:
+    """Send each step: a payload, a button pressed by label, or typed text."""
+    for kind, value in steps:
         if kind == "payload":
             await user.send(payload=value)
         elif kind == "press":
             await user.press(value)
         else:
             await user.send(text=value)
+
+
+async def complete_grade9(user: WebUser) -> str:
+    await play(user, GRADE9)
     return await user.press("✅ Gửi")
 
 

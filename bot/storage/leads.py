@@ -72,28 +72,24 @@ class SqlLeadSink:
         session.add(response)
         await session.flush()
         recorded = sub.consent_at or sub.submitted_at
-        for school_id in sub.schools or (None,):
+        decisions: list[tuple[str, str | None, bool, dt.datetime]] = [
+            (FORWARD, school, sub.consent_given, recorded) for school in sub.schools
+        ]
+        if not sub.schools:
+            decisions.append((FORWARD, None, sub.consent_given, recorded))
+        if sub.parent_confirmed is not None:
+            decisions += [(PARENT, s, sub.parent_confirmed, sub.submitted_at) for s in sub.schools]
+        for purpose, school_id, granted, at in decisions:
             session.add(
                 ConsentRow(
                     response_id=response.id,
-                    purpose=FORWARD,
+                    purpose=purpose,
                     school_id=school_id,
-                    granted=sub.consent_given,
+                    granted=granted,
                     text_version=sub.consent_version,
-                    recorded_at=recorded,
+                    recorded_at=at,
                 )
             )
-            if sub.parent_confirmed is not None and school_id is not None:
-                session.add(
-                    ConsentRow(
-                        response_id=response.id,
-                        purpose=PARENT,
-                        school_id=school_id,
-                        granted=sub.parent_confirmed,
-                        text_version=sub.consent_version,
-                        recorded_at=sub.submitted_at,
-                    )
-                )
         if not forward:
             log.info("survey stored anonymously", extra={"survey": sub.survey_id})
             return Receipt(response.id, ())
