@@ -15,6 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.leads.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verify
+from tests.fakes import serve_post
 
 
 @dataclass
@@ -61,10 +62,7 @@ class FakeSchool:
         return web.json_response({"ok": True})
 
     async def start(self) -> FakeSchool:
-        app = web.Application()
-        app.router.add_post("/crm/leads", self.handle)
-        self.server = TestServer(app, host="127.0.0.1")
-        await self.server.start_server()
+        self.server = await serve_post("/crm/leads", self.handle)
         return self
 
     async def close(self) -> None:

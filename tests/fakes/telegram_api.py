@@ -14,6 +14,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from tests.fakes import base_url, serve_post
+
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Hướng nghiệp", "username": "hn_test_bot"}
 
 
@@ -26,8 +28,7 @@ class FakeTelegramApi:
 
     @property
     def base_url(self) -> str:
-        assert self.server is not None
-        return str(self.server.make_url("")).rstrip("/")
+        return base_url(self.server)
 
     def messages(self, chat_id: int | None = None) -> list[dict[str, Any]]:
         return [
@@ -69,10 +70,7 @@ class FakeTelegramApi:
         return web.json_response({"ok": True, "result": result})
 
     async def start(self) -> FakeTelegramApi:
-        app = web.Application()
-        app.router.add_post("/bot{token}/{method}", self.handle)
-        self.server = TestServer(app, host="127.0.0.1")
-        await self.server.start_server()
+        self.server = await serve_post("/bot{token}/{method}", self.handle)
         return self
 
     async def close(self) -> None:

@@ -13,6 +13,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from tests.fakes import base_url, serve_post
+
 
 @dataclass
 class FakeZaloBotApi:
@@ -25,8 +27,7 @@ class FakeZaloBotApi:
 
     @property
     def base_url(self) -> str:
-        assert self.server is not None
-        return str(self.server.make_url("")).rstrip("/")
+        return base_url(self.server)
 
     def texts(self, chat_id: str | None = None) -> list[str]:
         return [
@@ -57,10 +58,7 @@ class FakeZaloBotApi:
         return web.json_response({"ok": True, "result": True})
 
     async def start(self) -> FakeZaloBotApi:
-        app = web.Application()
-        app.router.add_post("/bot{token}/{method}", self.handle)
-        self.server = TestServer(app, host="127.0.0.1")
-        await self.server.start_server()
+        self.server = await serve_post("/bot{token}/{method}", self.handle)
         return self
 
     async def close(self) -> None:
