@@ -55,24 +55,16 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_chat(_args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage.conversations import SqlConversationStore
-    from bot.storage.db import make_engine
     from bot.storage.leads import SqlLeadSink
-    from bot.storage.migrate import upgrade
     from bot.web.app import build_engine
 
     catalog = _load(settings)
-    upgrade(settings.db_url)
 
-    async def run() -> None:
-        db = make_engine(settings.db_url)
-        try:
-            engine = build_engine(catalog, SqlConversationStore(db), SqlLeadSink(db))
-            await _converse(engine)
-        finally:
-            await db.dispose()
+    async def work(db: AsyncEngine) -> int:
+        await _converse(build_engine(catalog, SqlConversationStore(db), SqlLeadSink(db)))
+        return 0
 
-    asyncio.run(run())
-    return 0
+    return _with_db(settings, work)
 
 
 async def _converse(engine: Engine) -> None:

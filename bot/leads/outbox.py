@@ -30,7 +30,7 @@ from bot.leads.signing import (
     SIGNATURE_HEADER,
     sign,
 )
-from bot.storage.models import LeadRow, OutboxRow, WebhookRow
+from bot.storage.models import OutboxRow, WebhookRow
 from bot.storage.schools import lead_records
 
 log = logging.getLogger(__name__)
@@ -148,9 +148,9 @@ class OutboxWorker:
             return
         async with self._sessions() as session:
             hook = await session.get(WebhookRow, item.target)
-            lead = await session.get(LeadRow, item.lead_id)
+            # only an active lead has a record: withdrawn or deleted ones come back empty
             records = await lead_records(session, item.target, lead_ids=[item.lead_id])
-        if hook is None or lead is None or lead.status != "active" or not records:
+        if hook is None or not records:
             await self._finish(item, "cancelled", "lead withdrawn or webhook removed")
             return
         payload = {"event": "lead.created", "idempotency_key": item.idempotency_key}

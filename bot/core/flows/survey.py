@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from bot.catalog import Catalog
@@ -39,13 +39,6 @@ MULTI = ("multi", "trades", "schools")
 AUTO = "auto"
 MAX_SCHOOL_SUGGESTIONS = 3
 TRADE_BUTTONS = 6
-
-
-@dataclass
-class Turn:
-    """What one survey action produced."""
-
-    replies: list[Reply]
 
 
 class SurveyFlow:
@@ -308,12 +301,7 @@ class SurveyFlow:
         if unsure and kind == "single" and "chua_quyet_dinh" in {o.id for o in step.options}:
             return self._answer(run, survey, step, "chua_quyet_dinh")
         if kind == "parent_consent" and yes_no(text) is False:
-            declined = {
-                "phone": None,
-                "agreed": False,
-                "schools": self._receivers(run, survey),
-                "at": now.isoformat(),
-            }
+            declined = self._decision(run, survey, False, now, phone=None)
             return self._answer(run, survey, step, declined)
         if kind in ("single", "multi"):
             ident = pick_label(text, {o.id: o.label for o in step.options})
@@ -402,12 +390,7 @@ class SurveyFlow:
             if action == "no" and step.type != "parent_consent":
                 return self._ask(run, survey)
             if step.type == "parent_consent":
-                parent = {
-                    "phone": pending["phone"],
-                    "agreed": action == "yes",
-                    "schools": self._receivers(run, survey),
-                    "at": now.isoformat(),
-                }
+                parent = self._decision(run, survey, action == "yes", now, phone=pending["phone"])
                 return self._answer(run, survey, step, parent)
             return self._answer(run, survey, step, pending["value"])
         if action == "skip" and step.optional:
@@ -418,11 +401,7 @@ class SurveyFlow:
         if step.type in ("yesno", "consent") and action in ("yes", "no"):
             value: Any = action == "yes"
             if step.type == "consent":
-                value = {
-                    "agreed": action == "yes",
-                    "schools": self._receivers(run, survey),
-                    "at": now.isoformat(),
-                }
+                value = self._decision(run, survey, action == "yes", now)
             return self._answer(run, survey, step, value)
         if step.type == "single" and action == "opt" and arg in {o.id for o in step.options}:
             return self._answer(run, survey, step, arg)
@@ -437,6 +416,14 @@ class SurveyFlow:
             return self._answer(run, survey, step, selection or None)
         # a button of an earlier question, pressed again: show the current one
         return self._ask(run, survey)
+
+    def _decision(
+        self, run: dict[str, Any], survey: Survey, agreed: bool, now: dt.datetime, **extra: Any
+    ) -> dict[str, Any]:
+        """A consent answer: the decision, the schools it covers (it goes stale when they
+        change) and when it was given."""
+        schools = self._receivers(run, survey)
+        return {"agreed": agreed, "schools": schools, "at": now.isoformat(), **extra}
 
     def _allowed(self, run: dict[str, Any], step: SurveyStep) -> set[str]:
         if step.type == "trades":
@@ -571,8 +558,8 @@ class SurveyFlow:
     # -- schools and trades ---------------------------------------------------------------------
 
     def _chosen(self, run: dict[str, Any], step_type: str) -> list[str]:
+        survey = self.catalog.surveys[run["id"]]
         for step_id, value in run["answers"].items():
-            survey = self.catalog.surveys[run["id"]]
             step = self._step(survey, step_id)
             if step is not None and step.type == step_type and isinstance(value, list):
                 return [str(v) for v in value]
@@ -652,7 +639,8 @@ class SurveyFlow:
             return t(T.SURVEY_AGREE if value.get("agreed") else T.SURVEY_DISAGREE)
         if kind == "parent_consent":
             key = T.SURVEY_PARENT_AGREE if value.get("agreed") else T.SURVEY_PARENT_DISAGREE
-            return f"{t(key)} ({show_phone(value['phone'])})"
+            phone = value.get("phone")
+            return f"{t(key)} ({show_phone(phone)})" if phone else t(key)
         if kind == "yesno":
             return t(T.SURVEY_YES if value else T.SURVEY_NO)
         return str(value)
@@ -698,15 +686,14 @@ class SurveyFlow:
                 answers[step.id] = value
         receivers = tuple(self._receivers(run, survey)) if consent.get("agreed") else ()
         parent_ok = None if not survey.minor else bool(parent and parent.get("agreed"))
-        forward = bool(consent.get("agreed")) and bool(receivers) and parent_ok is not False
         at = consent.get("at")
-        return Submission(
+        submission = Submission(
             key=key,
             run_id=run["run"],
             survey_id=survey.id,
             grade=survey.grade,
             answers=answers,
-            personal=personal if forward else {},
+            personal=personal,
             schools=receivers,
             consent_version=survey.consent_version,
             consent_given=bool(consent.get("agreed")),
@@ -714,6 +701,8 @@ class SurveyFlow:
             parent_confirmed=parent_ok,
             submitted_at=now,
         )
+        # Submission.forward is the one rule for forwarding: what is not forwarded is not kept
+        return submission if submission.forward else replace(submission, personal={})
 
     async def _submit(
         self,
