@@ -32,6 +32,13 @@ class Settings:
     telegram_bot_token: str | None = None
     telegram_webhook_secret: str | None = None  # default: derived from the token
     telegram_api_base: str = "https://api.telegram.org"
+    zalo_oa_app_id: str | None = None
+    zalo_oa_secret_key: str | None = None  # the OA secret key: verifies X-ZEvent-Signature
+    zalo_app_secret: str | None = None  # the app secret: sent when refreshing the token
+    zalo_oa_access_token: str | None = None  # first token; later ones live in the database
+    zalo_oa_refresh_token: str | None = None  # first refresh token (single-use)
+    zalo_oa_api_base: str = "https://openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -69,6 +76,26 @@ class Settings:
             telegram_api_base=(
                 env.get("TELEGRAM_API_BASE_URL") or defaults.telegram_api_base
             ).rstrip("/"),
+            zalo_oa_app_id=env.get("ZALO_OA_APP_ID") or None,
+            zalo_oa_secret_key=env.get("ZALO_OA_SECRET_KEY") or None,
+            zalo_app_secret=env.get("ZALO_APP_SECRET") or None,
+            zalo_oa_access_token=env.get("ZALO_OA_ACCESS_TOKEN") or None,
+            zalo_oa_refresh_token=env.get("ZALO_OA_REFRESH_TOKEN") or None,
+            zalo_oa_api_base=(env.get("ZALO_OA_API_BASE_URL") or defaults.zalo_oa_api_base).rstrip(
+                "/"
+            ),
+            zalo_oauth_base=(env.get("ZALO_OAUTH_BASE_URL") or defaults.zalo_oauth_base).rstrip(
+                "/"
+            ),
+        )
+
+    @property
+    def zalo_oa_enabled(self) -> bool:
+        """Zalo OA runs with an app id, the OA secret key and an access or refresh token."""
+        return bool(
+            self.zalo_oa_app_id
+            and self.zalo_oa_secret_key
+            and (self.zalo_oa_access_token or self.zalo_oa_refresh_token)
         )
 
     @property

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.messages import ConversationKey
@@ -17,6 +17,7 @@ from bot.storage.models import (
     LeadRow,
     OutboxRow,
     ResponseRow,
+    UnreachableRow,
     WebhookRow,
 )
 from bot.storage.session import transaction
@@ -194,6 +195,11 @@ class SqlLeadSink:
     async def forget(self, key: ConversationKey, at: dt.datetime) -> Forgotten:
         async with transaction(self._sessions) as session:
             responses = await self._responses(session, key)
+            await session.execute(
+                delete(UnreachableRow).where(
+                    UnreachableRow.channel == key.channel, UnreachableRow.user_key == key.user_key
+                )
+            )
             return await forget_responses(session, [r.id for r in responses], at)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -206,3 +207,54 @@ class SeenEventRow(Base):
     channel: Mapped[str] = mapped_column(String(32), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
+class SchoolChatRow(Base):
+    """A school's staff group on a chat platform: new leads are posted there, `/leads` works
+    there and nowhere else. One group per school and platform; linking another moves it."""
+
+    __tablename__ = "school_chats"
+
+    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)  # telegram
+    chat_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    linked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+
+    __table_args__ = (UniqueConstraint("platform", "chat_id", name="uq_school_chats_chat"),)
+
+
+class LinkCodeRow(Base):
+    """A one-time code (`huongnghiep school link`) that links a staff group to a school."""
+
+    __tablename__ = "link_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ChannelCredentialRow(Base):
+    """A platform's rotating credentials (Zalo OA: the access token and the single-use refresh
+    token), kept here so every process and every restart uses the newest pair."""
+
+    __tablename__ = "channel_credentials"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    access_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    refresh_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
+class UnreachableRow(Base):
+    """A user the platform will not let us message now (Zalo OA -230: no interaction for 7
+    days). Cleared when the user writes again; deleted with the user's data."""
+
+    __tablename__ = "unreachable_users"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(64), nullable=False)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
