@@ -131,6 +131,8 @@ class Engine:
     async def _dispatch(self, inbound: Inbound, state: ConversationState) -> list[Reply]:
         if inbound.payload is not None:
             return await self._payload(inbound.payload.strip(), state, inbound.key)
+        if inbound.shared and inbound.text is None:
+            return await self._shared(dict(inbound.shared), state, inbound.key)
         if self.survey.active(state):
             return await self._survey_text(inbound.text or "", state, inbound.key)
         return await self._text(inbound.text or "", state, inbound.key)
@@ -216,6 +218,18 @@ class Engine:
         if chosen is not None and (number or not self.survey.typed_choice(state, chosen)):
             return await self._payload(chosen.payload, state, key)
         return await self.survey.text(state, text, key, self.clock.now())
+
+    async def _shared(
+        self, shared: dict[str, str], state: ConversationState, key: ConversationKey
+    ) -> list[Reply]:
+        """Details shared through the platform: an answer only to the question asking for them."""
+        answer = self.survey.shared_answer(state, shared)
+        if answer is not None:
+            return await self._survey_text(answer, state, key)
+        note = Reply(self.catalog.text(T.SHARED_NOT_ASKED))
+        if self.survey.active(state):
+            return [note, *await self.survey.payload(state, "sv:resume", key, self.clock.now())]
+        return [self._with_menu(note.text, state)]
 
     async def _text(self, text: str, state: ConversationState, key: ConversationKey) -> list[Reply]:
         text = text.strip()

@@ -34,12 +34,14 @@ class Reply:
 
 @dataclass(frozen=True)
 class Inbound:
-    """One user action: typed text or a pressed button's payload."""
+    """One user action: typed text, a pressed button's payload, or details the user shared
+    through the platform (Zalo OA: ("name", …), ("phone", …)), used only when a survey asks."""
 
     channel: str
     user_key: str
     text: str | None = None
     payload: str | None = None
+    shared: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> ConversationKey:

@@ -39,6 +39,9 @@ MULTI = ("multi", "trades", "schools")
 AUTO = "auto"
 MAX_SCHOOL_SUGGESTIONS = 3
 TRADE_BUTTONS = 6
+# Details a platform lets the user share (Inbound.shared): each answers only the step with the
+# same id, and only when that step has this type; anything else shared is not kept.
+SHARED_STEPS = {"name": "text", "phone": "phone"}
 
 
 class SurveyFlow:
@@ -98,6 +101,16 @@ class SurveyFlow:
             return False
         step = self._step(self.catalog.surveys[run["id"]], run["current"])
         return step is not None and step.type in ("text", "commune")
+
+    def shared_answer(self, state: ConversationState, shared: dict[str, str]) -> str | None:
+        """The shared detail that answers the waiting question (its name or phone), if any."""
+        run = self.run(state)
+        if run is None or not self.active(state) or run.get("pending") is not None:
+            return None
+        step = self._step(self.catalog.surveys[run["id"]], run["current"])
+        if step is None or SHARED_STEPS.get(step.id) != step.type:
+            return None
+        return shared.get(step.id) or None
 
     def start(self, state: ConversationState) -> list[Reply]:
         """The survey menu: resume a paused survey, or choose grade 9 or grade 12."""
