@@ -179,6 +179,31 @@ def cmd_school_token(args: argparse.Namespace, settings: Settings) -> int:
     return _with_db(settings, work)
 
 
+def cmd_school_link(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage.schools import LINK_CODE_TTL, SchoolStore
+
+    if not _known_school(settings, args.school_id):
+        return 2
+
+    async def work(db: AsyncEngine) -> int:
+        store = SchoolStore(db)
+        if args.remove:
+            done = await store.unlink_chat(args.school_id, "telegram")
+            print("Telegram group unlinked" if done else "no Telegram group was linked")
+            return 0
+        code = await store.new_link_code(args.school_id, _utcnow())
+        hours = int(LINK_CODE_TTL.total_seconds() // 3600)
+        print(code)
+        print(
+            f"Add the bot to the school's Telegram staff group and send there: /link {code}\n"
+            f"The code works once, within {hours} hours. Linking another group moves the link.",
+            file=sys.stderr,
+        )
+        return 0
+
+    return _with_db(settings, work)
+
+
 def cmd_admin_token(_args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage.schools import SchoolStore
 
@@ -288,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = p.add_subparsers(dest="db_command", required=True)
     d = dsub.add_parser("upgrade", help="apply the migrations in db/")
     d.set_defaults(func=cmd_db_upgrade)
-    p = sub.add_parser("school", help="school access: API tokens and webhooks")
+    p = sub.add_parser("school", help="school access: API tokens, webhooks, Telegram groups")
     ssub = p.add_subparsers(dest="school_command", required=True)
     c = ssub.add_parser("token", help="print a new API token for a school (only its hash is kept)")
     c.add_argument("school_id")
@@ -298,6 +323,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("url", nargs="?")
     c.add_argument("--remove", action="store_true", help="stop webhook deliveries")
     c.set_defaults(func=cmd_school_webhook)
+    c = ssub.add_parser("link", help="print a one-time code that links a Telegram staff group")
+    c.add_argument("school_id")
+    c.add_argument("--remove", action="store_true", help="unlink the school's Telegram group")
+    c.set_defaults(func=cmd_school_link)
     p = sub.add_parser("admin", help="officials' access")
     asub = p.add_subparsers(dest="admin_command", required=True)
     c = asub.add_parser("token", help="print a new token for the officials' dashboard")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -15,10 +16,13 @@ from pathlib import Path
 from tests.conftest import CONTENT, ROOT
 
 
-def run(*args: str, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, input_text: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
         input=input_text,
@@ -105,3 +109,17 @@ def test_serve_listens_and_answers_healthz(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
+
+
+def test_school_link_prints_a_one_time_code(tmp_path: Path) -> None:
+    env = {"HUONGNGHIEP_DATA_DIR": str(tmp_path), "HUONGNGHIEP_LOG_LEVEL": "WARNING"}
+    done = run("school", "link", "cd_long_an", env=env)
+    assert done.returncode == 0, done.stderr
+    code = done.stdout.strip()
+    assert re.fullmatch(r"HN-[A-Z2-9]{8}", code)
+    assert f"/link {code}" in done.stderr
+    assert run("school", "link", "cd_long_an", env=env).stdout.strip() != code
+    unknown = run("school", "link", "no_such_school", env=env)
+    assert unknown.returncode == 2 and "unknown school id" in unknown.stderr
+    removed = run("school", "link", "cd_long_an", "--remove", env=env)
+    assert removed.stdout.strip() == "no Telegram group was linked"

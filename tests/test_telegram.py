@@ -109,3 +109,39 @@ async def test_a_10000_character_answer_arrives_in_pieces(
     texts = [m["text"] for m in fake.messages(999)]
     assert len(texts) >= 3 and all(len(t) <= 4096 for t in texts)
     assert "&lt;&amp;&gt;" in texts[0]
+
+
+async def test_polling_mode_without_a_public_url(
+    catalog: Catalog, fake: FakeTelegramApi, settings: Settings
+) -> None:
+    """Only the token is set: the bot deletes any webhook and long-polls getUpdates."""
+    polling = Settings(
+        data_dir=settings.data_dir, telegram_bot_token=fake.token, telegram_api_base=fake.base_url
+    )
+    server = TestServer(create_app(polling, catalog), host="127.0.0.1")
+    await server.start_server()
+    try:
+        fake.push(text_update(701, 4001, "xin chao"))
+        await fake.wait_messages(1, 4001)
+        fake.push(text_update(702, 4001, "hoc nghe han co mat phi ko"))
+        await fake.wait_messages(2, 4001)
+        await asyncio.sleep(0.8)  # more polls: handled updates are not handed out again
+        assert len(fake.messages(4001)) == 2
+        assert "Chào bạn" in fake.messages(4001)[0]["text"]
+        assert fake.count("deleteWebhook") >= 1 and fake.count("setWebhook") == 0
+        offsets = [b.get("offset") for m, b in fake.calls if m == "getUpdates"]
+        assert 703 in offsets  # PTB confirmed both updates
+        async with aiohttp.ClientSession() as http, http.get(server.make_url("/healthz")) as r:
+            assert (await r.json())["channels"]["telegram"] == "polling"
+    finally:
+        await server.close()
+
+
+async def test_a_429_is_waited_out_and_the_message_still_arrives(
+    hook: TestServer, fake: FakeTelegramApi, settings_tg: Settings
+) -> None:
+    fake.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    assert await _post(hook, text_update(801, 555, "/start"), webhook_secret(settings_tg)) == 200
+    await fake.wait_messages(1, 555)
+    assert fake.count("sendMessage") == 2  # refused once, sent after waiting
+    assert "Chào bạn" in fake.messages(555)[-1]["text"]

@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.storage.db import make_engine
 from bot.storage.models import LeadRow, ResponseRow
 from bot.web.app import create_app
+from tests.drivers import GRADE12_SCHOOL, GRADE12_TYPED
 from tests.fakes.zalo_bot_api import FakeZaloBotApi, message
 
 SECRET = "zalo-webhook-secret_123"
@@ -108,21 +109,7 @@ async def test_grade12_survey_on_zalo_bot_stores_the_lead(
     hook: TestServer, fake: FakeZaloBotApi, database_url: str
 ) -> None:
     chat = "u-survey-12"
-    steps = [
-        ("khao sat", "lớp mấy"),
-        ("2", "Sau khi tốt nghiệp THPT"),
-        ("hoc cao dang", "nghề, ngành nào"),
-        ("dien cong nghiep", "trường nào"),
-        ("truong phu hop", "tỉnh, thành phố"),
-        ("hung yen", "xã, phường"),
-        ("bo qua", "Trường sẽ nhận thông tin"),
-        ("dong y", "Họ và tên"),
-        ("Trần Thị Bình", "trường THPT nào"),
-        ("THPT Mỹ Hào, 12A1", "Số điện thoại"),
-        ("0912345678", "Bạn kiểm tra lại"),
-        ("1", "đã được chuyển tới"),
-    ]
-    for text, expected in steps:
+    for text, expected in GRADE12_TYPED:
         reply = await _say(hook, fake, chat, text)
         assert expected in reply, f"{text!r} -> {reply}"
     db = make_engine(database_url)
@@ -133,7 +120,7 @@ async def test_grade12_survey_on_zalo_bot_stores_the_lead(
         assert (response.channel, response.grade, lead.school_id) == (
             "zalo_bot",
             12,
-            "cd_cn_hung_yen",
+            GRADE12_SCHOOL,
         )
     finally:
         await db.dispose()

@@ -4,27 +4,39 @@ Webhook mode when a public URL is configured (our route checks the secret token 
 time), long polling otherwise. Buttons become inline keyboards whose callback data is the core's
 short payload; text is HTML-escaped and split at paragraphs under 4,096 characters. Each
 update_id is handled once, even if Telegram sends it again.
+
+Private chats talk to the core. Groups are for school staff only: `/link CODE` (a one-time code
+from `huongnghiep school link`) links a group to its school, new leads are posted there by the
+outbox, and `/leads` answers with the school's list as a CSV document. Anything else said in a
+group is ignored.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import html
 import logging
+import re
 from typing import Any
 
 from aiohttp import web
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import ChatMigrated, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
+from bot.catalog.text_keys import T
 from bot.channels.base import split_text
 from bot.core.engine import Engine
 from bot.core.messages import Inbound, Reply
+from bot.leads.export import VIETNAM, as_lines, to_csv
+from bot.leads.outbox import Gone
+from bot.leads.records import lead_dict
 from bot.settings import Settings
 from bot.storage.events import SeenEvents
+from bot.storage.schools import LINK_CODE_PATTERN, LeadRecord, Principal, SchoolStore
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +51,10 @@ COMMANDS = [
     ("khaosat", "Khảo sát nguyện vọng"),
     ("xoadulieu", "Xóa dữ liệu của tôi"),
 ]
+GROUPS = ("group", "supergroup")
+LINK_COMMANDS = ("link", "lienket", "start")  # /start CODE comes from a t.me/...?startgroup= link
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(?:\s+(.*))?$", re.DOTALL)
+GROUP_EXPORT_TOKEN = 0  # export_log.token_id of a list sent to a linked Telegram group
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -65,11 +81,15 @@ class TelegramChannel:
 
     name = CHANNEL
 
-    def __init__(self, settings: Settings, engine: Engine, seen: SeenEvents) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine, seen: SeenEvents, schools: SchoolStore
+    ) -> None:
         assert settings.telegram_bot_token
         self.settings = settings
         self.engine = engine
+        self.catalog = engine.catalog
         self.seen = seen
+        self.schools = schools
         base = settings.telegram_api_base
         builder = (
             Application.builder()
@@ -102,7 +122,7 @@ class TelegramChannel:
                 self.state = "webhook"
             else:
                 assert self.app.updater is not None
-                await self.app.bot.delete_webhook()
+                # start_polling deletes any webhook first (getUpdates refuses to run beside one)
                 await self.app.updater.start_polling(allowed_updates=["message", "callback_query"])
                 await self.app.start()
                 self.state = "polling"
@@ -138,6 +158,10 @@ class TelegramChannel:
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         if not await self.seen.first(CHANNEL, str(update.update_id)):
             return  # sent again by Telegram: already handled
+        chat = update.effective_chat
+        if chat is not None and chat.type in GROUPS:
+            await self._on_group(update)
+            return
         inbound = self._inbound(update)
         if inbound is None:
             return
@@ -173,3 +197,101 @@ class TelegramChannel:
                 except TelegramError as exc:
                     log.warning("telegram: sendMessage failed: %s", type(exc).__name__)
                     return
+
+    # -- school staff groups -----------------------------------------------------------------
+
+    async def _on_group(self, update: Update) -> None:
+        """A staff group: link it, or send its school's list; stay quiet otherwise."""
+        message = update.message
+        if message is None:
+            return  # a button or an edit in a group: nothing for us
+        chat_id = str(message.chat.id)
+        if message.migrate_to_chat_id is not None:
+            await self.schools.move_chat(CHANNEL, chat_id, str(message.migrate_to_chat_id))
+            return
+        command, argument = self._command(message.text or "")
+        if command == "leads":
+            await self._send_leads(chat_id)
+        elif (command in LINK_COMMANDS and argument) or (
+            command is None and LINK_CODE_PATTERN.search(message.text or "")
+        ):
+            await self._link(chat_id, argument or message.text or "")
+
+    def _command(self, text: str) -> tuple[str | None, str]:
+        """("leads", "") for "/leads@our_bot"; (None, "") for text or another bot's command."""
+        match = _COMMAND.match(text.strip())
+        if match is None:
+            return None, ""
+        name, addressee, argument = match.groups()
+        if addressee and addressee.lower() != (self.app.bot.username or "").lower():
+            return None, ""
+        return name.lower(), (argument or "").strip()
+
+    def _school_name(self, school_id: str) -> str:
+        school = self.catalog.schools.get(school_id)
+        return school.name if school is not None else school_id
+
+    async def _link(self, chat_id: str, text: str) -> None:
+        now = dt.datetime.now(dt.UTC)
+        school_id = await self.schools.redeem_link_code(text, CHANNEL, chat_id, now)
+        if school_id is None:
+            await self._post(chat_id, self.catalog.text(T.STAFF_LINK_INVALID))
+            return
+        log.info("telegram: staff group linked", extra={"school": school_id})
+        await self._post(
+            chat_id, self.catalog.text(T.STAFF_LINKED, school=self._school_name(school_id))
+        )
+
+    async def _send_leads(self, chat_id: str) -> None:
+        """The linked school's active leads as a CSV document; nothing for any other chat."""
+        school_id = await self.schools.school_for_chat(CHANNEL, chat_id)
+        if school_id is None:
+            await self._post(chat_id, self.catalog.text(T.STAFF_NOT_LINKED))
+            return
+        name = self._school_name(school_id)
+        records = await self.schools.leads(school_id)
+        if not records:
+            await self._post(chat_id, self.catalog.text(T.STAFF_LEADS_EMPTY, school=name))
+            return
+        now = dt.datetime.now(dt.UTC)
+        local = now.astimezone(VIETNAM)
+        caption = self.catalog.text(
+            T.STAFF_LEADS_CAPTION, school=name, count=len(records), time=f"{local:%H:%M %d/%m/%Y}"
+        )
+        try:
+            await self.app.bot.send_document(
+                int(chat_id),
+                document=to_csv([lead_dict(r, self.catalog) for r in records]),
+                filename=f"hoc-sinh-{school_id}-{local:%Y%m%d-%H%M}.csv",
+                caption=caption[:1024],
+            )
+        except TelegramError as exc:
+            log.warning("telegram: sendDocument failed: %s", type(exc).__name__)
+            return
+        principal = Principal(GROUP_EXPORT_TOKEN, "telegram_group", school_id)
+        await self.schools.log_export(principal, "csv", len(records), None, now)
+
+    async def _post(self, chat_id: str, text: str) -> None:
+        try:
+            await self.app.bot.send_message(int(chat_id), html.escape(text, quote=False))
+        except TelegramError as exc:
+            log.warning("telegram: sendMessage to a group failed: %s", type(exc).__name__)
+
+    async def deliver_lead(self, school_id: str, record: LeadRecord) -> str | None:
+        """The outbox's `telegram` delivery: the lead as a message in the school's group.
+        None when sent, an error to retry later; Gone when the school has no group."""
+        chat_id = await self.schools.chat_for_school(school_id, CHANNEL)
+        if chat_id is None:
+            raise Gone("no linked Telegram group")
+        lines = as_lines(lead_dict(record, self.catalog))
+        heading = self.catalog.text(T.STAFF_NEW_LEAD, school=self._school_name(school_id))
+        text = html.escape("\n".join([heading, "", *lines]), quote=False)
+        try:
+            try:
+                await self.app.bot.send_message(int(chat_id), text[:MAX_TEXT])
+            except ChatMigrated as moved:  # the group became a supergroup
+                await self.schools.move_chat(CHANNEL, chat_id, str(moved.new_chat_id))
+                await self.app.bot.send_message(moved.new_chat_id, text[:MAX_TEXT])
+        except TelegramError as exc:
+            return f"telegram: {type(exc).__name__}"
+        return None

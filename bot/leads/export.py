@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import Sequence
@@ -59,6 +60,34 @@ def _cell(lead: dict[str, Any], path: str) -> str:
 def rows(leads: Sequence[dict[str, Any]]) -> list[list[str]]:
     """Header and one row per lead, every cell a string."""
     return [[h for h, _ in COLUMNS], *[[_cell(lead, p) for _, p in COLUMNS] for lead in leads]]
+
+
+# What a new-lead message in a staff group shows, in this order (headers of COLUMNS).
+MESSAGE_FIELDS = (
+    "Họ tên",
+    "Trường, lớp",
+    "Số điện thoại",
+    "SĐT phụ huynh",
+    "Phụ huynh đồng ý",
+    "Lớp",
+    "Dự định",
+    "Nghề quan tâm",
+    "Tỉnh, thành phố",
+    "Xã, phường",
+    "Kênh",
+    "Mã",
+)
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
+
+
+def as_lines(lead: dict[str, Any]) -> list[str]:
+    """A lead as "Header: value" lines (the filled fields of MESSAGE_FIELDS) and its time in
+    Vietnam, for a chat message."""
+    paths = dict(COLUMNS)
+    lines = [f"{h}: {v}" for h in MESSAGE_FIELDS if (v := _cell(lead, paths[h]))]
+    created = dt.datetime.fromisoformat(lead["created_at"]).astimezone(VIETNAM)
+    lines.append(f"Thời gian: {created:%H:%M %d/%m/%Y}")
+    return lines
 
 
 def to_csv(leads: Sequence[dict[str, Any]]) -> bytes:

@@ -1,4 +1,7 @@
-"""The outbox worker: delivers pending rows (school webhooks), retries with backoff, dead-letters.
+"""The outbox worker: delivers pending rows, retries with backoff, dead-letters.
+
+Kinds: `webhook` (a signed POST to the school's URL) and, when the Telegram channel runs,
+`telegram` (a message in the school's linked staff group), registered in `deliverers`.
 
 A row is claimed with a lease (`locked_until`) in a short transaction, delivered outside any
 transaction, then marked. A process killed mid-delivery leaves a lease that expires, and the
@@ -14,7 +17,7 @@ import datetime as dt
 import json
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -31,11 +34,20 @@ from bot.leads.signing import (
     sign,
 )
 from bot.storage.models import OutboxRow, WebhookRow
-from bot.storage.schools import lead_records
+from bot.storage.schools import LeadRecord, lead_records
 
 log = logging.getLogger(__name__)
 
 BATCH = 20
+
+
+class Gone(Exception):
+    """The delivery can never succeed (no webhook or group any more): cancel it."""
+
+
+# A channel's delivery of one lead to one school: returns None when done, an error to retry
+# later, or raises Gone.
+Deliverer = Callable[[str, LeadRecord], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,7 @@ class OutboxWorker:
         self.now = now
         self.wake = asyncio.Event()
         self.state = "idle"  # for /healthz: idle | running | error
+        self.deliverers: dict[str, Deliverer] = {}
 
     async def run(self) -> None:
         timeout = aiohttp.ClientTimeout(total=self.policy.timeout_seconds)
@@ -142,46 +155,70 @@ class OutboxWorker:
             ]
 
     async def _deliver(self, http: aiohttp.ClientSession, item: Claimed) -> None:
-        if item.kind != "webhook" or item.lead_id is None:
-            # other kinds (Telegram) are delivered by their channel once it is wired up
-            await self._finish(item, "pending", "no deliverer for this kind", retry=True)
+        if item.lead_id is None:
+            await self._finish(item, "cancelled", "no lead")
+            return
+        deliver = self.deliverers.get(item.kind)
+        if item.kind == "webhook":
+            deliver = self._webhook(http, item)
+        if deliver is None:
+            # the channel is not running in this process (yet): keep the row for later
+            await self._finish(item, "pending", f"no deliverer for {item.kind}", retry=True)
             return
         async with self._sessions() as session:
-            hook = await session.get(WebhookRow, item.target)
             # only an active lead has a record: withdrawn or deleted ones come back empty
             records = await lead_records(session, item.target, lead_ids=[item.lead_id])
-        if hook is None or not records:
-            await self._finish(item, "cancelled", "lead withdrawn or webhook removed")
+        if not records:
+            await self._finish(item, "cancelled", "lead withdrawn or deleted")
             return
-        payload = {"event": "lead.created", "idempotency_key": item.idempotency_key}
-        payload["lead"] = lead_dict(records[0], self.catalog)  # type: ignore[assignment]
-        body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            SIGNATURE_HEADER: sign(hook.secret, body),
-            IDEMPOTENCY_HEADER: item.idempotency_key,
-            EVENT_HEADER: "lead.created",
-            ATTEMPT_HEADER: str(item.attempts),
-            "User-Agent": "huongnghiep-bot",
-        }
         try:
-            async with http.post(hook.url, data=body, headers=headers) as response:
-                await response.read()
-                ok, error = 200 <= response.status < 300, f"HTTP {response.status}"
-        except TimeoutError:
-            ok, error = False, "timeout"
-        except aiohttp.ClientError as exc:
-            ok, error = False, f"connection error: {type(exc).__name__}"
-        if ok:
+            error = await deliver(item.target, records[0])
+        except Gone as exc:
+            await self._finish(item, "cancelled", str(exc)[:200])
+            return
+        if error is None:
             await self._finish(item, "delivered", None)
-            log.info("lead delivered", extra={"school": item.target, "attempt": item.attempts})
+            log.info(
+                "lead delivered",
+                extra={"school": item.target, "kind": item.kind, "attempt": item.attempts},
+            )
         else:
             log.warning(
                 "lead delivery failed: %s",
                 error,
-                extra={"school": item.target, "attempt": item.attempts},
+                extra={"school": item.target, "kind": item.kind, "attempt": item.attempts},
             )
-            await self._finish(item, "pending", error, retry=True)
+            await self._finish(item, "pending", error[:200], retry=True)
+
+    def _webhook(self, http: aiohttp.ClientSession, item: Claimed) -> Deliverer:
+        """The signed POST of one lead to the school's webhook."""
+
+        async def deliver(school_id: str, record: LeadRecord) -> str | None:
+            async with self._sessions() as session:
+                hook = await session.get(WebhookRow, school_id)
+            if hook is None:
+                raise Gone("webhook removed")
+            payload = {"event": "lead.created", "idempotency_key": item.idempotency_key}
+            payload["lead"] = lead_dict(record, self.catalog)  # type: ignore[assignment]
+            body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
+            headers = {
+                "Content-Type": "application/json; charset=utf-8",
+                SIGNATURE_HEADER: sign(hook.secret, body),
+                IDEMPOTENCY_HEADER: item.idempotency_key,
+                EVENT_HEADER: "lead.created",
+                ATTEMPT_HEADER: str(item.attempts),
+                "User-Agent": "huongnghiep-bot",
+            }
+            try:
+                async with http.post(hook.url, data=body, headers=headers) as response:
+                    await response.read()
+                    return None if 200 <= response.status < 300 else f"HTTP {response.status}"
+            except TimeoutError:
+                return "timeout"
+            except aiohttp.ClientError as exc:
+                return f"connection error: {type(exc).__name__}"
+
+        return deliver
 
     async def _finish(
         self, item: Claimed, status: str, error: str | None, retry: bool = False

@@ -17,6 +17,7 @@ from bot.storage.models import (
     LeadRow,
     OutboxRow,
     ResponseRow,
+    SchoolChatRow,
     UnreachableRow,
     WebhookRow,
 )
@@ -29,9 +30,9 @@ PARENT = "parent_consent"  # consent purpose: a parent agrees, for a student und
 FREE_TEXT = ("commune",)  # non-personal answers typed freely: deleted with the personal data
 
 
-def webhook_key(lead_id: str) -> str:
-    """The idempotency key of a lead's webhook delivery: the same on every retry."""
-    return f"lead-{lead_id}-webhook"
+def delivery_key(lead_id: str, kind: str = "webhook") -> str:
+    """The idempotency key of a lead's delivery of one kind: the same on every retry."""
+    return f"lead-{lead_id}-{kind}"
 
 
 class SqlLeadSink:
@@ -95,11 +96,18 @@ class SqlLeadSink:
             log.info("survey stored anonymously", extra={"survey": sub.survey_id})
             return Receipt(response.id, ())
         session.add(ContactRow(response_id=response.id, data=sub.personal, created_at=recorded))
-        hooks = set(
-            await session.scalars(
-                select(WebhookRow.school_id).where(WebhookRow.school_id.in_(sub.schools))
+        # where each school takes its leads: a webhook, a linked staff group, or both
+        kinds: dict[str, list[str]] = {school: [] for school in sub.schools}
+        for school in await session.scalars(
+            select(WebhookRow.school_id).where(WebhookRow.school_id.in_(sub.schools))
+        ):
+            kinds[school].append("webhook")
+        for school, platform in await session.execute(
+            select(SchoolChatRow.school_id, SchoolChatRow.platform).where(
+                SchoolChatRow.school_id.in_(sub.schools)
             )
-        )
+        ):
+            kinds[school].append(platform)
         for school_id in sub.schools:
             lead = LeadRow(
                 id=uuid.uuid4().hex,
@@ -110,13 +118,13 @@ class SqlLeadSink:
             )
             session.add(lead)
             await session.flush()
-            if school_id in hooks:
+            for kind in kinds[school_id]:
                 session.add(
                     OutboxRow(
-                        kind="webhook",
+                        kind=kind,
                         lead_id=lead.id,
                         target=school_id,
-                        idempotency_key=webhook_key(lead.id),
+                        idempotency_key=delivery_key(lead.id, kind),
                         status="pending",
                         attempts=0,
                         next_attempt_at=sub.submitted_at,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.leads import FORWARD
@@ -17,12 +18,18 @@ from bot.storage.models import (
     ContactRow,
     ExportRow,
     LeadRow,
+    LinkCodeRow,
     ResponseRow,
+    SchoolChatRow,
     TokenRow,
     WebhookRow,
 )
 
 TOKEN_PREFIX = {"school": "hns_", "admin": "hna_"}
+LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read and typed
+LINK_CODE_LENGTH = 8
+LINK_CODE_TTL = dt.timedelta(hours=24)
+LINK_CODE_PATTERN = re.compile(rf"\bHN-?([A-Z0-9]{{{LINK_CODE_LENGTH}}})\b", re.IGNORECASE)
 
 
 def token_hash(token: str) -> str:
@@ -102,6 +109,85 @@ class SchoolStore:
         async with self._sessions() as session, session.begin():
             result = await session.execute(
                 delete(WebhookRow).where(WebhookRow.school_id == school_id)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    async def new_link_code(self, school_id: str, now: dt.datetime) -> str:
+        """A one-time code (valid 24 hours) that links a staff group to the school; only its
+        hash is stored."""
+        body = "".join(secrets.choice(LINK_ALPHABET) for _ in range(LINK_CODE_LENGTH))
+        async with self._sessions() as session, session.begin():
+            session.add(
+                LinkCodeRow(
+                    code_hash=token_hash(body),
+                    school_id=school_id,
+                    created_at=now,
+                    expires_at=now + LINK_CODE_TTL,
+                )
+            )
+        return f"HN-{body}"
+
+    async def redeem_link_code(
+        self, text: str, platform: str, chat_id: str, now: dt.datetime
+    ) -> str | None:
+        """Link the chat to the school whose unused, unexpired code `text` contains; the school
+        id, or None. The code is spent; the school's previous group on the platform is
+        unlinked, and so is any other school this chat was linked to."""
+        match = LINK_CODE_PATTERN.search(text)
+        if match is None:
+            return None
+        async with self._sessions() as session, session.begin():
+            code = await session.get(LinkCodeRow, token_hash(match.group(1).upper()))
+            if code is None or code.used_at is not None or code.expires_at <= now:
+                return None
+            code.used_at = now
+            await session.execute(
+                delete(SchoolChatRow).where(
+                    (SchoolChatRow.platform == platform)
+                    & (
+                        (SchoolChatRow.chat_id == chat_id)
+                        | (SchoolChatRow.school_id == code.school_id)
+                    )
+                )
+            )
+            await session.flush()
+            session.add(
+                SchoolChatRow(
+                    school_id=code.school_id, platform=platform, chat_id=chat_id, linked_at=now
+                )
+            )
+            return code.school_id
+
+    async def school_for_chat(self, platform: str, chat_id: str) -> str | None:
+        async with self._sessions() as session:
+            return (
+                await session.execute(
+                    select(SchoolChatRow.school_id).where(
+                        SchoolChatRow.platform == platform, SchoolChatRow.chat_id == chat_id
+                    )
+                )
+            ).scalar_one_or_none()
+
+    async def chat_for_school(self, school_id: str, platform: str) -> str | None:
+        async with self._sessions() as session:
+            row = await session.get(SchoolChatRow, (school_id, platform))
+            return row.chat_id if row is not None else None
+
+    async def move_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        """A Telegram group became a supergroup and got a new id: the link follows it."""
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(SchoolChatRow)
+                .where(SchoolChatRow.platform == platform, SchoolChatRow.chat_id == old_chat_id)
+                .values(chat_id=new_chat_id)
+            )
+
+    async def unlink_chat(self, school_id: str, platform: str) -> bool:
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                delete(SchoolChatRow).where(
+                    SchoolChatRow.school_id == school_id, SchoolChatRow.platform == platform
+                )
             )
             return bool(getattr(result, "rowcount", 0))
 

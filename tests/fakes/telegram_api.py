@@ -1,17 +1,20 @@
 """A fake Telegram Bot API (api.telegram.org/bot<TOKEN>/<method>) on 127.0.0.1.
 
-Answers what python-telegram-bot calls (form-encoded or JSON parameters) and records every call.
+Answers what python-telegram-bot calls (form-encoded, multipart or JSON parameters) and records
+every call. `updates` is what getUpdates hands out (by offset, as Telegram does); `fail(method,
+...)` makes the next calls of a method answer with an error, e.g. 429 with retry_after.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from aiohttp.test_utils import TestServer
 
 from tests.fakes import base_url, serve_post
@@ -25,6 +28,32 @@ class FakeTelegramApi:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     sent: asyncio.Event = field(default_factory=asyncio.Event)
     server: TestServer | None = None
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    errors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    documents: list[tuple[int, str, bytes]] = field(default_factory=list)  # chat, filename, data
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def fail(
+        self,
+        method: str,
+        code: int,
+        description: str,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """The next `times` calls of `method` fail as the Bot API reports errors."""
+        error: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+        if retry_after is not None:
+            error["parameters"] = {"retry_after": retry_after}
+        self.errors.setdefault(method, []).extend([error] * times)
+
+    def push(self, update: dict[str, Any]) -> None:
+        """An update for getUpdates (polling mode)."""
+        self.updates.append(update)
+        self.arrived.set()
+
+    def count(self, method: str) -> int:
+        return sum(1 for m, _ in self.calls if m == method)
 
     @property
     def base_url(self) -> str:
@@ -43,16 +72,11 @@ class FakeTelegramApi:
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}
             )
         method = request.match_info["method"]
-        if request.content_type == "application/json":
-            body: dict[str, Any] = await request.json()
-        else:
-            body = {}
-            for key, value in (await request.post()).items():
-                try:
-                    body[key] = json.loads(str(value))
-                except ValueError:
-                    body[key] = str(value)
+        body = await _parameters(request)
         self.calls.append((method, body))
+        if self.errors.get(method):
+            error = self.errors[method].pop(0)
+            return web.json_response(error, status=error["error_code"])  # as Telegram does
         result: Any = True
         if method == "getMe":
             result = BOT_USER
@@ -64,10 +88,30 @@ class FakeTelegramApi:
                 "text": body.get("text", ""),
             }
             self.sent.set()
+        elif method == "sendDocument":
+            document = body.pop("document")
+            self.documents.append((int(body["chat_id"]), document[0], document[1]))
+            result = {
+                "message_id": len(self.calls),
+                "date": int(time.time()),
+                "chat": {"id": int(body["chat_id"]), "type": "group"},
+                "document": {"file_id": "f1", "file_unique_id": "u1", "file_name": document[0]},
+            }
+            self.sent.set()
         elif method == "getUpdates":
-            await asyncio.sleep(0.2)
-            result = []
+            result = await self._updates(int(body.get("offset") or 0))
         return web.json_response({"ok": True, "result": result})
+
+    async def _updates(self, offset: int) -> list[dict[str, Any]]:
+        """Updates from `offset` on, waiting a little for new ones (long polling)."""
+        for _ in range(2):
+            pending = [u for u in self.updates if u["update_id"] >= offset]
+            if pending:
+                return pending
+            self.arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.arrived.wait(), 0.3)
+        return []
 
     async def start(self) -> FakeTelegramApi:
         self.server = await serve_post("/bot{token}/{method}", self.handle)
@@ -77,21 +121,64 @@ class FakeTelegramApi:
         if self.server is not None:
             await self.server.close()
 
-    async def wait_messages(self, count: int, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    async def wait_messages(
+        self,
+        count: int,
+        chat_id: int | None = None,
+        timeout: float = 10.0,  # noqa: ASYNC109
+    ) -> None:
+        """Until `count` messages (to that chat) were sent, documents included."""
         async with asyncio.timeout(timeout):
-            while len(self.messages()) < count:
+            while len(self.messages(chat_id)) + self.documents_to(chat_id) < count:
                 self.sent.clear()
                 await self.sent.wait()
 
+    def documents_to(self, chat_id: int | None) -> int:
+        return sum(1 for chat, _, _ in self.documents if chat_id is None or chat == chat_id)
 
-def text_update(update_id: int, chat_id: int, text: str) -> dict[str, Any]:
-    user = {"id": chat_id, "is_bot": False, "first_name": "An"}
+
+async def _parameters(request: web.Request) -> dict[str, Any]:
+    """A method's parameters: JSON, form fields (JSON-decoded where they are JSON) or multipart,
+    where an uploaded file becomes (filename, bytes)."""
+    if request.content_type == "application/json":
+        data: dict[str, Any] = await request.json()
+        return data
+    body: dict[str, Any] = {}
+    if request.content_type.startswith("multipart/"):
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            assert isinstance(part, BodyPartReader)
+            raw = await part.read()
+            if part.filename:
+                body[str(part.name)] = (part.filename, bytes(raw))
+            else:
+                body[str(part.name)] = _decoded(raw.decode("utf-8"))
+        return body
+    for key, value in (await request.post()).items():
+        body[key] = _decoded(str(value))
+    return body
+
+
+def _decoded(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def text_update(
+    update_id: int, chat_id: int, text: str, chat_type: str = "private", user_id: int | None = None
+) -> dict[str, Any]:
+    user = {"id": user_id or chat_id, "is_bot": False, "first_name": "An"}
+    chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+    if chat_type != "private":
+        chat["title"] = "Tuyển sinh"
     return {
         "update_id": update_id,
         "message": {
             "message_id": update_id,
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private"},
+            "chat": chat,
             "from": user,
             "text": text,
         },
