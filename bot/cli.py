@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import json
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -299,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int)
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("chat", help="talk to the bot in the terminal")
-    p.set_defaults(func=cmd_chat)
+    p.set_defaults(func=cmd_chat, quiet_logs=True)
     p = sub.add_parser("ask", help="answer one question")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -356,5 +357,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `huongnghiep eval … | head` ends quietly
-    configure_logging(settings.log_level)
+    level = settings.log_level
+    if getattr(args, "quiet_logs", False) and "HUONGNGHIEP_LOG_LEVEL" not in os.environ:
+        level = "WARNING"  # the terminal is the conversation: only problems are shown there
+    configure_logging(level)
     return int(args.func(args, settings))

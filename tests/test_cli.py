@@ -63,11 +63,23 @@ def test_eval_prints_figures() -> None:
     assert "top-1 accuracy:" in out.stdout and "out-of-scope answered anyway:" in out.stdout
 
 
-def test_chat_in_terminal_understands_numbers() -> None:
-    out = run("chat", input_text="1\nhoc phi trung cap\n")
+def test_chat_in_terminal_understands_numbers(tmp_path: Path) -> None:
+    env = {"HUONGNGHIEP_DATA_DIR": str(tmp_path)}
+    env = {k: v for k, v in {**os.environ, **env}.items() if k != "HUONGNGHIEP_LOG_LEVEL"}
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        input="1\nhoc phi trung cap\n",
+        timeout=60,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     assert "1. Các nghề" in out.stdout
     assert "Bạn quan tâm nhóm nghề nào?" in out.stdout
+    assert "INFO" not in out.stdout + out.stderr  # migrations and logs stay out of the chat
 
 
 def _free_port() -> int:
