@@ -10,8 +10,11 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestServer
 
+from bot.channels import zalo_bot
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
 from tests.fakes.telegram_api import FakeTelegramApi, button_update, text_update
+from tests.fakes.zalo_bot_api import FakeZaloBotApi
+from tests.fakes.zalo_bot_api import message as zalo_message
 
 _update_ids = itertools.count(10_000)
 
@@ -86,3 +89,47 @@ class TelegramChat:
                     button_update(next(_update_ids), self.chat_id, buttons[label])
                 )
         raise AssertionError("no message with buttons")
+
+
+class WebChat:
+    """The web chat's JSON contract: POST /api/chat with a session."""
+
+    def __init__(self, server: TestServer, session: str) -> None:
+        self.server, self.session = server, session
+
+    async def say(self, text: str) -> str:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                self.server.make_url("/api/chat"), json={"session": self.session, "text": text}
+            ) as response,
+        ):
+            assert response.status == 200, await response.text()
+            replies = (await response.json())["replies"]
+        return "\n".join(r["text"] for r in replies)
+
+
+class ZaloBotChat:
+    """A Zalo Bot Platform user: messages posted to our webhook with the secret token."""
+
+    def __init__(self, server: TestServer, fake: FakeZaloBotApi, secret: str, chat_id: str) -> None:
+        self.server, self.fake, self.secret, self.chat_id = server, fake, secret, chat_id
+
+    async def say(self, text: str) -> str:
+        before = len(self.fake.texts(self.chat_id))
+        update = zalo_message(self.chat_id, text, f"zb-{next(_update_ids)}")
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                self.server.make_url(zalo_bot.WEBHOOK_PATH),
+                json=update,
+                headers={zalo_bot.SECRET_HEADER: self.secret},
+            ) as response,
+        ):
+            assert response.status == 200
+        async with asyncio.timeout(10):
+            while len(self.fake.texts(self.chat_id)) <= before:
+                self.fake.sent.clear()
+                await self.fake.sent.wait()
+        await asyncio.sleep(SETTLE)
+        return "\n".join(self.fake.texts(self.chat_id)[before:])
