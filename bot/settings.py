@@ -39,6 +39,8 @@ class Settings:
     zalo_oa_refresh_token: str | None = None  # first refresh token (single-use)
     zalo_oa_api_base: str = "https://openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    zalo_oa_timeout: float = 10.0  # seconds per OA API call (send, token refresh)
+    zalo_oa_retry_base: float = 1.0  # first wait after a rate limit (-32), then doubling
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -86,6 +88,12 @@ class Settings:
             ),
             zalo_oauth_base=(env.get("ZALO_OAUTH_BASE_URL") or defaults.zalo_oauth_base).rstrip(
                 "/"
+            ),
+            zalo_oa_timeout=float(
+                env.get("ZALO_OA_TIMEOUT_SECONDS", str(defaults.zalo_oa_timeout))
+            ),
+            zalo_oa_retry_base=float(
+                env.get("ZALO_OA_RETRY_BASE_SECONDS", str(defaults.zalo_oa_retry_base))
             ),
         )
 

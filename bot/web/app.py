@@ -20,6 +20,9 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo_bot import CHANNEL as ZALO_BOT_CHANNEL
 from bot.channels.zalo_bot import WEBHOOK_PATH as ZALO_BOT_PATH
 from bot.channels.zalo_bot import ZaloBotChannel
+from bot.channels.zalo_oa import CHANNEL as ZALO_OA_CHANNEL
+from bot.channels.zalo_oa import WEBHOOK_PATH as ZALO_OA_PATH
+from bot.channels.zalo_oa import ZaloOAChannel
 from bot.core.engine import Engine
 from bot.core.memory import MemoryConversationStore
 from bot.core.ports import ConversationStore, LeadSink
@@ -43,6 +46,7 @@ SCHOOLS = web.AppKey("schools", SchoolStore)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
 ZALO_BOT = web.AppKey("zalo_bot", ZaloBotChannel)
 TELEGRAM = web.AppKey("telegram", TelegramChannel)
+ZALO_OA = web.AppKey("zalo_oa", ZaloOAChannel)
 PURGE_EVERY = 3600.0  # seconds between retention purges
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -105,6 +109,8 @@ def create_app(
     app[SCHOOLS] = SchoolStore(db)
     app[OUTBOX] = outbox_worker(settings, db, catalog)
     seen = SeenEvents(db)
+    if settings.zalo_oa_enabled:
+        app[ZALO_OA] = ZaloOAChannel(settings, app[ENGINE], seen, db)
     if settings.zalo_bot_token:
         app[ZALO_BOT] = ZaloBotChannel(settings, app[ENGINE], seen)
     if settings.telegram_bot_token:
@@ -116,11 +122,13 @@ def create_app(
             asyncio.create_task(app[OUTBOX].run(), name="outbox"),
             asyncio.create_task(_purge_loop(settings, db), name="retention"),
         }
-        channels: list[ZaloBotChannel | TelegramChannel] = []
+        channels: list[ZaloBotChannel | TelegramChannel | ZaloOAChannel] = []
         if ZALO_BOT in app:
             channels.append(app[ZALO_BOT])
         if TELEGRAM in app:
             channels.append(app[TELEGRAM])
+        if ZALO_OA in app:
+            channels.append(app[ZALO_OA])
         for channel in channels:
             await channel.connect()
         yield
@@ -150,6 +158,8 @@ def create_app(
             channels[ZALO_BOT_CHANNEL] = request.app[ZALO_BOT].state
         if TELEGRAM in request.app:
             channels["telegram"] = request.app[TELEGRAM].state
+        if ZALO_OA in request.app:
+            channels[ZALO_OA_CHANNEL] = request.app[ZALO_OA].state
         return web.json_response(
             {
                 "status": "ok",
@@ -170,5 +180,7 @@ def create_app(
         app.router.add_post(ZALO_BOT_PATH, app[ZALO_BOT].webhook)
     if TELEGRAM in app:
         app.router.add_post(TELEGRAM_PATH, app[TELEGRAM].webhook)
+    if ZALO_OA in app:
+        app.router.add_post(ZALO_OA_PATH, app[ZALO_OA].webhook)
     app.router.add_static("/static/", webchat.STATIC_DIR, show_index=False)
     return app
