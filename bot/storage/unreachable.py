@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -40,11 +40,3 @@ class UnreachableUsers:
                     UnreachableRow.channel == channel, UnreachableRow.user_key == user_key[:128]
                 )
             )
-
-    async def reasons(self, channel: str) -> dict[str, str]:
-        """user_key -> reason, for one channel (tools and tests)."""
-        async with self._sessions() as session:
-            rows = await session.scalars(
-                select(UnreachableRow).where(UnreachableRow.channel == channel)
-            )
-            return {r.user_key: r.reason for r in rows}
