@@ -114,7 +114,8 @@ def create_app(
     if settings.zalo_bot_token:
         app[ZALO_BOT] = ZaloBotChannel(settings, app[ENGINE], seen)
     if settings.telegram_bot_token:
-        app[TELEGRAM] = TelegramChannel(settings, app[ENGINE], seen)
+        app[TELEGRAM] = TelegramChannel(settings, app[ENGINE], seen, app[SCHOOLS])
+        app[OUTBOX].deliverers["telegram"] = app[TELEGRAM].deliver_lead
 
     async def background(app: web.Application) -> AsyncIterator[None]:
         # background tasks kept in a set, cancelled and awaited at shutdown; then the pool goes
