@@ -10,11 +10,12 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from bot.channels import zalo_bot
+from bot.channels import zalo_bot, zalo_oa
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
 from tests.fakes.telegram_api import FakeTelegramApi, button_update, text_update
 from tests.fakes.zalo_bot_api import FakeZaloBotApi
 from tests.fakes.zalo_bot_api import message as zalo_message
+from tests.fakes.zalo_oa_api import FakeZaloOA, user_send_text
 
 _update_ids = itertools.count(10_000)
 
@@ -133,3 +134,29 @@ class ZaloBotChat:
                 await self.fake.sent.wait()
         await asyncio.sleep(SETTLE)
         return "\n".join(self.fake.texts(self.chat_id)[before:])
+
+
+class ZaloOAChat:
+    """A Zalo OA follower: events signed as Zalo signs them, posted to our webhook."""
+
+    def __init__(
+        self, server: TestServer, fake: FakeZaloOA, user: str, channel: zalo_oa.ZaloOAChannel
+    ) -> None:
+        self.server, self.fake, self.user, self.channel = server, fake, user, channel
+
+    async def post(self, body: bytes, headers: dict[str, str]) -> int:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                self.server.make_url(zalo_oa.WEBHOOK_PATH), data=body, headers=headers
+            ) as response,
+        ):
+            status = response.status
+        while self.channel.tasks:  # the event is answered at once and handled after
+            await asyncio.gather(*list(self.channel.tasks), return_exceptions=True)
+        return status
+
+    async def say(self, text: str) -> str:
+        before = len(self.fake.texts(self.user))
+        assert await self.post(*self.fake.event(user_send_text(self.user, text))) == 200
+        return "\n".join(self.fake.texts(self.user)[before:])

@@ -33,6 +33,7 @@ from bot.storage.models import (
     UnreachableRow,
 )
 from bot.web.app import ZALO_OA, create_app
+from tests.drivers import GRADE12_TYPED
 from tests.fakes.zalo_oa_api import (
     TIMEOUT,
     FakeZaloOA,
@@ -42,22 +43,8 @@ from tests.fakes.zalo_oa_api import (
     user_submit_info,
 )
 
-GRADE12_TO_NAME = [
-    ("khao sat", "lớp mấy"),
-    ("2", "Sau khi tốt nghiệp THPT"),
-    ("hoc cao dang", "nghề, ngành nào"),
-    ("dien cong nghiep", "trường nào"),
-    ("truong phu hop", "tỉnh, thành phố"),
-    ("hung yen", "xã, phường"),
-    ("bo qua", "Trường sẽ nhận thông tin"),
-    ("dong y", "Họ và tên"),
-]
-GRADE12_REST = [
-    ("Trần Thị Bình", "trường THPT nào"),
-    ("THPT Mỹ Hào, 12A1", "Số điện thoại"),
-    ("0912345678", "Bạn kiểm tra lại"),
-    ("1", "đã được chuyển tới"),
-]
+NAME_STEP = 8  # GRADE12_TYPED[:8] ends at "Họ và tên"
+GRADE12_TO_NAME = GRADE12_TYPED[:NAME_STEP]
 
 
 @pytest.fixture
@@ -459,7 +446,7 @@ async def test_grade12_survey_on_zalo_oa_stores_the_lead(
     hook: TestServer, fake: FakeZaloOA, database_url: str
 ) -> None:
     user = "u-survey-12"
-    for text, expected in GRADE12_TO_NAME + GRADE12_REST:
+    for text, expected in GRADE12_TYPED:
         reply = await _say(hook, fake, user, text)
         assert expected in reply, f"{text!r} -> {reply}"
     [response] = await _rows(database_url, ResponseRow)
