@@ -152,8 +152,7 @@ class ZaloOAChat:
             ) as response,
         ):
             status = response.status
-        while self.channel.tasks:  # the event is answered at once and handled after
-            await asyncio.gather(*list(self.channel.tasks), return_exceptions=True)
+        await self.channel.tasks.settle()  # the event is answered at once and handled after
         return status
 
     async def say(self, text: str) -> str:

@@ -7,19 +7,11 @@ from bot.catalog.text_keys import T
 from bot.core.engine import Engine
 from bot.core.memory import MemoryConversationStore
 from bot.core.messages import ConversationKey, Inbound, Reply
+from tests.drivers import GRADE12_TYPED
 
 USER = "u-shared"
 SHARED = (("name", "Trần Thị Bình"), ("phone", "84912345678"))
-TO_NAME = [
-    ("khao sat", "lớp mấy"),
-    ("2", "Sau khi tốt nghiệp THPT"),
-    ("hoc cao dang", "nghề, ngành nào"),
-    ("dien cong nghiep", "trường nào"),
-    ("truong phu hop", "tỉnh, thành phố"),
-    ("hung yen", "xã, phường"),
-    ("bo qua", "Trường sẽ nhận thông tin"),
-    ("dong y", "Họ và tên"),
-]
+TO_NAME = GRADE12_TYPED[:8]  # ends at the name question
 
 
 async def _say(engine: Engine, text: str | None = None, user: str = USER) -> str:

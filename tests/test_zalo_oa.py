@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator
@@ -93,8 +92,7 @@ def _channel(server: TestServer) -> ZaloOAChannel:
 async def _settle(server: TestServer) -> None:
     """Wait until every event the channel accepted has been handled and answered."""
     channel = _channel(server)
-    while channel.tasks:
-        await asyncio.gather(*list(channel.tasks), return_exceptions=True)
+    await channel.tasks.settle()
 
 
 async def _post(server: TestServer, body: bytes, headers: dict[str, str]) -> int:

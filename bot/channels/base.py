@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+import asyncio
+import contextlib
+from collections.abc import Coroutine, Sequence
+from typing import Any, Protocol
 
 from bot.core.messages import Reply
 
@@ -16,6 +18,35 @@ class Channel(Protocol):
     async def connect(self) -> None: ...
 
     async def disconnect(self) -> None: ...
+
+
+class BackgroundTasks:
+    """Work a webhook handler starts after answering the platform at once; cancelled and
+    awaited when the channel stops."""
+
+    def __init__(self) -> None:
+        self.running: set[asyncio.Task[None]] = set()
+
+    def __bool__(self) -> bool:
+        return bool(self.running)
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
+        self.running.add(task)  # a reference, so the task is not garbage-collected mid-way
+        task.add_done_callback(self.running.discard)
+
+    async def settle(self) -> None:
+        """Wait until every task (and any it started) has finished."""
+        while self.running:
+            await asyncio.gather(*list(self.running), return_exceptions=True)
+
+    async def cancel(self) -> None:
+        tasks = list(self.running)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def numbered_text(reply: Reply, hint: str | None = None) -> str:

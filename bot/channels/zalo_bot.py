@@ -7,7 +7,6 @@ Replies longer than 2,000 characters are split. Every message_id is handled once
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import logging
 from typing import Any
@@ -16,7 +15,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.catalog.text_keys import T
-from bot.channels.base import numbered_text, split_text
+from bot.channels.base import BackgroundTasks, numbered_text, split_text
 from bot.core.engine import Engine
 from bot.core.messages import Inbound, Reply
 from bot.settings import Settings
@@ -48,7 +47,7 @@ class ZaloBotChannel:
         self.api = f"{settings.zalo_bot_api_base}/bot{settings.zalo_bot_token}"
         self.hint = engine.catalog.text(T.NUMBER_HINT)
         self.http: aiohttp.ClientSession | None = None
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.tasks = BackgroundTasks()
         self.state = "stopped"
 
     @property
@@ -66,26 +65,17 @@ class ZaloBotChannel:
                 )
                 self.state = "webhook"
             else:
-                self._spawn(self._poll())
+                self.tasks.spawn(self._poll())
                 self.state = "polling"
         except (ZaloBotError, aiohttp.ClientError, TimeoutError) as exc:
             log.error("zalo bot: cannot connect: %s", exc)
             self.state = "error"
 
     async def disconnect(self) -> None:
-        for task in list(self.tasks):
-            task.cancel()
-        for task in list(self.tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self.tasks.cancel()
         if self.http is not None:
             await self.http.close()
         self.state = "stopped"
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.create_task(coro)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
 
     async def call(self, method: str, body: dict[str, Any] | None = None) -> Any:
         """One Bot API call; the `result`, or ZaloBotError."""
@@ -116,7 +106,7 @@ class ZaloBotChannel:
         if message is None:
             return web.json_response({"ok": True})  # not a message: nothing to do
         if await self.seen.first(CHANNEL, str(message["message_id"])):
-            self._spawn(self._answer(message))
+            self.tasks.spawn(self._answer(message))
         return web.json_response({"ok": True})
 
     async def _poll(self) -> None:

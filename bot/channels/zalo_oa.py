@@ -11,7 +11,6 @@ The access token and the single-use refresh token live in the database
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -25,7 +24,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalog.text_keys import T
-from bot.channels.base import numbered_text, split_text
+from bot.channels.base import BackgroundTasks, numbered_text, split_text
 from bot.core.engine import Engine
 from bot.core.messages import Button, Inbound, Reply
 from bot.settings import Settings
@@ -76,7 +75,7 @@ class ZaloOAChannel:
         self.hint = engine.catalog.text(T.NUMBER_HINT)
         self.retry_base = settings.zalo_oa_retry_base
         self.http: aiohttp.ClientSession | None = None
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.tasks = BackgroundTasks()
         self.token: Credentials | None = None
         self.refreshing = asyncio.Lock()  # one refresh at a time in this process
         self.state = "stopped"
@@ -94,19 +93,10 @@ class ZaloOAChannel:
             await self._refresh(self.token.access_token if self.token else None)
 
     async def disconnect(self) -> None:
-        for task in list(self.tasks):
-            task.cancel()
-        for task in list(self.tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self.tasks.cancel()
         if self.http is not None:
             await self.http.close()
         self.state = "stopped"
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.create_task(coro)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
 
     # -- inbound --------------------------------------------------------------------------------
 
@@ -127,7 +117,7 @@ class ZaloOAChannel:
         if found is not None:
             event_id, inbound = found
             if await self.seen.first(CHANNEL, event_id):
-                self._spawn(self._answer(inbound))
+                self.tasks.spawn(self._answer(inbound))
         return web.json_response({"error": 0})
 
     def _refusal(self, raw: bytes, event: dict[str, Any], header: str) -> str | None:
