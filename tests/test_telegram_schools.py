@@ -10,18 +10,20 @@ import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.catalog import Catalog
 from bot.channels.telegram import webhook_secret
+from bot.leads.outbox import outbox_rows
 from bot.settings import Settings
 from bot.storage.db import make_engine
 from bot.storage.models import OutboxRow, SchoolChatRow
 from bot.storage.schools import SchoolStore
-from bot.web.app import create_app
+from bot.web.app import OUTBOX, create_app
 from tests.drivers import GRADE12_SCHOOL, GRADE12_TYPED, TelegramChat
 from tests.fakes.telegram_api import FakeTelegramApi
 
@@ -37,17 +39,22 @@ async def fake() -> AsyncIterator[FakeTelegramApi]:
     await api.close()
 
 
-@pytest.fixture
+@pytest.fixture(params=[0.1])
 async def stack(
-    catalog: Catalog, database_url: str, tmp_path: Path, fake: FakeTelegramApi
+    request: pytest.FixtureRequest,
+    catalog: Catalog,
+    database_url: str,
+    tmp_path: Path,
+    fake: FakeTelegramApi,
 ) -> AsyncIterator[tuple[TestServer, AsyncEngine, str]]:
+    """The app with Telegram in webhook mode; the outbox polls every `param` seconds."""
     settings = Settings(
         data_dir=tmp_path,
         database_url=database_url,
         public_url="https://bot.example.edu.vn",
         telegram_bot_token=fake.token,
         telegram_api_base=fake.base_url,
-        outbox_poll=0.1,
+        outbox_poll=request.param,
         retry_base=0.05,
     )
     server = TestServer(create_app(settings, catalog), host="127.0.0.1")
@@ -128,3 +135,34 @@ async def test_linking_another_group_moves_the_link_and_unlinked_schools_get_no_
     async with async_sessionmaker(db)() as session:
         links = {(r.school_id, r.chat_id) for r in await session.scalars(select(SchoolChatRow))}
     assert links == {(GRADE12_SCHOOL, str(OTHER_GROUP))}
+
+
+@pytest.mark.parametrize("stack", [3600.0], indirect=True)  # the outbox runs when we say
+async def test_a_refused_post_is_retried_and_an_unlinked_group_cancels_the_delivery(
+    stack: tuple[TestServer, AsyncEngine, str], fake: FakeTelegramApi
+) -> None:
+    server, db, secret = stack
+    store = SchoolStore(db)
+    staff = TelegramChat(server, fake, secret, STAFF_GROUP, "group")
+    await staff.say(f"/link {await store.new_link_code(GRADE12_SCHOOL, dt.datetime.now(dt.UTC))}")
+    student = TelegramChat(server, fake, secret, STUDENT)
+    for text, _ in GRADE12_TYPED:
+        await student.say(text)
+    outbox = server.app[OUTBOX]
+
+    fake.fail("sendMessage", 403, "Forbidden: bot was kicked from the group chat")
+    async with aiohttp.ClientSession() as http:
+        assert await outbox.run_once(http) == 1
+    [row] = await outbox_rows(db)
+    assert (row.status, row.attempts, row.last_error) == ("pending", 1, "telegram: Forbidden")
+
+    assert await store.unlink_chat(GRADE12_SCHOOL, "telegram")
+    async with async_sessionmaker(db)() as session, session.begin():
+        await session.execute(update(OutboxRow).values(next_attempt_at=dt.datetime.now(dt.UTC)))
+    async with aiohttp.ClientSession() as http:
+        assert await outbox.run_once(http) == 1
+    [row] = await outbox_rows(db)
+    assert (row.status, row.last_error) == ("cancelled", "no linked Telegram group")
+    assert not [m for m in fake.messages(STAFF_GROUP) if "Học sinh mới" in m["text"]]
+    # the lead itself stays in the school's list
+    assert [r.personal["name"] for r in await store.leads(GRADE12_SCHOOL)] == ["Trần Thị Bình"]

@@ -32,6 +32,7 @@ class FakeTelegramApi:
     errors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     documents: list[tuple[int, str, bytes]] = field(default_factory=list)  # chat, filename, data
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    refused: set[int] = field(default_factory=set)  # indexes in `calls` answered with an error
 
     def fail(
         self,
@@ -60,10 +61,13 @@ class FakeTelegramApi:
         return base_url(self.server)
 
     def messages(self, chat_id: int | None = None) -> list[dict[str, Any]]:
+        """Messages sent (not those refused with an error), to one chat or all."""
         return [
             body
-            for method, body in self.calls
-            if method == "sendMessage" and (chat_id is None or int(body["chat_id"]) == chat_id)
+            for index, (method, body) in enumerate(self.calls)
+            if method == "sendMessage"
+            and index not in self.refused
+            and (chat_id is None or int(body["chat_id"]) == chat_id)
         ]
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -76,6 +80,7 @@ class FakeTelegramApi:
         self.calls.append((method, body))
         if self.errors.get(method):
             error = self.errors[method].pop(0)
+            self.refused.add(len(self.calls) - 1)
             return web.json_response(error, status=error["error_code"])  # as Telegram does
         result: Any = True
         if method == "getMe":
