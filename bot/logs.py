@@ -5,8 +5,20 @@ from __future__ import annotations
 import logging
 import re
 
-# Vietnamese numbers written as 0xxxxxxxxx, 84xxxxxxxxx or +84 xxx xxx xxx, with spaces or dots.
-_PHONE = re.compile(r"(?<!\w)(?:\+?84|0)(?:[\s.-]?\d){8,10}(?!\w)")
+# Vietnamese numbers written as 0xxxxxxxxx, 84xxxxxxxxx, +84 xxx xxx xxx or (091) 234 5678,
+# with spaces, dots, dashes or brackets between the digits.
+_PHONE = re.compile(r"(?<!\w)\(?(?:\+?84|0)(?:[\s.()-]{0,2}\d){8,10}(?!\w)")
+# Libraries whose chatty levels would leak what we keep out of logs: httpx logs every request
+# URL, and Telegram's URLs carry the bot token; at DEBUG, PTB and the database drivers log
+# message texts and query parameters (names, phones). They never go below these levels.
+QUIET = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "telegram": logging.INFO,
+    "sqlalchemy": logging.WARNING,
+    "aiosqlite": logging.INFO,
+    "asyncpg": logging.INFO,
+}
 
 
 def mask_phones(text: str) -> str:
@@ -30,3 +42,6 @@ def configure(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(PhoneMask())
+    wanted = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+    for name, floor in QUIET.items():
+        logging.getLogger(name).setLevel(max(wanted, floor))

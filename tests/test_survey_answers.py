@@ -127,8 +127,26 @@ def test_phone_numbers_never_reach_the_logs(caplog: pytest.LogCaptureFixture) ->
 
     assert mask_phones("gọi 0912 345 678 hoặc +84987654321") == "gọi ***78 hoặc ***21"
     assert mask_phones("năm 2026, mã 12345") == "năm 2026, mã 12345"
+    assert mask_phones("text='(091) 234 5678'") == "text='***78'"
     logger = logging.getLogger("test.phones")
     caplog.handler.addFilter(PhoneMask())
     with caplog.at_level(logging.INFO, logger="test.phones"):
         logger.info("lead for %s", "0912345678")
     assert "0912345678" not in caplog.text and "***78" in caplog.text
+
+
+def test_library_loggers_stay_above_debug_even_when_we_debug() -> None:
+    """httpx would log Telegram URLs (with the bot token), PTB and the drivers message texts."""
+    import logging
+
+    from bot.logs import configure
+
+    root = logging.getLogger()
+    before = root.level
+    try:
+        configure("DEBUG")
+        assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
+        assert logging.getLogger("telegram.ext").getEffectiveLevel() == logging.INFO
+        assert logging.getLogger("sqlalchemy.engine").getEffectiveLevel() == logging.WARNING
+    finally:
+        root.setLevel(before)

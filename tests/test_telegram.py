@@ -145,3 +145,26 @@ async def test_a_429_is_waited_out_and_the_message_still_arrives(
     await fake.wait_messages(1, 555)
     assert fake.count("sendMessage") == 2  # refused once, sent after waiting
     assert "Chào bạn" in fake.messages(555)[-1]["text"]
+
+
+async def test_private_commands_with_the_bot_name_a_start_code_and_staff_commands(
+    hook: TestServer, fake: FakeTelegramApi, settings_tg: Settings
+) -> None:
+    secret = webhook_secret(settings_tg)
+    chat = 4321
+    said = [
+        "/start poster-qr-2026",
+        "/khaosat@hn_test_bot",
+        "/menu@hn_test_bot",
+        "/leads",
+        "<b>An</b> & co",
+    ]
+    for index, text in enumerate(said, start=901):
+        assert await _post(hook, text_update(index, chat, text), secret) == 200
+        await fake.wait_messages(index - 900, chat)
+    texts = [m["text"] for m in fake.messages(chat)]
+    assert "Chào bạn" in texts[0]  # a deep-link code still greets
+    assert "Bạn đang học lớp mấy?" in texts[1]  # /khaosat@bot is /khaosat
+    assert "Bạn muốn tìm hiểu gì?" in texts[2]  # /menu@bot is /menu
+    assert "dành cho nhóm Telegram của nhà trường" in texts[3]
+    assert fake.documents == []

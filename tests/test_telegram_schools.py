@@ -98,6 +98,8 @@ async def test_a_linked_group_gets_the_lead_and_its_list(
     posted = await _wait_for(fake, STAFF_GROUP, "Học sinh mới đồng ý")
     assert "Họ tên: Trần Thị Bình" in posted and "Số điện thoại: +84912345678" in posted
     assert "Nghề quan tâm: Điện công nghiệp" in posted and "Kênh: telegram" in posted
+    # escaped for HTML and sent as HTML: "&" or "<" in a name shows as typed
+    assert all(m.get("parse_mode") == "HTML" for m in fake.messages(STAFF_GROUP))
     async with async_sessionmaker(db)() as session:
         [row] = list(await session.scalars(select(OutboxRow)))
     assert (row.kind, row.target) == ("telegram", GRADE12_SCHOOL)
@@ -124,10 +126,19 @@ async def test_linking_another_group_moves_the_link_and_unlinked_schools_get_no_
     now = dt.datetime.now(dt.UTC)
     first = TelegramChat(server, fake, secret, STAFF_GROUP, "group")
     second = TelegramChat(server, fake, secret, OTHER_GROUP, "supergroup")
+    assert "Gửi kèm mã liên kết" in await first.say("/link")
     await first.say(f"/link {await store.new_link_code(GRADE12_SCHOOL, now)}")
     await second.say(f"/lienket {await store.new_link_code(GRADE12_SCHOOL, now)}")
     assert await store.chat_for_school(GRADE12_SCHOOL, "telegram") == str(OTHER_GROUP)
+    told = [m["text"] for m in fake.messages(STAFF_GROUP)]
+    assert "từ nay được gửi sang một nhóm khác" in told[-1]  # the old group is told
     assert "chưa được liên kết" in await first.say("/leads")
+
+    # the second group now takes another school: it is told the first one is gone
+    moved = await second.say(f"/link {await store.new_link_code('cd_long_an', now)}")
+    assert "Trường Cao đẳng Long An" in moved and "trước đây nhận học sinh của" in moved
+    assert await store.chat_for_school(GRADE12_SCHOOL, "telegram") is None
+    await second.say(f"/link {await store.new_link_code(GRADE12_SCHOOL, now)}")
 
     # an expired code links nothing
     old = await store.new_link_code("cd_long_an", now - dt.timedelta(hours=25))

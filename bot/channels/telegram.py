@@ -165,6 +165,9 @@ class TelegramChannel:
         inbound = self._inbound(update)
         if inbound is None:
             return
+        if inbound.text in ("/leads", "/link", "/lienket"):
+            await self._post(inbound.user_key, self.catalog.text(T.STAFF_GROUP_ONLY))
+            return
         if update.callback_query is not None:
             try:
                 await update.callback_query.answer()
@@ -173,15 +176,22 @@ class TelegramChannel:
         replies = await self.engine.handle(inbound)
         await self.send(int(inbound.user_key), replies)
 
-    @staticmethod
-    def _inbound(update: Update) -> Inbound | None:
+    def _inbound(self, update: Update) -> Inbound | None:
         query = update.callback_query
         if query is not None and query.message is not None:
             return Inbound(CHANNEL, str(query.message.chat.id), payload=query.data or "")
         message = update.message
         if message is None or message.chat.type != "private":
             return None
-        return Inbound(CHANNEL, str(message.chat.id), text=message.text or "")
+        chat_id = str(message.chat.id)
+        text = message.text or message.caption or ""
+        command, _argument = self._command(text)
+        if command == "start":
+            # "/start CODE" comes from a t.me/<bot>?start=CODE link (a poster's QR code)
+            return Inbound(CHANNEL, chat_id, payload="start")
+        if command is not None:
+            text = f"/{command}"  # "/menu@our_bot" is "/menu"
+        return Inbound(CHANNEL, chat_id, text=text)
 
     async def send(self, chat_id: int, replies: list[Reply]) -> None:
         """Each reply as HTML-escaped text in pieces under 4,096 characters; buttons on the
@@ -216,6 +226,8 @@ class TelegramChannel:
             command is None and LINK_CODE_PATTERN.search(message.text or "")
         ):
             await self._link(chat_id, argument or message.text or "")
+        elif command in ("link", "lienket"):
+            await self._post(chat_id, self.catalog.text(T.STAFF_LINK_USAGE))
 
     def _command(self, text: str) -> tuple[str | None, str]:
         """("leads", "") for "/leads@our_bot"; (None, "") for text or another bot's command."""
@@ -233,14 +245,21 @@ class TelegramChannel:
 
     async def _link(self, chat_id: str, text: str) -> None:
         now = dt.datetime.now(dt.UTC)
-        school_id = await self.schools.redeem_link_code(text, CHANNEL, chat_id, now)
-        if school_id is None:
+        linked = await self.schools.redeem_link_code(text, CHANNEL, chat_id, now)
+        if linked is None:
             await self._post(chat_id, self.catalog.text(T.STAFF_LINK_INVALID))
             return
-        log.info("telegram: staff group linked", extra={"school": school_id})
-        await self._post(
-            chat_id, self.catalog.text(T.STAFF_LINKED, school=self._school_name(school_id))
-        )
+        log.info("telegram: staff group linked", extra={"school": linked.school_id})
+        name = self._school_name(linked.school_id)
+        said = [self.catalog.text(T.STAFF_LINKED, school=name)]
+        if linked.replaced_school:
+            old = self._school_name(linked.replaced_school)
+            said.append(self.catalog.text(T.STAFF_LINK_REPLACED_SCHOOL, school=old))
+        await self._post(chat_id, "\n\n".join(said))
+        if linked.previous_chat and linked.previous_chat != chat_id:
+            await self._post(
+                linked.previous_chat, self.catalog.text(T.STAFF_LINK_MOVED, school=name)
+            )
 
     async def _send_leads(self, chat_id: str) -> None:
         """The linked school's active leads as a CSV document; nothing for any other chat."""
@@ -273,7 +292,9 @@ class TelegramChannel:
 
     async def _post(self, chat_id: str, text: str) -> None:
         try:
-            await self.app.bot.send_message(int(chat_id), html.escape(text, quote=False))
+            await self.app.bot.send_message(
+                int(chat_id), html.escape(text, quote=False), parse_mode=ParseMode.HTML
+            )
         except TelegramError as exc:
             log.warning("telegram: sendMessage to a group failed: %s", type(exc).__name__)
 
@@ -285,13 +306,14 @@ class TelegramChannel:
             raise Gone("no linked Telegram group")
         lines = as_lines(lead_dict(record, self.catalog))
         heading = self.catalog.text(T.STAFF_NEW_LEAD, school=self._school_name(school_id))
-        text = html.escape("\n".join([heading, "", *lines]), quote=False)
+        body = "\n".join([heading, "", *lines])[: MAX_TEXT - 200]  # room for the escapes
+        text = html.escape(body, quote=False)
         try:
             try:
-                await self.app.bot.send_message(int(chat_id), text[:MAX_TEXT])
+                await self.app.bot.send_message(int(chat_id), text, parse_mode=ParseMode.HTML)
             except ChatMigrated as moved:  # the group became a supergroup
                 await self.schools.move_chat(CHANNEL, chat_id, str(moved.new_chat_id))
-                await self.app.bot.send_message(moved.new_chat_id, text[:MAX_TEXT])
+                await self.app.bot.send_message(moved.new_chat_id, text, parse_mode=ParseMode.HTML)
         except TelegramError as exc:
             return f"telegram: {type(exc).__name__}"
         return None

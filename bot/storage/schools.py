@@ -38,6 +38,16 @@ def token_hash(token: str) -> str:
 
 
 @dataclass(frozen=True)
+class Linked:
+    """A redeemed link code: the school now linked, the school this chat served before (if
+    another), and the chat the school's link moved from (if any)."""
+
+    school_id: str
+    replaced_school: str | None
+    previous_chat: str | None
+
+
+@dataclass(frozen=True)
 class Principal:
     """Who a valid token belongs to."""
 
@@ -129,7 +139,7 @@ class SchoolStore:
 
     async def redeem_link_code(
         self, text: str, platform: str, chat_id: str, now: dt.datetime
-    ) -> str | None:
+    ) -> Linked | None:
         """Link the chat to the school whose unused, unexpired code `text` contains; the school
         id, or None. The code is spent; the school's previous group on the platform is
         unlinked, and so is any other school this chat was linked to."""
@@ -141,6 +151,15 @@ class SchoolStore:
             if code is None or code.used_at is not None or code.expires_at <= now:
                 return None
             code.used_at = now
+            before = await session.get(SchoolChatRow, (code.school_id, platform))
+            served = (
+                await session.execute(
+                    select(SchoolChatRow.school_id).where(
+                        SchoolChatRow.platform == platform, SchoolChatRow.chat_id == chat_id
+                    )
+                )
+            ).scalar_one_or_none()
+            previous_chat = before.chat_id if before is not None else None
             await session.execute(
                 delete(SchoolChatRow).where(
                     (SchoolChatRow.platform == platform)
@@ -156,7 +175,8 @@ class SchoolStore:
                     school_id=code.school_id, platform=platform, chat_id=chat_id, linked_at=now
                 )
             )
-            return code.school_id
+            replaced = served if served != code.school_id else None
+            return Linked(code.school_id, replaced, previous_chat)
 
     async def school_for_chat(self, platform: str, chat_id: str) -> str | None:
         async with self._sessions() as session:
