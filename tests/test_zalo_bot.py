@@ -158,3 +158,19 @@ async def test_polling_mode_answers_queued_messages(
         assert not [c for c in fake.calls if c[0] == "setWebhook"]
     finally:
         await server.close()
+
+
+async def test_replies_go_out_in_the_order_the_user_wrote(
+    hook: TestServer, fake: FakeZaloBotApi
+) -> None:
+    """The first reply is slow to send; the second message's reply still comes after it."""
+    fake.slow = [0.5]
+    chat = "u-order"
+    for index, text in enumerate(["xin chao", "hoc nghe han o dau", "cam on"]):
+        assert await _post(hook, message(chat, text, f"order-{index}")) == 200
+    await fake.wait_texts(3)
+    await asyncio.sleep(0.2)
+    texts = fake.texts(chat)
+    assert "Chào bạn" in texts[0]
+    assert "nghề hàn" in texts[1].lower() and "Chào bạn" not in texts[1]
+    assert len(texts) == 3

@@ -7,7 +7,8 @@ import contextlib
 from collections.abc import Coroutine, Sequence
 from typing import Any, Protocol
 
-from bot.core.messages import Reply
+from bot.core.locks import KeyedLocks
+from bot.core.messages import ConversationKey, Reply
 
 
 class Channel(Protocol):
@@ -26,12 +27,20 @@ class BackgroundTasks:
 
     def __init__(self) -> None:
         self.running: set[asyncio.Task[None]] = set()
+        self._order = KeyedLocks()
 
     def __bool__(self) -> bool:
         return bool(self.running)
 
-    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(coro)
+    def spawn(self, coro: Coroutine[Any, Any, None], user: str | None = None) -> None:
+        """Run `coro` in the background; tasks for one `user` run one after another, in the
+        order they were spawned, so a user's replies go out in the order they wrote."""
+
+        async def in_turn() -> None:
+            async with self._order.hold(ConversationKey("", user or "")):
+                await coro
+
+        task = asyncio.create_task(in_turn() if user is not None else coro)
         self.running.add(task)  # a reference, so the task is not garbage-collected mid-way
         task.add_done_callback(self.running.discard)
 

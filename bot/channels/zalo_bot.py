@@ -106,7 +106,7 @@ class ZaloBotChannel:
         if message is None:
             return web.json_response({"ok": True})  # not a message: nothing to do
         if await self.seen.first(CHANNEL, str(message["message_id"])):
-            self.tasks.spawn(self._answer(message))
+            self.tasks.spawn(self._answer(message), user=str(message["chat"]["id"]))
         return web.json_response({"ok": True})
 
     async def _poll(self) -> None:

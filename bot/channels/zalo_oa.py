@@ -117,7 +117,7 @@ class ZaloOAChannel:
         if found is not None:
             event_id, inbound = found
             if await self.seen.first(CHANNEL, event_id):
-                self.tasks.spawn(self._answer(inbound))
+                self.tasks.spawn(self._answer(inbound), user=inbound.user_key)
         return web.json_response({"error": 0})
 
     def _refusal(self, raw: bytes, event: dict[str, Any], header: str) -> str | None:

@@ -22,6 +22,7 @@ class FakeZaloBotApi:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     updates: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     errors: dict[str, int] = field(default_factory=dict)
+    slow: list[float] = field(default_factory=list)  # seconds to hold the next sendMessage calls
     server: TestServer | None = None
     sent: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -41,6 +42,8 @@ class FakeZaloBotApi:
             return web.json_response({"ok": False, "error_code": 401}, status=401)
         method = request.match_info["method"]
         body = await request.json() if request.can_read_body else {}
+        if method == "sendMessage" and self.slow:
+            await asyncio.sleep(self.slow.pop(0))  # a slow network: recorded when it arrives
         self.calls.append((method, body))
         if method in self.errors:
             return web.json_response({"ok": False, "error_code": self.errors.pop(method)})
