@@ -83,6 +83,8 @@ _SURVEY_COMMANDS = {
     **{k: v for k, v in _COMMANDS.items() if v in ("delete_data", "data:view", "data:withdraw")},
 }
 _NUMBER = re.compile(r"^\s*(\d{1,3})\s*[.)]?\s*$")  # "2", " 2 ", "2." pick a choice; "-1" does not
+# several numbers at once ("4, 2", "1 3", "1 và 3"): several ticks of a several-choice question
+_NUMBERS = re.compile(r"^\s*\d{1,3}(?:\s*(?:[,;/+&]|\s|và|va)\s*\d{1,3})+\s*$", re.IGNORECASE)
 
 
 class Engine:
@@ -211,6 +213,8 @@ class Engine:
                 command = "sv:cancel"
         if command is not None:
             return await self._payload(command, state, key)
+        if _NUMBERS.match(text) and state.buttons:
+            return await self._numbers(text, state, key)
         number = _NUMBER.match(text)
         chosen = self._choice(number.group(1) if number else folded, state.buttons, bool(number))
         # a typed name in a several-choice question is an answer (kept, then on to the next
@@ -218,6 +222,27 @@ class Engine:
         if chosen is not None and (number or not self.survey.typed_choice(state, chosen)):
             return await self._payload(chosen.payload, state, key)
         return await self.survey.text(state, text, key, self.clock.now())
+
+    async def _numbers(
+        self, text: str, state: ConversationState, key: ConversationKey
+    ) -> list[Reply]:
+        """Several numbers typed at once: each ticks its choice of the list the student saw
+        (numbers never shift while ticking). Anywhere else, or with a number not on the list,
+        the student is asked again."""
+        shown = list(state.buttons)
+        picks = [self._choice(n, shown, True) for n in re.findall(r"\d{1,3}", text)]
+        chosen = [p for p in picks if p is not None]
+        if len(chosen) < len(picks) or not all(self.survey.typed_choice(state, p) for p in chosen):
+            note = self.catalog.text(T.NUMBER_OUT_OF_RANGE, count=len(shown))
+            if len(chosen) == len(picks):
+                note = self.catalog.text(T.SURVEY_PICK_ONE)
+            return [Reply(note, tuple(shown))]
+        replies: list[Reply] = []
+        for payload in dict.fromkeys(p.payload for p in chosen):
+            if payload.removeprefix("sv:opt:") in self.survey.selection(state):
+                continue  # already ticked: a second tick would untick it
+            replies = await self._payload(payload, state, key)
+        return replies or await self.survey.payload(state, "sv:resume", key, self.clock.now())
 
     async def _shared(
         self, shared: dict[str, str], state: ConversationState, key: ConversationKey

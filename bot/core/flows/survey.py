@@ -68,6 +68,11 @@ class SurveyFlow:
         raw = state.data.get(KEY)
         return raw if isinstance(raw, dict) else None
 
+    def selection(self, state: ConversationState) -> list[str]:
+        """What is ticked so far in the waiting several-choice question."""
+        run = self.run(state)
+        return list(run.get("selection") or []) if run is not None else []
+
     def active(self, state: ConversationState) -> bool:
         """Whether typed text is an answer to the current survey question."""
         run = self.run(state)
@@ -362,6 +367,8 @@ class SurveyFlow:
             note = Parsed(error=T.SURVEY_TOO_MANY, error_values={"count": step.max_choices})
             return self._ask(run, survey, self._error(step, note))
         run["selection"] = selection
+        if not found and not unknown:  # digits or signs only: nothing to note
+            return self._ask(run, survey, self._error(step, Parsed(error=T.SURVEY_PICK_ONE)))
         if unknown:
             key = T.SURVEY_UNKNOWN_TRADES if step.type == "trades" else T.SURVEY_UNKNOWN_SCHOOLS
             note = Parsed(error=key, error_values={"items": ", ".join(unknown)})
@@ -613,8 +620,10 @@ class SurveyFlow:
         return [self.catalog.schools[i].name for i in ids if i in self.catalog.schools]
 
     def _trade_choices(self, run: dict[str, Any], selection: list[str]) -> list[str]:
-        """Selected trades, then trades the student looked at, then trades local schools teach."""
-        choices = [s for s in selection if s in self.catalog.trades]
+        """Trades the student looked at, then trades local schools teach, then any other
+        selected trade. The order never changes when a trade is ticked, so "2" keeps meaning
+        the same trade on a numbered list."""
+        choices: list[str] = []
         for payload in run.get("viewed", []):
             ident = payload.removeprefix("trade:")
             if payload.startswith("trade:") and ident in self.catalog.trades:
@@ -622,8 +631,8 @@ class SurveyFlow:
         for school in self.catalog.schools.values():
             if not school.example:
                 choices.extend(t for t in school.trades if t in self.catalog.trades)
-        unique = list(dict.fromkeys(choices))
-        return unique[: max(TRADE_BUTTONS, len(selection))]
+        offered = list(dict.fromkeys(choices))[:TRADE_BUTTONS]
+        return offered + [s for s in selection if s in self.catalog.trades and s not in offered]
 
     # -- summary and submission -----------------------------------------------------------------
 
