@@ -109,6 +109,7 @@ class T:
     SURVEY_TOO_LONG = "survey_too_long"
     SURVEY_NEED_LETTERS = "survey_need_letters"
     SURVEY_BAD_PHONE = "survey_bad_phone"
+    SURVEY_PARENT_SAME_PHONE = "survey_parent_same_phone"
     SURVEY_NO_PROVINCE = "survey_no_province"
     SURVEY_TOO_MANY = "survey_too_many"
     SURVEY_UNKNOWN_TRADES = "survey_unknown_trades"

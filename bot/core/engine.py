@@ -12,7 +12,7 @@ from bot.core.flows.data_rights import DataRights
 from bot.core.flows.menus import Menus
 from bot.core.flows.render import Renderer
 from bot.core.flows.survey import SV, SurveyFlow
-from bot.core.flows.survey_answers import AnswerReader
+from bot.core.flows.survey_answers import AnswerReader, yes_no
 from bot.core.messages import Button, ConversationKey, Inbound, Reply
 from bot.core.ports import Clock, ConversationState, ConversationStore, LeadSink, SystemClock
 from bot.matching.entities import ProvinceIndex
@@ -83,6 +83,7 @@ _SURVEY_COMMANDS = {
     **{k: v for k, v in _COMMANDS.items() if v in ("delete_data", "data:view", "data:withdraw")},
 }
 _NUMBER = re.compile(r"^\s*(\d{1,3})\s*[.)]?\s*$")  # "2", " 2 ", "2." pick a choice; "-1" does not
+_DELETE_WORDS = frozenset(("xoa", "xoa di", "xoa het", "xoa het di", "xoa luon"))
 # several numbers at once ("4, 2", "1 3", "1 và 3"): several ticks of a several-choice question
 _NUMBERS = re.compile(r"^\s*\d{1,3}(?:\s*(?:[,;/+&]|\s|và|va)\s*\d{1,3})+\s*$", re.IGNORECASE)
 
@@ -268,6 +269,11 @@ class Engine:
         if self.in_crisis(text):
             log.warning("crisis phrase in message", extra={"channel": "redacted"})
             return [Reply(self.catalog.text(T.CARE), (self.renderer.home_button(),))]
+        if any(b.payload == "data:delete" for b in state.buttons):
+            # "Bạn muốn xóa dữ liệu?" answered in words: "ok", "có", "xóa đi", "thôi"
+            said = True if folded in _DELETE_WORDS else yes_no(text)
+            if said is not None:
+                return await self._payload("data:delete" if said else "home", state, key)
         command = _COMMANDS.get(folded)
         grade = command is not None and command.startswith("sv:begin:")
         asked = any(b.payload.startswith("sv:begin:") for b in state.buttons)

@@ -339,6 +339,11 @@ class SurveyFlow:
         if parsed.error is not None:
             return self._ask(run, survey, self._error(step, parsed))
         if kind == "parent_consent":
+            own = {run["answers"].get(s.id) for s in survey.steps if s.type == "phone"}
+            if parsed.value in own:  # a parent confirms with their own number, not the student's
+                return self._ask(
+                    run, survey, self._error(step, Parsed(error=T.SURVEY_PARENT_SAME_PHONE))
+                )
             run["pending"] = {"phone": parsed.value}
             return self._ask(run, survey)
         if kind == "commune":
