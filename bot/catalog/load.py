@@ -80,6 +80,11 @@ class Catalog:
     origin: dict[str, Located] = field(default_factory=dict)  # "faq:x" -> where it is defined
     directory: Path = DEFAULT_CONTENT_DIR
 
+    def school_name(self, school_id: str) -> str:
+        """A school's name, or its id if the catalog no longer has it (old leads)."""
+        school = self.schools.get(school_id)
+        return school.name if school is not None else school_id
+
     def former_province_name(self, school: School) -> str | None:
         """Display name of the former province a school was in, e.g. "Long An"."""
         province = self.provinces.get(school.province)

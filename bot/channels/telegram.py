@@ -239,10 +239,6 @@ class TelegramChannel:
             return None, ""
         return name.lower(), (argument or "").strip()
 
-    def _school_name(self, school_id: str) -> str:
-        school = self.catalog.schools.get(school_id)
-        return school.name if school is not None else school_id
-
     async def _link(self, chat_id: str, text: str) -> None:
         now = dt.datetime.now(dt.UTC)
         linked = await self.schools.redeem_link_code(text, CHANNEL, chat_id, now)
@@ -250,10 +246,10 @@ class TelegramChannel:
             await self._post(chat_id, self.catalog.text(T.STAFF_LINK_INVALID))
             return
         log.info("telegram: staff group linked", extra={"school": linked.school_id})
-        name = self._school_name(linked.school_id)
+        name = self.catalog.school_name(linked.school_id)
         said = [self.catalog.text(T.STAFF_LINKED, school=name)]
         if linked.replaced_school:
-            old = self._school_name(linked.replaced_school)
+            old = self.catalog.school_name(linked.replaced_school)
             said.append(self.catalog.text(T.STAFF_LINK_REPLACED_SCHOOL, school=old))
         await self._post(chat_id, "\n\n".join(said))
         if linked.previous_chat and linked.previous_chat != chat_id:
@@ -267,7 +263,7 @@ class TelegramChannel:
         if school_id is None:
             await self._post(chat_id, self.catalog.text(T.STAFF_NOT_LINKED))
             return
-        name = self._school_name(school_id)
+        name = self.catalog.school_name(school_id)
         records = await self.schools.leads(school_id)
         if not records:
             await self._post(chat_id, self.catalog.text(T.STAFF_LEADS_EMPTY, school=name))
@@ -291,12 +287,7 @@ class TelegramChannel:
         await self.schools.log_export(principal, "csv", len(records), None, now)
 
     async def _post(self, chat_id: str, text: str) -> None:
-        try:
-            await self.app.bot.send_message(
-                int(chat_id), html.escape(text, quote=False), parse_mode=ParseMode.HTML
-            )
-        except TelegramError as exc:
-            log.warning("telegram: sendMessage to a group failed: %s", type(exc).__name__)
+        await self.send(int(chat_id), [Reply(text)])
 
     async def deliver_lead(self, school_id: str, record: LeadRecord) -> str | None:
         """The outbox's `telegram` delivery: the lead as a message in the school's group.
@@ -305,7 +296,7 @@ class TelegramChannel:
         if chat_id is None:
             raise Gone("no linked Telegram group")
         lines = as_lines(lead_dict(record, self.catalog))
-        heading = self.catalog.text(T.STAFF_NEW_LEAD, school=self._school_name(school_id))
+        heading = self.catalog.text(T.STAFF_NEW_LEAD, school=self.catalog.school_name(school_id))
         body = "\n".join([heading, "", *lines])[: MAX_TEXT - 200]  # room for the escapes
         text = html.escape(body, quote=False)
         try:

@@ -158,9 +158,9 @@ class OutboxWorker:
         if item.lead_id is None:
             await self._finish(item, "cancelled", "no lead")
             return
-        deliver = self.deliverers.get(item.kind)
-        if item.kind == "webhook":
-            deliver = self._webhook(http, item)
+        deliver = (
+            self._webhook(http, item) if item.kind == "webhook" else self.deliverers.get(item.kind)
+        )
         if deliver is None:
             # the channel is not running in this process (yet): keep the row for later
             await self._finish(item, "pending", f"no deliverer for {item.kind}", retry=True)

@@ -7,13 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.core.locks import KeyedLocks
 from bot.core.messages import ConversationKey
 from bot.core.ports import ConversationState
+from bot.storage.db import dialect_insert
 from bot.storage.models import ConversationRow
 from bot.storage.session import shared
 
@@ -29,14 +28,13 @@ class SqlConversationStore:
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._local = KeyedLocks()  # spare the database the waits we can resolve in-process
-        self._postgres = engine.dialect.name == "postgresql"
+        self._insert = dialect_insert(engine)
 
     @asynccontextmanager
     async def open(self, key: ConversationKey) -> AsyncIterator[ConversationState]:
         async with self._local.hold(key), self._sessions() as session, session.begin():
-            insert = pg_insert if self._postgres else sqlite_insert
             await session.execute(
-                insert(ConversationRow)
+                self._insert(ConversationRow)
                 .values(
                     channel=key.channel,
                     user_key=key.user_key,

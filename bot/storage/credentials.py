@@ -12,10 +12,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot.storage.db import dialect_insert
 from bot.storage.models import ChannelCredentialRow
 
 
@@ -46,17 +45,16 @@ class CredentialStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self._postgres = engine.dialect.name == "postgresql"
+        self._insert = dialect_insert(engine)
 
     async def seed(self, channel: str, first: Credentials) -> None:
         """Store `first` only if the channel has no row yet: the database holds the newest
         pair (the refresh token in settings may have been spent long ago)."""
         if not (first.access_token or first.refresh_token):
             return
-        insert = pg_insert if self._postgres else sqlite_insert
         async with self._sessions() as session, session.begin():
             await session.execute(
-                insert(ChannelCredentialRow)
+                self._insert(ChannelCredentialRow)
                 .values(
                     channel=channel,
                     access_token=first.access_token,

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+# INSERT with ON CONFLICT for the engine's dialect (both have on_conflict_do_nothing/_update)
+Insert = Callable[[Any], postgresql.Insert | sqlite.Insert]
 
 
 def is_sqlite(url: str) -> bool:
@@ -40,3 +45,8 @@ def make_engine(url: str) -> AsyncEngine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def dialect_insert(engine: AsyncEngine) -> Insert:
+    """`insert` of PostgreSQL or SQLite, whichever the engine speaks."""
+    return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert

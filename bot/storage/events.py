@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot.storage.db import dialect_insert
 from bot.storage.models import SeenEventRow
 
 KEEP = dt.timedelta(days=7)  # platforms re-send within minutes; a week is plenty
@@ -19,14 +18,13 @@ class SeenEvents:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._sessions = async_sessionmaker(engine)
-        self._postgres = engine.dialect.name == "postgresql"
+        self._insert = dialect_insert(engine)
 
     async def first(self, channel: str, event_id: str) -> bool:
-        insert = pg_insert if self._postgres else sqlite_insert
         now = dt.datetime.now(dt.UTC)
         async with self._sessions() as session, session.begin():
             result = await session.execute(
-                insert(SeenEventRow)
+                self._insert(SeenEventRow)
                 .values(channel=channel, event_id=event_id[:128], seen_at=now)
                 .on_conflict_do_nothing()
             )

@@ -6,11 +6,12 @@ import datetime as dt
 import logging
 import uuid
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.messages import ConversationKey
 from bot.core.ports import Forgotten, LeadView, MyData, Receipt, Submission
+from bot.storage import unreachable
 from bot.storage.models import (
     ConsentRow,
     ContactRow,
@@ -18,7 +19,6 @@ from bot.storage.models import (
     OutboxRow,
     ResponseRow,
     SchoolChatRow,
-    UnreachableRow,
     WebhookRow,
 )
 from bot.storage.session import transaction
@@ -203,11 +203,7 @@ class SqlLeadSink:
     async def forget(self, key: ConversationKey, at: dt.datetime) -> Forgotten:
         async with transaction(self._sessions) as session:
             responses = await self._responses(session, key)
-            await session.execute(
-                delete(UnreachableRow).where(
-                    UnreachableRow.channel == key.channel, UnreachableRow.user_key == key.user_key
-                )
-            )
+            await session.execute(unreachable.forget(key.channel, key.user_key))
             return await forget_responses(session, [r.id for r in responses], at)
 
 

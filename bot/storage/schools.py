@@ -152,13 +152,7 @@ class SchoolStore:
                 return None
             code.used_at = now
             before = await session.get(SchoolChatRow, (code.school_id, platform))
-            served = (
-                await session.execute(
-                    select(SchoolChatRow.school_id).where(
-                        SchoolChatRow.platform == platform, SchoolChatRow.chat_id == chat_id
-                    )
-                )
-            ).scalar_one_or_none()
+            served = await _school_of_chat(session, platform, chat_id)
             previous_chat = before.chat_id if before is not None else None
             await session.execute(
                 delete(SchoolChatRow).where(
@@ -180,13 +174,7 @@ class SchoolStore:
 
     async def school_for_chat(self, platform: str, chat_id: str) -> str | None:
         async with self._sessions() as session:
-            return (
-                await session.execute(
-                    select(SchoolChatRow.school_id).where(
-                        SchoolChatRow.platform == platform, SchoolChatRow.chat_id == chat_id
-                    )
-                )
-            ).scalar_one_or_none()
+            return await _school_of_chat(session, platform, chat_id)
 
     async def chat_for_school(self, school_id: str, platform: str) -> str | None:
         async with self._sessions() as session:
@@ -239,6 +227,17 @@ class SchoolStore:
                 select(ExportRow).where(ExportRow.school_id == school_id).order_by(ExportRow.id)
             )
             return list(rows)
+
+
+async def _school_of_chat(session: AsyncSession, platform: str, chat_id: str) -> str | None:
+    """The school a chat is linked to, if any."""
+    return (
+        await session.execute(
+            select(SchoolChatRow.school_id).where(
+                SchoolChatRow.platform == platform, SchoolChatRow.chat_id == chat_id
+            )
+        )
+    ).scalar_one_or_none()
 
 
 async def lead_records(

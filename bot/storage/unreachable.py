@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Delete, delete
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot.storage.db import dialect_insert
 from bot.storage.models import UnreachableRow
+
+
+def forget(channel: str, user_key: str) -> Delete:
+    """The statement that clears a user's record (they wrote again, or deleted their data)."""
+    return delete(UnreachableRow).where(
+        UnreachableRow.channel == channel, UnreachableRow.user_key == user_key[:128]
+    )
 
 
 class UnreachableUsers:
@@ -17,12 +23,11 @@ class UnreachableUsers:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._sessions = async_sessionmaker(engine)
-        self._postgres = engine.dialect.name == "postgresql"
+        self._insert = dialect_insert(engine)
 
     async def record(self, channel: str, user_key: str, reason: str) -> None:
-        insert = pg_insert if self._postgres else sqlite_insert
         now = dt.datetime.now(dt.UTC)
-        statement = insert(UnreachableRow).values(
+        statement = self._insert(UnreachableRow).values(
             channel=channel, user_key=user_key[:128], reason=reason[:64], recorded_at=now
         )
         async with self._sessions() as session, session.begin():
@@ -35,8 +40,4 @@ class UnreachableUsers:
 
     async def clear(self, channel: str, user_key: str) -> None:
         async with self._sessions() as session, session.begin():
-            await session.execute(
-                delete(UnreachableRow).where(
-                    UnreachableRow.channel == channel, UnreachableRow.user_key == user_key[:128]
-                )
-            )
+            await session.execute(forget(channel, user_key))

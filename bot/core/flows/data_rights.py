@@ -41,8 +41,7 @@ class DataRights:
         if payload.startswith("data:withdraw:") and self.leads is not None:
             school_id = payload.removeprefix("data:withdraw:")
             done = await self.leads.withdraw(key, school_id, now)
-            school = self.catalog.schools.get(school_id)
-            name = school.name if school else school_id
+            name = self.catalog.school_name(school_id)
             text = t(T.DATA_WITHDRAWN if done else T.DATA_NOTHING_TO_WITHDRAW, school=name)
             return [Reply(text, self._buttons())]
         return [Reply(t(T.UNKNOWN_BUTTON), (self.r.home_button(),))]
@@ -82,8 +81,7 @@ class DataRights:
         else:
             lines.append(t(T.DATA_NO_PERSONAL))
         for lead in mine.leads:
-            school = self.catalog.schools.get(lead.school_id)
-            name = school.name if school else lead.school_id
+            name = self.catalog.school_name(lead.school_id)
             status = (
                 T.DATA_LEAD_WITHDRAWN
                 if lead.status != "active"
