@@ -143,6 +143,10 @@ class OutboxRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # webhook | telegram
+    # what the school is told: lead.created, or lead.withdrawn (consent withdrawn, data erased)
+    event: Mapped[str] = mapped_column(
+        String(32), nullable=False, default="lead.created", server_default="lead.created"
+    )
     lead_id: Mapped[str | None] = mapped_column(
         String(32), ForeignKey("leads.id", ondelete="CASCADE"), nullable=True
     )
@@ -183,6 +187,8 @@ class TokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class ExportRow(Base):
