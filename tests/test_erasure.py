@@ -51,6 +51,10 @@ def _in(raw: bytes, value: str) -> bool:
     return any(form in raw for form in _forms(value))
 
 
+def _wal_size(path: Path) -> int:
+    return path.with_name(path.name + "-wal").stat().st_size
+
+
 def _raw(path: Path) -> bytes:
     """The database file with its -wal and -shm files, as bytes."""
     return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))
@@ -62,14 +66,15 @@ async def _rows_holding(db: AsyncEngine, needles: dict[str, str]) -> dict[str, l
     async with db.connect() as conn:
         for table in Base.metadata.sorted_tables:
             for row in await conn.execute(select(table)):
-                cells = " ".join(
-                    json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, dict) else str(v)
-                    for v in row
-                )
+                cells = " ".join(_cell(v) for v in row)
                 for label, value in needles.items():
                     if value in cells:
                         found.setdefault(label, []).append(table.name)
     return found
+
+
+def _cell(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
 
 
 async def _holding(database_url: str) -> dict[str, list[str]]:
@@ -151,7 +156,7 @@ async def test_erasure_leaves_nothing_identifying(zalo: ZaloOAChat, database_url
 
     assert await _holding(database_url) == {}
     if path is not None:
-        assert Path(f"{path}-wal").stat().st_size == 0  # checkpointed and truncated
+        assert _wal_size(path) == 0  # checkpointed and truncated
         raw = _raw(path)
         left = {label: v for label, v in NEEDLES.items() if _in(raw, v)}
         assert left == {}, f"still in the database files: {sorted(left)}"
@@ -177,13 +182,13 @@ async def test_forget_outside_a_turn_and_purge_scrub_the_sqlite_files(sqlite_fil
         assert _in(raw, f"{NAME} asks-to-forget") and _in(raw, f"{NAME} long-ago")
         gone = await sink.forget(ConversationKey("web", "asks-to-forget"), NOW)
         assert gone.surveys == 1
-        assert path.with_name("scrub.db-wal").stat().st_size == 0
+        assert _wal_size(path) == 0
         raw = _raw(path)
         assert not _in(raw, f"{NAME} asks-to-forget")
         assert _in(raw, f"{NAME} long-ago")  # not asked, not expired: kept
         done = await purge(db, NOW, months=12)
         assert done.responses == 1
-        assert path.with_name("scrub.db-wal").stat().st_size == 0
+        assert _wal_size(path) == 0
         assert not _in(_raw(path), NAME) and not _in(_raw(path), COMMUNE)
         async with db.connect() as conn:
             assert await conn.scalar(text("PRAGMA secure_delete")) == 1
@@ -302,5 +307,33 @@ async def test_seen_events_naming_the_user_go_and_old_ones_are_pruned(database_u
         async with db.connect() as conn:
             assert "old" not in set(await conn.scalars(select(SeenEventRow.event_id)))
             assert len(set(await conn.scalars(select(SeenEventRow.event_id)))) == 6
+    finally:
+        await db.dispose()
+
+
+async def test_the_hourly_retention_loop_prunes_seen_events(
+    catalog: Catalog, database_url: str, tmp_path: Path
+) -> None:
+    db = make_engine(database_url)
+    old = NOW - KEEP - dt.timedelta(hours=1)
+    try:
+        async with db.begin() as conn:
+            await conn.execute(
+                insert(SeenEventRow).values(
+                    channel="zalo_oa", event_id=f"follow:{USER}:1", seen_at=old
+                )
+            )
+        settings = Settings(data_dir=tmp_path, database_url=database_url)
+        server = TestServer(create_app(settings, catalog), host="127.0.0.1")
+        await server.start_server()  # the loop runs once at start, then every hour
+        try:
+            async with asyncio.timeout(10):
+                while True:
+                    async with db.connect() as conn:
+                        if not (await conn.execute(select(SeenEventRow))).all():
+                            break
+                    await asyncio.sleep(0.05)
+        finally:
+            await server.close()
     finally:
         await db.dispose()
