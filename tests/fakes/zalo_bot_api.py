@@ -117,9 +117,9 @@ def media_message(
     return update
 
 
-def unsupported(chat_id: str, message_id: str) -> dict[str, Any]:
+def unsupported(chat_id: str, message_id: str, chat_type: str = "PRIVATE") -> dict[str, Any]:
     """What the platform sends instead of the content for protected users (such as minors)."""
-    update = message(chat_id, "", message_id)
+    update = message(chat_id, "", message_id, chat_type)
     update["event_name"] = "message.unsupported.received"
     del update["message"]["text"]
     return update

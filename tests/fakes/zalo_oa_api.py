@@ -3,7 +3,8 @@ the OAuth token endpoint (oauth.zaloapp.com/v4/oa/access_token) on one server.
 
 Records every call. Only the current access token is accepted (else -216). A refresh issues a
 new pair and spends the refresh token it used: reusing one fails, and is counted. `inject()`
-makes the next send calls fail with an error code or hold them ("timeout") until close.
+makes the next send calls fail with an error code or hold them ("timeout") until close; `slow`
+delays the next send calls.
 `event()` builds webhook bodies signed the way Zalo signs them; `user_send_text`,
 `user_send_media`, `follow`, `user_submit_info` build the events themselves.
 """
@@ -63,6 +64,7 @@ class FakeZaloOA:
     spent: set[str] = field(default_factory=set)  # refresh tokens already used
     reused: int = 0  # refresh calls with a spent token (must stay 0)
     injected: list[int | str] = field(default_factory=list)
+    slow: list[float] = field(default_factory=list)  # seconds to hold the next send calls
     server: TestServer | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     released: asyncio.Event = field(default_factory=asyncio.Event)
@@ -85,6 +87,8 @@ class FakeZaloOA:
     async def send_api(self, request: web.Request) -> web.Response:
         token = request.headers.get("access_token", "")
         body = await request.json()
+        if self.slow:
+            await asyncio.sleep(self.slow.pop(0))  # a slow network: recorded when it arrives
         error: int | str = 0
         if self.injected:
             error = self.injected.pop(0)
