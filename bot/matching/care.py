@@ -1,0 +1,131 @@
+"""Care detector: does a message say that a child may be in danger or in crisis?
+
+Evidence comes from content/safety.yaml: weighted signal patterns (a self-harm expression, a
+family or school actor hitting the writer, a threat to spread photos...), blockers that cancel a
+signal they overlap (hyperbole such as "chán muốn chết", a topic such as "trẻ em bị bạo hành" in
+a question about careers, another meaning such as "đánh giá"), and negation just before a signal
+("không muốn chết"). The message gets the care answer when the weights of the signals left add
+up to the threshold. Pure functions over tokens (see care_patterns), linear in the message.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from bot.catalog.models import Safety
+from bot.matching.care_patterns import Pattern, Token, match_at, parse_pattern, tokenize
+
+MAX_SCAN = 4096  # characters looked at: a long message is cut here, which bounds the cost
+
+
+@dataclass(frozen=True)
+class CareHit:
+    """Why a message gets the care answer: its kind, score and the patterns that matched.
+
+    The evidence names patterns of content/safety.yaml, never the user's words, so it may be
+    logged.
+    """
+
+    kind: str
+    score: int
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Rule:
+    kind: str
+    weight: int
+    pattern: Pattern
+
+
+@dataclass(frozen=True)
+class _Found:
+    rule: _Rule
+    core: tuple[int, ...]
+
+
+class CareDetector:
+    """Built once from the Safety content; `detect` is called on every message."""
+
+    def __init__(self, safety: Safety) -> None:
+        classes = safety.classes
+        self.threshold = safety.threshold
+        self.lead_weight = safety.lead_weight
+        self._expand = {k: v for k, v in safety.tokens.items()}
+        self._negators = frozenset(safety.negators)
+        self._fillers = frozenset(safety.negation_fillers)
+        self._sad = tuple(safety.emoticons.sad)
+        self._laugh = tuple(safety.emoticons.laugh)
+        self._rules: dict[str, list[_Rule]] = defaultdict(list)
+        self._blockers: dict[str, list[Pattern]] = defaultdict(list)
+        for group in safety.signals:
+            for source in group.patterns:
+                rule = _Rule(group.kind, group.weight, parse_pattern(source, classes))
+                for word in rule.pattern.first_words():
+                    self._rules[word].append(rule)
+        for blocker in safety.blockers:
+            for source in blocker.patterns:
+                pattern = parse_pattern(source, classes)
+                for word in pattern.first_words():
+                    self._blockers[word].append(pattern)
+
+    def tokens(self, text: str) -> list[Token]:
+        """The message as the detector sees it (for tests)."""
+        return tokenize(text[:MAX_SCAN], self._expand, self._negators)
+
+    def detect(self, text: str) -> CareHit | None:
+        """A CareHit when the message should get the care answer, else None."""
+        head = text[:MAX_SCAN]
+        tokens = tokenize(head, self._expand, self._negators)
+        blocked: set[int] = set()
+        found: list[_Found] = []
+        for start, token in enumerate(tokens):
+            for pattern in self._blockers.get(token.text, ()):
+                core = match_at(pattern, tokens, start)
+                if core is not None:  # a blocker covers its gaps too ("có bị … không")
+                    blocked.update(range(start, core[-1] + 1))
+            for rule in self._rules.get(token.text, ()):
+                core = match_at(rule.pattern, tokens, start)
+                if core is not None:
+                    found.append(_Found(rule, core))
+        lowered = head.casefold()
+        laughing = any(mark in lowered for mark in self._laugh)
+        kept = [
+            f
+            for f in found
+            if not blocked.intersection(f.core)
+            and not self._negated(tokens, f.core[0])
+            and not (laughing and f.rule.weight < self.threshold)
+        ]
+        # strongest (then longest) first; a signal within the words of one counted already
+        # ("khóc" inside "đêm nào cũng khóc") adds nothing
+        kept.sort(key=lambda f: (-f.rule.weight, -len(f.core)))
+        counted: dict[int, list[frozenset[int]]] = defaultdict(list)  # position -> cores on it
+        score = 0
+        evidence: list[str] = []
+        kinds: list[str] = []
+        for f in kept:
+            words = frozenset(f.core)
+            if any(words <= seen for seen in counted[f.core[0]]):
+                continue
+            for pos in words:
+                counted[pos].append(words)
+            score += f.rule.weight
+            kinds.append(f.rule.kind)
+            evidence.append(f"{f.rule.kind}:{f.rule.pattern.source}")
+        if not laughing and any(mark in lowered for mark in self._sad):
+            score += 1
+            evidence.append("distress:emoticon")
+        if score < self.threshold or not kept or kept[0].rule.weight < self.lead_weight:
+            return None
+        return CareHit(kinds[0], score, tuple(evidence))
+
+    def _negated(self, tokens: list[Token], start: int) -> bool:
+        """Whether a negation stands just before position `start` ("không (hề) muốn chết")."""
+        pos = start - 1
+        skipped = 0
+        while pos >= 0 and tokens[pos].text in self._fillers and skipped < 3:
+            pos -= 1
+            skipped += 1
+        return pos >= 0 and tokens[pos].text in self._negators
