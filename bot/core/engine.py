@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
+from bot.core.care import care_reply, care_text
 from bot.core.flows.data_rights import DataRights
 from bot.core.flows.menus import Menus
 from bot.core.flows.render import Renderer
@@ -15,6 +16,7 @@ from bot.core.flows.survey import SV, SurveyFlow
 from bot.core.flows.survey_answers import AnswerReader, yes_no
 from bot.core.messages import WITHHELD, Button, ConversationKey, Inbound, Reply
 from bot.core.ports import Clock, ConversationState, ConversationStore, LeadSink, SystemClock
+from bot.matching.care import CareDetector, CareHit
 from bot.matching.entities import ProvinceIndex
 from bot.matching.matcher import OUT_OF_SCOPE, Match, Matcher, Suggestions
 from bot.matching.normalize import fold
@@ -110,7 +112,7 @@ class Engine:
         reader = AnswerReader(catalog, matcher, self.provinces)
         self.survey = SurveyFlow(catalog, self.renderer, reader, leads, self.clock)
         self.rights = DataRights(catalog, self.renderer, leads)
-        self._crisis = [fold(p) for p in catalog.safety.phrases]
+        self.care = CareDetector(catalog.safety)
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one action; actions of one user are processed one at a time, in order.
@@ -194,10 +196,9 @@ class Engine:
     ) -> list[Reply]:
         """Typed text while a survey question waits: an answer, unless it is a command."""
         text = text.strip()
-        if self.in_crisis(text):
-            log.warning("crisis phrase in message", extra={"channel": "redacted"})
-            care = Reply(self.catalog.text(T.CARE))
-            return [care, *await self.survey.payload(state, "sv:resume", key, self.clock.now())]
+        hit = self.care.detect(text)
+        if hit is not None:
+            return self._care(hit, state)
         if not text or len(text) > MAX_TEXT or not _HAS_WORD.search(text):
             note = (
                 T.EMPTY
@@ -274,6 +275,9 @@ class Engine:
 
     async def _text(self, text: str, state: ConversationState, key: ConversationKey) -> list[Reply]:
         text = text.strip()
+        hit = self.care.detect(text)  # before anything: commands, button numbers, length
+        if hit is not None:
+            return self._care(hit, state)
         if not text:
             return [self._with_menu(self.catalog.text(T.EMPTY))]
         if len(text) > MAX_TEXT:
@@ -281,9 +285,6 @@ class Engine:
         if not _HAS_WORD.search(text):
             return [self._with_menu(self.catalog.text(T.NO_TEXT))]
         folded = fold(text.removeprefix("/"))
-        if self.in_crisis(text):
-            log.warning("crisis phrase in message", extra={"channel": "redacted"})
-            return [Reply(self.catalog.text(T.CARE), (self.renderer.home_button(),))]
         if any(b.payload == "data:delete" for b in state.buttons):
             # "Bạn muốn xóa dữ liệu?" answered in words: "ok", "có", "xóa đi", "thôi"
             said = True if folded in _DELETE_WORDS else yes_no(text)
@@ -309,10 +310,16 @@ class Engine:
             ]
         return self._answer(text, state)
 
-    def in_crisis(self, text: str) -> bool:
-        """Whether a message may mean the writer is in danger (content/safety.yaml)."""
-        padded = f" {fold(text)} "
-        return any(f" {phrase} " in padded for phrase in self._crisis)
+    def _care(self, hit: CareHit, state: ConversationState) -> list[Reply]:
+        """The care answer. A survey in progress is paused, every answer kept: its button (or
+        "tiếp tục") resumes it, so the child's next words are never taken as an answer."""
+        # the kind and the patterns of content/safety.yaml that matched, never the message
+        log.warning(
+            "care answer kind=%s score=%d", hit.kind, hit.score, extra={"evidence": hit.evidence}
+        )
+        self.survey.pause(state)
+        waiting = self.survey.resume_button(state) is not None
+        return [care_reply(self.catalog, hit, self.renderer.home_button(), waiting)]
 
     @staticmethod
     def _choice(folded: str, buttons: list[Button], is_number: bool) -> Button | None:
@@ -413,8 +420,9 @@ class AskResult:
 
 def ask(engine: Engine, text: str) -> AskResult:
     """One question answered without conversation state (for the CLI and tools)."""
-    if engine.in_crisis(text):
-        return AskResult(False, None, 0.0, engine.catalog.text(T.CARE), [])
+    hit = engine.care.detect(text)
+    if hit is not None:
+        return AskResult(False, None, 0.0, care_text(engine.catalog, hit), [])
     result = engine.match(text)
     if isinstance(result, Match):
         reply = engine.answer_reply(text, result)
