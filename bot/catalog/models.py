@@ -224,6 +224,7 @@ class SafetyBlocker(Model):
     """Patterns that cancel any signal sharing a word with them (hyperbole, topic, other sense)."""
 
     why: Literal["hyperbole", "mention", "other_meaning", "accident"]
+    kinds: list[CareKind] = Field(default_factory=list)  # signals it cancels (empty: all)
     patterns: list[str] = Field(min_length=1)
 
     _patterns = field_validator("patterns")(_check_patterns)

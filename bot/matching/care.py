@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import get_args
 
-from bot.catalog.models import Safety
+from bot.catalog.models import CareKind, Safety
 from bot.matching.care_patterns import Pattern, Token, match_at, parse_pattern, tokenize
 
+ALL_KINDS = frozenset(get_args(CareKind))
 MAX_SCAN = 4096  # characters looked at: a long message is cut here, which bounds the cost
 
 
@@ -58,17 +60,18 @@ class CareDetector:
         self._sad = tuple(safety.emoticons.sad)
         self._laugh = tuple(safety.emoticons.laugh)
         self._rules: dict[str, list[_Rule]] = defaultdict(list)
-        self._blockers: dict[str, list[Pattern]] = defaultdict(list)
+        self._blockers: dict[str, list[tuple[Pattern, frozenset[str]]]] = defaultdict(list)
         for group in safety.signals:
             for source in group.patterns:
                 rule = _Rule(group.kind, group.weight, parse_pattern(source, classes))
                 for word in rule.pattern.first_words():
                     self._rules[word].append(rule)
         for blocker in safety.blockers:
+            kinds = frozenset(blocker.kinds)
             for source in blocker.patterns:
                 pattern = parse_pattern(source, classes)
                 for word in pattern.first_words():
-                    self._blockers[word].append(pattern)
+                    self._blockers[word].append((pattern, kinds))
 
     def tokens(self, text: str) -> list[Token]:
         """The message as the detector sees it (for tests)."""
@@ -78,13 +81,14 @@ class CareDetector:
         """A CareHit when the message should get the care answer, else None."""
         head = text[:MAX_SCAN]
         tokens = tokenize(head, self._expand, self._negators)
-        blocked: set[int] = set()
+        blocked: dict[int, set[str]] = defaultdict(set)  # position -> kinds cancelled there
         found: list[_Found] = []
         for start, token in enumerate(tokens):
-            for pattern in self._blockers.get(token.text, ()):
+            for pattern, cancels in self._blockers.get(token.text, ()):
                 core = match_at(pattern, tokens, start)
                 if core is not None:  # a blocker covers its gaps too ("có bị … không")
-                    blocked.update(range(start, core[-1] + 1))
+                    for pos in range(start, core[-1] + 1):
+                        blocked[pos].update(cancels or ALL_KINDS)
             for rule in self._rules.get(token.text, ()):
                 core = match_at(rule.pattern, tokens, start)
                 if core is not None:
@@ -94,7 +98,7 @@ class CareDetector:
         kept = [
             f
             for f in found
-            if not blocked.intersection(f.core)
+            if not any(f.rule.kind in blocked.get(pos, ()) for pos in f.core)
             and not self._negated(tokens, f.core[0])
             and not (laughing and f.rule.weight < self.threshold)
         ]
