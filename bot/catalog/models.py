@@ -215,6 +215,7 @@ class SafetySignal(Model):
 
     kind: CareKind
     weight: int = Field(ge=1, le=3)
+    concept: str | None = None  # a facet of the writer's state (sad, alone, exhausted...)
     patterns: list[str] = Field(min_length=1)
 
     _patterns = field_validator("patterns")(_check_patterns)
@@ -249,6 +250,11 @@ class Safety(Model):
 
     threshold: int = Field(ge=1, le=9)
     lead_weight: int = Field(default=2, ge=1, le=3)  # the strongest signal weighs at least this
+    concepts_needed: int = Field(default=2, ge=1, le=9)  # distinct facets that suffice together
+    minor_concepts: list[str] = Field(default_factory=list)  # facets that count half
+    writer: list[str] = Field(min_length=1)  # patterns: the writer speaks of themself
+    question_frames: list[str] = Field(default_factory=list)  # a study question: one facet more
+    mention_frames: list[str] = Field(default_factory=list)  # a story, news, an essay: no care
     tokens: dict[str, str]  # teencode -> folded words ("e" -> "em", "bme" -> "bo me")
     negators: list[str] = Field(min_length=1)  # folded: "khong", "chua"
     negation_fillers: list[str] = Field(default_factory=list)  # "không (hề) muốn chết"
@@ -271,21 +277,22 @@ class Safety(Model):
                     raise ValueError(f"{name}[{index}] '{entry}': {exc}") from None
         return classes
 
+    _frames = field_validator("writer", "question_frames", "mention_frames")(_check_patterns)
+
     @model_validator(mode="after")
     def _classes_exist(self) -> Safety:
-        groups = [("signals", g.patterns) for g in self.signals]
-        groups += [("blockers", b.patterns) for b in self.blockers]
-        counters = {"signals": 0, "blockers": 0}
+        groups = [(f"signals[{i}].patterns", g.patterns) for i, g in enumerate(self.signals)]
+        groups += [(f"blockers[{i}].patterns", b.patterns) for i, b in enumerate(self.blockers)]
+        groups += [
+            ("writer", self.writer),
+            ("question_frames", self.question_frames),
+            ("mention_frames", self.mention_frames),
+        ]
         for section, patterns in groups:
-            index = counters[section]
-            counters[section] += 1
             for number, source in enumerate(patterns):
                 for name in class_names(source):
                     if name not in self.classes:
-                        raise ValueError(
-                            f"{section}[{index}].patterns[{number}] '{source}': "
-                            f"unknown class <{name}>"
-                        )
+                        raise ValueError(f"{section}[{number}] '{source}': unknown class <{name}>")
         return self
 
 

@@ -38,6 +38,7 @@ class CareHit:
 class _Rule:
     kind: str
     weight: int
+    concept: str | None
     pattern: Pattern
 
 
@@ -47,6 +48,9 @@ class _Found:
     core: tuple[int, ...]
 
 
+WRITER, QUESTION, MENTION = "writer", "question", "mention"
+
+
 class CareDetector:
     """Built once from the Safety content; `detect` is called on every message."""
 
@@ -54,6 +58,8 @@ class CareDetector:
         classes = safety.classes
         self.threshold = safety.threshold
         self.lead_weight = safety.lead_weight
+        self.concepts_needed = safety.concepts_needed
+        self._minor = frozenset(safety.minor_concepts)
         self._expand = {k: v for k, v in safety.tokens.items()}
         self._negators = frozenset(safety.negators)
         self._fillers = frozenset(safety.negation_fillers)
@@ -61,10 +67,12 @@ class CareDetector:
         self._laugh = tuple(safety.emoticons.laugh)
         self._rules: dict[str, list[_Rule]] = defaultdict(list)
         self._blockers: dict[str, list[tuple[Pattern, frozenset[str]]]] = defaultdict(list)
+        self._frames: dict[str, list[tuple[str, Pattern]]] = defaultdict(list)
         for group in safety.signals:
             for source in group.patterns:
-                rule = _Rule(group.kind, group.weight, parse_pattern(source, classes))
-                for word in rule.pattern.first_words():
+                pattern = parse_pattern(source, classes)
+                rule = _Rule(group.kind, group.weight, group.concept, pattern)
+                for word in pattern.first_words():
                     self._rules[word].append(rule)
         for blocker in safety.blockers:
             kinds = frozenset(blocker.kinds)
@@ -72,6 +80,13 @@ class CareDetector:
                 pattern = parse_pattern(source, classes)
                 for word in pattern.first_words():
                     self._blockers[word].append((pattern, kinds))
+        frames = [(WRITER, safety.writer), (QUESTION, safety.question_frames)]
+        frames.append((MENTION, safety.mention_frames))
+        for role, sources in frames:
+            for source in sources:
+                pattern = parse_pattern(source, classes)
+                for word in pattern.first_words():
+                    self._frames[word].append((role, pattern))
 
     def tokens(self, text: str) -> list[Token]:
         """The message as the detector sees it (for tests)."""
@@ -81,24 +96,32 @@ class CareDetector:
         """A CareHit when the message should get the care answer, else None."""
         head = text[:MAX_SCAN]
         tokens = tokenize(head, self._expand, self._negators)
-        blocked: dict[int, set[str]] = defaultdict(set)  # position -> kinds cancelled there
+        # position -> (words a blocker covers, kinds it cancels) for each blocker on it
+        blocked: dict[int, list[tuple[frozenset[int], frozenset[str]]]] = defaultdict(list)
         found: list[_Found] = []
+        frames: set[str] = set()
         for start, token in enumerate(tokens):
+            for role, pattern in self._frames.get(token.text, ()):
+                if role not in frames and match_at(pattern, tokens, start) is not None:
+                    frames.add(role)
             for pattern, cancels in self._blockers.get(token.text, ()):
                 core = match_at(pattern, tokens, start)
                 if core is not None:  # a blocker covers its gaps too ("có bị … không")
-                    for pos in range(start, core[-1] + 1):
-                        blocked[pos].update(cancels or ALL_KINDS)
+                    span = frozenset(range(start, core[-1] + 1))
+                    for pos in span:
+                        blocked[pos].append((span, cancels or ALL_KINDS))
             for rule in self._rules.get(token.text, ()):
                 core = match_at(rule.pattern, tokens, start)
                 if core is not None:
                     found.append(_Found(rule, core))
+        if MENTION in frames:  # a film, a story, the news, an essay: a topic, not an event
+            return None
         lowered = head.casefold()
         laughing = any(mark in lowered for mark in self._laugh)
         kept = [
             f
             for f in found
-            if not any(f.rule.kind in blocked.get(pos, ()) for pos in f.core)
+            if not _blocked(f, blocked)
             and not self._negated(tokens, f.core[0])
             and not (laughing and f.rule.weight < self.threshold)
         ]
@@ -109,6 +132,8 @@ class CareDetector:
         score = 0
         evidence: list[str] = []
         kinds: list[str] = []
+        # facets count once each, whichever pattern shows them
+        concepts = {f.rule.concept for f in kept if f.rule.concept is not None}
         for f in kept:
             words = frozenset(f.core)
             if any(words <= seen for seen in counted[f.core[0]]):
@@ -121,8 +146,16 @@ class CareDetector:
         if not laughing and any(mark in lowered for mark in self._sad):
             score += 1
             evidence.append("distress:emoticon")
-        if score < self.threshold or not kept or kept[0].rule.weight < self.lead_weight:
+        strong = score >= self.threshold and bool(kept) and kept[0].rule.weight >= self.lead_weight
+        # several facets of the writer's state together (sad, alone, exhausted, sleepless...)
+        # mean distress even when no single one does; a study question needs one facet more
+        needed = self.concepts_needed + (QUESTION in frames)
+        weight = sum(0.5 if c in self._minor else 1.0 for c in concepts)
+        facets = WRITER in frames and weight >= needed
+        if not (strong or facets):
             return None
+        if facets:
+            evidence.append("facets:" + ",".join(sorted(concepts)))
         return CareHit(kinds[0], score, tuple(evidence))
 
     def _negated(self, tokens: list[Token], start: int) -> bool:
@@ -133,3 +166,17 @@ class CareDetector:
             pos -= 1
             skipped += 1
         return pos >= 0 and tokens[pos].text in self._negators
+
+
+def _blocked(
+    found: _Found, blocked: dict[int, list[tuple[frozenset[int], frozenset[str]]]]
+) -> bool:
+    """Whether a blocker cancels a signal: it shares a word with it and cancels its kind, unless
+    the signal holds all the blocker's words and more (a more specific reading: "bố mẹ đánh
+    nhau" is not the "đánh nhau" of a question about martial arts)."""
+    core = frozenset(found.core)
+    for pos in found.core:
+        for span, kinds in blocked.get(pos, ()):
+            if found.rule.kind in kinds and not (span < core):
+                return True
+    return False
