@@ -126,9 +126,11 @@ class CareDetector:
             and not (laughing and f.rule.weight < self.threshold)
         ]
         # strongest (then longest) first; a signal within the words of one counted already
-        # ("khóc" inside "đêm nào cũng khóc") adds nothing
+        # ("khóc" inside "đêm nào cũng khóc") adds nothing, nor does a pattern matched twice on
+        # the same words ("e thấy mình vô dụng": "<self> * vô dụng" from "e" and from "mình")
         kept.sort(key=lambda f: (-f.rule.weight, -len(f.core)))
-        counted: dict[int, list[frozenset[int]]] = defaultdict(list)  # position -> cores on it
+        # position -> (rule, words) of the signals counted on it
+        counted: dict[int, list[tuple[_Rule, frozenset[int]]]] = defaultdict(list)
         score = 0
         evidence: list[str] = []
         kinds: list[str] = []
@@ -136,20 +138,25 @@ class CareDetector:
         concepts = {f.rule.concept for f in kept if f.rule.concept is not None}
         for f in kept:
             words = frozenset(f.core)
-            if any(words <= seen for seen in counted[f.core[0]]):
+            # within the words of a counted signal, or the same pattern again on shared words
+            if any(words <= seen or rule is f.rule for pos in words for rule, seen in counted[pos]):
                 continue
             for pos in words:
-                counted[pos].append(words)
+                counted[pos].append((f.rule, words))
             score += f.rule.weight
             kinds.append(f.rule.kind)
             evidence.append(f"{f.rule.kind}:{f.rule.pattern.source}")
         if not laughing and any(mark in lowered for mark in self._sad):
             score += 1
             evidence.append("distress:emoticon")
-        strong = score >= self.threshold and bool(kept) and kept[0].rule.weight >= self.lead_weight
+        question = QUESTION in frames
+        lead = kept[0].rule.weight if kept else 0
+        # in a study or career question, evidence short of an explicit statement needs more
+        threshold = self.threshold + (question and lead < self.threshold)
+        strong = score >= threshold and lead >= self.lead_weight
         # several facets of the writer's state together (sad, alone, exhausted, sleepless...)
         # mean distress even when no single one does; a study question needs one facet more
-        needed = self.concepts_needed + (QUESTION in frames)
+        needed = self.concepts_needed + question
         weight = sum(0.5 if c in self._minor else 1.0 for c in concepts)
         facets = WRITER in frames and weight >= needed
         if not (strong or facets):

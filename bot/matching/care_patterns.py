@@ -12,6 +12,8 @@ A pattern is a sequence of space-separated elements:
   (a b|c)    one of several phrases (for alternatives of more than one word)
   <class>    one entry of a named word class (entries may have several words)
   *  or *N   a gap of 0 to 3 (or N, at most 8) words, never across punctuation or a negation
+  +N         a gap of 0 to N words that may cross punctuation (never a negation): for blockers
+             of a whole question ("có phải … , … không")
 
 Matching is plain Python over tokens: no regular expression, and for each start position a
 bounded set of reachable positions per element, so a whole message costs time linear in its
@@ -56,9 +58,10 @@ class Word:
 
 @dataclass(frozen=True)
 class Gap:
-    """0 to `most` arbitrary words."""
+    """0 to `most` arbitrary words; only some gaps cross punctuation."""
 
     most: int
+    crosses: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,15 +155,17 @@ def parse_pattern(source: str, classes: Mapping[str, Sequence[str]] | None) -> P
             if not all(phrases):
                 raise ValueError(f"'{part}' has an empty alternative")
             elements.append(Choice(tuple(phrase_words(p) for p in phrases)))
-        elif part.startswith("*"):
+        elif part.startswith(("*", "+")):
             most = DEFAULT_GAP
             if part != "*":
                 if not part[1:].isdigit() or not 1 <= int(part[1:]) <= MAX_GAP:
-                    raise ValueError(f"gap '{part}' must be * or *1 to *{MAX_GAP}")
+                    raise ValueError(
+                        f"gap '{part}' must be *, *1 to *{MAX_GAP} or +1 to +{MAX_GAP}"
+                    )
                 most = int(part[1:])
             if not elements or isinstance(elements[-1], Gap):
                 raise ValueError("a pattern cannot start with a gap or have two gaps in a row")
-            elements.append(Gap(most))
+            elements.append(Gap(most, crosses=part.startswith("+")))
         elif part.startswith("<") and part.endswith(">"):
             name = part[1:-1]
             if classes is None:
@@ -240,7 +245,8 @@ def match_at(pattern: Pattern, tokens: Sequence[Token], start: int) -> tuple[int
             for pos, core in reach.items():
                 nxt.setdefault(pos, core)
                 for end in range(pos, min(pos + element.most, size)):
-                    if tokens[end].stop:
+                    token = tokens[end]
+                    if token.stop and not (element.crosses and token.text == STOP):
                         break
                     nxt.setdefault(end + 1, core)
         else:
