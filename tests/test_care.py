@@ -149,6 +149,29 @@ def test_mention_of_a_topic_is_not_an_event(detector: CareDetector) -> None:
     assert detector.detect("con tôi bị xâm hại") is not None
 
 
+def test_facets_of_the_writers_state_add_up(detector: CareDetector) -> None:
+    # no single phrase says it; sadness, withdrawal and duration together do
+    hit = detector.detect("dạo này e buồn lắm, chẳng muốn nói chuyện với ai, chỉ muốn ở một mình")
+    assert hit is not None and any(e.startswith("facets:") for e in hit.evidence)
+    # one facet, or minor ones only, is an everyday complaint
+    assert detector.detect("e buồn ghê, hôm nay thi ko tốt") is None
+    assert detector.detect("mẹ e mắng e suốt vì chơi điện thoại") is None
+    # the same facets, not about the writer: a question about an illness
+    assert detector.detect("biểu hiện của trầm cảm là buồn, mất ngủ, cô đơn phải không") is None
+
+
+def test_a_study_question_needs_more_evidence(detector: CareDetector) -> None:
+    assert detector.detect("e thấy mình vô dụng, chẳng làm được gì") is not None
+    assert detector.detect("e thấy mình vô dụng môn toán, học nghề gì không cần toán") is None
+    # an explicit statement is heard inside a study question
+    assert detector.detect("bo e danh e vi diem kem, h e nen hoc nghe gi") is not None
+
+
+def test_a_story_or_an_essay_is_a_topic(detector: CareDetector) -> None:
+    assert detector.detect("đọc truyện thấy nhân vật bị bố đánh, thương quá") is None
+    assert detector.detect("bài tập nhóm chủ đề tự tử ở học sinh") is None
+
+
 def test_typed_diacritics_are_evidence(detector: CareDetector) -> None:
     # "tu tu" may be "tự tử" or "từ từ" (slowly); typed marks decide
     assert detector.detect("em định tự tử") is not None
@@ -226,11 +249,23 @@ def test_never_raises_on_hostile_word_soup(detector: CareDetector, words: list[s
         ("(muốn|) chết", "empty alternative"),
         ("(muốn chết", "'(' without ')'"),
         ("muốn 3x4", "not one word"),
+        ("có phải +9 không", "gap '+9'"),
     ],
 )
 def test_bad_patterns_are_rejected(pattern: str, error: str) -> None:
     with pytest.raises(ValueError, match=re.escape(error)):
         parse_pattern(pattern, {"self": ["em"]})
+
+
+def test_only_plus_gaps_cross_punctuation() -> None:
+    from bot.matching.care_patterns import match_at
+
+    tokens = tokenize("có phải phá cửa, nhảy xuống không", {"ko": "khong"}, frozenset({"khong"}))
+    assert match_at(parse_pattern("có phải +8 không", {}), tokens, 0) is not None
+    assert match_at(parse_pattern("có phải *8 không", {}), tokens, 0) is None
+    # neither kind crosses a negation
+    tokens = tokenize("bố không đánh em", {}, frozenset({"khong"}))
+    assert match_at(parse_pattern("bố +3 đánh em", {}), tokens, 0) is None
 
 
 def test_safety_model_checks_class_references(catalog: Catalog) -> None:

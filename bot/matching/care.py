@@ -1,13 +1,17 @@
 """Care detector: does a message say that a child may be in danger or in crisis?
 
-Evidence comes from content/safety.yaml: weighted signal patterns (a self-harm expression, a
-family or school actor hitting the writer, a threat to spread photos...), blockers that cancel a
-signal they overlap (hyperbole such as "chán muốn chết", a topic such as "trẻ em bị bạo hành" in
-a question about careers, another meaning such as "đánh giá"), and negation just before a signal
-("không muốn chết"). The message gets the care answer when the weights of the signals left add
-up to the threshold. Pure functions over tokens (see care_patterns), linear in the message.
+Evidence comes from content/safety.yaml:
+- weighted signal patterns: 3 is an explicit statement (a self-harm expression, a family or
+  school actor hitting the writer, a threat to spread photos), 2 and 1 need company;
+- facets of the writer's state (sad, alone, exhausted, sleepless...), which together mean
+  distress even when no single phrase does;
+- blockers that cancel the signals they overlap: hyperbole ("chán muốn chết"), a topic ("trẻ em
+  bị bạo hành" in a question about careers), another meaning ("đánh giá"); a negation just
+  before a signal ("không muốn chết") and laughter (=)) cancel it too;
+- frames of the whole message: a study question asks for more evidence, a story, the news or an
+  essay is a topic, not an event.
+Pure functions over tokens (see care_patterns), linear in the message.
 """
-
 from __future__ import annotations
 
 from collections import defaultdict
