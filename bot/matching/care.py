@@ -12,6 +12,7 @@ Evidence comes from content/safety.yaml:
   essay is a topic, not an event.
 Pure functions over tokens (see care_patterns), linear in the message.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
