@@ -153,6 +153,26 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_care_train(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.matching.care_model import MODEL_FILE
+    from bot.matching.care_train import build
+
+    catalog = _load(settings)
+    root = Path(args.root) if args.root else catalog.directory.parent
+    try:
+        model = build(root, catalog, progress=lambda line: print(line, flush=True))
+    except FileNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    path = catalog.directory / MODEL_FILE
+    path.write_text(model.to_json(), encoding="utf-8")
+    print(f"threshold {model.threshold}, with patterns {model.with_patterns}")
+    for name, value in model.figures.items():
+        print(f"  cv {name}: {value:.1%}")
+    print(f"{len(model.weights)} weights written to {path}")
+    return 0
+
+
 def cmd_db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage.migrate import upgrade
 
@@ -469,6 +489,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the figures, not the messages (for a holdout set nobody may tune on)",
     )
     p.set_defaults(func=cmd_eval)
+    p = sub.add_parser("care", help="the care detector's learned model")
+    csub = p.add_subparsers(dest="care_command", required=True)
+    c = csub.add_parser("train", help="cross-validate, train and write content/care_model.json")
+    c.add_argument("--root", help="the repository holding tests/eval (default: above content)")
+    c.set_defaults(func=cmd_care_train)
     return parser
 
 

@@ -25,6 +25,7 @@ from bot.catalog.models import (
     Texts,
     Trade,
 )
+from bot.matching.care_model import MODEL_FILE, load_model
 from bot.matching.normalize import fold
 
 SUPPORTED_VERSION = 1
@@ -218,6 +219,11 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
     texts = _load_single(root, "texts.yaml", Texts, problems)
     abbreviations = _load_single(root, "abbreviations.yaml", Abbreviations, problems)
     safety = _load_single(root, "safety.yaml", Safety, problems, SAFETY_VERSION)
+    if safety is not None:  # the care detector's learned model, when the content has one
+        try:
+            safety = safety.model_copy(update={"learned": load_model(root / MODEL_FILE)})
+        except ValueError as exc:
+            problems.append(Problem(MODEL_FILE, "-", str(exc)))
     if problems or texts is None or abbreviations is None or safety is None:
         raise CatalogError(problems)
     return Catalog(
