@@ -1,9 +1,11 @@
 """The learned half of the care detector: features of a message and a logistic-regression score.
 
-Features (all strings, each worth 1, the vector scaled to unit length):
-- ``w:`` folded words as the care tokenizer reads them (teencode expanded), ``b:`` word pairs;
+Features (strings; those the model knows, seen in two training messages at least, each worth the
+same, the vector scaled to unit length):
+- ``w:`` folded words as the care tokenizer reads them (teencode expanded), ``b:`` word pairs,
+  ``t:`` word triples (punctuation is a word here: "|");
 - ``a:`` a word together with the diacritic marks the writer typed ("tát" is not "tắt");
-- ``c:`` character 3- to 5-grams of the folded text (they reach typos and words run together);
+- ``c:`` character 3- and 4-grams of the folded text (they reach typos and words run together);
 - ``p:`` what the hand-written patterns saw (signal kinds and weights, facets, frames, verdict).
 The weights are trained by `huongnghiep care train` (bot/matching/care_train.py) into
 content/care_model.json; scoring is a dictionary look-up per feature, linear in the message.
@@ -14,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from bot.matching.care_patterns import STOP, Token
 
 MODEL_FILE = "care_model.json"
 MODEL_VERSION = 1
-CHAR_NGRAMS = (3, 4, 5)
+CHAR_NGRAMS = (3, 4)
 # labelled sets, relative to the repository; the holdouts (care_holdout*.yaml) are never here
 TRAINING_SETS = (
     "tests/eval/care_dev.yaml",
@@ -35,20 +37,18 @@ TRAINING_SETS = (
 def text_features(tokens: Sequence[Token]) -> list[str]:
     """Word, word-pair, typed-accent and character n-gram features of a tokenized message."""
     out: list[str] = []
-    previous = STOP
+    before, previous = STOP, STOP
     folded: list[str] = []
     for token in tokens:
         word = token.text
-        if word == STOP:
-            previous = STOP
-            folded.append(STOP)
-            continue
-        out.append("w:" + word)
-        out.append("b:" + previous + "_" + word)
-        if token.marks:
-            out.append("a:" + word + "".join(sorted(token.marks)))
-        previous = word
         folded.append(word)
+        if word != STOP:
+            out.append("w:" + word)
+            out.append("b:" + previous + "_" + word)
+            if token.marks:
+                out.append("a:" + word + "".join(sorted(token.marks)))
+        out.append("t:" + before + "_" + previous + "_" + word)
+        before, previous = previous, word
     if previous != STOP:
         out.append("b:" + previous + "_" + STOP)
     text = " " + " ".join(folded) + " "
@@ -57,9 +57,10 @@ def text_features(tokens: Sequence[Token]) -> list[str]:
     return out
 
 
-def vector(features: Iterable[str]) -> dict[str, float]:
-    """Distinct features, each worth the same, scaled so the vector has unit length."""
-    distinct = set(features)
+def vector(features: Iterable[str], known: Container[str] | None = None) -> dict[str, float]:
+    """Distinct features (those `known` to the model, if given), each worth the same, scaled so
+    the vector has unit length."""
+    distinct = {f for f in features if known is None or f in known}
     if not distinct:
         return {}
     value = 1.0 / math.sqrt(len(distinct))
@@ -88,10 +89,8 @@ class CareModel:
 
     def probability(self, features: Iterable[str]) -> float:
         """Probability that a message with these features needs the care answer."""
-        z = self.bias
         weights = self.weights
-        for feature, value in vector(features).items():
-            z += weights.get(feature, 0.0) * value
+        z = self.bias + sum(weights[f] * v for f, v in vector(features, weights).items())
         return sigmoid(z)
 
     def to_json(self) -> str:

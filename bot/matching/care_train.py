@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +25,8 @@ from bot.matching.care_model import TRAINING_SETS, CareModel, fingerprint, sigmo
 FOLDS = 5
 EPOCHS = 12
 RATE = 0.5
-L2 = 1e-5
+L2 = 3e-4  # chosen by cross-validation among 1e-6 to 3e-3
+MIN_DF = 2  # a feature must occur in this many training messages (chosen by cross-validation)
 KEEP = 1e-3  # weights smaller than this are dropped from the file (they change no decision)
 SIMILAR = 0.6  # word-set Jaccard from which two messages count as near-duplicates
 FALSE_CARE_TARGET = 0.0075  # on the sets' ordinary messages in CV, leaving room for unseen text
@@ -98,9 +99,17 @@ def _grouped(examples: list[Example], fixed: list[list[int]], catalog: Catalog) 
     ]
 
 
-def featurize(detector: CareDetector, examples: Sequence[Example]) -> list[dict[str, float]]:
-    """Each message's feature vector (the patterns' signals included)."""
-    return [vector(detector.analyse(e.q).features()) for e in examples]
+def featurize(detector: CareDetector, examples: Sequence[Example]) -> list[list[str]]:
+    """Each message's features (the patterns' signals included)."""
+    return [detector.analyse(e.q).features() for e in examples]
+
+
+def vectors_for(features: Sequence[list[str]], train_on: Sequence[int]) -> list[dict[str, float]]:
+    """Feature vectors over the vocabulary of the training messages `train_on`: a feature seen
+    in fewer than MIN_DF of them is left out (it would only learn that one message)."""
+    df: Counter[str] = Counter(f for i in train_on for f in set(features[i]))
+    known = {f for f, n in df.items() if n >= MIN_DF}
+    return [vector(f, known) for f in features]
 
 
 def train(
@@ -147,7 +156,7 @@ class Scored:
 
 def cross_validate(
     examples: Sequence[Example],
-    vectors: Sequence[dict[str, float]],
+    features: Sequence[list[str]],
     patterns: Sequence[bool],
     progress: Callable[[str], None] = lambda _: None,
 ) -> list[Scored]:
@@ -160,6 +169,7 @@ def cross_validate(
     for fold in range(FOLDS):
         progress(f"fold {fold + 1}/{FOLDS}")
         train_idx = [i for i, e in enumerate(examples) if fold_of[e.group] != fold]
+        vectors = vectors_for(features, train_idx)
         bias, weights = train(
             [vectors[i] for i in train_idx], [examples[i].care for i in train_idx]
         )
@@ -198,20 +208,25 @@ def rates(scored: Sequence[Scored], threshold: float, with_patterns: float) -> d
 def choose(scored: Sequence[Scored]) -> tuple[float, float]:
     """The thresholds with the best recall whose false care on the sets' ordinary messages and
     on the content's questions stays within FALSE_CARE_TARGET (ties: the stricter pair)."""
-    grid = [round(0.05 * k, 2) for k in range(2, 20)]
-    best: tuple[float, float, float] | None = None
-    for threshold in grid:
-        for with_patterns in [g for g in grid if g <= threshold]:
-            r = rates(scored, threshold, with_patterns)
-            if r.get("sets.false_care", 0) > FALSE_CARE_TARGET:
+    care = [s for s in scored if s.example.care]
+    hard = [s for s in scored if not s.example.care and s.example.source.startswith("tests/")]
+    easy = [s for s in scored if not s.example.care and not s.example.source.startswith("tests/")]
+    fine = [round(0.01 * k, 2) for k in range(5, 100)]
+    coarse = [round(0.05 * k, 2) for k in range(1, 20)]
+    best: tuple[int, float, float] | None = None
+    for threshold in fine:
+        for with_patterns in sorted({w for w in coarse if w < threshold} | {threshold}):
+            if sum(decide(s, threshold, with_patterns) for s in hard) > FALSE_CARE_TARGET * len(
+                hard
+            ) or sum(decide(s, threshold, with_patterns) for s in easy) > FALSE_CARE_TARGET * len(
+                easy
+            ):
                 continue
-            if r.get("faq.false_care", 0) > FALSE_CARE_TARGET:
-                continue
-            key = (r["all.recall"], threshold, with_patterns)
+            key = (sum(decide(s, threshold, with_patterns) for s in care), threshold, with_patterns)
             if best is None or key > best:
                 best = key
     if best is None:
-        return 0.95, 0.95
+        return 0.99, 0.99
     return best[1], best[2]
 
 
@@ -221,11 +236,12 @@ def build(root: Path, catalog: Catalog, progress: Callable[[str], None] = print)
     progress(f"{len(examples)} messages, {len({e.group for e in examples})} groups")
     detector = CareDetector(catalog.safety, model=False)
     patterns = [detector.detect(e.q) is not None for e in examples]
-    vectors = featurize(detector, examples)
-    scored = cross_validate(examples, vectors, patterns, progress)
+    features = featurize(detector, examples)
+    scored = cross_validate(examples, features, patterns, progress)
     threshold, with_patterns = choose(scored)
     figures = rates(scored, threshold, with_patterns)
     progress("training on all messages")
+    vectors = vectors_for(features, range(len(examples)))
     bias, weights = train(vectors, [e.care for e in examples])
     return CareModel(
         bias=bias,
