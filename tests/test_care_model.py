@@ -10,6 +10,8 @@ import yaml
 
 from bot.catalog import Catalog
 from bot.catalog.check import check_directory
+from bot.core.engine import Engine
+from bot.core.messages import Inbound
 from bot.matching.care import CareDetector
 from bot.matching.care_model import (
     MODEL_FILE,
@@ -126,3 +128,11 @@ def test_content_check_flags_a_stale_model(tmp_path: Path) -> None:
     (tmp_path / "content" / MODEL_FILE).write_text("{", encoding="utf-8")
     problems = [str(p) for p in check_directory(tmp_path / "content")]
     assert problems and problems[0].startswith(f"{MODEL_FILE}:-: invalid JSON"), problems
+
+
+async def test_the_engine_answers_with_care_on_the_models_word(engine: Engine) -> None:
+    text = "e de lai het sach vo cho em gai roi, chac e ko can nua"
+    assert engine.care.model is not None
+    replies = await engine.handle(Inbound("test", "model-only", text=text))
+    assert len(replies) == 1 and "111" in replies[0].text
+    assert [b.payload for b in replies[0].buttons] == ["home"]

@@ -47,6 +47,7 @@ class Reading:
     tokens: list[Token]
     hit: CareHit | None
     signals: tuple[str, ...]
+    kind: str | None = None  # of the strongest signal seen, even one too weak to decide
 
     def features(self) -> list[str]:
         """The learned model's features of this message."""
@@ -129,9 +130,8 @@ class CareDetector:
         hit = reading.hit
         if hit is not None and p >= self.model.with_patterns:
             return CareHit(hit.kind, hit.score, (*hit.evidence, f"model:{p:.2f}"))
-        if p >= self.model.threshold:
-            kind = hit.kind if hit is not None else "distress"
-            return CareHit(kind, hit.score if hit else 0, (f"model:{p:.2f}",))
+        if p >= self.model.threshold:  # the model alone: the patterns saw too little
+            return CareHit(reading.kind or "distress", 0, (f"model:{p:.2f}",))
         return None
 
     def analyse(self, text: str) -> Reading:
@@ -209,7 +209,7 @@ class CareDetector:
         if laughing:
             signals.append("p:laugh")
         if not (strong or facets):
-            return Reading(tokens, None, tuple(signals))
+            return Reading(tokens, None, tuple(signals), kinds[0] if kinds else None)
         signals.append("p:care")
         if facets:
             evidence.append("facets:" + ",".join(sorted(concepts)))
