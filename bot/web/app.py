@@ -35,7 +35,7 @@ from bot.storage.events import SeenEvents
 from bot.storage.leads import SqlLeadSink
 from bot.storage.retention import purge
 from bot.storage.schools import SchoolStore
-from bot.web import portal
+from bot.web import errors, portal
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,9 @@ def create_app(
     The database must be migrated already (`serve` does it first). Conversation state lives in
     the database unless an engine with its own store is passed (tests).
     """
-    app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
+    app = web.Application(
+        middlewares=[security_headers, errors.json_errors], client_max_size=64 * 1024
+    )
     db = make_engine(settings.db_url)
     app[SETTINGS] = settings
     app[DB] = db

@@ -18,7 +18,9 @@ from bot.matching.normalize import fold
 
 MAX_TEXT_ANSWER = 120  # a name, a school and class, a commune: never longer
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
-_SPLIT = re.compile(r"\s*(?:[,;/+\n]|\bvà\b|\bva\b|\bvoi\b|\bvới\b)\s*", re.IGNORECASE)
+# between items of a list answer; no \s* around it (a run of spaces would be tried at every
+# start: quadratic), the parts are stripped instead
+_SPLIT = re.compile(r"[,;/+\n]|\b(?:và|va|voi|với)\b", re.IGNORECASE)
 YES = frozenset(
     "co;dong y;dung;dung vay;chuan;u;uh;uhm;um;uk;ok;oke;okie;okay;yes;y;vang;da;da co;dc;duoc;"
     "co chu;phai".split(";")
@@ -114,6 +116,11 @@ def show_phone(e164: str) -> str:
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
 
 
+def _parts(text: str) -> list[str]:
+    """The items of a list answer ("hàn, điện và cơ khí"), each with a letter in it."""
+    return [p for p in (p.strip() for p in _SPLIT.split(clean_text(text))) if _LETTER.search(p)]
+
+
 def pick_label(text: str, labels: dict[str, str]) -> str | None:
     """The id whose label the text names (exactly, or closely enough to be unambiguous)."""
     folded = fold(text)
@@ -148,7 +155,7 @@ class AnswerReader:
         found: list[str] = []
         unknown: list[str] = []
         threshold = self.matcher.thresholds.suggest
-        for part in (p for p in _SPLIT.split(clean_text(text)) if p and _LETTER.search(p)):
+        for part in _parts(text):
             best = next(
                 (
                     c
@@ -173,7 +180,7 @@ class AnswerReader:
                 names.setdefault(fold(keyword), ident)
         found: list[str] = []
         unknown: list[str] = []
-        for part in (p for p in _SPLIT.split(clean_text(text)) if p and _LETTER.search(p)):
+        for part in _parts(text):
             best = process.extractOne(fold(part), list(names), scorer=fuzz.token_set_ratio)
             if best is None or best[1] < 80:
                 unknown.append(part[:40])
