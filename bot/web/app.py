@@ -67,6 +67,21 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
+_STATIC_FILES = frozenset(
+    p.relative_to(webchat.STATIC_DIR).as_posix()
+    for p in webchat.STATIC_DIR.rglob("*")
+    if p.is_file()
+)
+
+
+async def static_file(request: web.Request) -> web.FileResponse:
+    """A file of the page (a known name only: a missing file is a JSON 404 like any other)."""
+    path = request.match_info["path"]
+    if path not in _STATIC_FILES:
+        raise web.HTTPNotFound()
+    return web.FileResponse(webchat.STATIC_DIR / path)
+
+
 def build_engine(
     catalog: Catalog, store: ConversationStore | None = None, leads: LeadSink | None = None
 ) -> Engine:
@@ -185,5 +200,5 @@ def create_app(
         app.router.add_post(TELEGRAM_PATH, app[TELEGRAM].webhook)
     if ZALO_OA in app:
         app.router.add_post(ZALO_OA_PATH, app[ZALO_OA].webhook)
-    app.router.add_static("/static/", webchat.STATIC_DIR, show_index=False)
+    app.router.add_get("/static/{path:.+}", static_file)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -17,6 +18,9 @@ from bot.matching.matcher import Matcher
 from bot.matching.normalize import fold
 
 MAX_TEXT_ANSWER = 120  # a name, a school and class, a commune: never longer
+# items of a list answer read at most (each is matched against the catalog: "a, a, a, …" of
+# 1,000 characters held the loop for 120 ms); a question allows at most 10 choices
+MAX_PARTS = 12
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 # between items of a list answer; no \s* around it (a run of spaces would be tried at every
 # start: quadratic), the parts are stripped instead
@@ -117,8 +121,10 @@ def show_phone(e164: str) -> str:
 
 
 def _parts(text: str) -> list[str]:
-    """The items of a list answer ("hàn, điện và cơ khí"), each with a letter in it."""
-    return [p for p in (p.strip() for p in _SPLIT.split(clean_text(text))) if _LETTER.search(p)]
+    """The items of a list answer ("hàn, điện và cơ khí") that have a letter, the first
+    MAX_PARTS of them."""
+    parts = (p.strip() for p in _SPLIT.split(clean_text(text)))
+    return list(itertools.islice((p for p in parts if _LETTER.search(p)), MAX_PARTS))
 
 
 def pick_label(text: str, labels: dict[str, str]) -> str | None:
