@@ -39,10 +39,11 @@ class PhoneMask(logging.Filter):
         masked = mask_phones(message)
         if masked != message:
             record.msg, record.args = masked, None
-        if record.exc_info and not record.exc_text:
+        if record.exc_info:
             # a traceback ends with the exception's message, which may quote what a user typed;
-            # formatters reuse exc_text once it is set
-            record.exc_text = mask_phones(_FORMATTER.formatException(record.exc_info))
+            # formatters reuse exc_text once it is set (maybe already, by another handler)
+            text = record.exc_text or _FORMATTER.formatException(record.exc_info)
+            record.exc_text = mask_phones(text)
         if record.stack_info:
             record.stack_info = mask_phones(record.stack_info)
         return True

@@ -13,7 +13,7 @@ from bot.core.flows.menus import Menus
 from bot.core.flows.render import Renderer
 from bot.core.flows.survey import SV, SurveyFlow
 from bot.core.flows.survey_answers import AnswerReader, yes_no
-from bot.core.messages import WITHHELD, Button, ConversationKey, Inbound, Reply
+from bot.core.messages import WITHHELD, Button, ConversationKey, Inbound, Reply, clean_input
 from bot.core.numbers import several_numbers, single_number
 from bot.core.ports import Clock, ConversationState, ConversationStore, LeadSink, SystemClock
 from bot.matching.entities import ProvinceIndex
@@ -414,6 +414,7 @@ class AskResult:
 
 def ask(engine: Engine, text: str) -> AskResult:
     """One question answered without conversation state (for the CLI and tools)."""
+    text = clean_input(text)  # what Inbound does for every channel
     if engine.in_crisis(text):
         return AskResult(False, None, 0.0, engine.catalog.text(T.CARE), [])
     result = engine.match(text)
