@@ -70,6 +70,7 @@ COVERED: dict[str, tuple[str, ...]] = {
     "bot.logs._PHONE": ("0 ", "84.", "+84 ", "(091) ", "0912 345 67"),  # every log record
     "bot.channels.telegram._COMMAND": ("/a", "/a@", "/a@b ", "a_"),  # every Telegram message
     "bot.channels.zalo_oa._TIMESTAMP": ("1" * 17,),  # the webhook's timestamp
+    "bot.channels.base.PLATFORM_ID": ("a" * 65, "1.", ":-"),  # ids in every platform event
     "bot.catalog.models.ID_RE": ("a_",),  # content ids (not user text)
     "bot.catalog.check._DATE_WORDS": ("hiệu ", "thời gian "),  # content (not user text)
 }
