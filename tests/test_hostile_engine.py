@@ -1,7 +1,7 @@
 """Property-based: any sequence of hostile actions gets Vietnamese replies and never an error.
 
 Hypothesis drives Engine.handle with random text (any code point, surrogates and NUL included,
-up to 16 KiB), payloads, shared details and button presses, often from inside a survey, and
+up to 16 KiB), payloads, shared details, media and button presses, often from inside a survey, and
 checks every turn: replies, each in Vietnamese, none the apology for a crash, and no ERROR
 record or traceback in the log.
 """
@@ -20,7 +20,7 @@ from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.core.engine import Engine
 from bot.core.memory import MemoryConversationStore
-from bot.core.messages import Inbound, Reply, clean_input
+from bot.core.messages import WITHHELD, Inbound, Reply, clean_input
 from bot.matching.matcher import Matcher
 from tests.conftest import FixedClock
 from tests.hostile_core import ANY_CHAR, HOSTILE, HOSTILE_TEXT, SEVERAL_NUMBERS_ATTACK, forbidden
@@ -48,6 +48,7 @@ class Act:
     payload: str | None = None
     shared: tuple[tuple[str, str], ...] = ()
     press: int | None = None
+    media: str | None = None
 
 
 ACTION = st.one_of(
@@ -63,6 +64,7 @@ ACTION = st.one_of(
     ),
     st.builds(Act, press=st.integers(0, 12)),
     st.builds(Act, press=st.integers(0, 12)),  # presses twice as likely: they move surveys on
+    st.builds(Act, media=st.sampled_from(["photo", "sticker", "voice", WITHHELD])),
 )
 OPENINGS = st.sampled_from(
     [
@@ -80,7 +82,9 @@ def _inbound(act: Act, last: list[Reply]) -> Inbound:
         if not shown:
             return Inbound("test", "hostile", payload="home")
         return Inbound("test", "hostile", payload=shown[act.press % len(shown)].payload)
-    return Inbound("test", "hostile", text=act.text, payload=act.payload, shared=act.shared)
+    return Inbound(
+        "test", "hostile", text=act.text, payload=act.payload, shared=act.shared, media=act.media
+    )
 
 
 async def _play(engine: Engine, actions: list[Act], crash_text: str) -> None:
