@@ -151,6 +151,14 @@ class Matcher:
         self._target_texts = target_texts
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
 
+    def __getstate__(self) -> dict[str, object]:
+        # the typo cache wraps a bound method: made again on unpickling (bot.catalog.cache)
+        return {k: v for k, v in self.__dict__.items() if k != "_correct"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
+
     def _weight(self, feat: str) -> float:
         idf = self._idf[feat]
         return idf * BIGRAM_BOOST if "_" in feat else idf
