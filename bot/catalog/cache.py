@@ -10,6 +10,7 @@ is ignored, and the caller builds the value from content/ as if there were no ca
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -88,7 +89,8 @@ def write(path: Path, key: str, value: object) -> None:
         os.replace(tmp, path)
     except Exception as exc:
         log.info("content cache %s not written (%s)", path.name, type(exc).__name__)
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def cached(
