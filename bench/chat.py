@@ -9,10 +9,12 @@ drives both the same way at each concurrency (one session per worker), for two s
 - survey: a grade-9 survey walked step by step (each step saves the conversation), cancelled
   and begun again.
 
-Prints requests/s, the ratio to the echo server, p50/p99 latency, the server's CPU per request
-and its RSS. Every run is bounded by a number of requests and a time. Run: `make bench` or
-`.venv/bin/python bench/chat.py [--requests N] [--seconds S] [--concurrency 1,8,32] [--pg]`.
-Not part of the test run.
+Each measurement alternates echo and bot runs (--rounds) and shows the median round: requests/s,
+the ratio to the echo's, p50/p99 latency and p99 over the echo's, the server's CPU per request
+(user + system, from /proc) and its RSS now and at peak. Every run is bounded by a number of
+requests and a time. Run: `make bench` or `.venv/bin/python bench/chat.py [--requests N]
+[--seconds S] [--rounds R] [--concurrency 1,8,32] [--scenarios faq,survey] [--pg]`.
+Not part of the test run; it asserts nothing.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ import json
 import os
 import signal
 import socket
-import statistics
 import sys
 import tempfile
 import time
@@ -256,12 +257,19 @@ async def drive(
     return Result(len(latencies), elapsed, latencies, errors, cpu)
 
 
+def median_result(results: list[Result]) -> Result:
+    """The round with the median throughput (its latencies and CPU with it)."""
+    return sorted(results, key=lambda r: r.rps)[len(results) // 2]
+
+
 def row(label: str, res: Result, echo: Result | None, rss: tuple[float, float]) -> str:
-    ratio = f"{res.rps / echo.rps:6.1%}" if echo else "     -"
+    ratio = f"{res.rps / echo.rps:6.1%}" if echo and echo.rps else "     -"
+    p99x = f"{res.pct(0.99) / echo.pct(0.99):5.1f}x" if echo and echo.pct(0.99) else "     -"
     cpu_ms = res.cpu / res.requests * 1e3 if res.requests else 0.0
+    p50, p99 = res.pct(0.5) * 1e3, res.pct(0.99) * 1e3
     return (
-        f"{label:<22} {res.rps:8.0f} {ratio:>7} {res.pct(0.5) * 1e3:8.1f} {res.pct(0.99) * 1e3:8.1f}"
-        f" {cpu_ms:7.2f} {rss[0]:7.0f} {rss[1]:7.0f} {res.errors:5d}"
+        f"{label:<16} {res.rps:7.0f} {ratio:>7} {p50:7.1f} {p99:7.1f} {p99x:>6} {cpu_ms:6.2f}"
+        f" {rss[0]:6.0f} {rss[1]:6.0f} {res.errors:4d}"
     )
 
 
@@ -277,29 +285,34 @@ async def bench(args: argparse.Namespace, database_url: str | None) -> None:
     bot = await start(
         "serve", [sys.executable, "-m", "bot", "serve", "--port", str(bot_port)], env, bot_port
     )
-    echo = await start(
-        "echo", [sys.executable, __file__, "--echo", str(echo_port)], env, echo_port
-    )
+    echo = await start("echo", [sys.executable, __file__, "--echo", str(echo_port)], env, echo_port)
     try:
         async with aiohttp.ClientSession() as http:
             survey = await record_survey(http, bot.base)
         scenarios = {"faq": faq_bodies(args.questions), "survey": survey}
         store = "PostgreSQL" if database_url else "SQLite"
         print(
-            f"store: {store}; up to {args.requests} requests or {args.seconds:g} s per run; "
+            f"store: {store}; {args.rounds} rounds of echo then bot, each up to {args.requests} "
+            f"requests or {args.seconds:g} s; the median round shown; "
             f"{len(scenarios['faq'])} FAQ questions; a survey walk of {len(survey)} steps"
         )
         print(
-            f"{'run':<22} {'req/s':>8} {'/echo':>7} {'p50 ms':>8} {'p99 ms':>8} "
-            f"{'cpu ms':>7} {'rss MB':>7} {'peak':>7} {'err':>5}"
+            f"{'run':<16} {'req/s':>7} {'/echo':>7} {'p50 ms':>7} {'p99 ms':>7} {'p99/e':>6} "
+            f"{'cpu ms':>6} {'rss MB':>6} {'peak':>6} {'err':>4}"
         )
         for name in args.scenarios:
             bodies = scenarios[name]
             # warm-up: every body once through the bot (caches, connections, first inserts)
             await drive(bot, bodies, 2, len(bodies) * 2, 30, "warm")
             for conc in args.concurrency:
-                e = await drive(echo, bodies, conc, args.requests, args.seconds, f"e{conc}")
-                b = await drive(bot, bodies, conc, args.requests, args.seconds, f"{name}{conc}")
+                echoes, bots = [], []
+                for i in range(args.rounds):  # alternated, so a noisy moment hits both
+                    tag = f"{name}{conc}r{i}"
+                    echoes.append(
+                        await drive(echo, bodies, conc, args.requests, args.seconds, "e" + tag)
+                    )
+                    bots.append(await drive(bot, bodies, conc, args.requests, args.seconds, tag))
+                e, b = median_result(echoes), median_result(bots)
                 print(row(f"echo c={conc}", e, None, echo.rss_mb()))
                 print(row(f"{name} c={conc}", b, e, bot.rss_mb()), flush=True)
     finally:
@@ -311,7 +324,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--echo", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--requests", type=int, default=3000, help="per run (default 3000)")
-    parser.add_argument("--seconds", type=float, default=8.0, help="per run (default 8)")
+    parser.add_argument("--seconds", type=float, default=4.0, help="per run (default 4)")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each (default 3)")
     parser.add_argument("--concurrency", default="1,8,32")
     parser.add_argument("--scenarios", default="faq,survey")
     parser.add_argument("--questions", type=int, default=200, help="distinct FAQ questions")

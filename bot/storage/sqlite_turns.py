@@ -93,8 +93,8 @@ class SqliteTurns:
     @asynccontextmanager
     async def turn(self, key: ConversationKey) -> AsyncIterator[ConversationState]:
         async with self._keys.hold(key):
-            row = await self._db.run(
-                _fetch_one, *self._read.bind(channel=key.channel, user_key=key.user_key)
+            row = await self._db.fetch_one(
+                *self._read.bind(channel=key.channel, user_key=key.user_key)
             )
             read = NOTHING
             if row is not None:
@@ -125,7 +125,7 @@ class SqliteTurns:
                 state=self._state_in(new),
                 now=self._time_in(now),
             )
-            if await self._db.run(_row_count, *values) != 1:
+            if await self._db.row_count(*values) != 1:
                 raise ConversationConflict("conversation changed under the turn")
 
 
@@ -185,19 +185,26 @@ class _Connections:
         self._thread: _SqliteThread | None = None
         self._writes = 0
 
-    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def fetch_one(self, sql: str, params: tuple[Any, ...]) -> Any:
+        """The first row of a query."""
+        return await self._run(_fetch_one, sql, params)
+
+    async def row_count(self, sql: str, params: tuple[Any, ...]) -> int:
+        """Rows changed by a statement, in its own transaction."""
+        count: int = await self._run(_row_count, sql, params)
+        self._writes += 1
+        if self._writes % CHECKPOINT_EVERY == 0:
+            self._waiting().post(_checkpoint)
+        return count
+
+    async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """fn(connection, *args): right now if the database lets it, else on the thread."""
         try:
-            result = fn(self._loop_connection(), *args)
+            return fn(self._loop_connection(), *args)
         except sqlite3.OperationalError as exc:
             if not _busy(exc):
                 raise
-            return await self._waiting().call(fn, *args)
-        if fn is _row_count:
-            self._writes += 1
-            if self._writes % CHECKPOINT_EVERY == 0:
-                self._waiting().post(_checkpoint)
-        return result
+        return await self._waiting().call(fn, *args)
 
     def _loop_connection(self) -> sqlite3.Connection:
         if self._now is None:
