@@ -1,7 +1,7 @@
 """Benchmark: chat turns through the real `serve` against a bare aiohttp JSON echo server.
 
 Starts `huongnghiep serve` (a subprocess, temporary data directory, free 127.0.0.1 port; SQLite,
-or a fresh PostgreSQL database when TEST_DATABASE_URL is set and --pg is given) and an echo
+or with --pg a fresh PostgreSQL database next to TEST_DATABASE_URL) and an echo
 server (a subprocess that parses the JSON body and answers a JSON reply). One aiohttp client
 drives both the same way at each concurrency (one session per worker), for two scenarios:
 
@@ -13,7 +13,7 @@ Each measurement alternates echo and bot runs (--rounds) and shows the median ro
 the ratio to the echo's, p50/p99 latency and p99 over the echo's, the server's CPU per request
 (user + system, from /proc) and its RSS now and at peak. Every run is bounded by a number of
 requests and a time. Run: `make bench` or `.venv/bin/python bench/chat.py [--requests N]
-[--seconds S] [--rounds R] [--concurrency 1,8,32] [--scenarios faq,survey] [--pg]`.
+[--seconds S] [--rounds R] [--concurrency 1,8,32] [--scenarios faq,survey] [--stores sqlite,pg]`.
 Not part of the test run; it asserts nothing.
 """
 
@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -318,6 +319,7 @@ async def bench(args: argparse.Namespace, database_url: str | None) -> None:
     finally:
         await stop(bot)
         await stop(echo)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> None:
@@ -330,7 +332,12 @@ def main() -> None:
     parser.add_argument("--scenarios", default="faq,survey")
     parser.add_argument("--questions", type=int, default=200, help="distinct FAQ questions")
     parser.add_argument("--log-level", help="the server's log level (default: its own)")
-    parser.add_argument("--pg", action="store_true", help="also run on TEST_DATABASE_URL")
+    parser.add_argument(
+        "--stores",
+        default="sqlite",
+        help="sqlite, pg or sqlite,pg (pg: a new database next to TEST_DATABASE_URL)",
+    )
+    parser.add_argument("--pg", action="store_true", help="the same as --stores sqlite,pg")
     args = parser.parse_args()
     if args.echo:
         run_echo(args.echo)
@@ -338,12 +345,16 @@ def main() -> None:
     args.concurrency = [int(c) for c in args.concurrency.split(",")]
     args.scenarios = [s for s in args.scenarios.split(",") if s]
 
+    stores = ["sqlite", "pg"] if args.pg else args.stores.split(",")
+    admin = os.environ.get("TEST_DATABASE_URL")
+    if "pg" in stores and not admin:
+        raise SystemExit("PostgreSQL needs TEST_DATABASE_URL (an admin URL; a database is made)")
+
     async def run_all() -> None:
-        await bench(args, None)
-        admin = os.environ.get("TEST_DATABASE_URL")
-        if args.pg and admin:
+        if "sqlite" in stores:
+            await bench(args, None)
+        if "pg" in stores and admin:
             async with pg_database(admin) as url:
-                print()
                 await bench(args, url)
 
     asyncio.run(run_all())

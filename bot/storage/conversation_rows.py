@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 
 from bot.core.messages import ConversationKey
 from bot.storage.db import Insert
@@ -57,32 +57,51 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
 
 
+# The statements of a turn, built once (SQLAlchemy Core with bound parameters).
+# (bound names differ from column names: SQLAlchemy reserves those in INSERT and UPDATE)
+_KEY = (COLUMNS.channel == bindparam("b_channel"), COLUMNS.user_key == bindparam("b_user_key"))
+_NEW: dict[str, Any] = {
+    "state": bindparam("b_state"),
+    "version": bindparam("b_next"),
+    "updated_at": bindparam("b_now"),
+}
+READ = select(COLUMNS.state, COLUMNS.version, COLUMNS.updated_at).where(*_KEY)
+READ_FOR_UPDATE = READ.with_for_update()
+UPDATE = update(ConversationRow).where(*_KEY, COLUMNS.version == bindparam("b_read")).values(_NEW)
+
+
+def insert_statement(insert: Insert) -> Any:
+    """INSERT of a conversation's first row in the dialect of `insert` (nothing if it exists)."""
+    return (
+        insert(ConversationRow)
+        .values(channel=bindparam("b_channel"), user_key=bindparam("b_user_key"), **_NEW)
+        .on_conflict_do_nothing()
+    )
+
+
+def bind(key: ConversationKey, version: int, state: Any, now: Any) -> dict[str, Any]:
+    """The bound values of READ, UPDATE (from `version` to the next) and the INSERT."""
+    return {
+        "b_channel": key.channel,
+        "b_user_key": key.user_key,
+        "b_read": version,
+        "b_next": version + 1,
+        "b_state": state,
+        "b_now": now,
+    }
+
+
 async def save(
-    execute: Callable[[Any], Awaitable[Any]],
-    insert: Insert,
+    execute: Callable[[Any, dict[str, Any]], Awaitable[Any]],
+    insert: Any,
     key: ConversationKey,
     read: Read,
     new: dict[str, Any],
     now: dt.datetime,
 ) -> None:
-    """Insert the first row, or update the row if it is still at the version the turn read
-    (SQLAlchemy Core, through the turn's connection or session); ConversationConflict if not."""
-    if not read.exists:
-        statement: Any = (
-            insert(ConversationRow)
-            .values(channel=key.channel, user_key=key.user_key)
-            .values(state=new, version=1, updated_at=now)
-            .on_conflict_do_nothing()
-        )
-    else:
-        statement = (
-            update(ConversationRow)
-            .where(
-                COLUMNS.channel == key.channel,
-                COLUMNS.user_key == key.user_key,
-                COLUMNS.version == read.version,
-            )
-            .values(state=new, version=read.version + 1, updated_at=now)
-        )
-    if (await execute(statement)).rowcount != 1:
+    """Insert the first row (`insert`, from insert_statement), or update the row if it is still
+    at the version the turn read, through the turn's connection or session; ConversationConflict
+    if neither happened."""
+    statement = UPDATE if read.exists else insert
+    if (await execute(statement, bind(key, read.version, new, now))).rowcount != 1:
         raise ConversationConflict("conversation changed under the turn")

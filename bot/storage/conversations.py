@@ -21,9 +21,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from bot.core.locks import KeyedLocks
 from bot.core.messages import ConversationKey
 from bot.core.ports import ConversationState
-from bot.storage.conversation_rows import COLUMNS, NOTHING, Read, as_utc, save, utcnow
+from bot.storage.conversation_rows import (
+    COLUMNS,
+    NOTHING,
+    READ_FOR_UPDATE,
+    Read,
+    as_utc,
+    bind,
+    insert_statement,
+    save,
+    utcnow,
+)
 from bot.storage.db import dialect_insert, sqlite_file
-from bot.storage.models import ConversationRow
 from bot.storage.session import TurnSession, shared
 from bot.storage.sqlite_turns import SqliteTurns
 
@@ -34,7 +43,7 @@ class SqlConversationStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._local = KeyedLocks()  # spare the database the waits we can resolve in-process
-        self._insert = dialect_insert(engine)
+        self._insert = insert_statement(dialect_insert(engine))
         path = sqlite_file(engine)
         self._sqlite = SqliteTurns(engine, path) if path is not None else None
 
@@ -68,13 +77,8 @@ class SqlConversationStore:
         async with self._engine.connect() as conn:
             read = await self._read_locked(conn, key)
             if not read.exists:
-                # a row to lock, so that two processes cannot both start this conversation
-                await conn.execute(
-                    self._insert(ConversationRow)
-                    .values(channel=key.channel, user_key=key.user_key)
-                    .values(state={}, version=0, updated_at=utcnow())
-                    .on_conflict_do_nothing()
-                )
+                # a row to lock (version 0), so two processes cannot both start this conversation
+                await conn.execute(self._insert, bind(key, -1, {}, utcnow()))
                 read = await self._read_locked(conn, key)
             state = ConversationState.from_dict(read.state)
             session = TurnSession(lambda: AsyncSession(bind=conn, expire_on_commit=False))
@@ -92,13 +96,7 @@ class SqlConversationStore:
 
     @staticmethod
     async def _read_locked(conn: AsyncConnection, key: ConversationKey) -> Read:
-        row = (
-            await conn.execute(
-                select(COLUMNS.state, COLUMNS.version, COLUMNS.updated_at)
-                .where(COLUMNS.channel == key.channel, COLUMNS.user_key == key.user_key)
-                .with_for_update()
-            )
-        ).first()
+        row = (await conn.execute(READ_FOR_UPDATE, bind(key, 0, None, None))).first()
         if row is None:
             return NOTHING
         return Read(row.state or {}, row.version, as_utc(row.updated_at), exists=True)

@@ -28,7 +28,7 @@ from pathlib import Path
 from queue import SimpleQueue
 from typing import Any
 
-from sqlalchemy import bindparam, event, select, update
+from sqlalchemy import event
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -37,33 +37,24 @@ from bot.core.ports import ConversationState
 from bot.storage.conversation_rows import (
     COLUMNS,
     NOTHING,
+    READ,
+    UPDATE,
     ConversationConflict,
     Read,
     as_utc,
+    bind,
+    insert_statement,
     save,
     utcnow,
 )
 from bot.storage.db import SQLITE_PRAGMAS
 from bot.storage.keylock import FileKeyLocks
-from bot.storage.models import ConversationRow
 from bot.storage.session import TurnSession, shared
 
 CHECKPOINT_EVERY = 500  # writes on the loop's connection between two WAL checkpoints
 _Call = tuple[Callable[..., Any], tuple[Any, ...], "Future[Any] | None"]
 
-_KEY = (COLUMNS.channel == bindparam("channel"), COLUMNS.user_key == bindparam("user_key"))
-_NEW: dict[str, Any] = {
-    "state": bindparam("state"),
-    "version": bindparam("next"),
-    "updated_at": bindparam("now"),
-}
-_READ = select(COLUMNS.state, COLUMNS.version, COLUMNS.updated_at).where(*_KEY)
-_INSERT = (
-    sqlite_insert(ConversationRow)
-    .values(channel=bindparam("channel"), user_key=bindparam("user_key"), **_NEW)
-    .on_conflict_do_nothing()
-)
-_UPDATE = update(ConversationRow).where(*_KEY, COLUMNS.version == bindparam("version")).values(_NEW)
+_INSERT = insert_statement(sqlite_insert)
 
 
 class SqliteTurns:
@@ -76,7 +67,7 @@ class SqliteTurns:
         dialect = engine.dialect
         # the statements compiled once, values converted by the column types as SQLAlchemy would
         self._read, self._insert, self._update = (
-            _Compiled(statement, dialect) for statement in (_READ, _INSERT, _UPDATE)
+            _Compiled(statement, dialect) for statement in (READ, _INSERT, UPDATE)
         )
         state_type = COLUMNS.state.type.dialect_impl(dialect)
         time_type = COLUMNS.updated_at.type.dialect_impl(dialect)
@@ -93,9 +84,7 @@ class SqliteTurns:
     @asynccontextmanager
     async def turn(self, key: ConversationKey) -> AsyncIterator[ConversationState]:
         async with self._keys.hold(key):
-            row = await self._db.fetch_one(
-                *self._read.bind(channel=key.channel, user_key=key.user_key)
-            )
+            row = await self._db.fetch_one(*self._read.bind(bind(key, 0, None, None)))
             read = NOTHING
             if row is not None:
                 raw, version, stamp = row
@@ -109,7 +98,7 @@ class SqliteTurns:
                 new, now = state.to_dict(), utcnow()
                 if session.wrote and session.session is not None:
                     # the LeadSink wrote in this turn: the state is saved in its transaction
-                    await save(session.session.execute, sqlite_insert, key, read, new, now)
+                    await save(session.session.execute, _INSERT, key, read, new, now)
                     await session.session.commit()
                     return
             finally:
@@ -117,15 +106,8 @@ class SqliteTurns:
             if read.unchanged(new, now):
                 return
             statement = self._update if read.exists else self._insert
-            values = statement.bind(
-                channel=key.channel,
-                user_key=key.user_key,
-                version=read.version,
-                next=read.version + 1,
-                state=self._state_in(new),
-                now=self._time_in(now),
-            )
-            if await self._db.row_count(*values) != 1:
+            values = bind(key, read.version, self._state_in(new), self._time_in(now))
+            if await self._db.row_count(*statement.bind(values)) != 1:
                 raise ConversationConflict("conversation changed under the turn")
 
 
@@ -137,7 +119,7 @@ class _Compiled:
         self.sql: str = compiled.string
         self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
 
-    def bind(self, **values: Any) -> tuple[str, tuple[Any, ...]]:
+    def bind(self, values: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
         return self.sql, tuple(values[name] for name in self.names)
 
 
