@@ -55,6 +55,7 @@ CHECKPOINT_EVERY = 500  # writes on the loop's connection between two WAL checkp
 _Call = tuple[Callable[..., Any], tuple[Any, ...], "Future[Any] | None"]
 
 _INSERT = insert_statement(sqlite_insert)
+_LOOP_PRAGMAS = tuple(p for p in SQLITE_PRAGMAS if "busy_timeout" not in p)
 
 
 class SqliteTurns:
@@ -190,11 +191,17 @@ class _Connections:
 
     def _loop_connection(self) -> sqlite3.Connection:
         if self._now is None:
-            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-            for pragma in SQLITE_PRAGMAS:
-                conn.execute(pragma)
-            conn.execute("PRAGMA busy_timeout=0")  # never wait on the loop: the thread waits
-            conn.execute("PRAGMA wal_autocheckpoint=0")  # nor write the database file back
+            # timeout 0: never wait on the loop, the thread waits; and no automatic checkpoint
+            # (writing the database file back and syncing it): the thread does it
+            conn = sqlite3.connect(
+                self._path, isolation_level=None, timeout=0, check_same_thread=False
+            )
+            try:
+                for pragma in (*_LOOP_PRAGMAS, "PRAGMA wal_autocheckpoint=0"):
+                    conn.execute(pragma)
+            except BaseException:
+                conn.close()
+                raise
             self._now = conn
         return self._now
 
