@@ -147,6 +147,17 @@ class T:
     DATA_WITHDRAW_PROMPT = "data_withdraw_prompt"
     DATA_WITHDRAWN = "data_withdrawn"
     DATA_NOTHING_TO_WITHDRAW = "data_nothing_to_withdraw"
+    # issue 9 (channels): photos, stickers, voice… nobody typed; Zalo Bot groups
+    MEDIA = "media"
+    MEDIA_IN_SURVEY = "media_in_survey"
+    MEDIA_WITHHELD = "media_withheld"
+    GROUP_PRIVATE_ONLY = "group_private_only"
+    # care answer (issue 9, part 0: a child in distress is heard); CARE above holds the help lines
+    CARE_SELF = "care_self"
+    CARE_HARM = "care_harm"
+    CARE_SURVEY_KEPT = "care_survey_kept"
+    CARE_AFTER = "care_after"
+    CARE_CONTINUE = "care_continue"
 
 
 def policy_group_key(group: str) -> str:

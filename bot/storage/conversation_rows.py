@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from bot.core.messages import ConversationKey
 from bot.storage.db import Insert
@@ -68,6 +68,7 @@ _NEW: dict[str, Any] = {
 READ = select(COLUMNS.state, COLUMNS.version, COLUMNS.updated_at).where(*_KEY)
 READ_FOR_UPDATE = READ.with_for_update()
 UPDATE = update(ConversationRow).where(*_KEY, COLUMNS.version == bindparam("b_read")).values(_NEW)
+DELETE = delete(ConversationRow).where(*_KEY, COLUMNS.version == bindparam("b_read"))
 
 
 def insert_statement(insert: Insert) -> Any:
@@ -96,12 +97,18 @@ async def save(
     insert: Any,
     key: ConversationKey,
     read: Read,
-    new: dict[str, Any],
+    new: dict[str, Any] | None,
     now: dt.datetime,
 ) -> None:
-    """Insert the first row (`insert`, from insert_statement), or update the row if it is still
-    at the version the turn read, through the turn's connection or session; ConversationConflict
-    if neither happened."""
-    statement = UPDATE if read.exists else insert
+    """Store `new` (a first row through `insert`, from insert_statement), or delete the row if
+    `new` is None (the conversation was erased); either only if the row is still at the version
+    the turn read, through the turn's connection or session, else ConversationConflict."""
+    statement: Any
+    if new is None:  # erased
+        if not read.exists:
+            return
+        statement = DELETE
+    else:
+        statement = UPDATE if read.exists else insert
     if (await execute(statement, bind(key, read.version, new, now))).rowcount != 1:
         raise ConversationConflict("conversation changed under the turn")

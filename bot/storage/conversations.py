@@ -7,7 +7,9 @@ one conversation never run at once: an in-process lock per key, plus, across pro
 - SQLite (a file): a per-key file lock, the database's write lock taken only for the write
   itself (bot.storage.sqlite_turns).
 When a turn writes through the LeadSink (a survey submitted), it does so in the turn's session
-(bot.storage.session), and the state is saved in the same transaction: both or neither.
+(bot.storage.session), and the state is saved in the same transaction: both or neither. A turn
+that erased the conversation (ConversationState.erase) deletes its row instead, then empties
+SQLite's write-ahead log (bot.storage.db.checkpoint).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from bot.storage.conversation_rows import (
     save,
     utcnow,
 )
-from bot.storage.db import dialect_insert, sqlite_file
+from bot.storage.db import checkpoint, dialect_insert, sqlite_file
 from bot.storage.session import TurnSession, shared
 from bot.storage.sqlite_turns import SqliteTurns
 
@@ -76,10 +78,15 @@ class SqlConversationStore:
         """One transaction over the turn with the row locked (PostgreSQL; SQLite in memory)."""
         async with self._engine.connect() as conn:
             read = await self._read_locked(conn, key)
-            if not read.exists:
-                # a row to lock (version 0), so two processes cannot both start this conversation
+            for _ in range(3):
+                if read.exists:
+                    break
+                # a row to lock (version 0), so two processes cannot both start this conversation;
+                # read again: another process may have erased it while we waited for its lock
                 await conn.execute(self._insert, bind(key, -1, {}, utcnow()))
                 read = await self._read_locked(conn, key)
+            else:
+                raise RuntimeError("conversation row vanished three times")
             state = ConversationState.from_dict(read.state)
             session = TurnSession(lambda: AsyncSession(bind=conn, expire_on_commit=False))
             try:
@@ -89,10 +96,12 @@ class SqlConversationStore:
                     await session.session.flush()
             finally:
                 await session.close()
-            new, now = state.to_dict(), utcnow()
-            if not read.unchanged(new, now):
+            new, now = (None if state.erased else state.to_dict()), utcnow()
+            if new is None or not read.unchanged(new, now):
                 await save(conn.execute, self._insert, key, read, new, now)
             await conn.commit()
+        if state.erased:  # committed: on SQLite, empty the write-ahead log as well
+            await checkpoint(self._engine)
 
     @staticmethod
     async def _read_locked(conn: AsyncConnection, key: ConversationKey) -> Read:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import sqlite3
 import threading
 import weakref
@@ -36,6 +37,7 @@ from bot.core.messages import ConversationKey
 from bot.core.ports import ConversationState
 from bot.storage.conversation_rows import (
     COLUMNS,
+    DELETE,
     NOTHING,
     READ,
     UPDATE,
@@ -47,7 +49,7 @@ from bot.storage.conversation_rows import (
     save,
     utcnow,
 )
-from bot.storage.db import SQLITE_PRAGMAS
+from bot.storage.db import SQLITE_PRAGMAS, checkpoint
 from bot.storage.keylock import FileKeyLocks
 from bot.storage.session import TurnSession, shared
 
@@ -67,8 +69,9 @@ class SqliteTurns:
         self._db = _Connections(path)
         dialect = engine.dialect
         # the statements compiled once, values converted by the column types as SQLAlchemy would
-        self._read, self._insert, self._update = (
-            _Compiled(statement, dialect) for statement in (READ, _INSERT, UPDATE)
+        self._engine = engine
+        self._read, self._insert, self._update, self._delete = (
+            _Compiled(statement, dialect) for statement in (READ, _INSERT, UPDATE, DELETE)
         )
         state_type = COLUMNS.state.type.dialect_impl(dialect)
         time_type = COLUMNS.updated_at.type.dialect_impl(dialect)
@@ -96,20 +99,32 @@ class SqliteTurns:
             try:
                 async with shared(session):
                     yield state
-                new, now = state.to_dict(), utcnow()
+                new, now = (None if state.erased else state.to_dict()), utcnow()
                 if session.wrote and session.session is not None:
                     # the LeadSink wrote in this turn: the state is saved in its transaction
                     await save(session.session.execute, _INSERT, key, read, new, now)
                     await session.session.commit()
-                    return
+                elif new is None or not read.unchanged(new, now):
+                    await self._save(key, read, new, now)
             finally:
                 await session.close()
-            if read.unchanged(new, now):
+            if state.erased:  # deleted: empty the write-ahead log as well
+                await checkpoint(self._engine)
+
+    async def _save(
+        self, key: ConversationKey, read: Read, new: dict[str, Any] | None, now: dt.datetime
+    ) -> None:
+        """save() with the statements compiled here, on the store's own connection."""
+        if new is None:  # erased
+            if not read.exists:
                 return
+            statement = self._delete
+        else:
             statement = self._update if read.exists else self._insert
-            values = bind(key, read.version, self._state_in(new), self._time_in(now))
-            if await self._db.row_count(*statement.bind(values)) != 1:
-                raise ConversationConflict("conversation changed under the turn")
+        state = self._state_in(new) if new is not None else None
+        values = bind(key, read.version, state, self._time_in(now))
+        if await self._db.row_count(*statement.bind(values)) != 1:
+            raise ConversationConflict("conversation changed under the turn")
 
 
 class _Compiled:
