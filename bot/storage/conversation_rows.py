@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 
 from bot.core.messages import ConversationKey
 from bot.storage.db import Insert
 from bot.storage.models import ConversationRow
 
 TOUCH_EVERY = dt.timedelta(hours=1)  # an unchanged state still refreshes updated_at (retention)
-COLUMNS = ConversationRow.__table__.c
+# the table, not the mapped class: Core statements, which a session runs as they are (an ORM
+# UPDATE or DELETE through a session would synchronize objects and may not report a row count)
+TABLE = cast(Table, ConversationRow.__table__)
+COLUMNS = TABLE.c
 
 
 class ConversationConflict(RuntimeError):
@@ -67,14 +70,14 @@ _NEW: dict[str, Any] = {
 }
 READ = select(COLUMNS.state, COLUMNS.version, COLUMNS.updated_at).where(*_KEY)
 READ_FOR_UPDATE = READ.with_for_update()
-UPDATE = update(ConversationRow).where(*_KEY, COLUMNS.version == bindparam("b_read")).values(_NEW)
-DELETE = delete(ConversationRow).where(*_KEY, COLUMNS.version == bindparam("b_read"))
+UPDATE = update(TABLE).where(*_KEY, COLUMNS.version == bindparam("b_read")).values(_NEW)
+DELETE = delete(TABLE).where(*_KEY, COLUMNS.version == bindparam("b_read"))
 
 
 def insert_statement(insert: Insert) -> Any:
     """INSERT of a conversation's first row in the dialect of `insert` (nothing if it exists)."""
     return (
-        insert(ConversationRow)
+        insert(TABLE)
         .values(channel=bindparam("b_channel"), user_key=bindparam("b_user_key"), **_NEW)
         .on_conflict_do_nothing()
     )
