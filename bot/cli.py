@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from bot.catalog import Catalog, CatalogError, load_catalog
 from bot.logs import configure as configure_logging
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -507,7 +507,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `huongnghiep` command."""
     args = build_parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"huongnghiep: {exc}", file=sys.stderr)
+        return 2
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `huongnghiep eval … | head` ends quietly
     level = settings.log_level
     if getattr(args, "quiet_logs", False) and "HUONGNGHIEP_LOG_LEVEL" not in os.environ:
