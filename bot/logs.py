@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
-
-from aiohttp.http_exceptions import HttpProcessingError
+import sys
 
 # Vietnamese numbers written as 0xxxxxxxxx, 84xxxxxxxxx, +84 xxx xxx xxx or (091) 234 5678,
 # with spaces, dots, dashes or brackets between the digits.
+# Linear: the separators are never digits, so each digit has one way to match (a test feeds it
+# long hostile strings: tests/test_regex_linear.py).
 _PHONE = re.compile(r"(?<!\w)\(?(?:\+?84|0)(?:[\s.()-]{0,2}\d){8,10}(?!\w)")
+_FORMATTER = logging.Formatter()
 # Libraries whose chatty levels would leak what we keep out of logs: httpx logs every request
 # URL, and Telegram's URLs carry the bot token; at DEBUG, PTB and the database drivers log
 # message texts and query parameters (names, phones). They never go below these levels.
@@ -25,7 +27,7 @@ QUIET = {
 
 def mask_phones(text: str) -> str:
     """Replace what looks like a phone number with its last two digits only."""
-    return _PHONE.sub(lambda m: "***" + re.sub(r"\D", "", m.group(0))[-2:], text)
+    return _PHONE.sub(lambda m: "***" + "".join(filter(str.isdecimal, m.group(0)))[-2:], text)
 
 
 class PhoneMask(logging.Filter):
@@ -36,6 +38,13 @@ class PhoneMask(logging.Filter):
         masked = mask_phones(message)
         if masked != message:
             record.msg, record.args = masked, None
+        if record.exc_info:
+            # a traceback ends with the exception's message, which may quote what a user typed;
+            # formatters reuse exc_text once it is set (maybe already, by another handler)
+            text = record.exc_text or _FORMATTER.formatException(record.exc_info)
+            record.exc_text = mask_phones(text)
+        if record.stack_info:
+            record.stack_info = mask_phones(record.stack_info)
         return True
 
 
@@ -46,7 +55,10 @@ class BadHttpQuiet(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        if isinstance(error, HttpProcessingError):
+        # looked up, not imported: commands without a web server (ask) do not load aiohttp,
+        # and where it is not loaded none of its errors can occur
+        http = sys.modules.get("aiohttp.http_exceptions")
+        if http is not None and isinstance(error, http.HttpProcessingError):
             record.levelno, record.levelname = logging.WARNING, "WARNING"
             record.msg = "refused a malformed HTTP request: %s"
             record.args = (type(error).__name__,)

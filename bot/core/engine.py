@@ -14,7 +14,8 @@ from bot.core.flows.menus import Menus
 from bot.core.flows.render import Renderer
 from bot.core.flows.survey import SV, SurveyFlow
 from bot.core.flows.survey_answers import AnswerReader, yes_no
-from bot.core.messages import WITHHELD, Button, ConversationKey, Inbound, Reply
+from bot.core.messages import WITHHELD, Button, ConversationKey, Inbound, Reply, clean_input
+from bot.core.numbers import several_numbers, single_number
 from bot.core.ports import Clock, ConversationState, ConversationStore, LeadSink, SystemClock
 from bot.matching.care import CareDetector, CareHit
 from bot.matching.entities import ProvinceIndex
@@ -84,10 +85,7 @@ _SURVEY_COMMANDS = {
     **dict.fromkeys(["xong", "xong roi", "done", "het", "vay thoi"], "sv:done"),
     **{k: v for k, v in _COMMANDS.items() if v in ("delete_data", "data:view", "data:withdraw")},
 }
-_NUMBER = re.compile(r"^\s*(\d{1,3})\s*[.)]?\s*$")  # "2", " 2 ", "2." pick a choice; "-1" does not
 _DELETE_WORDS = frozenset(("xoa", "xoa di", "xoa het", "xoa het di", "xoa luon"))
-# several numbers at once ("4, 2", "1 3", "1 và 3"): several ticks of a several-choice question
-_NUMBERS = re.compile(r"^\s*\d{1,3}(?:\s*(?:[,;/+&]|\s|và|va)\s*\d{1,3})+\s*$", re.IGNORECASE)
 
 
 class Engine:
@@ -217,10 +215,13 @@ class Engine:
                 command = "sv:cancel"
         if command is not None:
             return await self._payload(command, state, key)
-        if _NUMBERS.match(text) and state.buttons:
-            return await self._numbers(text, state, key)
-        number = _NUMBER.match(text)
-        chosen = self._choice(number.group(1) if number else folded, state.buttons, bool(number))
+        # several numbers at once ("4, 2", "1 3", "1 và 3"): several ticks of a several-choice
+        # question
+        numbers = several_numbers(text)
+        if numbers is not None and state.buttons:
+            return await self._numbers(numbers, state, key)
+        number = single_number(text)
+        chosen = self._choice(number or folded, state.buttons, number is not None)
         # a typed name in a several-choice question is an answer (kept, then on to the next
         # question), while a pressed button or its number only ticks the choice
         if chosen is not None and (number or not self.survey.typed_choice(state, chosen)):
@@ -228,13 +229,13 @@ class Engine:
         return await self.survey.text(state, text, key, self.clock.now())
 
     async def _numbers(
-        self, text: str, state: ConversationState, key: ConversationKey
+        self, numbers: list[str], state: ConversationState, key: ConversationKey
     ) -> list[Reply]:
         """Several numbers typed at once: each ticks its choice of the list the student saw
         (numbers never shift while ticking). Anywhere else, or with a number not on the list,
         the student is asked again."""
         shown = list(state.buttons)
-        picks = [self._choice(n, shown, True) for n in re.findall(r"\d{1,3}", text)]
+        picks = [self._choice(n, shown, True) for n in numbers]
         chosen = [p for p in picks if p is not None]
         if len(chosen) < len(picks) or not all(self.survey.typed_choice(state, p) for p in chosen):
             note = self.catalog.text(T.NUMBER_OUT_OF_RANGE, count=len(shown))
@@ -297,8 +298,8 @@ class Engine:
             command = None  # "9" or "lớp 9" picks a survey only right after the grade question
         if command is not None:
             return await self._payload(command, state, key)
-        number = _NUMBER.match(text)
-        chosen = self._choice(number.group(1) if number else folded, state.buttons, bool(number))
+        number = single_number(text)  # "2", " 2 ", "2." pick a choice; "-1" does not
+        chosen = self._choice(number or folded, state.buttons, number is not None)
         if chosen is not None:
             return await self._payload(chosen.payload, state, key)
         if number and state.buttons:
@@ -420,6 +421,7 @@ class AskResult:
 
 def ask(engine: Engine, text: str) -> AskResult:
     """One question answered without conversation state (for the CLI and tools)."""
+    text = clean_input(text)  # what Inbound does for every channel
     hit = engine.care.detect(text)
     if hit is not None:
         return AskResult(False, None, 0.0, care_text(engine.catalog, hit), [])
