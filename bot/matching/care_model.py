@@ -31,6 +31,8 @@ TRAINING_SETS = (
     "tests/eval/care_own.yaml",
     "tests/eval/care_more_a.yaml",
     "tests/eval/care_more_b.yaml",
+    "tests/eval/care_more_c.yaml",
+    "tests/eval/care_more_d.yaml",
 )
 
 
