@@ -10,6 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+# Execution option for a long read (an export): on SQLite it begins DEFERRED, not IMMEDIATE
+READ_ONLY = "huongnghiep_read_only"
 # INSERT with ON CONFLICT for the engine's dialect (both have on_conflict_do_nothing/_update)
 Insert = Callable[[Any], postgresql.Insert | sqlite.Insert]
 
@@ -41,8 +43,10 @@ def make_engine(url: str) -> AsyncEngine:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE: a transaction that will write takes the lock now, not at its first write,
-        # so two processes never read the same conversation and then both write it
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # so two processes never read the same conversation and then both write it. A long
+        # read marked READ_ONLY begins DEFERRED: in WAL mode it reads a snapshot, blocking no one
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 

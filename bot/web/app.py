@@ -170,7 +170,7 @@ def create_app(
             }
         )
 
-    async def leads(request: web.Request) -> web.Response:
+    async def leads(request: web.Request) -> web.StreamResponse:
         return await portal.leads(request, request.app[SCHOOLS], catalog)
 
     app.router.add_get("/", webchat.index)
