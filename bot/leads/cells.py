@@ -50,11 +50,6 @@ def clean(text: str) -> str:
     return _forbidden().sub(_keep, text)
 
 
-def suspicious(text: str) -> bool:
-    """Whether `clean` might change `text` (a cheap test for a whole row joined together)."""
-    return _forbidden().search(text) is not None
-
-
 def neutralize(value: str) -> str:
     """Prefix a formula-like text with an apostrophe so spreadsheets show it as text (CSV)."""
     return "'" + value if value.startswith(FORMULA_START) else value

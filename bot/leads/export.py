@@ -20,9 +20,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.utils import get_column_letter
 
+from bot.leads.cells import FORMULA_START, vietnam_naive, vietnam_time
 from bot.leads.cells import VIETNAM as VIETNAM
 from bot.leads.cells import neutralize as neutralize
-from bot.leads.cells import vietnam_naive, vietnam_time
 from bot.leads.records import PARENT_STEP, Names, clean_record, lead_dict
 from bot.storage.schools import LeadRecord
 
@@ -152,8 +152,12 @@ class CsvWriter:
         return self._flush().encode("utf-8-sig")
 
     def rows(self, records: Iterable[LeadRecord]) -> bytes:
-        names = self.names
-        self._writer.writerows([neutralize(c) for c in record_cells(r, names)] for r in records)
+        names, formula = self.names, FORMULA_START
+        # neutralize() inlined: this runs for 16 cells of each of 100,000 leads
+        self._writer.writerows(
+            [("'" + c if c.startswith(formula) else c) for c in record_cells(r, names)]
+            for r in records
+        )
         return self._flush().encode("utf-8")
 
     def tail(self) -> bytes:

@@ -8,6 +8,7 @@ import contextlib
 import tempfile
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from pathlib import Path
+from typing import cast
 
 from aiohttp import web
 
@@ -17,6 +18,35 @@ from bot.storage.schools import LeadRecord
 
 Batches = AsyncGenerator[list[LeadRecord], None]
 Done = Callable[[int], Awaitable[None]]  # told the number of leads sent, once
+_END = object()
+FILE_CHUNK = 256 * 1024
+
+
+async def read_ahead(batches: Batches) -> Batches:
+    """What `batches` yields, the next batch read while the caller works on this one: the
+    database (its thread, or its server) works while Python formats. At most three batches
+    are held: one being read, one waiting, one with the caller."""
+    queue: asyncio.Queue[object] = asyncio.Queue(maxsize=1)
+
+    async def pump() -> None:
+        try:
+            async with contextlib.aclosing(batches) as source:
+                async for batch in source:
+                    await queue.put(batch)
+            await queue.put(_END)
+        except Exception as exc:  # handed to the caller, raised there
+            await queue.put(exc)
+
+    task = asyncio.create_task(pump())
+    try:
+        while (item := await queue.get()) is not _END:
+            if isinstance(item, Exception):
+                raise item
+            yield cast(list[LeadRecord], item)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 class LeadExport:
@@ -39,7 +69,7 @@ class LeadExport:
         """Send the export as the response to `request`. The first batch is read before
         anything is sent, so a database that cannot answer still gets a plain 500."""
         try:
-            async with contextlib.aclosing(self.batches) as batches:
+            async with contextlib.aclosing(read_ahead(self.batches)) as batches:
                 first: list[LeadRecord] = await anext(batches, [])
                 if self.fmt == "xlsx":
                     return await self._xlsx(request, headers, first, batches)
@@ -70,6 +100,14 @@ class LeadExport:
             await asyncio.to_thread(writer.close)
             self.rows = writer.count
             await self._finish()
-            response = web.FileResponse(path, headers=headers)
-            await response.prepare(request)  # sends the whole file before the folder goes
+            response = web.StreamResponse(headers=headers)
+            response.content_length = (await asyncio.to_thread(path.stat)).st_size
+            await response.prepare(request)
+            file = await asyncio.to_thread(path.open, "rb")
+            try:
+                while chunk := await asyncio.to_thread(file.read, FILE_CHUNK):
+                    await response.write(chunk)
+            finally:
+                file.close()
+            await response.write_eof()
             return response
