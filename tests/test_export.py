@@ -80,6 +80,7 @@ async def fetch(base: str, token: str, fmt: str, since: str | None = None) -> by
     ):
         assert r.status == 200, await r.text()
         assert r.headers["Cache-Control"] == "no-store"
+        assert r.headers["X-Content-Type-Options"] == "nosniff"  # streamed, still protected
         return await r.read()
 
 
