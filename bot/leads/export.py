@@ -207,7 +207,9 @@ class XlsxWriter:
         for cell in self._times:
             cell.number_format = XLSX_TIME_FORMAT
 
-    def _text(self, value: str) -> str | WriteOnlyCell:
+    def _text(self, value: str) -> str | WriteOnlyCell | None:
+        if not value:
+            return None  # no cell at all
         if value.startswith("=") or value in ERROR_CODES:
             cell = WriteOnlyCell(self._sheet, value=value)
             cell.data_type = "s"  # never a formula or an error: the text as typed

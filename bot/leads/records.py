@@ -67,10 +67,16 @@ def _deep_clean(value: Any) -> Any:
 def clean_record(record: LeadRecord) -> LeadRecord:
     """The record with every text stripped of what XML 1.0 forbids and of unassigned code
     points (whatever a student typed and the database kept); the same record when clean."""
-    texts = (record.survey_id, record.channel, record.consent_version, record.answers)
+    texts = (
+        record.survey_id,
+        record.channel,
+        record.consent_version,
+        record.answers,
+        record.personal,
+    )
     # repr escapes every character that is not printable (controls, surrogates, unassigned
     # code points, among others) with a backslash: without one, every text is clean
-    if "\\" not in repr(texts) and "\\" not in repr(record.personal):
+    if "\\" not in repr(texts):
         return record
     return record._replace(
         survey_id=clean(record.survey_id),

@@ -300,8 +300,9 @@ def _lead_query(
 def _utc(value: str | dt.datetime) -> dt.datetime:
     """A stored time as an aware UTC datetime: SQLite gives text without a zone (UTC, see
     models.UtcDateTime), PostgreSQL an aware datetime."""
-    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value + "+00:00")
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _json(value: str | dict[str, Any]) -> dict[str, Any]:
