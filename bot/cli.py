@@ -166,18 +166,89 @@ def _known_school(settings: Settings, school_id: str) -> bool:
     return False
 
 
-def cmd_school_token(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.storage.schools import SchoolStore
+MAX_EXPIRES_DAYS = 3650
 
-    if not _known_school(settings, args.school_id):
+
+def _expiry(days: int | None) -> dt.datetime | str | None:
+    """The expiry `--expires-days` asks for, or why it is refused (a str)."""
+    if days is None:
+        return None
+    if not 1 <= days <= MAX_EXPIRES_DAYS:
+        return f"--expires-days must be between 1 and {MAX_EXPIRES_DAYS}, not {days}"
+    return _utcnow() + dt.timedelta(days=days)
+
+
+def _new_token(kind: str, school_id: str | None, days: int | None, settings: Settings) -> int:
+    expires = _expiry(days)
+    if isinstance(expires, str):
+        print(expires, file=sys.stderr)
         return 2
 
     async def work(db: AsyncEngine) -> int:
-        token = await SchoolStore(db).new_token("school", args.school_id, _utcnow())
-        print(token)
+        from bot.storage.schools import SchoolStore
+
+        print(await SchoolStore(db).new_token(kind, school_id, _utcnow(), expires))
+        if expires is not None:
+            print(f"expires {_when(expires)}", file=sys.stderr)
         return 0
 
     return _with_db(settings, work)
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment is not None else "-"
+
+
+def _list_tokens(kind: str, school_id: str | None, settings: Settings) -> int:
+    from bot.storage.schools import SchoolStore
+
+    async def work(db: AsyncEngine) -> int:
+        tokens = await SchoolStore(db).tokens(kind, school_id)
+        if not tokens:
+            print(f"no {kind} tokens" + (f" for {school_id}" if school_id else ""))
+            return 0
+        print("id\tcreated (UTC)\tlast used\texpires\trevoked")
+        for t in tokens:
+            print(
+                f"{t.id}\t{_when(t.created_at)}\t{_when(t.last_used_at)}"
+                f"\t{_when(t.expires_at)}\t{_when(t.revoked_at)}"
+            )
+        return 0
+
+    return _with_db(settings, work)
+
+
+def _revoke(kind: str, token_id: int, settings: Settings) -> int:
+    from bot.storage.schools import SchoolStore
+
+    async def work(db: AsyncEngine) -> int:
+        done = await SchoolStore(db).revoke(token_id, kind, _utcnow())
+        if not done.found:
+            print(f"no {kind} token with id {token_id} (see `{kind} tokens`)", file=sys.stderr)
+            return 2
+        if done.already:
+            print(f"token {token_id} was already revoked ({_when(done.revoked_at)} UTC)")
+        else:
+            print(f"token {token_id} revoked: it no longer opens anything")
+        return 0
+
+    return _with_db(settings, work)
+
+
+def cmd_school_token(args: argparse.Namespace, settings: Settings) -> int:
+    if not _known_school(settings, args.school_id):
+        return 2
+    return _new_token("school", args.school_id, args.expires_days, settings)
+
+
+def cmd_school_tokens(args: argparse.Namespace, settings: Settings) -> int:
+    if not _known_school(settings, args.school_id):
+        return 2
+    return _list_tokens("school", args.school_id, settings)
+
+
+def cmd_school_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    return _revoke("school", args.token_id, settings)
 
 
 def cmd_school_link(args: argparse.Namespace, settings: Settings) -> int:
@@ -205,14 +276,16 @@ def cmd_school_link(args: argparse.Namespace, settings: Settings) -> int:
     return _with_db(settings, work)
 
 
-def cmd_admin_token(_args: argparse.Namespace, settings: Settings) -> int:
-    from bot.storage.schools import SchoolStore
+def cmd_admin_token(args: argparse.Namespace, settings: Settings) -> int:
+    return _new_token("admin", None, args.expires_days, settings)
 
-    async def work(db: AsyncEngine) -> int:
-        print(await SchoolStore(db).new_token("admin", None, _utcnow()))
-        return 0
 
-    return _with_db(settings, work)
+def cmd_admin_tokens(_args: argparse.Namespace, settings: Settings) -> int:
+    return _list_tokens("admin", None, settings)
+
+
+def cmd_admin_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    return _revoke("admin", args.token_id, settings)
 
 
 def cmd_school_webhook(args: argparse.Namespace, settings: Settings) -> int:
@@ -273,15 +346,21 @@ def cmd_outbox_retry(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_data_purge(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.storage.retention import purge
+    from bot.storage.retention import check_months, purge
 
     months = args.months if args.months is not None else settings.retention_months
+    problem = check_months(months)
+    if problem is not None:
+        source = "--months" if args.months is not None else "HUONGNGHIEP_RETENTION_MONTHS"
+        print(f"{source}: {problem}; nothing deleted", file=sys.stderr)
+        return 2
 
     async def work(db: AsyncEngine) -> int:
         done = await purge(db, _utcnow(), months)
         print(
             f"personal data deleted from {done.responses} survey(s); "
-            f"{done.conversations} conversation(s) deleted (older than {months} months)"
+            f"{done.conversations} conversation(s) deleted (older than {months} months); "
+            f"{done.events} seen platform event(s) pruned"
         )
         return 0
 
@@ -318,7 +397,14 @@ def build_parser() -> argparse.ArgumentParser:
     ssub = p.add_subparsers(dest="school_command", required=True)
     c = ssub.add_parser("token", help="print a new API token for a school (only its hash is kept)")
     c.add_argument("school_id")
+    c.add_argument("--expires-days", type=int, help="the token stops working after N days")
     c.set_defaults(func=cmd_school_token)
+    c = ssub.add_parser("tokens", help="list a school's tokens: id, created, last used, expiry")
+    c.add_argument("school_id")
+    c.set_defaults(func=cmd_school_tokens)
+    c = ssub.add_parser("revoke", help="revoke a school token by its id (see `school tokens`)")
+    c.add_argument("token_id", type=int)
+    c.set_defaults(func=cmd_school_revoke)
     c = ssub.add_parser("webhook", help="send a school's new leads to URL (prints the secret)")
     c.add_argument("school_id")
     c.add_argument("url", nargs="?")
@@ -331,7 +417,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("admin", help="officials' access")
     asub = p.add_subparsers(dest="admin_command", required=True)
     c = asub.add_parser("token", help="print a new token for the officials' dashboard")
+    c.add_argument("--expires-days", type=int, help="the token stops working after N days")
     c.set_defaults(func=cmd_admin_token)
+    c = asub.add_parser("tokens", help="list the officials' tokens: id, created, last used")
+    c.set_defaults(func=cmd_admin_tokens)
+    c = asub.add_parser("revoke", help="revoke an officials' token by its id")
+    c.add_argument("token_id", type=int)
+    c.set_defaults(func=cmd_admin_revoke)
     p = sub.add_parser("outbox", help="lead deliveries")
     osub = p.add_subparsers(dest="outbox_command", required=True)
     c = osub.add_parser("list", help="list deliveries, newest first")
@@ -344,7 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("data", help="personal data")
     dsub2 = p.add_subparsers(dest="data_command", required=True)
     c = dsub2.add_parser("purge", help="delete personal data older than the retention period")
-    c.add_argument("--months", type=int)
+    c.add_argument("--months", type=int, help="retention period, 1 to 120 (default: the setting)")
     c.set_defaults(func=cmd_data_purge)
     p = sub.add_parser("eval", help="run a question set and print accuracy figures")
     p.add_argument("file")

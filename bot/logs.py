@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
+from aiohttp.http_exceptions import HttpProcessingError
+
 # Vietnamese numbers written as 0xxxxxxxxx, 84xxxxxxxxx, +84 xxx xxx xxx or (091) 234 5678,
 # with spaces, dots, dashes or brackets between the digits.
 _PHONE = re.compile(r"(?<!\w)\(?(?:\+?84|0)(?:[\s.()-]{0,2}\d){8,10}(?!\w)")
@@ -37,9 +39,32 @@ class PhoneMask(logging.Filter):
         return True
 
 
+class BadHttpQuiet(logging.Filter):
+    """aiohttp answers a request its HTTP parser refuses (a header byte no client may send, an
+    over-long line) with 400, then logs it at ERROR with a traceback: that is bad input, not a
+    failure of ours, so it becomes one WARNING line naming the error's type only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg = "refused a malformed HTTP request: %s"
+            record.args = (type(error).__name__,)
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def quiet_bad_http() -> None:
+    """Install BadHttpQuiet on aiohttp's server logger (once)."""
+    server = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, BadHttpQuiet) for f in server.filters):
+        server.addFilter(BadHttpQuiet())
+
+
 def configure(level: str) -> None:
     """Root logging with the phone mask on every handler."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    quiet_bad_http()
     for handler in logging.getLogger().handlers:
         handler.addFilter(PhoneMask())
     wanted = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)

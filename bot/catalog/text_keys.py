@@ -147,6 +147,11 @@ class T:
     DATA_WITHDRAW_PROMPT = "data_withdraw_prompt"
     DATA_WITHDRAWN = "data_withdrawn"
     DATA_NOTHING_TO_WITHDRAW = "data_nothing_to_withdraw"
+    # issue 9 (channels): photos, stickers, voice… nobody typed; Zalo Bot groups
+    MEDIA = "media"
+    MEDIA_IN_SURVEY = "media_in_survey"
+    MEDIA_WITHHELD = "media_withheld"
+    GROUP_PRIVATE_ONLY = "group_private_only"
     # issue 9 part 7 (outbox-export): a school's staff group is told a lead was withdrawn
     STAFF_LEAD_WITHDRAWN = "staff_lead_withdrawn"
     STAFF_LEAD_ERASED = "staff_lead_erased"

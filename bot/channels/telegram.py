@@ -5,17 +5,20 @@ time), long polling otherwise. Buttons become inline keyboards whose callback da
 short payload; text is HTML-escaped and split at paragraphs under 4,096 characters. Each
 update_id is handled once, even if Telegram sends it again.
 
-Private chats talk to the core. Groups are for school staff only: `/link CODE` (a one-time code
-from `huongnghiep school link`) links a group to its school, new leads are posted there by the
-outbox, and `/leads` answers with the school's list as a CSV document. Anything else said in a
-group is ignored.
+Private chats talk to the core; a photo, sticker, voice message… without a caption reaches it as
+media (a caption is read as text). A webhook request is authenticated first (the secret header's
+bytes, in constant time: 403), then its body must be a JSON update whose read fields have their
+documented types (telegram_shape): anything else gets 400 and a WARNING line, never a 500.
+
+Groups are for school staff only: `/link CODE` (a one-time code from `huongnghiep school link`)
+links a group to its school, new leads are posted there by the outbox, and `/leads` answers with
+the school's list as a CSV document. Anything else said in a group is ignored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import html
 import logging
 import re
@@ -28,7 +31,15 @@ from telegram.error import ChatMigrated, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.catalog.text_keys import T
-from bot.channels.base import split_text
+from bot.channels.base import (
+    Malformed,
+    clean_text,
+    header_bytes,
+    parse_json,
+    same_secret,
+    split_text,
+)
+from bot.channels.telegram_shape import MEDIA_KINDS, check_update
 from bot.core.engine import Engine
 from bot.core.messages import Inbound, Reply
 from bot.leads.delivery import LEAD_WITHDRAWN, Delivery, Gone
@@ -53,7 +64,8 @@ COMMANDS = [
 ]
 GROUPS = ("group", "supergroup")
 LINK_COMMANDS = ("link", "lienket", "start")  # /start CODE comes from a t.me/...?startgroup= link
-_COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(?:\s+(.*))?$", re.DOTALL)
+# "/name@bot argument": linear (disjoint classes; one separator, then the rest, stripped later)
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(?:\s(.*))?\Z", re.DOTALL)
 GROUP_EXPORT_TOKEN = 0  # export_log.token_id of a list sent to a linked Telegram group
 
 
@@ -142,17 +154,23 @@ class TelegramChannel:
         self.state = "stopped"
 
     async def webhook(self, request: web.Request) -> web.Response:
-        """POST /webhooks/telegram: 403 unless the secret token matches."""
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), webhook_secret(self.settings).encode()):
+        """POST /webhooks/telegram: 403 unless the secret token matches; 400 for a body that is
+        not an update (Telegram retries it a limited number of times and shows the error in
+        getWebhookInfo, where an operator sees it)."""
+        if not same_secret(header_bytes(request, SECRET_HEADER), webhook_secret(self.settings)):
             return web.Response(status=403)
         try:
-            data = await request.json()
-            update = Update.de_json(data, self.app.bot)
-        except (ValueError, KeyError, TypeError):
+            data = parse_json(await request.read())
+            check_update(data)
+        except Malformed as exc:
+            log.warning("telegram: webhook refused a malformed update: %s", exc)
             return web.Response(status=400)
-        if update is not None:
-            await self.app.update_queue.put(update)
+        try:
+            update = Update.de_json(data, self.app.bot)
+        except Exception as exc:  # PTB's parsers raise many kinds on fields we do not read
+            log.warning("telegram: PTB cannot parse an update: %s", type(exc).__name__)
+            return web.Response(status=400)
+        await self.app.update_queue.put(update)
         return web.Response(status=200)
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -179,12 +197,21 @@ class TelegramChannel:
     def _inbound(self, update: Update) -> Inbound | None:
         query = update.callback_query
         if query is not None and query.message is not None:
-            return Inbound(CHANNEL, str(query.message.chat.id), payload=query.data or "")
+            payload = clean_text(query.data or "")
+            return Inbound(CHANNEL, str(query.message.chat.id), payload=payload)
         message = update.message
         if message is None or message.chat.type != "private":
             return None
         chat_id = str(message.chat.id)
-        text = message.text or message.caption or ""
+        text = message.text or message.caption
+        if not text:
+            media = next((kind for kind in MEDIA_KINDS if getattr(message, kind, None)), None)
+            if media is not None:
+                return Inbound(CHANNEL, chat_id, media=media)
+            if message.text is None:
+                return None  # a service message (a pin, a timer): nothing anyone said
+            text = ""
+        text = clean_text(text)
         command, _argument = self._command(text)
         if command == "start":
             # "/start CODE" comes from a t.me/<bot>?start=CODE link (a poster's QR code)

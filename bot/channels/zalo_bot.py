@@ -1,23 +1,41 @@
 """Zalo Bot Platform: webhook (X-Bot-Api-Secret-Token) or long polling; text only.
 
 Choices go out as a numbered list and come back as a number or a label (the core accepts both).
-Replies longer than 2,000 characters are split. Every message_id is handled once.
+Replies longer than 2,000 characters are split. Every message_id is handled once. Images (their
+caption is read as text), stickers, voice messages… reach the core as media, and
+message.unsupported.received (sent instead of the content for protected users such as minors)
+as withheld media: both get a short explanation, never silence. A group chat gets, once, a note
+that the bot talks in private only; nothing said there reaches the core or is stored.
+
+A webhook request is authenticated first (the secret header's bytes, in constant time: 403);
+then a body that is not a JSON object, or a message whose read fields have the wrong type, gets
+400 and a WARNING line. A JSON object without a message (an event we do not know) gets 200.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from bot.catalog.text_keys import T
-from bot.channels.base import BackgroundTasks, numbered_text, split_text
+from bot.channels.base import (
+    BackgroundTasks,
+    Malformed,
+    clean_text,
+    header_bytes,
+    numbered_text,
+    parse_json,
+    platform_id,
+    same_secret,
+    split_text,
+)
 from bot.core.engine import Engine
-from bot.core.messages import Inbound, Reply
+from bot.core.messages import WITHHELD, Inbound, Reply
 from bot.settings import Settings
 from bot.storage.events import SeenEvents
 
@@ -28,6 +46,25 @@ MAX_TEXT = 2000
 WEBHOOK_PATH = "/webhooks/zalo-bot"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 POLL_TIMEOUT = 30  # seconds the server may hold a getUpdates call
+TEXT_EVENT = "message.text.received"
+IMAGE_EVENT = "message.image.received"
+UNSUPPORTED_EVENT = "message.unsupported.received"  # content withheld (protected users)
+# Other event names carry their kind between these (message.sticker.received, …; UNVERIFIED)
+EVENT_PREFIX, EVENT_SUFFIX = "message.", ".received"
+MEDIA_FIELDS = ("photo", "sticker", "voice", "video", "file", "location")  # without an event name
+PRIVATE = "PRIVATE"
+MAX_KIND = 32
+
+
+@dataclass(frozen=True)
+class BotMessage:
+    """What we read of one incoming message."""
+
+    message_id: str
+    chat_id: str
+    group: bool  # chat_type other than PRIVATE: no survey, no personal data, nothing stored
+    text: str | None  # typed text, or an image's caption
+    media: str | None  # "image", "sticker", "voice", … or WITHHELD when there is no text
 
 
 class ZaloBotError(Exception):
@@ -95,19 +132,26 @@ class ZaloBotChannel:
     async def webhook(self, request: web.Request) -> web.Response:
         """POST /webhooks/zalo-bot: checked, deduplicated, answered at once, handled after."""
         secret = self.settings.zalo_bot_secret or ""
-        given = request.headers.get(SECRET_HEADER, "")
-        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+        if not same_secret(header_bytes(request, SECRET_HEADER), secret):
             return web.json_response({"ok": False}, status=403)
         try:
-            update = await request.json()
-        except ValueError:
-            return web.json_response({"ok": False, "error": "bad json"}, status=400)
-        message = _message(update)
-        if message is None:
-            return web.json_response({"ok": True})  # not a message: nothing to do
-        if await self.seen.first(CHANNEL, str(message["message_id"])):
-            self.tasks.spawn(self._answer(message), user=str(message["chat"]["id"]))
+            message = read_update(parse_json(await request.read()))
+        except Malformed as exc:
+            log.warning("zalo bot: webhook refused a malformed update: %s", exc)
+            return web.json_response({"ok": False, "error": "malformed update"}, status=400)
+        if message is not None:
+            await self._accept(message)
         return web.json_response({"ok": True})
+
+    async def _accept(self, message: BotMessage) -> None:
+        """Handle a message once, after the user's earlier ones; a group gets one note ever."""
+        if message.group:
+            if await self.seen.first(CHANNEL, f"group:{message.chat_id}"):
+                note = Reply(self.engine.catalog.text(T.GROUP_PRIVATE_ONLY))
+                self.tasks.spawn(self.send(message.chat_id, [note]), user=message.chat_id)
+            return
+        if await self.seen.first(CHANNEL, message.message_id):
+            self.tasks.spawn(self._answer(message), user=message.chat_id)
 
     async def _poll(self) -> None:
         backoff = 1.0
@@ -124,19 +168,21 @@ class ZaloBotChannel:
                 continue
             updates = result if isinstance(result, list) else [result] if result else []
             for update in updates:
-                message = _message(update)
-                if message is not None and await self.seen.first(
-                    CHANNEL, str(message["message_id"])
-                ):
-                    await self._answer(message)
+                try:
+                    message = read_update(update)
+                except Malformed as exc:
+                    log.warning("zalo bot: skipped a malformed update: %s", exc)
+                    continue
+                if message is not None:
+                    await self._accept(message)
 
-    async def _answer(self, message: dict[str, Any]) -> None:
-        chat_id = str(message["chat"]["id"])
-        text = message.get("text")
-        if not isinstance(text, str):
-            text = ""  # a sticker or photo: the core answers empty input politely
-        replies = await self.engine.handle(Inbound(CHANNEL, chat_id, text=text))
-        await self.send(chat_id, replies)
+    async def _answer(self, message: BotMessage) -> None:
+        if message.text is not None:
+            inbound = Inbound(CHANNEL, message.chat_id, text=message.text)
+        else:
+            inbound = Inbound(CHANNEL, message.chat_id, media=message.media or WITHHELD)
+        replies = await self.engine.handle(inbound)
+        await self.send(message.chat_id, replies)
 
     async def send(self, chat_id: str, replies: list[Reply]) -> None:
         """Each reply as numbered text, split to the platform's limit."""
@@ -151,14 +197,66 @@ class ZaloBotChannel:
                     return
 
 
-def _message(update: Any) -> dict[str, Any] | None:
-    """The message of an update, with or without a `result` wrapper; None if there is none."""
-    if isinstance(update, dict) and isinstance(update.get("result"), dict):
+def read_update(update: Any) -> BotMessage | None:
+    """The message of an update, with or without a `result` wrapper; None for an object that
+    carries no message (an event we do not handle); Malformed for anything unreadable."""
+    if not isinstance(update, dict):
+        raise Malformed("update is not an object")
+    if isinstance(update.get("result"), dict):
         update = update["result"]
-    message = update.get("message") if isinstance(update, dict) else None
+    message = update.get("message")
+    if message is None:
+        return None
     if not isinstance(message, dict):
-        return None
+        raise Malformed("message is not an object")
+    event = update.get("event_name", message.get("event_name"))
+    if event is not None and not isinstance(event, str):
+        raise Malformed("event_name is not a string")
+    if event is not None and not _message_event(event):
+        return None  # not a message someone sent (UNVERIFIED: none is documented yet)
     chat = message.get("chat")
-    if not isinstance(chat, dict) or "id" not in chat or "message_id" not in message:
-        return None
-    return message
+    if not isinstance(chat, dict):
+        raise Malformed("chat is not an object")
+    chat_type = chat.get("chat_type", PRIVATE)
+    if not isinstance(chat_type, str):
+        raise Malformed("chat_type is not a string")
+    text, media = _content(event, message)
+    return BotMessage(
+        message_id=platform_id(message.get("message_id"), "message_id"),
+        chat_id=platform_id(chat.get("id"), "chat.id"),
+        group=chat_type.upper() != PRIVATE,
+        text=text,
+        media=media,
+    )
+
+
+def _content(event: str | None, message: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(text, None) for typed text or an image's caption, else (None, media kind)."""
+    text, caption = message.get("text"), message.get("caption")
+    for name, value in (("text", text), ("caption", caption)):
+        if value is not None and not isinstance(value, str):
+            raise Malformed(f"{name} is not a string")
+    if event == UNSUPPORTED_EVENT:
+        return None, WITHHELD
+    if event == TEXT_EVENT or (event is None and text is not None):
+        if text is None:
+            raise Malformed("a text message without text")
+        return clean_text(text), None
+    caption = clean_text(caption or "")
+    if caption.strip() and (event == IMAGE_EVENT or (event is None and "photo" in message)):
+        return caption, None  # a photo's caption is read, as on Telegram
+    if event is None:
+        return None, next((f for f in MEDIA_FIELDS if f in message), WITHHELD)
+    return None, event.removeprefix(EVENT_PREFIX).removesuffix(EVENT_SUFFIX)[:MAX_KIND]
+
+
+def _message_event(event: str) -> bool:
+    """message.<kind>.received, with a plain kind (text, image, sticker, voice, …)."""
+    kind = event.removeprefix(EVENT_PREFIX).removesuffix(EVENT_SUFFIX)
+    return (
+        event.startswith(EVENT_PREFIX)
+        and event.endswith(EVENT_SUFFIX)
+        and 0 < len(kind) <= MAX_KIND
+        and kind.isascii()
+        and kind.replace("_", "").isalnum()
+    )

@@ -1,7 +1,12 @@
 """Zalo Official Account (OA API v3): the signed webhook, the OA send client, token refresh.
 
 An event is accepted only with a valid X-ZEvent-Signature, our app id and a timestamp within
-REPLAY_WINDOW; it is answered at once and handled in a background task, each msg_id once.
+REPLAY_WINDOW (the signature covers the app id and timestamp found in the body, so the body is
+parsed first, but nothing in it is used before it is verified: anything unverifiable gets 403).
+A verified event is answered 200 at once and handled in a background task, each msg_id once;
+one we cannot read also gets 200 (and a WARNING line): Zalo asks for 200 and would only send it
+again. Images (a caption is read as text), stickers, GIFs, voice, video, files, locations, links
+and business cards reach the core as media.
 Replies are split under MAX_TEXT characters; 1-5 buttons go out as a template of hidden queries
 whose payload comes back as text starting with PAYLOAD_PREFIX, more become a numbered list.
 The access token and the single-use refresh token live in the database
@@ -14,7 +19,6 @@ import asyncio
 import datetime as dt
 import hashlib
 import hmac
-import json
 import logging
 import re
 from typing import Any
@@ -24,7 +28,16 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalog.text_keys import T
-from bot.channels.base import BackgroundTasks, numbered_text, split_text
+from bot.channels.base import (
+    BackgroundTasks,
+    Malformed,
+    clean_text,
+    header_bytes,
+    numbered_text,
+    parse_json,
+    platform_id,
+    split_text,
+)
 from bot.core.engine import Engine
 from bot.core.messages import Button, Inbound, Reply
 from bot.settings import Settings
@@ -51,7 +64,13 @@ RATE_LIMITED = -32
 RATE_LIMIT_RETRIES = 3
 SHARED_FIELDS = ("name", "phone")  # of user_submit_info; address, city, ... are dropped here
 MAX_SHARED = 120
-_TIMESTAMP = re.compile(r"[0-9]{1,16}")  # milliseconds
+_TIMESTAMP = re.compile(r"[0-9]{1,16}")  # milliseconds; ASCII digits only, linear
+# user_send_* events that carry no typed text: the core answers them as media
+MEDIA_EVENTS = {
+    f"user_send_{kind}": kind
+    for kind in ("image", "sticker", "gif", "audio", "video", "file", "location", "link")
+} | {"user_send_business_card": "business_card"}
+CAPTIONED = frozenset({"user_send_image"})  # a photo's caption is read as text, as on Telegram
 
 
 class ZaloOAError(Exception):
@@ -104,41 +123,49 @@ class ZaloOAChannel:
         """POST /webhooks/zalo-oa: verified, deduplicated, answered at once, handled after."""
         raw = await request.read()
         try:
-            event = json.loads(raw)
-        except ValueError:
-            return web.json_response({"error": "bad json"}, status=400)
-        if not isinstance(event, dict):
-            return web.json_response({"error": "bad json"}, status=400)
-        refused = self._refusal(raw, event, request.headers.get(SIGNATURE_HEADER, ""))
+            event = parse_json(raw)
+        except Malformed as exc:
+            event = exc  # unverifiable: refused below, like a bad signature
+        refused = self._refusal(raw, event, header_bytes(request, SIGNATURE_HEADER))
         if refused is not None:
             log.warning("zalo oa: webhook refused: %s", refused)
             return web.json_response({"error": "forbidden"}, status=403)
-        found = _inbound(event)
+        assert isinstance(event, dict)
+        try:
+            found = _inbound(event)
+        except Malformed as exc:
+            log.warning("zalo oa: ignored a signed event we cannot read: %s", exc)
+            found = None
         if found is not None:
             event_id, inbound = found
             if await self.seen.first(CHANNEL, event_id):
                 self.tasks.spawn(self._answer(inbound), user=inbound.user_key)
         return web.json_response({"error": 0})
 
-    def _refusal(self, raw: bytes, event: dict[str, Any], header: str) -> str | None:
-        """Why an event must be refused (signature, app id, timestamp), or None."""
+    def _refusal(self, raw: bytes, event: Any, header: bytes) -> str | None:
+        """Why an event must be refused (unverifiable, signature, app id, timestamp), or None."""
+        if not isinstance(event, dict):
+            return str(event) if isinstance(event, Malformed) else "body is not an object"
         app_id, timestamp = event.get("app_id"), event.get("timestamp")
-        if not isinstance(app_id, str | int) or isinstance(app_id, bool):
+        if not isinstance(app_id, str | int) or isinstance(app_id, bool) or not str(app_id):
             return "no app id"
-        if not isinstance(timestamp, str | int) or not _TIMESTAMP.fullmatch(str(timestamp)):
+        if not isinstance(timestamp, str | int) or isinstance(timestamp, bool):
             return "no timestamp"
+        stamp = str(timestamp)
+        if not _TIMESTAMP.fullmatch(stamp):
+            return "timestamp is not milliseconds"
         secret = (self.settings.zalo_oa_secret_key or "").encode()
         expected = hashlib.sha256(
-            str(app_id).encode() + raw + str(timestamp).encode() + secret
+            str(app_id).encode("utf-8", "replace") + raw + stamp.encode() + secret
         ).hexdigest()
         header = header.strip()
-        given = header.removeprefix("mac=").strip().lower().encode()
-        if not header.startswith("mac=") or not hmac.compare_digest(given, expected.encode()):
+        given = header.removeprefix(b"mac=").strip().lower()
+        if not header.startswith(b"mac=") or not hmac.compare_digest(given, expected.encode()):
             return "bad signature"
         if str(app_id) != self.settings.zalo_oa_app_id:
             return "another app id"
-        sent = dt.datetime.fromtimestamp(int(str(timestamp)) / 1000, dt.UTC)
-        if abs(_now() - sent) > REPLAY_WINDOW:
+        age_ms = abs(_now_ms() - int(stamp))  # integers: no date overflow for any 16 digits
+        if age_ms > REPLAY_WINDOW // dt.timedelta(milliseconds=1):
             return "timestamp outside the replay window"
         return None
 
@@ -291,52 +318,53 @@ class ZaloOAChannel:
 
 def _inbound(event: dict[str, Any]) -> tuple[str, Inbound] | None:
     """(event id for deduplication, the user's action), or None for events we ignore: our own
-    messages echoed back (oa_send_*), unknown events, malformed ones."""
+    messages echoed back (oa_send_*) and events we do not handle. Malformed when an event we
+    handle has a field we read of the wrong type."""
     name = event.get("event_name")
-    if not isinstance(name, str) or name.startswith("oa_send_"):
-        return None
+    if not isinstance(name, str):
+        raise Malformed("event_name is not a string")
     stamp = str(event.get("timestamp"))
-    if name == "user_send_text":
-        user, message = _id(event.get("sender")), event.get("message")
-        if user is None or not isinstance(message, dict):
-            return None
-        msg_id = message.get("msg_id")
-        if not isinstance(msg_id, str | int) or isinstance(msg_id, bool) or msg_id == "":
-            return None
+    if name == "user_send_text" or name in MEDIA_EVENTS:
+        user = _id(event.get("sender"), "sender")
+        message = event.get("message")
+        if not isinstance(message, dict):
+            raise Malformed("message is not an object")
+        msg_id = platform_id(message.get("msg_id"), "msg_id")
         text = message.get("text")
-        text = text if isinstance(text, str) else ""
+        if text is not None and not isinstance(text, str):
+            raise Malformed("message.text is not a string")
+        text = clean_text(text or "")
+        if name in MEDIA_EVENTS and not (name in CAPTIONED and text.strip()):
+            return msg_id, Inbound(CHANNEL, user, media=MEDIA_EVENTS[name])
         if text.startswith(PAYLOAD_PREFIX):
-            return str(msg_id), Inbound(CHANNEL, user, payload=text.removeprefix(PAYLOAD_PREFIX))
-        return str(msg_id), Inbound(CHANNEL, user, text=text)
+            return msg_id, Inbound(CHANNEL, user, payload=text.removeprefix(PAYLOAD_PREFIX))
+        return msg_id, Inbound(CHANNEL, user, text=text)
     if name == "follow":
-        user = _id(event.get("follower"))
-        if user is None:
-            return None
+        user = _id(event.get("follower"), "follower")
         return f"follow:{user}:{stamp}", Inbound(CHANNEL, user, payload="start")
     if name == "user_submit_info":
-        user, info = _id(event.get("sender")), event.get("info")
-        if user is None or not isinstance(info, dict):
-            return None
+        user, info = _id(event.get("sender"), "sender"), event.get("info")
+        if not isinstance(info, dict):
+            raise Malformed("info is not an object")
         shared = tuple(
-            (field, value.strip()[:MAX_SHARED])
+            (field, clean_text(value).strip()[:MAX_SHARED])
             for field in SHARED_FIELDS
-            if isinstance(value := info.get(field), str) and value.strip()
+            if isinstance(value := info.get(field), str) and clean_text(value).strip()
         )
         if not shared:
             return None
-        message = event.get("message")
-        msg_id = message.get("msg_id") if isinstance(message, dict) else None
-        event_id = str(msg_id) if msg_id else f"info:{user}:{stamp}"
+        form = event.get("message")
+        form_id = form.get("msg_id") if isinstance(form, dict) else None
+        event_id = platform_id(form_id, "msg_id") if form_id else f"info:{user}:{stamp}"
         return event_id, Inbound(CHANNEL, user, shared=shared)
     return None
 
 
-def _id(party: Any) -> str | None:
+def _id(party: Any, what: str) -> str:
     """The `id` of a sender or follower object."""
     if not isinstance(party, dict):
-        return None
-    value = party.get("id")
-    return str(value) if isinstance(value, str | int) and str(value) else None
+        raise Malformed(f"{what} is not an object")
+    return platform_id(party.get("id"), f"{what}.id")
 
 
 def _template(buttons: tuple[Button, ...]) -> dict[str, Any]:
@@ -376,3 +404,7 @@ def _describe(exc: BaseException) -> str:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _now_ms() -> int:
+    return int(_now().timestamp() * 1000)

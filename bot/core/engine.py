@@ -13,7 +13,7 @@ from bot.core.flows.menus import Menus
 from bot.core.flows.render import Renderer
 from bot.core.flows.survey import SV, SurveyFlow
 from bot.core.flows.survey_answers import AnswerReader, yes_no
-from bot.core.messages import Button, ConversationKey, Inbound, Reply
+from bot.core.messages import WITHHELD, Button, ConversationKey, Inbound, Reply
 from bot.core.ports import Clock, ConversationState, ConversationStore, LeadSink, SystemClock
 from bot.matching.entities import ProvinceIndex
 from bot.matching.matcher import OUT_OF_SCOPE, Match, Matcher, Suggestions
@@ -136,6 +136,8 @@ class Engine:
             return await self._payload(inbound.payload.strip(), state, inbound.key)
         if inbound.shared and inbound.text is None:
             return await self._shared(dict(inbound.shared), state, inbound.key)
+        if inbound.media is not None and inbound.text is None:
+            return await self._media(inbound.media, state, inbound.key)
         if self.survey.active(state):
             return await self._survey_text(inbound.text or "", state, inbound.key)
         return await self._text(inbound.text or "", state, inbound.key)
@@ -256,6 +258,19 @@ class Engine:
         if self.survey.active(state):
             return [note, *await self.survey.payload(state, "sv:resume", key, self.clock.now())]
         return [self._with_menu(note.text, state)]
+
+    async def _media(
+        self, media: str, state: ConversationState, key: ConversationKey
+    ) -> list[Reply]:
+        """A photo, sticker, voice message… nobody typed: one friendly note, then the waiting
+        survey question again (the photo is no answer) or the menu."""
+        withheld = media == WITHHELD
+        if self.survey.active(state):
+            note = self.catalog.text(T.MEDIA_WITHHELD if withheld else T.MEDIA_IN_SURVEY)
+            replies = await self.survey.payload(state, "sv:resume", key, self.clock.now())
+            return [Reply(note), *replies]
+        note = self.catalog.text(T.MEDIA_WITHHELD if withheld else T.MEDIA)
+        return [self._with_menu(note, state)]
 
     async def _text(self, text: str, state: ConversationState, key: ConversationKey) -> list[Reply]:
         text = text.strip()

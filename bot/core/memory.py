@@ -24,7 +24,10 @@ class MemoryConversationStore:
             raw = self._states.get(key)
             state = ConversationState.from_dict(raw) if raw is not None else ConversationState()
             yield state
-            self._states[key] = state.to_dict()
+            if state.erased:
+                self._states.pop(key, None)
+            else:
+                self._states[key] = state.to_dict()
 
     async def load(self, key: ConversationKey) -> ConversationState:
         """A copy of the stored state (for tests and tools)."""

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Inbound.media when the platform withheld the content (Zalo Bot's message.unsupported.received,
+# sent instead of the message for protected users such as minors).
+WITHHELD = "withheld"
+
 
 @dataclass(frozen=True)
 class ConversationKey:
@@ -34,14 +38,17 @@ class Reply:
 
 @dataclass(frozen=True)
 class Inbound:
-    """One user action: typed text, a pressed button's payload, or details the user shared
-    through the platform (Zalo OA: ("name", …), ("phone", …)), used only when a survey asks."""
+    """One user action: typed text, a pressed button's payload, details the user shared
+    through the platform (Zalo OA: ("name", …), ("phone", …)), used only when a survey asks, or
+    `media`: something nobody typed ("photo", "sticker", "voice", …, or WITHHELD), which is
+    never read as an answer."""
 
     channel: str
     user_key: str
     text: str | None = None
     payload: str | None = None
     shared: tuple[tuple[str, str], ...] = ()
+    media: str | None = None
 
     @property
     def key(self) -> ConversationKey:

@@ -19,6 +19,15 @@ class ConversationState:
     buttons: list[Button] = field(default_factory=list)  # last offered, for "2" or a label
     data: dict[str, Any] = field(default_factory=dict)  # flow state (surveys)
     updated_at: dt.datetime | None = None
+    # set by erase(): the store deletes the conversation at the end of the block (never stored)
+    erased: bool = field(default=False, compare=False)
+
+    def erase(self) -> None:
+        """Forget this conversation: cleared now, and deleted (not saved) when the block ends."""
+        self.screens.clear()
+        self.buttons.clear()
+        self.data.clear()
+        self.erased = True
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe form for storage."""
@@ -46,9 +55,10 @@ class ConversationState:
 class ConversationStore(Protocol):
     """Conversation state by key.
 
-    `open(key)` yields the state and saves it when the block ends without an exception. While a
-    block is open no other block for the same key runs, in this process or (for a database store)
-    in any other process sharing the database.
+    `open(key)` yields the state and saves it when the block ends without an exception, or
+    deletes the conversation instead when `state.erase()` was called. While a block is open no
+    other block for the same key runs, in this process or (for a database store) in any other
+    process sharing the database; a block that waited for an erased conversation starts afresh.
     """
 
     def open(self, key: ConversationKey) -> AbstractAsyncContextManager[ConversationState]: ...

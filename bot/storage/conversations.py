@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.locks import KeyedLocks
 from bot.core.messages import ConversationKey
 from bot.core.ports import ConversationState
-from bot.storage.db import dialect_insert
+from bot.storage.db import checkpoint, dialect_insert
 from bot.storage.models import ConversationRow
 from bot.storage.session import shared
 
@@ -32,7 +32,24 @@ class SqlConversationStore:
 
     @asynccontextmanager
     async def open(self, key: ConversationKey) -> AsyncIterator[ConversationState]:
-        async with self._local.hold(key), self._sessions() as session, session.begin():
+        async with self._local.hold(key):
+            async with self._sessions() as session, session.begin():
+                row = await self._locked_row(session, key)
+                state = ConversationState.from_dict(row.state) if row.state else ConversationState()
+                async with shared(session):
+                    yield state
+                if state.erased:  # the user's data was deleted: the conversation goes too
+                    await session.delete(row)
+                else:
+                    row.state = state.to_dict()
+                    row.version += 1
+                    row.updated_at = dt.datetime.now(dt.UTC)
+            if state.erased:  # committed: on SQLite, empty the write-ahead log as well
+                await checkpoint(self._engine)
+
+    async def _locked_row(self, session: AsyncSession, key: ConversationKey) -> ConversationRow:
+        """The conversation's row, created if missing, locked until the transaction ends."""
+        for _ in range(3):
             await session.execute(
                 self._insert(ConversationRow)
                 .values(
@@ -53,13 +70,11 @@ class SqlConversationStore:
                     )
                     .with_for_update()
                 )
-            ).scalar_one()
-            state = ConversationState.from_dict(row.state) if row.state else ConversationState()
-            async with shared(session):
-                yield state
-            row.state = state.to_dict()
-            row.version += 1
-            row.updated_at = dt.datetime.now(dt.UTC)
+            ).scalar_one_or_none()
+            if row is not None:
+                return row
+            # PostgreSQL: another process erased the row while we waited for its lock
+        raise RuntimeError("conversation row vanished three times")
 
     async def load(self, key: ConversationKey) -> ConversationState:
         """A read-only copy of the stored state (tools and tests)."""

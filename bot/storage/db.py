@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+log = logging.getLogger(__name__)
 
 # Execution option for a long read (an export): on SQLite it begins DEFERRED, not IMMEDIATE
 READ_ONLY = "huongnghiep_read_only"
@@ -38,6 +41,9 @@ def make_engine(url: str) -> AsyncEngine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # freed space is overwritten with zeros, so deleted personal data does not stay readable
+        # in the file (some builds, Debian's among them, do this by default; others do not)
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -54,3 +60,22 @@ def make_engine(url: str) -> AsyncEngine:
 def dialect_insert(engine: AsyncEngine) -> Insert:
     """`insert` of PostgreSQL or SQLite, whichever the engine speaks."""
     return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+
+async def checkpoint(engine: AsyncEngine) -> bool:
+    """On SQLite, copy the write-ahead log into the database file and truncate it, so deleted
+    data does not linger in the -wal file. False when readers kept it from finishing (the
+    hourly purge tries again); True when done, and always on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return True
+    async with engine.connect() as conn:
+        # on the driver itself: through SQLAlchemy the statement would run inside the
+        # BEGIN IMMEDIATE that _on_begin issues, and SQLite refuses a checkpoint there
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        async with driver.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+            row = await cursor.fetchone()
+    busy = bool(row and row[0])
+    if busy:
+        log.warning("wal checkpoint could not finish: readers busy")
+    return not busy

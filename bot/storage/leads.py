@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.messages import ConversationKey
 from bot.core.ports import Forgotten, LeadView, MyData, Receipt, Submission
-from bot.storage import unreachable
+from bot.storage import events, unreachable
+from bot.storage.db import checkpoint
 from bot.storage.models import (
     ConsentRow,
     ContactRow,
@@ -21,7 +22,7 @@ from bot.storage.models import (
     SchoolChatRow,
     WebhookRow,
 )
-from bot.storage.session import transaction
+from bot.storage.session import CURRENT, transaction
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class SqlLeadSink:
     transaction, so the submission and the cleared survey are saved together."""
 
     def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     async def submit(self, submission: Submission) -> Receipt:
@@ -211,9 +213,10 @@ class SqlLeadSink:
             return True
 
     async def forget(self, key: ConversationKey, at: dt.datetime) -> Forgotten:
+        in_turn = CURRENT.get() is not None  # then the turn commits, and checkpoints on erase
         async with transaction(self._sessions) as session:
             responses = await self._responses(session, key)
-            await session.execute(unreachable.forget(key.channel, key.user_key))
+            await forget_user_traces(session, key)
             # schools that have (or may have) one of the active leads are told to delete it
             active = await session.scalars(
                 select(LeadRow.id).where(
@@ -221,9 +224,11 @@ class SqlLeadSink:
                 )
             )
             notices = await _withdrawal_notices(session, list(active), at)
-            forgotten = await forget_responses(session, [r.id for r in responses], at)
+            gone = await forget_responses(session, [r.id for r in responses], at)
             session.add_all(notices)
-            return forgotten
+        if not in_turn:
+            await checkpoint(self._engine)
+        return gone
 
 
 async def _withdrawal_notices(
@@ -286,6 +291,14 @@ async def _cancel_deliveries(session: AsyncSession, lead_ids: list[str]) -> None
         )
         .values(status="cancelled", locked_until=None)
     )
+
+
+async def forget_user_traces(session: AsyncSession, key: ConversationKey) -> None:
+    """Delete the rows that name the user outside their surveys: the unreachable mark and the
+    platform events whose ids embed the user id. (The conversation row is the store's: the
+    turn erases it.)"""
+    await session.execute(unreachable.forget(key.channel, key.user_key))
+    await session.execute(events.forget_user(key.channel, key.user_key))
 
 
 async def forget_responses(session: AsyncSession, ids: list[str], at: dt.datetime) -> Forgotten:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot.storage import events
+from bot.storage.db import checkpoint
 from bot.storage.leads import forget_responses
 from bot.storage.models import ConversationRow, ResponseRow
 
@@ -20,14 +22,36 @@ def cutoff(now: dt.datetime, months: int) -> dt.datetime:
     return now - dt.timedelta(days=round(months * 365 / 12))
 
 
+MIN_MONTHS = 1
+MAX_MONTHS = 120  # ten years: more is a typo, not a policy
+
+
+def check_months(months: int) -> str | None:
+    """Why `months` is not a usable retention period, or None when it is."""
+    if months < MIN_MONTHS:
+        return (
+            f"{months} month(s) is too short: the retention period is at least {MIN_MONTHS} "
+            "month (less would delete the contacts of surveys sent today)"
+        )
+    if months > MAX_MONTHS:
+        return f"{months} months is too long: the retention period is at most {MAX_MONTHS} months"
+    return None
+
+
 @dataclass(frozen=True)
 class Purged:
     responses: int  # responses whose personal data was deleted
     conversations: int  # conversation states deleted
+    events: int = 0  # seen platform events pruned (older than events.KEEP)
 
 
 async def purge(engine: AsyncEngine, now: dt.datetime, months: int) -> Purged:
-    """Delete personal data (contacts, links to users, conversation states) older than `months`."""
+    """Delete personal data (contacts, links to users, conversation states) older than `months`,
+    and seen platform events older than a week (some ids embed a user id); then, on SQLite,
+    empty the write-ahead log so the deleted rows leave no copy there."""
+    problem = check_months(months)
+    if problem is not None:
+        raise ValueError(problem)
     before = cutoff(now, months)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     async with sessions() as session, session.begin():
@@ -43,6 +67,11 @@ async def purge(engine: AsyncEngine, now: dt.datetime, months: int) -> Purged:
             delete(ConversationRow).where(ConversationRow.updated_at < before)
         )
         conversations = int(getattr(result, "rowcount", 0) or 0)
-    if ids or conversations:
-        log.info("retention purge", extra={"responses": len(ids), "conversations": conversations})
-    return Purged(len(ids), conversations)
+        seen = await events.prune(session, now)
+    await checkpoint(engine)
+    if ids or conversations or seen:
+        log.info(
+            "retention purge",
+            extra={"responses": len(ids), "conversations": conversations, "events": seen},
+        )
+    return Purged(len(ids), conversations, seen)

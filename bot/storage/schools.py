@@ -11,7 +11,7 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, String, delete, select, type_coerce, update
+from sqlalchemy import Select, String, delete, or_, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.db import READ_ONLY
@@ -34,6 +34,7 @@ LINK_CODE_LENGTH = 8
 LINK_CODE_TTL = dt.timedelta(hours=24)
 EXPORT_BATCH = 2000  # leads per fetch from the cursor of an export
 LINK_CODE_PATTERN = re.compile(rf"\bHN-?([A-Z0-9]{{{LINK_CODE_LENGTH}}})\b", re.IGNORECASE)
+USE_RECORDED_EVERY = dt.timedelta(minutes=1)  # a busy client does not write on every request
 
 
 def token_hash(token: str) -> str:
@@ -60,6 +61,29 @@ class Principal:
     school_id: str | None
 
 
+@dataclass(frozen=True)
+class TokenInfo:
+    """What may be shown about a token (never the token: only its hash is stored)."""
+
+    id: int
+    kind: str
+    school_id: str | None
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Revoked:
+    """The outcome of a revocation: `found` false for an unknown id (or another kind's token);
+    `revoked_at` is when it was revoked, now or before (`already`)."""
+
+    found: bool
+    already: bool = False
+    revoked_at: dt.datetime | None = None
+
+
 class LeadRecord(NamedTuple):
     """One lead with what its school may see: the response, the contact and the consent.
     (A named tuple: an export makes 100,000 of them.)"""
@@ -84,30 +108,95 @@ class SchoolStore:
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
-    async def new_token(self, kind: str, school_id: str | None, now: dt.datetime) -> str:
-        """A new random token; only its hash is stored, so it is shown once."""
+    async def new_token(
+        self,
+        kind: str,
+        school_id: str | None,
+        now: dt.datetime,
+        expires_at: dt.datetime | None = None,
+    ) -> str:
+        """A new random token, valid until `expires_at` if given; only its hash is stored, so
+        it is shown once."""
         token = TOKEN_PREFIX[kind] + secrets.token_urlsafe(32)
         async with self._sessions() as session, session.begin():
             session.add(
                 TokenRow(
-                    kind=kind, school_id=school_id, token_hash=token_hash(token), created_at=now
+                    kind=kind,
+                    school_id=school_id,
+                    token_hash=token_hash(token),
+                    created_at=now,
+                    expires_at=expires_at,
                 )
             )
         return token
 
-    async def authenticate(self, token: str) -> Principal | None:
-        """The token's owner, or None for an unknown or revoked token."""
+    async def authenticate(self, token: str, now: dt.datetime | None = None) -> Principal | None:
+        """The token's owner, or None for an unknown, revoked or expired token. Its last use is
+        recorded, at most once a minute."""
         if not token or len(token) > 200:
             return None
+        now = now or dt.datetime.now(dt.UTC)
         async with self._sessions() as session:
             row = (
                 await session.execute(
-                    select(TokenRow).where(
-                        TokenRow.token_hash == token_hash(token), TokenRow.revoked_at.is_(None)
-                    )
+                    select(TokenRow).where(TokenRow.token_hash == token_hash(token))
                 )
             ).scalar_one_or_none()
-        return Principal(row.id, row.kind, row.school_id) if row is not None else None
+        if row is None or row.revoked_at is not None:
+            return None
+        if row.expires_at is not None and row.expires_at <= now:
+            return None
+        if row.last_used_at is None or row.last_used_at <= now - USE_RECORDED_EVERY:
+            await self._record_use(row.id, now)
+        return Principal(row.id, row.kind, row.school_id)
+
+    async def _record_use(self, token_id: int, now: dt.datetime) -> None:
+        # conditional, so processes that read the same old time write it once
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(TokenRow)
+                .where(
+                    TokenRow.id == token_id,
+                    or_(
+                        TokenRow.last_used_at.is_(None),
+                        TokenRow.last_used_at <= now - USE_RECORDED_EVERY,
+                    ),
+                )
+                .values(last_used_at=now)
+            )
+
+    async def tokens(self, kind: str, school_id: str | None = None) -> list[TokenInfo]:
+        """The tokens of one kind (of one school for `school`), oldest first."""
+        query = select(TokenRow).where(TokenRow.kind == kind).order_by(TokenRow.id)
+        if school_id is not None:
+            query = query.where(TokenRow.school_id == school_id)
+        async with self._sessions() as session:
+            rows = await session.scalars(query)
+            return [
+                TokenInfo(
+                    r.id,
+                    r.kind,
+                    r.school_id,
+                    r.created_at,
+                    r.last_used_at,
+                    r.expires_at,
+                    r.revoked_at,
+                )
+                for r in rows
+            ]
+
+    async def revoke(self, token_id: int, kind: str, now: dt.datetime) -> Revoked:
+        """Revoke a token of this kind by id; revoking it again changes nothing."""
+        if not 0 < token_id < 2**31:  # not an id the database could hold
+            return Revoked(found=False)
+        async with self._sessions() as session, session.begin():
+            row = await session.get(TokenRow, token_id, with_for_update=True)
+            if row is None or row.kind != kind:
+                return Revoked(found=False)
+            if row.revoked_at is not None:
+                return Revoked(found=True, already=True, revoked_at=row.revoked_at)
+            row.revoked_at = now
+            return Revoked(found=True, revoked_at=now)
 
     async def set_webhook(self, school_id: str, url: str, now: dt.datetime) -> str:
         """Point a school's leads at a URL; returns the new signing secret."""

@@ -2,7 +2,10 @@
 
 Answers what python-telegram-bot calls (form-encoded, multipart or JSON parameters) and records
 every call. `updates` is what getUpdates hands out (by offset, as Telegram does); `fail(method,
-...)` makes the next calls of a method answer with an error, e.g. 429 with retry_after.
+...)` makes the next calls of a method answer with an error, e.g. 429 with retry_after; `slow`
+holds the next sendMessage calls that many seconds. `text_update`, `button_update` and
+`media_update` build updates as the Bot API documents them (Update, Message, CallbackQuery and
+the PhotoSize, Sticker, Voice, … objects).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class FakeTelegramApi:
     documents: list[tuple[int, str, bytes]] = field(default_factory=list)  # chat, filename, data
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     refused: set[int] = field(default_factory=set)  # indexes in `calls` answered with an error
+    slow: list[float] = field(default_factory=list)  # seconds to hold the next sendMessage calls
 
     def fail(
         self,
@@ -77,6 +81,8 @@ class FakeTelegramApi:
             )
         method = request.match_info["method"]
         body = await _parameters(request)
+        if method == "sendMessage" and self.slow:
+            await asyncio.sleep(self.slow.pop(0))  # a slow network: recorded when it arrives
         self.calls.append((method, body))
         if self.errors.get(method):
             error = self.errors[method].pop(0)
@@ -208,3 +214,57 @@ def button_update(update_id: int, chat_id: int, data: str) -> dict[str, Any]:
             },
         },
     }
+
+
+_FILE = {"file_id": "AgACAgUAAxkBAAI", "file_unique_id": "AQADx7ox", "file_size": 48213}
+# One documented example of each kind of message a user can send instead of text.
+MEDIA: dict[str, Any] = {
+    "photo": [
+        {**_FILE, "width": 90, "height": 67},
+        {**_FILE, "file_unique_id": "AQADx7oy", "width": 1280, "height": 960},
+    ],
+    "sticker": {
+        **_FILE,
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+        "emoji": "👍",
+        "set_name": "HotCherry",
+    },
+    "voice": {**_FILE, "duration": 3, "mime_type": "audio/ogg"},
+    "audio": {**_FILE, "duration": 184, "mime_type": "audio/mpeg", "title": "Bài hát"},
+    "video": {**_FILE, "width": 720, "height": 1280, "duration": 12, "mime_type": "video/mp4"},
+    "video_note": {**_FILE, "length": 240, "duration": 5},
+    "animation": {**_FILE, "width": 320, "height": 240, "duration": 2, "file_name": "a.gif.mp4"},
+    "document": {**_FILE, "file_name": "hoc-ba.pdf", "mime_type": "application/pdf"},
+    "location": {"latitude": 10.762622, "longitude": 106.660172},
+    "venue": {
+        "location": {"latitude": 10.762622, "longitude": 106.660172},
+        "title": "Trường",
+        "address": "Quận 5",
+    },
+    "contact": {"phone_number": "+84901234567", "first_name": "Bình", "user_id": 5001},
+    "dice": {"emoji": "🎲", "value": 4},
+}
+
+
+def media_update(
+    update_id: int,
+    chat_id: int,
+    kind: str,
+    caption: str | None = None,
+    chat_type: str = "private",
+) -> dict[str, Any]:
+    """A message with a photo, sticker, voice message, … (MEDIA[kind]) and no text. Telegram
+    sends an animation with its `document` too."""
+    update = text_update(update_id, chat_id, "", chat_type)
+    message = update["message"]
+    del message["text"]
+    message[kind] = MEDIA[kind]
+    if kind == "animation":
+        message["document"] = MEDIA["document"]
+    if caption is not None:
+        message["caption"] = caption
+    return update

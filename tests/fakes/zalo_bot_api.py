@@ -1,7 +1,9 @@
 """A fake Zalo Bot Platform API (bot-api.zaloplatforms.com/bot<TOKEN>/<method>) on 127.0.0.1.
 
 Records every call; `updates` is what getUpdates hands out; `errors[method]` makes the next
-call of that method fail with {"ok": false, "error_code": N}.
+call of that method fail with {"ok": false, "error_code": N}. `message`, `media_message` and
+`unsupported` build updates as the platform sends them: `{"event_name": "message.<kind>.received",
+"message": {...}}` (the event names come from a third-party copy of Zalo's docs: UNVERIFIED).
 """
 
 from __future__ import annotations
@@ -76,14 +78,48 @@ class FakeZaloBotApi:
         return self.texts()
 
 
-def message(chat_id: str, text: str, message_id: str) -> dict[str, Any]:
-    """An incoming message as the platform sends it."""
+def message(chat_id: str, text: str, message_id: str, chat_type: str = "PRIVATE") -> dict[str, Any]:
+    """An incoming text message as the platform sends it."""
     return {
+        "event_name": "message.text.received",
         "message": {
-            "chat": {"id": chat_id, "chat_type": "PRIVATE"},
+            "chat": {"id": chat_id, "chat_type": chat_type},
             "text": text,
             "message_id": message_id,
             "date": 1766619597466,
             "from": {"id": chat_id, "first_name": "An"},
-        }
+        },
     }
+
+
+_MEDIA_FIELDS: dict[str, dict[str, Any]] = {
+    "image": {"photo": "https://photo-stal-1.zadn.vn/w1280/abc.jpg"},
+    "sticker": {"sticker": "d063f44dc80821567819", "url": "https://zalo-api.zadn.vn/sticker"},
+    "voice": {"voice": "https://voice-stal-1.zadn.vn/abc.aac"},
+}
+
+
+def media_message(
+    chat_id: str,
+    kind: str,
+    message_id: str,
+    caption: str | None = None,
+    chat_type: str = "PRIVATE",
+) -> dict[str, Any]:
+    """An image, sticker or voice message (event `message.<kind>.received`), no text."""
+    update = message(chat_id, "", message_id, chat_type)
+    update["event_name"] = f"message.{kind}.received"
+    body = update["message"]
+    del body["text"]
+    body.update(_MEDIA_FIELDS.get(kind, {}))
+    if caption is not None:
+        body["caption"] = caption
+    return update
+
+
+def unsupported(chat_id: str, message_id: str, chat_type: str = "PRIVATE") -> dict[str, Any]:
+    """What the platform sends instead of the content for protected users (such as minors)."""
+    update = message(chat_id, "", message_id, chat_type)
+    update["event_name"] = "message.unsupported.received"
+    del update["message"]["text"]
+    return update

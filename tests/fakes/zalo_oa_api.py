@@ -3,8 +3,10 @@ the OAuth token endpoint (oauth.zaloapp.com/v4/oa/access_token) on one server.
 
 Records every call. Only the current access token is accepted (else -216). A refresh issues a
 new pair and spends the refresh token it used: reusing one fails, and is counted. `inject()`
-makes the next send calls fail with an error code or hold them ("timeout") until close.
-`event()` builds webhook bodies signed the way Zalo signs them.
+makes the next send calls fail with an error code or hold them ("timeout") until close; `slow`
+delays the next send calls.
+`event()` builds webhook bodies signed the way Zalo signs them; `user_send_text`,
+`user_send_media`, `follow`, `user_submit_info` build the events themselves.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ class FakeZaloOA:
     spent: set[str] = field(default_factory=set)  # refresh tokens already used
     reused: int = 0  # refresh calls with a spent token (must stay 0)
     injected: list[int | str] = field(default_factory=list)
+    slow: list[float] = field(default_factory=list)  # seconds to hold the next send calls
     server: TestServer | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     released: asyncio.Event = field(default_factory=asyncio.Event)
@@ -84,6 +87,8 @@ class FakeZaloOA:
     async def send_api(self, request: web.Request) -> web.Response:
         token = request.headers.get("access_token", "")
         body = await request.json()
+        if self.slow:
+            await asyncio.sleep(self.slow.pop(0))  # a slow network: recorded when it arrives
         error: int | str = 0
         if self.injected:
             error = self.injected.pop(0)
@@ -146,7 +151,11 @@ class FakeZaloOA:
         old, signed mac = sha256(app_id + body + timestamp + OA secret key)."""
         app = app_id or self.app_id
         stamp = str(int((time.time() - age) * 1000))
-        body = json.dumps({"app_id": app, **event, "timestamp": stamp}, ensure_ascii=False).encode()
+        document = {"app_id": app, **event, "timestamp": stamp}
+        try:
+            body = json.dumps(document, ensure_ascii=False).encode()
+        except UnicodeEncodeError:  # a lone surrogate travels as its JSON escape, "\ud800"
+            body = json.dumps(document).encode()
         key = self.oa_secret_key if secret is None else secret
         mac = hashlib.sha256(app.encode() + body + stamp.encode() + key.encode()).hexdigest()
         return body, {SIGNATURE_HEADER: f"mac={mac}", "Content-Type": "application/json"}
@@ -159,6 +168,41 @@ def user_send_text(user: str, text: str, msg_id: str | None = None) -> dict[str,
         "sender": {"id": user},
         "recipient": {"id": "oa-1"},
         "message": {"text": text, "msg_id": msg_id or f"zmsg-{next(_msg_ids)}"},
+    }
+
+
+_ATTACHMENTS: dict[str, dict[str, Any]] = {
+    "image": {"url": "https://photo-stal-1.zadn.vn/abc.jpg", "thumbnail": "https://t.zadn.vn/a"},
+    "gif": {"url": "https://photo-stal-1.zadn.vn/abc.gif", "thumbnail": "https://t.zadn.vn/g"},
+    "sticker": {"id": "d063f44dc80821567819", "url": "https://zalo-api.zadn.vn/sticker"},
+    "audio": {"url": "https://voice-stal-1.zadn.vn/abc.aac"},
+    "video": {"url": "https://video.zadn.vn/abc.mp4", "thumbnail": "https://t.zadn.vn/v"},
+    "file": {"url": "https://f.zadn.vn/hoc-ba.pdf", "name": "hoc-ba.pdf", "size": "48213"},
+    "location": {"coordinates": {"latitude": "10.762622", "longitude": "106.660172"}},
+    "link": {"url": "https://example.edu.vn", "title": "Trang trường", "description": ""},
+    "business_card": {"qr_code_url": "https://qr.zadn.vn/abc", "name": "Bình"},
+}
+MEDIA_KINDS = tuple(_ATTACHMENTS)
+
+
+def user_send_media(
+    user: str, kind: str, text: str | None = None, msg_id: str | None = None
+) -> dict[str, Any]:
+    """A `user_send_<kind>` event: an image, sticker, GIF, audio, video, file, location, link
+    or business card, as `message.attachments` (with `text` when the user added a caption)."""
+    attachment = {"type": kind, "payload": _ATTACHMENTS[kind]}
+    message: dict[str, Any] = {
+        "msg_id": msg_id or f"zmsg-{next(_msg_ids)}",
+        "attachments": [attachment],
+    }
+    if text is not None:
+        message["text"] = text
+    return {
+        "event_name": f"user_send_{kind}",
+        "sender": {"id": user},
+        "recipient": {"id": "oa-1"},
+        "user_id_by_app": f"app-{user}",
+        "message": message,
     }
 
 

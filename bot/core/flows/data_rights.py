@@ -52,8 +52,7 @@ class DataRights:
     async def _delete(
         self, state: ConversationState, key: ConversationKey, now: dt.datetime
     ) -> list[Reply]:
-        state.screens.clear()
-        state.data.clear()
+        state.erase()  # the conversation itself is deleted when this turn ends
         t = self.r.t
         lines = [t(T.DATA_DELETED)]
         if self.leads is not None:
