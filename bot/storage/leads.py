@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import uuid
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.messages import ConversationKey
@@ -240,19 +240,26 @@ async def _withdrawal_notices(
     are cancelled; a notice waits for its lead's delivery in flight (its lease) to end first."""
     if not lead_ids:
         return []
+    # every delivery row of these leads, locked (PostgreSQL): a worker claiming one right now
+    # commits first and its claim (attempts, lease) is what is read. Filtered here, not in SQL,
+    # as a row filtered out on its old version would be neither locked nor seen claimed.
+    # (SQLite serializes writers anyway.)
     rows = await session.execute(
-        select(OutboxRow.lead_id, OutboxRow.kind, OutboxRow.target, OutboxRow.locked_until).where(
-            OutboxRow.lead_id.in_(lead_ids),
-            OutboxRow.event == LEAD_CREATED,
-            or_(
-                OutboxRow.status == "delivered",
-                (OutboxRow.attempts > 0) & OutboxRow.status.in_(("pending", "dead")),
-            ),
+        select(
+            OutboxRow.lead_id,
+            OutboxRow.kind,
+            OutboxRow.target,
+            OutboxRow.locked_until,
+            OutboxRow.status,
+            OutboxRow.attempts,
         )
+        .where(OutboxRow.lead_id.in_(lead_ids), OutboxRow.event == LEAD_CREATED)
+        .with_for_update()
     )
     due: dict[tuple[str, str, str], dt.datetime] = {}
-    for lead_id, kind, target, locked_until in rows:
-        if lead_id is None:
+    for lead_id, kind, target, locked_until, status, attempts in rows:
+        reached = status == "delivered" or (attempts > 0 and status in ("pending", "dead"))
+        if lead_id is None or not reached:
             continue
         when = max(at, locked_until) if locked_until is not None else at
         due[(lead_id, kind, target)] = max(when, due.get((lead_id, kind, target), when))
