@@ -21,8 +21,16 @@ from bot.catalog.text_keys import T
 from bot.channels.base import numbered_text
 from bot.core.engine import Engine, ask
 from bot.core.messages import Inbound
-from bot.evaluate import evaluate, load_questions
+from bot.evaluate import (
+    care_share,
+    evaluate,
+    evaluate_care,
+    is_care_set,
+    load_care_set,
+    load_questions,
+)
 from bot.logs import configure as configure_logging
+from bot.matching.care import CareDetector
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -122,10 +130,23 @@ def cmd_content_check(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.matching.targets import build_matcher
 
-    matcher = build_matcher(_load(settings))
-    report = evaluate(matcher, load_questions(args.file))
+    catalog = _load(settings)
+    detector = CareDetector(catalog.safety)
+    if is_care_set(args.file):
+        care = evaluate_care(detector, load_care_set(args.file))
+        print(care.summary())
+        if care.misses and not args.figures_only:
+            print(f"\nwrong ({len(care.misses)}):")
+            for message in care.misses:
+                wanted = "care" if message.care else "no care"
+                print(f"  [{message.kind}] {message.q!r}: expected {wanted}")
+        return 0
+    questions = load_questions(args.file)
+    report = evaluate(build_matcher(catalog), questions)
     print(report.summary())
-    if report.misses:
+    flagged, total = care_share(detector, questions)
+    print(f"care answer to ordinary questions: {flagged / total:.1%} ({flagged}/{total})")
+    if report.misses and not args.figures_only:
         print(f"\nmisses ({len(report.misses)}):")
         for miss in report.misses:
             print(f"  [{miss.score:.2f}] {miss.q!r}: expected {miss.expect}, got {miss.got}")
@@ -438,8 +459,15 @@ def build_parser() -> argparse.ArgumentParser:
     c = dsub2.add_parser("purge", help="delete personal data older than the retention period")
     c.add_argument("--months", type=int, help="retention period, 1 to 120 (default: the setting)")
     c.set_defaults(func=cmd_data_purge)
-    p = sub.add_parser("eval", help="run a question set and print accuracy figures")
+    p = sub.add_parser(
+        "eval", help="run a question set or a care set (messages:) and print its figures"
+    )
     p.add_argument("file")
+    p.add_argument(
+        "--figures-only",
+        action="store_true",
+        help="print the figures, not the messages (for a holdout set nobody may tune on)",
+    )
     p.set_defaults(func=cmd_eval)
     return parser
 

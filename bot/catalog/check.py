@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.catalog.load import Catalog, CatalogError, Problem, load_catalog
 from bot.catalog.text_keys import all_keys
+from bot.matching.care import CareDetector
 from bot.matching.normalize import Normalizer, fold
 
 _DATE_WORDS = re.compile(r"hiệu lực|thời gian áp dụng|ngày ban hành", re.IGNORECASE)
@@ -34,6 +35,7 @@ def check_catalog(catalog: Catalog, today: dt.date) -> list[Problem]:
     problems.extend(_expired_policies(catalog, today))
     problems.extend(_texts(catalog))
     problems.extend(_surveys(catalog))
+    problems.extend(_safety(catalog))
     return problems
 
 
@@ -225,5 +227,24 @@ def _surveys(catalog: Catalog) -> list[Problem]:
         if survey.minor and not any(s.type == "parent_consent" for s in survey.steps):
             out.append(
                 Problem(file, f"{key}.steps", "survey for minors needs a parent_consent step")
+            )
+    return out
+
+
+def _safety(catalog: Catalog) -> list[Problem]:
+    """The examples of safety.yaml, run through the detector: the care ones must get the care
+    answer and the others must not (a guard for whoever edits the patterns)."""
+    detector = CareDetector(catalog.safety)
+    examples = catalog.safety.examples
+    out: list[Problem] = []
+    for index, text in enumerate(examples.care):
+        if detector.detect(text) is None:
+            out.append(Problem("safety.yaml", f"examples.care[{index}]", "no care answer"))
+    for index, text in enumerate(examples.not_care):
+        hit = detector.detect(text)
+        if hit is not None:
+            found = ", ".join(hit.evidence)
+            out.append(
+                Problem("safety.yaml", f"examples.not_care[{index}]", f"care answer ({found})")
             )
     return out

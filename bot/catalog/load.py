@@ -28,6 +28,7 @@ from bot.catalog.models import (
 from bot.matching.normalize import fold
 
 SUPPORTED_VERSION = 1
+SAFETY_VERSION = 2  # patterns, blockers and weights (bot/matching/care.py) replaced phrases
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 
 M = TypeVar("M", bound=BaseModel)
@@ -130,7 +131,9 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _read_yaml(path: Path, rel: str, problems: list[Problem]) -> dict[str, Any] | None:
+def _read_yaml(
+    path: Path, rel: str, problems: list[Problem], version: int = SUPPORTED_VERSION
+) -> dict[str, Any] | None:
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506
     except yaml.YAMLError as exc:
@@ -144,8 +147,8 @@ def _read_yaml(path: Path, rel: str, problems: list[Problem]) -> dict[str, Any] 
     if not isinstance(data, dict):
         problems.append(Problem(rel, "-", "top level must be a mapping with `version`"))
         return None
-    if data.get("version") != SUPPORTED_VERSION:
-        problems.append(Problem(rel, "version", f"must be {SUPPORTED_VERSION}"))
+    if data.get("version") != version:
+        problems.append(Problem(rel, "version", f"must be {version}"))
     return data
 
 
@@ -214,7 +217,7 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
 
     texts = _load_single(root, "texts.yaml", Texts, problems)
     abbreviations = _load_single(root, "abbreviations.yaml", Abbreviations, problems)
-    safety = _load_single(root, "safety.yaml", Safety, problems)
+    safety = _load_single(root, "safety.yaml", Safety, problems, SAFETY_VERSION)
     if problems or texts is None or abbreviations is None or safety is None:
         raise CatalogError(problems)
     return Catalog(
@@ -227,12 +230,14 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
     )
 
 
-def _load_single(root: Path, name: str, model: type[M], problems: list[Problem]) -> M | None:
+def _load_single(
+    root: Path, name: str, model: type[M], problems: list[Problem], version: int = SUPPORTED_VERSION
+) -> M | None:
     path = root / name
     if not path.exists():
         problems.append(Problem(name, "-", "missing"))
         return None
-    data = _read_yaml(path, name, problems)
+    data = _read_yaml(path, name, problems, version)
     if data is None:
         return None
     body = {k: v for k, v in data.items() if k != "version"}

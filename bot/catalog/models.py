@@ -6,7 +6,9 @@ import datetime as dt
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.matching.care_patterns import class_names, parse_pattern, phrase_words
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_]{1,39}$")
 
@@ -185,10 +187,113 @@ class OutOfScope(Model):
     _id = field_validator("id")(_check_id)
 
 
-class Safety(Model):
-    """Phrases (folded) that get the caring reply with help lines before anything else."""
+CareKind = Literal[
+    "suicide",
+    "self_harm",
+    "depression",
+    "pressure",
+    "abuse",
+    "sexual",
+    "threat",
+    "bullying",
+    "neglect",
+    "distress",  # context that only adds to other evidence (fear, crying, secrecy)
+]
 
-    phrases: list[str] = Field(min_length=1)
+
+def _check_patterns(patterns: list[str]) -> list[str]:
+    for index, source in enumerate(patterns):
+        try:
+            parse_pattern(source, None)  # class names are checked by Safety
+        except ValueError as exc:
+            raise ValueError(f"patterns[{index}] '{source}': {exc}") from None
+    return patterns
+
+
+class SafetySignal(Model):
+    """Patterns that are evidence of one kind of danger, each worth `weight`."""
+
+    kind: CareKind
+    weight: int = Field(ge=1, le=3)
+    concept: str | None = None  # a facet of the writer's state (sad, alone, exhausted...)
+    patterns: list[str] = Field(min_length=1)
+
+    _patterns = field_validator("patterns")(_check_patterns)
+
+
+class SafetyBlocker(Model):
+    """Patterns that cancel any signal sharing a word with them (hyperbole, topic, other sense)."""
+
+    why: Literal["hyperbole", "mention", "other_meaning", "accident"]
+    kinds: list[CareKind] = Field(default_factory=list)  # signals it cancels (empty: all)
+    patterns: list[str] = Field(min_length=1)
+
+    _patterns = field_validator("patterns")(_check_patterns)
+
+
+class SafetyEmoticons(Model):
+    """Marks looked for in the raw text: sad ones add evidence, laughing ones mean a joke."""
+
+    sad: list[str] = Field(default_factory=list)
+    laugh: list[str] = Field(default_factory=list)
+
+
+class SafetyExamples(Model):
+    """Messages `content check` runs through the detector (care: must fire; not_care: must not)."""
+
+    care: list[str] = Field(default_factory=list)
+    not_care: list[str] = Field(default_factory=list)
+
+
+class Safety(Model):
+    """What makes a message get the care answer before anything else (bot/matching/care.py)."""
+
+    threshold: int = Field(ge=1, le=9)
+    lead_weight: int = Field(default=2, ge=1, le=3)  # the strongest signal weighs at least this
+    concepts_needed: int = Field(default=2, ge=1, le=9)  # distinct facets that suffice together
+    minor_concepts: list[str] = Field(default_factory=list)  # facets that count half
+    writer: list[str] = Field(min_length=1)  # patterns: the writer speaks of themself
+    question_frames: list[str] = Field(default_factory=list)  # a study question: one facet more
+    mention_frames: list[str] = Field(default_factory=list)  # a story, news, an essay: no care
+    tokens: dict[str, str]  # teencode -> folded words ("e" -> "em", "bme" -> "bo me")
+    negators: list[str] = Field(min_length=1)  # folded: "khong", "chua"
+    negation_fillers: list[str] = Field(default_factory=list)  # "không (hề) muốn chết"
+    emoticons: SafetyEmoticons = Field(default_factory=SafetyEmoticons)
+    classes: dict[str, list[str]]  # name -> entries (words with diacritics)
+    signals: list[SafetySignal] = Field(min_length=1)
+    blockers: list[SafetyBlocker] = Field(default_factory=list)
+    examples: SafetyExamples = Field(default_factory=SafetyExamples)
+
+    @field_validator("classes")
+    @classmethod
+    def _entries(cls, classes: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, entries in classes.items():
+            if not entries:
+                raise ValueError(f"class '{name}' is empty")
+            for index, entry in enumerate(entries):
+                try:
+                    phrase_words(entry)
+                except ValueError as exc:
+                    raise ValueError(f"{name}[{index}] '{entry}': {exc}") from None
+        return classes
+
+    _frames = field_validator("writer", "question_frames", "mention_frames")(_check_patterns)
+
+    @model_validator(mode="after")
+    def _classes_exist(self) -> Safety:
+        groups = [(f"signals[{i}].patterns", g.patterns) for i, g in enumerate(self.signals)]
+        groups += [(f"blockers[{i}].patterns", b.patterns) for i, b in enumerate(self.blockers)]
+        groups += [
+            ("writer", self.writer),
+            ("question_frames", self.question_frames),
+            ("mention_frames", self.mention_frames),
+        ]
+        for section, patterns in groups:
+            for number, source in enumerate(patterns):
+                for name in class_names(source):
+                    if name not in self.classes:
+                        raise ValueError(f"{section}[{number}] '{source}': unknown class <{name}>")
+        return self
 
 
 class Abbreviations(Model):

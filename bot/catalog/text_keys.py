@@ -152,6 +152,12 @@ class T:
     MEDIA_IN_SURVEY = "media_in_survey"
     MEDIA_WITHHELD = "media_withheld"
     GROUP_PRIVATE_ONLY = "group_private_only"
+    # care answer (issue 9, part 0: a child in distress is heard); CARE above holds the help lines
+    CARE_SELF = "care_self"
+    CARE_HARM = "care_harm"
+    CARE_SURVEY_KEPT = "care_survey_kept"
+    CARE_AFTER = "care_after"
+    CARE_CONTINUE = "care_continue"
     # issue 9 part 7 (outbox-export): a school's staff group is told a lead was withdrawn
     STAFF_LEAD_WITHDRAWN = "staff_lead_withdrawn"
     STAFF_LEAD_ERASED = "staff_lead_erased"

@@ -8,13 +8,16 @@ from dataclasses import dataclass
 
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
+from bot.core.care import care_reply, care_text
 from bot.core.flows.data_rights import DataRights
 from bot.core.flows.menus import Menus
 from bot.core.flows.render import Renderer
 from bot.core.flows.survey import SV, SurveyFlow
 from bot.core.flows.survey_answers import AnswerReader, yes_no
-from bot.core.messages import WITHHELD, Button, ConversationKey, Inbound, Reply
+from bot.core.messages import WITHHELD, Button, ConversationKey, Inbound, Reply, clean_input
+from bot.core.numbers import several_numbers, single_number
 from bot.core.ports import Clock, ConversationState, ConversationStore, LeadSink, SystemClock
+from bot.matching.care import CareDetector, CareHit
 from bot.matching.entities import ProvinceIndex
 from bot.matching.matcher import OUT_OF_SCOPE, Match, Matcher, Suggestions
 from bot.matching.normalize import fold
@@ -82,10 +85,7 @@ _SURVEY_COMMANDS = {
     **dict.fromkeys(["xong", "xong roi", "done", "het", "vay thoi"], "sv:done"),
     **{k: v for k, v in _COMMANDS.items() if v in ("delete_data", "data:view", "data:withdraw")},
 }
-_NUMBER = re.compile(r"^\s*(\d{1,3})\s*[.)]?\s*$")  # "2", " 2 ", "2." pick a choice; "-1" does not
 _DELETE_WORDS = frozenset(("xoa", "xoa di", "xoa het", "xoa het di", "xoa luon"))
-# several numbers at once ("4, 2", "1 3", "1 và 3"): several ticks of a several-choice question
-_NUMBERS = re.compile(r"^\s*\d{1,3}(?:\s*(?:[,;/+&]|\s|và|va)\s*\d{1,3})+\s*$", re.IGNORECASE)
 
 
 class Engine:
@@ -110,7 +110,7 @@ class Engine:
         reader = AnswerReader(catalog, matcher, self.provinces)
         self.survey = SurveyFlow(catalog, self.renderer, reader, leads, self.clock)
         self.rights = DataRights(catalog, self.renderer, leads)
-        self._crisis = [fold(p) for p in catalog.safety.phrases]
+        self.care = CareDetector(catalog.safety)
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one action; actions of one user are processed one at a time, in order.
@@ -194,10 +194,9 @@ class Engine:
     ) -> list[Reply]:
         """Typed text while a survey question waits: an answer, unless it is a command."""
         text = text.strip()
-        if self.in_crisis(text):
-            log.warning("crisis phrase in message", extra={"channel": "redacted"})
-            care = Reply(self.catalog.text(T.CARE))
-            return [care, *await self.survey.payload(state, "sv:resume", key, self.clock.now())]
+        hit = self.care.detect(text)
+        if hit is not None:
+            return self._care(hit, state)
         if not text or len(text) > MAX_TEXT or not _HAS_WORD.search(text):
             note = (
                 T.EMPTY
@@ -216,10 +215,13 @@ class Engine:
                 command = "sv:cancel"
         if command is not None:
             return await self._payload(command, state, key)
-        if _NUMBERS.match(text) and state.buttons:
-            return await self._numbers(text, state, key)
-        number = _NUMBER.match(text)
-        chosen = self._choice(number.group(1) if number else folded, state.buttons, bool(number))
+        # several numbers at once ("4, 2", "1 3", "1 và 3"): several ticks of a several-choice
+        # question
+        numbers = several_numbers(text)
+        if numbers is not None and state.buttons:
+            return await self._numbers(numbers, state, key)
+        number = single_number(text)
+        chosen = self._choice(number or folded, state.buttons, number is not None)
         # a typed name in a several-choice question is an answer (kept, then on to the next
         # question), while a pressed button or its number only ticks the choice
         if chosen is not None and (number or not self.survey.typed_choice(state, chosen)):
@@ -227,13 +229,13 @@ class Engine:
         return await self.survey.text(state, text, key, self.clock.now())
 
     async def _numbers(
-        self, text: str, state: ConversationState, key: ConversationKey
+        self, numbers: list[str], state: ConversationState, key: ConversationKey
     ) -> list[Reply]:
         """Several numbers typed at once: each ticks its choice of the list the student saw
         (numbers never shift while ticking). Anywhere else, or with a number not on the list,
         the student is asked again."""
         shown = list(state.buttons)
-        picks = [self._choice(n, shown, True) for n in re.findall(r"\d{1,3}", text)]
+        picks = [self._choice(n, shown, True) for n in numbers]
         chosen = [p for p in picks if p is not None]
         if len(chosen) < len(picks) or not all(self.survey.typed_choice(state, p) for p in chosen):
             note = self.catalog.text(T.NUMBER_OUT_OF_RANGE, count=len(shown))
@@ -274,6 +276,9 @@ class Engine:
 
     async def _text(self, text: str, state: ConversationState, key: ConversationKey) -> list[Reply]:
         text = text.strip()
+        hit = self.care.detect(text)  # before anything: commands, button numbers, length
+        if hit is not None:
+            return self._care(hit, state)
         if not text:
             return [self._with_menu(self.catalog.text(T.EMPTY))]
         if len(text) > MAX_TEXT:
@@ -281,9 +286,6 @@ class Engine:
         if not _HAS_WORD.search(text):
             return [self._with_menu(self.catalog.text(T.NO_TEXT))]
         folded = fold(text.removeprefix("/"))
-        if self.in_crisis(text):
-            log.warning("crisis phrase in message", extra={"channel": "redacted"})
-            return [Reply(self.catalog.text(T.CARE), (self.renderer.home_button(),))]
         if any(b.payload == "data:delete" for b in state.buttons):
             # "Bạn muốn xóa dữ liệu?" answered in words: "ok", "có", "xóa đi", "thôi"
             said = True if folded in _DELETE_WORDS else yes_no(text)
@@ -296,8 +298,8 @@ class Engine:
             command = None  # "9" or "lớp 9" picks a survey only right after the grade question
         if command is not None:
             return await self._payload(command, state, key)
-        number = _NUMBER.match(text)
-        chosen = self._choice(number.group(1) if number else folded, state.buttons, bool(number))
+        number = single_number(text)  # "2", " 2 ", "2." pick a choice; "-1" does not
+        chosen = self._choice(number or folded, state.buttons, number is not None)
         if chosen is not None:
             return await self._payload(chosen.payload, state, key)
         if number and state.buttons:
@@ -309,10 +311,16 @@ class Engine:
             ]
         return self._answer(text, state)
 
-    def in_crisis(self, text: str) -> bool:
-        """Whether a message may mean the writer is in danger (content/safety.yaml)."""
-        padded = f" {fold(text)} "
-        return any(f" {phrase} " in padded for phrase in self._crisis)
+    def _care(self, hit: CareHit, state: ConversationState) -> list[Reply]:
+        """The care answer. A survey in progress is paused, every answer kept: its button (or
+        "tiếp tục") resumes it, so the child's next words are never taken as an answer."""
+        # the kind and the patterns of content/safety.yaml that matched, never the message
+        log.warning(
+            "care answer kind=%s score=%d", hit.kind, hit.score, extra={"evidence": hit.evidence}
+        )
+        self.survey.pause(state)
+        waiting = self.survey.resume_button(state) is not None
+        return [care_reply(self.catalog, hit, self.renderer.home_button(), waiting)]
 
     @staticmethod
     def _choice(folded: str, buttons: list[Button], is_number: bool) -> Button | None:
@@ -413,8 +421,10 @@ class AskResult:
 
 def ask(engine: Engine, text: str) -> AskResult:
     """One question answered without conversation state (for the CLI and tools)."""
-    if engine.in_crisis(text):
-        return AskResult(False, None, 0.0, engine.catalog.text(T.CARE), [])
+    text = clean_input(text)  # what Inbound does for every channel
+    hit = engine.care.detect(text)
+    if hit is not None:
+        return AskResult(False, None, 0.0, care_text(engine.catalog, hit), [])
     result = engine.match(text)
     if isinstance(result, Match):
         reply = engine.answer_reply(text, result)

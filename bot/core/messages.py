@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 # Inbound.media when the platform withheld the content (Zalo Bot's message.unsupported.received,
 # sent instead of the message for protected users such as minors).
 WITHHELD = "withheld"
+
+# C0 controls other than tab, LF and CR: XML 1.0 forbids them (an export with one is unreadable)
+_C0 = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
+# surrogates (Cs) and unassigned code points (Cn, which holds U+FFFE and U+FFFF)
+_DROPPED = frozenset(("Cs", "Cn"))
+
+
+def clean_input(text: str) -> str:
+    """Text without the code points no document may hold: C0 controls except tab, LF and CR,
+    surrogates, U+FFFE/U+FFFF and every unassigned code point."""
+    text = text.translate(_C0)
+    if text.isascii():
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) not in _DROPPED)
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,17 @@ class Inbound:
     payload: str | None = None
     shared: tuple[tuple[str, str], ...] = ()
     media: str | None = None
+
+    def __post_init__(self) -> None:
+        # the one door every channel goes through: what the platform sent is cleaned here, so
+        # nothing stored, logged or exported later can hold a forbidden code point
+        if isinstance(self.text, str):
+            object.__setattr__(self, "text", clean_input(self.text))
+        if isinstance(self.payload, str):
+            object.__setattr__(self, "payload", clean_input(self.payload))
+        if self.shared:
+            shared = tuple((clean_input(k), clean_input(v)) for k, v in self.shared)
+            object.__setattr__(self, "shared", shared)
 
     @property
     def key(self) -> ConversationKey:

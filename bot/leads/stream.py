@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import tempfile
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from pathlib import Path
@@ -15,6 +16,8 @@ from aiohttp import web
 from bot.leads.export import CsvWriter, JsonWriter, XlsxWriter
 from bot.leads.records import Names
 from bot.storage.schools import LeadRecord
+
+log = logging.getLogger(__name__)
 
 Batches = AsyncGenerator[list[LeadRecord], None]
 Done = Callable[[int], Awaitable[None]]  # told the number of leads sent, once
@@ -68,13 +71,14 @@ class LeadExport:
     async def send(self, request: web.Request, headers: dict[str, str]) -> web.StreamResponse:
         """Send the export as the response to `request`. The first batch is read before
         anything is sent, so a database that cannot answer still gets a plain 500."""
+        response = web.StreamResponse(headers=headers)
         try:
             async with contextlib.aclosing(read_ahead(self.batches)) as batches:
                 first: list[LeadRecord] = await anext(batches, [])
                 if self.fmt == "xlsx":
-                    return await self._xlsx(request, headers, first, batches)
+                    await self._xlsx(request, response, first, batches)
+                    return response
                 writer = CsvWriter(self.names) if self.fmt == "csv" else JsonWriter(self.names)
-                response = web.StreamResponse(headers=headers)
                 await response.prepare(request)
                 await response.write(writer.head() + writer.rows(first))
                 self.rows += len(first)
@@ -85,12 +89,20 @@ class LeadExport:
                 await self._finish()  # logged before the client holds the whole list
                 await response.write_eof()
                 return response
+        except ConnectionResetError:
+            # the client went away mid-list: nothing left to send, and nothing went wrong here
+            log.info("export abandoned by the client", extra={"rows": self.rows})
+            return response
         finally:
             await self._finish()
 
     async def _xlsx(
-        self, request: web.Request, headers: dict[str, str], first: list[LeadRecord], rest: Batches
-    ) -> web.StreamResponse:
+        self,
+        request: web.Request,
+        response: web.StreamResponse,
+        first: list[LeadRecord],
+        rest: Batches,
+    ) -> None:
         with tempfile.TemporaryDirectory(prefix="huongnghiep-export-") as folder:
             path = Path(folder) / "leads.xlsx"
             writer = await asyncio.to_thread(XlsxWriter, self.names, path)
@@ -100,7 +112,6 @@ class LeadExport:
             await asyncio.to_thread(writer.close)
             self.rows = writer.count
             await self._finish()
-            response = web.StreamResponse(headers=headers)
             response.content_length = (await asyncio.to_thread(path.stat)).st_size
             await response.prepare(request)
             file = await asyncio.to_thread(path.open, "rb")
@@ -110,4 +121,3 @@ class LeadExport:
             finally:
                 file.close()
             await response.write_eof()
-            return response

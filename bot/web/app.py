@@ -35,7 +35,7 @@ from bot.storage.events import SeenEvents
 from bot.storage.leads import SqlLeadSink
 from bot.storage.retention import purge
 from bot.storage.schools import SchoolStore
-from bot.web import portal
+from bot.web import errors, portal
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,21 @@ async def security_headers(_request: web.Request, response: web.StreamResponse) 
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("Content-Security-Policy", _CSP)
+
+
+_STATIC_FILES = frozenset(
+    p.relative_to(webchat.STATIC_DIR).as_posix()
+    for p in webchat.STATIC_DIR.rglob("*")
+    if p.is_file()
+)
+
+
+async def static_file(request: web.Request) -> web.FileResponse:
+    """A file of the page (a known name only: a missing file is a JSON 404 like any other)."""
+    path = request.match_info["path"]
+    if path not in _STATIC_FILES:
+        raise web.HTTPNotFound()
+    return web.FileResponse(webchat.STATIC_DIR / path)
 
 
 def build_engine(
@@ -99,7 +114,7 @@ def create_app(
     The database must be migrated already (`serve` does it first). Conversation state lives in
     the database unless an engine with its own store is passed (tests).
     """
-    app = web.Application(client_max_size=64 * 1024)
+    app = web.Application(middlewares=[errors.json_errors], client_max_size=64 * 1024)
     app.on_response_prepare.append(security_headers)
     db = make_engine(settings.db_url)
     app[SETTINGS] = settings
@@ -182,5 +197,5 @@ def create_app(
         app.router.add_post(TELEGRAM_PATH, app[TELEGRAM].webhook)
     if ZALO_OA in app:
         app.router.add_post(ZALO_OA_PATH, app[ZALO_OA].webhook)
-    app.router.add_static("/static/", webchat.STATIC_DIR, show_index=False)
+    app.router.add_get("/static/{path:.+}", static_file)
     return app

@@ -17,6 +17,7 @@ from bot.storage.schools import Principal, SchoolStore
 log = logging.getLogger(__name__)
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7))  # a `since` without a zone is Vietnam time
+MAX_TOKEN = 200  # our tokens are far shorter
 
 
 def _error(message: str, status: int) -> web.Response:
@@ -32,7 +33,17 @@ def parse_since(raw: str | None) -> dt.datetime | None:
     if len(raw) > 40:
         raise ValueError(raw)
     value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
-    return value if value.tzinfo else value.replace(tzinfo=VIETNAM)
+    value = value if value.tzinfo else value.replace(tzinfo=VIETNAM)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError as exc:  # 0001-01-01 in Vietnam, 9999-12-31T23:59-12:00: no UTC year
+        raise ValueError(raw) from exc
+
+
+def _token_shaped(token: str) -> bool:
+    """Whether a token could be one of ours: visible ASCII, not too long. Header bytes that
+    are not UTF-8 reach us as surrogates, which no hash function can encode."""
+    return len(token) <= MAX_TOKEN and token.isascii() and token.isprintable() and " " not in token
 
 
 def _unauthorized(message: str) -> web.HTTPUnauthorized:
@@ -46,9 +57,12 @@ def _unauthorized(message: str) -> web.HTTPUnauthorized:
 async def school_of(request: web.Request, schools: SchoolStore, catalog: Catalog) -> Principal:
     """The school whose token the request carries; raises 401 otherwise."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise _unauthorized("Cần mã truy cập của trường (Authorization: Bearer <token>).")
-    who = await schools.authenticate(token.strip())
+    if not _token_shaped(token):
+        raise _unauthorized("Mã truy cập không hợp lệ hoặc đã bị thu hồi.")
+    who = await schools.authenticate(token)
     if who is None or who.kind != "school" or who.school_id not in catalog.schools:
         raise _unauthorized("Mã truy cập không hợp lệ hoặc đã bị thu hồi.")
     return who

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -17,8 +18,13 @@ from bot.matching.matcher import Matcher
 from bot.matching.normalize import fold
 
 MAX_TEXT_ANSWER = 120  # a name, a school and class, a commune: never longer
+# items of a list answer read at most (each is matched against the catalog: "a, a, a, …" of
+# 1,000 characters held the loop for 120 ms); a question allows at most 10 choices
+MAX_PARTS = 12
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
-_SPLIT = re.compile(r"\s*(?:[,;/+\n]|\bvà\b|\bva\b|\bvoi\b|\bvới\b)\s*", re.IGNORECASE)
+# between items of a list answer; no \s* around it (a run of spaces would be tried at every
+# start: quadratic), the parts are stripped instead
+_SPLIT = re.compile(r"[,;/+\n]|\b(?:và|va|voi|với)\b", re.IGNORECASE)
 YES = frozenset(
     "co;dong y;dung;dung vay;chuan;u;uh;uhm;um;uk;ok;oke;okie;okay;yes;y;vang;da;da co;dc;duoc;"
     "co chu;phai".split(";")
@@ -114,6 +120,13 @@ def show_phone(e164: str) -> str:
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
 
 
+def _parts(text: str) -> list[str]:
+    """The items of a list answer ("hàn, điện và cơ khí") that have a letter, the first
+    MAX_PARTS of them."""
+    parts = (p.strip() for p in _SPLIT.split(clean_text(text)))
+    return list(itertools.islice((p for p in parts if _LETTER.search(p)), MAX_PARTS))
+
+
 def pick_label(text: str, labels: dict[str, str]) -> str | None:
     """The id whose label the text names (exactly, or closely enough to be unambiguous)."""
     folded = fold(text)
@@ -148,7 +161,7 @@ class AnswerReader:
         found: list[str] = []
         unknown: list[str] = []
         threshold = self.matcher.thresholds.suggest
-        for part in (p for p in _SPLIT.split(clean_text(text)) if p and _LETTER.search(p)):
+        for part in _parts(text):
             best = next(
                 (
                     c
@@ -173,7 +186,7 @@ class AnswerReader:
                 names.setdefault(fold(keyword), ident)
         found: list[str] = []
         unknown: list[str] = []
-        for part in (p for p in _SPLIT.split(clean_text(text)) if p and _LETTER.search(p)):
+        for part in _parts(text):
             best = process.extractOne(fold(part), list(names), scorer=fuzz.token_set_ratio)
             if best is None or best[1] < 80:
                 unknown.append(part[:40])

@@ -1,0 +1,29 @@
+"""The care answer: what a child in danger or in crisis reads, before anything else.
+
+Care first (a warm line that depends on the kind of danger), then the help lines (111, 113,
+115) and a trusted adult, then a way back: the waiting survey, kept as it was, or the menu.
+"""
+
+from __future__ import annotations
+
+from bot.catalog import Catalog
+from bot.catalog.text_keys import T
+from bot.core.messages import Button, Reply
+from bot.matching.care import CareHit
+
+# Kinds about the writer's own state; the others are about someone hurting them.
+SELF_KINDS = frozenset({"suicide", "self_harm", "depression", "pressure", "distress"})
+RESUME = "sv:resume"
+
+
+def care_text(catalog: Catalog, hit: CareHit, survey_waiting: bool = False) -> str:
+    """The care answer's text for one detected message."""
+    intro = T.CARE_SELF if hit.kind in SELF_KINDS else T.CARE_HARM
+    after = T.CARE_SURVEY_KEPT if survey_waiting else T.CARE_AFTER
+    return "\n\n".join(catalog.text(key) for key in (intro, T.CARE, after))
+
+
+def care_reply(catalog: Catalog, hit: CareHit, home: Button, survey_waiting: bool) -> Reply:
+    """The care answer with its buttons: continue the survey (when one waits) and the menu."""
+    buttons = (Button(catalog.text(T.CARE_CONTINUE), RESUME), home) if survey_waiting else (home,)
+    return Reply(care_text(catalog, hit, survey_waiting), buttons)

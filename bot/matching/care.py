@@ -1,0 +1,194 @@
+"""Care detector: does a message say that a child may be in danger or in crisis?
+
+Evidence comes from content/safety.yaml:
+- weighted signal patterns: 3 is an explicit statement (a self-harm expression, a family or
+  school actor hitting the writer, a threat to spread photos), 2 and 1 need company;
+- facets of the writer's state (sad, alone, exhausted, sleepless...), which together mean
+  distress even when no single phrase does;
+- blockers that cancel the signals they overlap: hyperbole ("chán muốn chết"), a topic ("trẻ em
+  bị bạo hành" in a question about careers), another meaning ("đánh giá"); a negation just
+  before a signal ("không muốn chết") and laughter (=)) cancel it too;
+- frames of the whole message: a study question asks for more evidence, a story, the news or an
+  essay is a topic, not an event.
+Pure functions over tokens (see care_patterns), linear in the message.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import get_args
+
+from bot.catalog.models import CareKind, Safety
+from bot.matching.care_patterns import Pattern, Token, match_at, parse_pattern, tokenize
+
+ALL_KINDS = frozenset(get_args(CareKind))
+MAX_SCAN = 4096  # characters looked at: a long message is cut here, which bounds the cost
+
+
+@dataclass(frozen=True)
+class CareHit:
+    """Why a message gets the care answer: its kind, score and the patterns that matched.
+
+    The evidence names patterns of content/safety.yaml, never the user's words, so it may be
+    logged.
+    """
+
+    kind: str
+    score: int
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Rule:
+    kind: str
+    weight: int
+    concept: str | None
+    pattern: Pattern
+
+
+@dataclass(frozen=True)
+class _Found:
+    rule: _Rule
+    core: tuple[int, ...]
+
+
+WRITER, QUESTION, MENTION = "writer", "question", "mention"
+
+
+class CareDetector:
+    """Built once from the Safety content; `detect` is called on every message."""
+
+    def __init__(self, safety: Safety) -> None:
+        classes = safety.classes
+        self.threshold = safety.threshold
+        self.lead_weight = safety.lead_weight
+        self.concepts_needed = safety.concepts_needed
+        self._minor = frozenset(safety.minor_concepts)
+        self._expand = {k: v for k, v in safety.tokens.items()}
+        self._negators = frozenset(safety.negators)
+        self._fillers = frozenset(safety.negation_fillers)
+        self._sad = tuple(safety.emoticons.sad)
+        self._laugh = tuple(safety.emoticons.laugh)
+        self._rules: dict[str, list[_Rule]] = defaultdict(list)
+        self._blockers: dict[str, list[tuple[Pattern, frozenset[str]]]] = defaultdict(list)
+        self._frames: dict[str, list[tuple[str, Pattern]]] = defaultdict(list)
+        for group in safety.signals:
+            for source in group.patterns:
+                pattern = parse_pattern(source, classes)
+                rule = _Rule(group.kind, group.weight, group.concept, pattern)
+                for word in pattern.first_words():
+                    self._rules[word].append(rule)
+        for blocker in safety.blockers:
+            kinds = frozenset(blocker.kinds)
+            for source in blocker.patterns:
+                pattern = parse_pattern(source, classes)
+                for word in pattern.first_words():
+                    self._blockers[word].append((pattern, kinds))
+        frames = [(WRITER, safety.writer), (QUESTION, safety.question_frames)]
+        frames.append((MENTION, safety.mention_frames))
+        for role, sources in frames:
+            for source in sources:
+                pattern = parse_pattern(source, classes)
+                for word in pattern.first_words():
+                    self._frames[word].append((role, pattern))
+
+    def tokens(self, text: str) -> list[Token]:
+        """The message as the detector sees it (for tests)."""
+        return tokenize(text[:MAX_SCAN], self._expand, self._negators)
+
+    def detect(self, text: str) -> CareHit | None:
+        """A CareHit when the message should get the care answer, else None."""
+        head = text[:MAX_SCAN]
+        tokens = tokenize(head, self._expand, self._negators)
+        # position -> (words a blocker covers, kinds it cancels) for each blocker on it
+        blocked: dict[int, list[tuple[frozenset[int], frozenset[str]]]] = defaultdict(list)
+        found: list[_Found] = []
+        frames: set[str] = set()
+        for start, token in enumerate(tokens):
+            for role, pattern in self._frames.get(token.text, ()):
+                if role not in frames and match_at(pattern, tokens, start) is not None:
+                    frames.add(role)
+            for pattern, cancels in self._blockers.get(token.text, ()):
+                core = match_at(pattern, tokens, start)
+                if core is not None:  # a blocker covers its gaps too ("có bị … không")
+                    span = frozenset(range(start, core[-1] + 1))
+                    for pos in span:
+                        blocked[pos].append((span, cancels or ALL_KINDS))
+            for rule in self._rules.get(token.text, ()):
+                core = match_at(rule.pattern, tokens, start)
+                if core is not None:
+                    found.append(_Found(rule, core))
+        if MENTION in frames:  # a film, a story, the news, an essay: a topic, not an event
+            return None
+        lowered = head.casefold()
+        laughing = any(mark in lowered for mark in self._laugh)
+        kept = [
+            f
+            for f in found
+            if not _blocked(f, blocked)
+            and not self._negated(tokens, f.core[0])
+            and not (laughing and f.rule.weight < self.threshold)
+        ]
+        # strongest (then longest) first; a signal within the words of one counted already
+        # ("khóc" inside "đêm nào cũng khóc") adds nothing, nor does a pattern matched twice on
+        # the same words ("e thấy mình vô dụng": "<self> * vô dụng" from "e" and from "mình")
+        kept.sort(key=lambda f: (-f.rule.weight, -len(f.core)))
+        # position -> (rule, words) of the signals counted on it
+        counted: dict[int, list[tuple[_Rule, frozenset[int]]]] = defaultdict(list)
+        score = 0
+        evidence: list[str] = []
+        kinds: list[str] = []
+        # facets count once each, whichever pattern shows them
+        concepts = {f.rule.concept for f in kept if f.rule.concept is not None}
+        for f in kept:
+            words = frozenset(f.core)
+            # within the words of a counted signal, or the same pattern again on shared words
+            if any(words <= seen or rule is f.rule for pos in words for rule, seen in counted[pos]):
+                continue
+            for pos in words:
+                counted[pos].append((f.rule, words))
+            score += f.rule.weight
+            kinds.append(f.rule.kind)
+            evidence.append(f"{f.rule.kind}:{f.rule.pattern.source}")
+        if not laughing and any(mark in lowered for mark in self._sad):
+            score += 1
+            evidence.append("distress:emoticon")
+        question = QUESTION in frames
+        lead = kept[0].rule.weight if kept else 0
+        # in a study or career question, evidence short of an explicit statement needs more
+        threshold = self.threshold + (question and lead < self.threshold)
+        strong = score >= threshold and lead >= self.lead_weight
+        # several facets of the writer's state together (sad, alone, exhausted, sleepless...)
+        # mean distress even when no single one does; a study question needs one facet more
+        needed = self.concepts_needed + question
+        weight = sum(0.5 if c in self._minor else 1.0 for c in concepts)
+        facets = WRITER in frames and weight >= needed
+        if not (strong or facets):
+            return None
+        if facets:
+            evidence.append("facets:" + ",".join(sorted(concepts)))
+        return CareHit(kinds[0], score, tuple(evidence))
+
+    def _negated(self, tokens: list[Token], start: int) -> bool:
+        """Whether a negation stands just before position `start` ("không (hề) muốn chết")."""
+        pos = start - 1
+        skipped = 0
+        while pos >= 0 and tokens[pos].text in self._fillers and skipped < 3:
+            pos -= 1
+            skipped += 1
+        return pos >= 0 and tokens[pos].text in self._negators
+
+
+def _blocked(
+    found: _Found, blocked: dict[int, list[tuple[frozenset[int], frozenset[str]]]]
+) -> bool:
+    """Whether a blocker cancels a signal: it shares a word with it and cancels its kind, unless
+    the signal holds all the blocker's words and more (a more specific reading: "bố mẹ đánh
+    nhau" is not the "đánh nhau" of a question about martial arts)."""
+    core = frozenset(found.core)
+    for pos in found.core:
+        for span, kinds in blocked.get(pos, ()):
+            if found.rule.kind in kinds and not (span < core):
+                return True
+    return False
