@@ -3,51 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import re
-import unicodedata
+
+from bot.core.messages import clean_input
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 # A spreadsheet treats a cell starting with these as a formula (OWASP "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-@functools.cache
-def _forbidden() -> re.Pattern[str]:
-    """C0 controls but tab, LF and CR; surrogates; unassigned code points (U+FFFE and U+FFFF
-    among them) of the Basic Multilingual Plane; and any code point above it, which
-    `_keep` then judges one by one. Built on first use (a 64K-entry scan, ~20 ms): a class of
-    BMP ranges compiles to a lookup table, where all planes' ranges would be scanned linearly."""
-    ranges: list[tuple[int, int]] = []
-    start: int | None = None
-    for cp in range(0x10000):
-        bad = (
-            (cp < 0x20 and cp not in (0x9, 0xA, 0xD))
-            or 0xD800 <= cp <= 0xDFFF
-            or unicodedata.category(chr(cp)) == "Cn"
-        )
-        if bad and start is None:
-            start = cp
-        elif not bad and start is not None:
-            ranges.append((start, cp - 1))
-            start = None
-    if start is not None:
-        ranges.append((start, 0xFFFF))
-    bmp = "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
-    return re.compile(f"[{bmp}]|[\U00010000-\U0010ffff]")
-
-
-def _keep(match: re.Match[str]) -> str:
-    char = match.group()
-    if ord(char) < 0x10000 or unicodedata.category(char) == "Cn":
-        return ""
-    return char  # an assigned character beyond the BMP (an emoji): kept
-
-
 def clean(text: str) -> str:
     """`text` without the code points XML 1.0 forbids (C0 controls but tab, LF and CR, U+FFFE,
-    U+FFFF, lone surrogates) and without unassigned ones."""
-    return _forbidden().sub(_keep, text)
+    U+FFFF, lone surrogates) and without unassigned ones: what the channels strip from input
+    (core.messages.clean_input), applied again to what the database already holds."""
+    return clean_input(text)
 
 
 def neutralize(value: str) -> str:
