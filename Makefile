@@ -46,6 +46,7 @@ unit:
 
 bench: install
 	$(PY) bench/match.py
+	$(PY) bench/chat.py
 	$(PY) bench/export.py
 
 clean:

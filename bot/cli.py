@@ -1,4 +1,8 @@
-"""Command line: serve, chat, ask, content check, eval. Parsing and printing only."""
+"""Command line: serve, chat, ask, content check, eval. Parsing and printing only.
+
+Each command imports what it needs when it runs: `ask` and `content check` start without the
+web app, SQLAlchemy, python-telegram-bot or openpyxl (a test holds them to it).
+"""
 
 from __future__ import annotations
 
@@ -12,38 +16,45 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
 from bot.catalog import Catalog, CatalogError, load_catalog
-from bot.catalog.check import check_directory
-from bot.catalog.text_keys import T
-from bot.channels.base import numbered_text
-from bot.core.engine import Engine, ask
-from bot.core.messages import Inbound
-from bot.evaluate import (
-    care_share,
-    evaluate,
-    evaluate_care,
-    is_care_set,
-    load_care_set,
-    load_questions,
-)
 from bot.logs import configure as configure_logging
-from bot.matching.care import CareDetector
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from bot.core.engine import Engine
+    from bot.matching.targets import Built
 
 
 def _load(settings: Settings) -> Catalog:
     try:
         return load_catalog(settings.content_dir)
     except CatalogError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        raise SystemExit(2) from exc
+        _exit_on(exc)
+
+
+def _load_built(settings: Settings) -> Built:
+    """The catalog and its matcher, from the content cache under the data directory."""
+    from bot.matching.targets import load_built
+
+    try:
+        return load_built(settings.content_dir, _cache_dir(settings))
+    except CatalogError as exc:
+        _exit_on(exc)
+
+
+def _cache_dir(settings: Settings) -> Path:
+    return settings.data_dir / "cache"
+
+
+def _exit_on(exc: CatalogError) -> NoReturn:
+    for problem in exc.problems:
+        print(problem, file=sys.stderr)
+    raise SystemExit(2) from exc
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -78,6 +89,10 @@ def cmd_chat(_args: argparse.Namespace, settings: Settings) -> int:
 
 async def _converse(engine: Engine) -> None:
     """The terminal conversation: one line in, the replies out, until end of input."""
+    from bot.catalog.text_keys import T
+    from bot.channels.base import numbered_text
+    from bot.core.messages import Inbound
+
     hint = engine.catalog.text(T.NUMBER_HINT)
 
     async def say(inbound: Inbound) -> None:
@@ -102,9 +117,11 @@ def _read_line() -> str | None:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.web.app import build_engine
+    from bot.core.engine import Engine, ask
+    from bot.core.memory import MemoryConversationStore
 
-    engine = build_engine(_load(settings))
+    built = _load_built(settings)
+    engine = Engine(built.catalog, built.matcher, MemoryConversationStore())
     result = ask(engine, args.question)
     if args.json:
         print(json.dumps(dataclasses.asdict(result), ensure_ascii=False))
@@ -116,8 +133,15 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_content_check(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.catalog.cache import load_catalog_cached
+    from bot.catalog.check import check_catalog
+
     directory = Path(args.dir) if args.dir else settings.content_dir
-    problems = check_directory(directory)
+    try:  # as check_directory, with the catalog from the cache when nothing changed
+        catalog = load_catalog_cached(directory, _cache_dir(settings))
+        problems = check_catalog(catalog, dt.date.today())
+    except CatalogError as exc:
+        problems = exc.problems
     for problem in problems:
         print(problem)
     if problems:
@@ -128,10 +152,18 @@ def cmd_content_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.matching.targets import build_matcher
+    from bot.evaluate import (
+        care_share,
+        evaluate,
+        evaluate_care,
+        is_care_set,
+        load_care_set,
+        load_questions,
+    )
+    from bot.matching.care import CareDetector
 
-    catalog = _load(settings)
-    detector = CareDetector(catalog.safety)
+    built = _load_built(settings)
+    detector = CareDetector(built.catalog.safety)
     if is_care_set(args.file):
         care = evaluate_care(detector, load_care_set(args.file))
         print(care.summary())
@@ -142,7 +174,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"  [{message.kind}] {message.q!r}: expected {wanted}")
         return 0
     questions = load_questions(args.file)
-    report = evaluate(build_matcher(catalog), questions)
+    report = evaluate(built.matcher, questions)
     print(report.summary())
     flagged, total = care_share(detector, questions)
     print(f"care answer to ordinary questions: {flagged / total:.1%} ({flagged}/{total})")
@@ -150,6 +182,26 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         print(f"\nmisses ({len(report.misses)}):")
         for miss in report.misses:
             print(f"  [{miss.score:.2f}] {miss.q!r}: expected {miss.expect}, got {miss.got}")
+    return 0
+
+
+def cmd_care_train(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.matching.care_model import MODEL_FILE
+    from bot.matching.care_train import build
+
+    catalog = _load(settings)
+    root = Path(args.root) if args.root else catalog.directory.parent
+    try:
+        model = build(root, catalog, progress=lambda line: print(line, flush=True))
+    except FileNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    path = catalog.directory / MODEL_FILE
+    path.write_text(model.to_json(), encoding="utf-8")
+    print(f"threshold {model.threshold}, with patterns {model.with_patterns}")
+    for name, value in model.figures.items():
+        print(f"  cv {name}: {value:.1%}")
+    print(f"{len(model.weights)} weights written to {path}")
     return 0
 
 
@@ -469,13 +521,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the figures, not the messages (for a holdout set nobody may tune on)",
     )
     p.set_defaults(func=cmd_eval)
+    p = sub.add_parser("care", help="the care detector's learned model")
+    csub = p.add_subparsers(dest="care_command", required=True)
+    c = csub.add_parser("train", help="cross-validate, train and write content/care_model.json")
+    c.add_argument("--root", help="the repository holding tests/eval (default: above content)")
+    c.set_defaults(func=cmd_care_train)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `huongnghiep` command."""
     args = build_parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"huongnghiep: {exc}", file=sys.stderr)
+        return 2
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `huongnghiep eval … | head` ends quietly
     level = settings.log_level
     if getattr(args, "quiet_logs", False) and "HUONGNGHIEP_LOG_LEVEL" not in os.environ:

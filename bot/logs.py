@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-
-from aiohttp.http_exceptions import HttpProcessingError
+import sys
 
 # Vietnamese numbers written as 0xxxxxxxxx, 84xxxxxxxxx, +84 xxx xxx xxx or (091) 234 5678,
 # with spaces, dots, dashes or brackets between the digits.
@@ -56,7 +55,10 @@ class BadHttpQuiet(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        if isinstance(error, HttpProcessingError):
+        # looked up, not imported: commands without a web server (ask) do not load aiohttp,
+        # and where it is not loaded none of its errors can occur
+        http = sys.modules.get("aiohttp.http_exceptions")
+        if http is not None and isinstance(error, http.HttpProcessingError):
             record.levelno, record.levelname = logging.WARNING, "WARNING"
             record.msg = "refused a malformed HTTP request: %s"
             record.args = (type(error).__name__,)

@@ -10,6 +10,33 @@ from pathlib import Path
 from bot.catalog.load import DEFAULT_CONTENT_DIR
 
 
+class SettingsError(ValueError):
+    """A setting in the environment that cannot be used; the message names the variable."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: must be a whole number") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: must be a number") from None
+    if value != value:  # NaN passes every range check otherwise
+        raise SettingsError(f"{name}={raw!r}: must be a number")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, with defaults that need no configuration at all."""
@@ -47,26 +74,26 @@ class Settings:
         """Read HUONGNGHIEP_* variables; anything unset keeps its default."""
         env = os.environ if env is None else env
         defaults = cls()
+        settings = cls._read(env, defaults)
+        settings.validate()
+        return settings
+
+    @classmethod
+    def _read(cls, env: Mapping[str, str], defaults: Settings) -> Settings:
         return cls(
             host=env.get("HUONGNGHIEP_HOST", defaults.host),
-            port=int(env.get("HUONGNGHIEP_PORT", str(defaults.port))),
+            port=_int(env, "HUONGNGHIEP_PORT", defaults.port),
             content_dir=Path(env.get("HUONGNGHIEP_CONTENT_DIR", str(defaults.content_dir))),
             data_dir=Path(env.get("HUONGNGHIEP_DATA_DIR", str(defaults.data_dir))),
             log_level=env.get("HUONGNGHIEP_LOG_LEVEL", defaults.log_level).upper(),
             database_url=env.get("DATABASE_URL") or None,
-            retention_months=int(
-                env.get("HUONGNGHIEP_RETENTION_MONTHS", str(defaults.retention_months))
+            retention_months=_int(env, "HUONGNGHIEP_RETENTION_MONTHS", defaults.retention_months),
+            webhook_timeout=_float(env, "HUONGNGHIEP_WEBHOOK_TIMEOUT", defaults.webhook_timeout),
+            retry_base=_float(env, "HUONGNGHIEP_RETRY_BASE_SECONDS", defaults.retry_base),
+            retry_max_attempts=_int(
+                env, "HUONGNGHIEP_RETRY_MAX_ATTEMPTS", defaults.retry_max_attempts
             ),
-            webhook_timeout=float(
-                env.get("HUONGNGHIEP_WEBHOOK_TIMEOUT", str(defaults.webhook_timeout))
-            ),
-            retry_base=float(env.get("HUONGNGHIEP_RETRY_BASE_SECONDS", str(defaults.retry_base))),
-            retry_max_attempts=int(
-                env.get("HUONGNGHIEP_RETRY_MAX_ATTEMPTS", str(defaults.retry_max_attempts))
-            ),
-            outbox_poll=float(
-                env.get("HUONGNGHIEP_OUTBOX_POLL_SECONDS", str(defaults.outbox_poll))
-            ),
+            outbox_poll=_float(env, "HUONGNGHIEP_OUTBOX_POLL_SECONDS", defaults.outbox_poll),
             public_url=(env.get("HUONGNGHIEP_PUBLIC_URL") or "").rstrip("/") or None,
             zalo_bot_token=env.get("ZALO_BOT_TOKEN") or None,
             zalo_bot_secret=env.get("ZALO_BOT_WEBHOOK_SECRET") or None,
@@ -89,13 +116,27 @@ class Settings:
             zalo_oauth_base=(env.get("ZALO_OAUTH_BASE_URL") or defaults.zalo_oauth_base).rstrip(
                 "/"
             ),
-            zalo_oa_timeout=float(
-                env.get("ZALO_OA_TIMEOUT_SECONDS", str(defaults.zalo_oa_timeout))
-            ),
-            zalo_oa_retry_base=float(
-                env.get("ZALO_OA_RETRY_BASE_SECONDS", str(defaults.zalo_oa_retry_base))
+            zalo_oa_timeout=_float(env, "ZALO_OA_TIMEOUT_SECONDS", defaults.zalo_oa_timeout),
+            zalo_oa_retry_base=_float(
+                env, "ZALO_OA_RETRY_BASE_SECONDS", defaults.zalo_oa_retry_base
             ),
         )
+
+    def validate(self) -> None:
+        """Refuse values no deployment means (a typo in a number, a negative timeout)."""
+        checks = [
+            ("HUONGNGHIEP_PORT", self.port, 1, 65535),
+            ("HUONGNGHIEP_RETENTION_MONTHS", self.retention_months, 1, 120),
+            ("HUONGNGHIEP_RETRY_MAX_ATTEMPTS", self.retry_max_attempts, 1, 100),
+            ("HUONGNGHIEP_WEBHOOK_TIMEOUT", self.webhook_timeout, 0.1, 300),
+            ("HUONGNGHIEP_RETRY_BASE_SECONDS", self.retry_base, 0.0, 86400),
+            ("HUONGNGHIEP_OUTBOX_POLL_SECONDS", self.outbox_poll, 0.01, 3600),
+            ("ZALO_OA_TIMEOUT_SECONDS", self.zalo_oa_timeout, 0.1, 300),
+            ("ZALO_OA_RETRY_BASE_SECONDS", self.zalo_oa_retry_base, 0.0, 3600),
+        ]
+        for name, value, low, high in checks:
+            if not low <= value <= high:
+                raise SettingsError(f"{name}={value}: must be between {low} and {high}")
 
     @property
     def zalo_oa_enabled(self) -> bool:

@@ -224,7 +224,7 @@ def test_ask_answers_with_care(engine: Engine) -> None:
 @given(st.text(max_size=16384))
 def test_never_raises_on_arbitrary_unicode(detector: CareDetector, text: str) -> None:
     hit = detector.detect(text)
-    assert hit is None or hit.score >= detector.threshold
+    assert hit is None or bool(hit.evidence)
 
 
 @settings(max_examples=30, deadline=None)

@@ -38,18 +38,27 @@ def test_accuracy_thresholds(name: str, matcher: Matcher) -> None:
 
 
 # -- care (issue 9, part 0) ----------------------------------------------------------------------
-# care_dev.yaml and care_holdout.yaml were written by another helper, independently of the
-# detector (the holdout was never read by whoever wrote the patterns); care_own.yaml by the
-# detector's author. Targets: recall >= 95% on messages needing care, care answer on <= 1% of
-# ordinary messages and of the ordinary question sets. Figures only, never the messages.
+# care_dev.yaml, care_more_a.yaml, care_more_b.yaml, care_holdout.yaml and care_holdout2.yaml were
+# written by other helpers, independently of the detector; care_own.yaml by the patterns' author.
+# dev, own, more_a and more_b train the learned model (content/care_model.json): on them the
+# targets guard against regressions, they measure nothing unseen. The two holdouts are never read
+# by whoever tunes the detector; their figures were measured once, with `eval --figures-only`.
+# Targets: recall >= 95% on messages needing care, care answer on <= 1% of ordinary messages and
+# of the ordinary question sets. Figures only, never the messages.
 RECALL, FALSE_CARE = 0.95, 0.01
-# The holdout misses the targets: measured once at a2ffe60 (recall 60.4%, false care 7.6%) and
-# once more at c02acd2 after improving on general grounds (recall 71.4%, false care 3.0%). The
-# strict xfail fails the day the targets are met, so the marker is removed then; the floor below
-# catches a regression meanwhile.
-HOLDOUT_MISSES_TARGETS = pytest.mark.xfail(
-    strict=True, reason="care holdout: recall 71.4%, false care 3.0% (targets 95% and 1%)"
-)
+TRAINING = ["care_dev.yaml", "care_own.yaml", "care_more_a.yaml", "care_more_b.yaml"]
+# Measured once at the commit that added this line (patterns + learned model):
+#   care_holdout.yaml   recall 94.5% (86/91), false care 0.0% (0/66)
+#                       (patterns alone: 71.4%, 3.0%)
+#   care_holdout2.yaml  recall 92.5% (99/107), false care 1.2% (1/86)
+#                       (patterns alone: 71.0%, 7.0%)
+# A strict xfail fails the day its target is met, so the marker is removed then; the floors
+# below catch a regression meanwhile.
+MISSED = "measured once: {} (target {})"
+HOLDOUT_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("94.5%", "95%"))
+HOLDOUT2_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("92.5%", "95%"))
+HOLDOUT2_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("1.2% (1/86)", "1%"))
+FLOORS = {"care_holdout.yaml": (0.92, 0.02), "care_holdout2.yaml": (0.90, 0.03)}
 
 
 @pytest.fixture(scope="module")
@@ -60,23 +69,37 @@ def detector(catalog: Catalog) -> CareDetector:
 @pytest.mark.parametrize(
     "name",
     [
-        "care_dev.yaml",
-        "care_own.yaml",
-        pytest.param("care_holdout.yaml", marks=HOLDOUT_MISSES_TARGETS),
+        *TRAINING,
+        pytest.param("care_holdout.yaml", marks=HOLDOUT_RECALL),
+        pytest.param("care_holdout2.yaml", marks=HOLDOUT2_RECALL),
     ],
 )
-def test_care_targets(name: str, detector: CareDetector) -> None:
+def test_care_recall_target(name: str, detector: CareDetector) -> None:
     messages = load_care_set(EVAL / name)
     assert sum(m.care for m in messages) >= 50 and sum(not m.care for m in messages) >= 40
     report = evaluate_care(detector, messages)
     assert report.recall >= RECALL, report.summary()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        *TRAINING,
+        "care_holdout.yaml",
+        pytest.param("care_holdout2.yaml", marks=HOLDOUT2_FALSE_CARE),
+    ],
+)
+def test_care_false_care_target(name: str, detector: CareDetector) -> None:
+    report = evaluate_care(detector, load_care_set(EVAL / name))
     assert report.false_care_rate <= FALSE_CARE, report.summary()
 
 
-def test_care_holdout_does_not_regress(detector: CareDetector) -> None:
-    report = evaluate_care(detector, load_care_set(EVAL / "care_holdout.yaml"))
-    assert report.recall >= 0.70, report.summary()
-    assert report.false_care_rate <= 0.05, report.summary()
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_care_holdouts_do_not_regress(name: str, detector: CareDetector) -> None:
+    recall, false_care = FLOORS[name]
+    report = evaluate_care(detector, load_care_set(EVAL / name))
+    assert report.recall >= recall, report.summary()
+    assert report.false_care_rate <= false_care, report.summary()
 
 
 @pytest.mark.parametrize("name", ["questions.yaml", "holdout.yaml"])

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.catalog.load import Catalog, CatalogError, Problem, load_catalog
 from bot.catalog.text_keys import all_keys
 from bot.matching.care import CareDetector
+from bot.matching.care_model import MODEL_FILE, stale
 from bot.matching.normalize import Normalizer, fold
 
 _DATE_WORDS = re.compile(r"hiệu lực|thời gian áp dụng|ngày ban hành", re.IGNORECASE)
@@ -237,6 +238,11 @@ def _safety(catalog: Catalog) -> list[Problem]:
     detector = CareDetector(catalog.safety)
     examples = catalog.safety.examples
     out: list[Problem] = []
+    model = catalog.safety.learned
+    if model is not None:  # the model was trained on these files: retrain when one changes
+        for name in stale(model, catalog.directory.parent, catalog.directory):
+            why = "changed since the care model was trained: run `huongnghiep care train`"
+            out.append(Problem(MODEL_FILE, name, why))
     for index, text in enumerate(examples.care):
         if detector.detect(text) is None:
             out.append(Problem("safety.yaml", f"examples.care[{index}]", "no care answer"))

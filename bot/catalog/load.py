@@ -11,6 +11,11 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+try:  # libyaml's parser, when PyYAML was built with it: about 8x faster than the pure-Python one
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
 from bot.catalog.models import (
     Abbreviations,
     Event,
@@ -25,6 +30,7 @@ from bot.catalog.models import (
     Texts,
     Trade,
 )
+from bot.matching.care_model import MODEL_FILE, load_model
 from bot.matching.normalize import fold
 
 SUPPORTED_VERSION = 1
@@ -116,7 +122,7 @@ _SECTIONS: dict[str, tuple[str, type[BaseModel], str, str]] = {
 }
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(_SafeLoader):
     """SafeLoader that rejects a key repeated in one mapping (PyYAML keeps the last silently)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -218,6 +224,11 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
     texts = _load_single(root, "texts.yaml", Texts, problems)
     abbreviations = _load_single(root, "abbreviations.yaml", Abbreviations, problems)
     safety = _load_single(root, "safety.yaml", Safety, problems, SAFETY_VERSION)
+    if safety is not None:  # the care detector's learned model, when the content has one
+        try:
+            safety = safety.model_copy(update={"learned": load_model(root / MODEL_FILE)})
+        except ValueError as exc:
+            problems.append(Problem(MODEL_FILE, "-", str(exc)))
     if problems or texts is None or abbreviations is None or safety is None:
         raise CatalogError(problems)
     return Catalog(

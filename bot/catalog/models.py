@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.matching.care_model import CareModel
 from bot.matching.care_patterns import class_names, parse_pattern, phrase_words
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_]{1,39}$")
@@ -263,6 +264,15 @@ class Safety(Model):
     signals: list[SafetySignal] = Field(min_length=1)
     blockers: list[SafetyBlocker] = Field(default_factory=list)
     examples: SafetyExamples = Field(default_factory=SafetyExamples)
+    # the learned model, read from content/care_model.json by load_catalog (never from YAML)
+    learned: CareModel | None = Field(default=None, exclude=True)
+
+    @field_validator("learned", mode="before")
+    @classmethod
+    def _not_from_yaml(cls, value: object) -> object:
+        if value is not None and not isinstance(value, CareModel):
+            raise ValueError("the model is generated into care_model.json, not written here")
+        return value
 
     @field_validator("classes")
     @classmethod

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import get_args
 
 from bot.catalog.models import CareKind, Safety
+from bot.matching.care_model import CareModel, text_features
 from bot.matching.care_patterns import Pattern, Token, match_at, parse_pattern, tokenize
 
 ALL_KINDS = frozenset(get_args(CareKind))
@@ -40,6 +41,20 @@ class CareHit:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """What the patterns make of a message: its tokens, their verdict and their signals."""
+
+    tokens: list[Token]
+    hit: CareHit | None
+    signals: tuple[str, ...]
+    kind: str | None = None  # of the strongest signal seen, even one too weak to decide
+
+    def features(self) -> list[str]:
+        """The learned model's features of this message."""
+        return text_features(self.tokens) + list(self.signals)
+
+
+@dataclass(frozen=True)
 class _Rule:
     kind: str
     weight: int
@@ -57,9 +72,18 @@ WRITER, QUESTION, MENTION = "writer", "question", "mention"
 
 
 class CareDetector:
-    """Built once from the Safety content; `detect` is called on every message."""
+    """Built once from the Safety content; `detect` is called on every message.
 
-    def __init__(self, safety: Safety) -> None:
+    With a learned model (content/care_model.json, loaded with the catalog), a message gets the
+    care answer when the model's probability reaches `threshold`, or reaches the lower
+    `with_patterns` while the patterns say care; without one, the patterns decide alone.
+    """
+
+    def __init__(self, safety: Safety, model: CareModel | bool | None = True) -> None:
+        """`model`: True for the catalog's model (if any), False for the patterns alone."""
+        if model is True:
+            model = safety.learned
+        self.model: CareModel | None = model or None
         classes = safety.classes
         self.threshold = safety.threshold
         self.lead_weight = safety.lead_weight
@@ -99,6 +123,20 @@ class CareDetector:
 
     def detect(self, text: str) -> CareHit | None:
         """A CareHit when the message should get the care answer, else None."""
+        reading = self.analyse(text)
+        if self.model is None:
+            return reading.hit
+        p = self.model.probability(reading.features())
+        hit = reading.hit
+        if hit is not None and p >= self.model.with_patterns:
+            return CareHit(hit.kind, hit.score, (*hit.evidence, f"model:{p:.2f}"))
+        if p >= self.model.threshold:  # the model alone: the patterns saw too little
+            return CareHit(reading.kind or "distress", 0, (f"model:{p:.2f}",))
+        return None
+
+    def analyse(self, text: str) -> Reading:
+        """What the patterns see in a message: their verdict, and the signals behind it (the
+        learned model's `p:` features)."""
         head = text[:MAX_SCAN]
         tokens = tokenize(head, self._expand, self._negators)
         # position -> (words a blocker covers, kinds it cancels) for each blocker on it
@@ -120,7 +158,7 @@ class CareDetector:
                 if core is not None:
                     found.append(_Found(rule, core))
         if MENTION in frames:  # a film, a story, the news, an essay: a topic, not an event
-            return None
+            return Reading(tokens, None, ("p:frame:mention",))
         lowered = head.casefold()
         laughing = any(mark in lowered for mark in self._laugh)
         kept = [
@@ -164,11 +202,18 @@ class CareDetector:
         needed = self.concepts_needed + question
         weight = sum(0.5 if c in self._minor else 1.0 for c in concepts)
         facets = WRITER in frames and weight >= needed
+        signals = [f"p:frame:{role}" for role in sorted(frames)]
+        signals += sorted({f"p:{f.rule.kind}:{f.rule.weight}" for f in kept})
+        signals += [f"p:facet:{c}" for c in sorted(concepts)]
+        signals.append(f"p:score:{min(score, 6)}")
+        if laughing:
+            signals.append("p:laugh")
         if not (strong or facets):
-            return None
+            return Reading(tokens, None, tuple(signals), kinds[0] if kinds else None)
+        signals.append("p:care")
         if facets:
             evidence.append("facets:" + ",".join(sorted(concepts)))
-        return CareHit(kinds[0], score, tuple(evidence))
+        return Reading(tokens, CareHit(kinds[0], score, tuple(evidence)), tuple(signals))
 
     def _negated(self, tokens: list[Token], start: int) -> bool:
         """Whether a negation stands just before position `start` ("không (hề) muốn chết")."""

@@ -8,12 +8,14 @@ string similarity on the short list. Unknown tokens are corrected to the nearest
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -22,6 +24,11 @@ from bot.matching.normalize import Normalizer
 
 BIGRAM_BOOST = 1.6  # a matching bigram ("hoc phi") says more than its two syllables apart
 SHORTLIST = 12
+# A feature used by at least this share of the targets ("hoc", "co", "khong", "nghe") is common:
+# alone it brings no phrasing into the running, but it still counts for the phrasings that
+# other features brought in (their scores are exact). Walking its long postings was most of the
+# matching time; see Matcher._dots.
+COMMON_SHARE = 0.25
 OUT_OF_SCOPE = "oos:"  # id prefix of topics the bot does not cover
 
 
@@ -77,13 +84,6 @@ class Thresholds:
     close: float = 0.05  # runners-up this close to a confident answer are offered as buttons
 
 
-@dataclass
-class _Doc:
-    target: int
-    text: str
-    norm: float
-
-
 def _features(tokens: Sequence[str]) -> list[str]:
     feats = list(tokens)
     feats.extend(f"{a}_{b}" for a, b in itertools.pairwise(tokens))
@@ -126,22 +126,37 @@ class Matcher:
         self._vocab = sorted(token_count, key=lambda t: -token_count[t])
         self._vocab_set = set(self._vocab)
 
-        self._docs: list[_Doc] = []
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for index, toks in docs_tokens:
+        # A phrasing's weights are binary term frequency times idf, the same for every phrasing
+        # with the feature: postings hold phrasing ids only.
+        postings: dict[str, list[int]] = defaultdict(list)
+        doc_target: list[int] = []
+        doc_norm: list[float] = []
+        target_texts: list[list[str]] = [[] for _ in self.targets]
+        for doc_id, (index, toks) in enumerate(docs_tokens):
             feats = set(_features(toks))
-            weights = {f: self._weight(f) for f in feats}
-            norm = math.sqrt(sum(w * w for w in weights.values()))
-            doc_id = len(self._docs)
-            self._docs.append(_Doc(index, " ".join(toks), norm))
-            for f, w in weights.items():
-                self._postings[f].append((doc_id, w))
-        # flat per-document arrays: the scoring loop is the hot path
-        self._doc_target = [d.target for d in self._docs]
-        self._doc_inv_norm = [1.0 / d.norm for d in self._docs]
-        self._target_docs: dict[int, list[int]] = defaultdict(list)
-        for doc_id, doc in enumerate(self._docs):
-            self._target_docs[doc.target].append(doc_id)
+            doc_norm.append(math.sqrt(sum(self._weight(f) ** 2 for f in feats)))
+            doc_target.append(index)
+            # token_sort_ratio(q, t) is ratio(sorted tokens of q, sorted tokens of t)
+            target_texts[index].append(" ".join(sorted(toks)))
+            for f in feats:
+                postings[f].append(doc_id)
+        common = max(2, math.ceil(COMMON_SHARE * n))
+        self._postings: dict[str, tuple[int, ...]] = {f: tuple(d) for f, d in postings.items()}
+        self._common: dict[str, frozenset[int]] = {
+            f: frozenset(d) for f, d in postings.items() if len(target_df[f]) >= common
+        }
+        self._doc_target = doc_target
+        self._doc_inv_norm = [1.0 / n for n in doc_norm]
+        self._doc_inv_norm2 = [1.0 / (n * n) for n in doc_norm]
+        self._target_texts = target_texts
+        self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
+
+    def __getstate__(self) -> dict[str, object]:
+        # the typo cache wraps a bound method: made again on unpickling (bot.catalog.cache)
+        return {k: v for k, v in self.__dict__.items() if k != "_correct"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
 
     def _weight(self, feat: str) -> float:
@@ -178,45 +193,61 @@ class Matcher:
         if not toks:
             return []
         th = self.thresholds
-        q_weights = {
-            f: self._weight(f)
-            if f in self._idf
-            else th.unknown_idf * (BIGRAM_BOOST if "_" in f else 1)
-            for f in set(_features(toks))
-        }
-        q_norm = math.sqrt(sum(w * w for w in q_weights.values()))
-
-        dots: dict[int, float] = defaultdict(float)
-        for f, qw in q_weights.items():
-            for doc_id, dw in self._postings.get(f, ()):
-                dots[doc_id] += qw * dw
+        # each known feature adds weight² to the dot product of the phrasings that have it
+        shared: list[tuple[str, float]] = []
+        q_norm2 = 0.0
+        for f in set(_features(toks)):
+            if f in self._idf:
+                w = self._weight(f)
+            else:  # unknown to the content: counts against the match
+                w = th.unknown_idf * (BIGRAM_BOOST if "_" in f else 1)
+            q_norm2 += w * w
+            if f in self._postings:
+                shared.append((f, w * w))
+        dots = self._dots(shared)
         if not dots:
             return []
 
         # per target: the best phrasing by cosine blended with how much of it the query covers
         best: dict[int, float] = {}
-        targets, inv_norms = self._doc_target, self._doc_inv_norm
-        w_cos, w_cover = th.cosine / q_norm, 1.0 - th.cosine
+        best_get = best.get
+        targets, inv_norms, inv_norms2 = self._doc_target, self._doc_inv_norm, self._doc_inv_norm2
+        w_cos, w_cover = th.cosine / math.sqrt(q_norm2), 1.0 - th.cosine
         for doc_id, dot in dots.items():
-            inv = inv_norms[doc_id]
-            cover = dot * inv * inv
-            value = w_cos * dot * inv + w_cover * (cover if cover < 1.0 else 1.0)
+            cover = dot * inv_norms2[doc_id]
+            value = w_cos * dot * inv_norms[doc_id] + w_cover * (cover if cover < 1.0 else 1.0)
             owner = targets[doc_id]
-            if value > best.get(owner, 0.0):
+            if value > best_get(owner, 0.0):
                 best[owner] = value
-        short = sorted(best.items(), key=lambda kv: -kv[1])[:SHORTLIST]
+        short = heapq.nlargest(SHORTLIST, best.items(), key=itemgetter(1))
 
-        query = " ".join(toks)
+        query = " ".join(sorted(toks))
         scored: list[Scored] = []
         for target_index, lexical in short:
-            texts = [self._docs[d].text for d in self._target_docs[target_index]]
-            found = process.extractOne(query, texts, scorer=fuzz.token_sort_ratio)
+            found = process.extractOne(query, self._target_texts[target_index], scorer=fuzz.ratio)
             fuzzy = found[1] / 100.0 if found is not None else 0.0
             score = (1 - th.fuzzy) * lexical + th.fuzzy * fuzzy * lexical
             target = self.targets[target_index]
             scored.append(Scored(target.id, target.label, round(score, 4)))
         scored.sort(key=lambda s: -s.score)
         return scored[:limit]
+
+    def _dots(self, shared: list[tuple[str, float]]) -> dict[int, float]:
+        """Dot products with the query of the phrasings that share a feature with it that is
+        not common; of every phrasing sharing one if all the query's features are common."""
+        dots: dict[int, float] = {}
+        get = dots.get
+        rare = [(f, c) for f, c in shared if f not in self._common]
+        for f, c in rare or shared:
+            for doc_id in self._postings[f]:
+                dots[doc_id] = get(doc_id, 0.0) + c
+        if rare and len(rare) < len(shared):
+            for f, c in shared:
+                docs = self._common.get(f)
+                if docs is not None:
+                    for doc_id in docs.intersection(dots):
+                        dots[doc_id] += c
+        return dots
 
     def match(self, text: str) -> Match | Suggestions | None:
         """A confident Match, 2-3 Suggestions, or None when the question is out of scope."""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from bot.catalog import Catalog
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.catalog import Catalog, load_catalog
+from bot.catalog.cache import cached
 from bot.matching.entities import ProvinceIndex
 from bot.matching.matcher import OUT_OF_SCOPE, Matcher, Target, Thresholds
 from bot.matching.normalize import Normalizer
@@ -34,3 +38,22 @@ def normalizer_for(catalog: Catalog) -> Normalizer:
 def build_matcher(catalog: Catalog, thresholds: Thresholds | None = None) -> Matcher:
     """A matcher over the whole catalog."""
     return Matcher(catalog_targets(catalog), normalizer_for(catalog), thresholds)
+
+
+@dataclass(frozen=True)
+class Built:
+    """A content directory's catalog and its matcher."""
+
+    catalog: Catalog
+    matcher: Matcher
+
+
+def load_built(directory: Path, cache_dir: Path | None) -> Built:
+    """The catalog and matcher of `directory`, from `cache_dir` while content and code are
+    unchanged (bot.catalog.cache); raises CatalogError like load_catalog."""
+
+    def build() -> Built:
+        catalog = load_catalog(directory)
+        return Built(catalog, build_matcher(catalog))
+
+    return cached(directory, cache_dir, "matcher", Built, build)

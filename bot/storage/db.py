@@ -19,8 +19,32 @@ READ_ONLY = "huongnghiep_read_only"
 Insert = Callable[[Any], postgresql.Insert | sqlite.Insert]
 
 
+# Every SQLite connection: WAL (readers never wait for the writer); synchronous=NORMAL, which in
+# WAL mode loses no committed transaction when the process dies (kill -9), only possibly the last
+# ones on a power cut; foreign keys; a wait for the write lock instead of an error; and freed
+# space overwritten with zeros, so deleted personal data does not stay readable in the file (some
+# builds, Debian's among them, do this by default; others do not).
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=30000",
+    "PRAGMA secure_delete=ON",
+)
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
+
+
+def sqlite_file(engine: AsyncEngine) -> Path | None:
+    """The database file of a SQLite engine; None for PostgreSQL or SQLite in memory."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None  # URI filenames (shared memory and the like): no plain file to lock beside
+    return Path(database).resolve()
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -37,13 +61,8 @@ def make_engine(url: str) -> AsyncEngine:
         # take transaction control away from the driver: we emit BEGIN ourselves below
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        # freed space is overwritten with zeros, so deleted personal data does not stay readable
-        # in the file (some builds, Debian's among them, do this by default; others do not)
-        cursor.execute("PRAGMA secure_delete=ON")
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -1,0 +1,138 @@
+"""The care detector's learned model: its training data, training, file and combination."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.catalog import Catalog
+from bot.catalog.check import check_directory
+from bot.core.engine import Engine
+from bot.core.messages import Inbound
+from bot.matching.care import CareDetector
+from bot.matching.care_model import (
+    MODEL_FILE,
+    TRAINING_SETS,
+    CareModel,
+    parse_model,
+    stale,
+    text_features,
+    vector,
+)
+from bot.matching.care_patterns import tokenize
+from bot.matching.care_train import decide, train
+from tests.conftest import CONTENT, ROOT
+
+
+@pytest.fixture(scope="module")
+def model(catalog: Catalog) -> CareModel:
+    assert catalog.safety.learned is not None, "content/care_model.json is missing"
+    return catalog.safety.learned
+
+
+@pytest.mark.parametrize("name", TRAINING_SETS)
+def test_training_data_validates(name: str) -> None:
+    data = yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))
+    messages = data["messages"]
+    assert len(messages) >= 100
+    for index, item in enumerate(messages):
+        where = f"{name}: messages[{index}]"
+        assert isinstance(item.get("q"), str) and item["q"].strip(), where
+        assert isinstance(item.get("care"), bool), where
+        assert isinstance(item.get("kind"), str) and item["kind"], where
+    # the holdouts measure the detector: they are never training data
+    assert "holdout" not in name
+
+
+def test_the_model_is_in_sync_with_its_training_data(model: CareModel) -> None:
+    assert stale(model, ROOT, CONTENT) == [], "run `huongnghiep care train`"
+    assert set(model.trained_on) >= set(TRAINING_SETS)
+
+
+def test_training_is_deterministic() -> None:
+    texts = ["e muon chet", "bo danh em", "hoc phi bao nhieu", "truong nghe o dau", "e buon qua"]
+    labels = [True, True, False, False, True]
+    vectors = [vector(text_features(tokenize(t, {"e": "em"}))) for t in texts]
+    first = train(vectors, labels)
+    assert first == train(vectors, labels)
+    assert first[1]["w:chet"] > 0 > first[1]["w:phi"]
+
+
+def test_a_message_with_no_known_features_scores_low(model: CareModel) -> None:
+    assert model.probability([]) < model.with_patterns
+    assert model.probability(["w:qxzjv", "c:qxz"]) < model.with_patterns
+    assert model.bias < 0
+
+
+def test_the_model_file_round_trips(model: CareModel) -> None:
+    again = parse_model(model.to_json())
+    assert again == model
+    assert again.to_json() == (CONTENT / MODEL_FILE).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("{", "invalid JSON"),
+        ('{"version": 1}', "malformed model"),
+        ('{"version": 7}', "version 1"),
+    ],
+)
+def test_a_broken_model_file_is_rejected(text: str, error: str) -> None:
+    with pytest.raises(ValueError, match=error):
+        parse_model(text)
+
+
+def test_the_model_hears_what_the_patterns_miss(catalog: Catalog) -> None:
+    combined = CareDetector(catalog.safety)
+    patterns = CareDetector(catalog.safety, model=False)
+    assert patterns.model is None and combined.model is not None
+    # indirect wording no pattern names (written for this test)
+    for text in (
+        "e de lai het sach vo cho em gai roi, chac e ko can nua",
+        "toi nao ba duong cung vao phong e, e so lam",
+    ):
+        assert patterns.detect(text) is None
+        hit = combined.detect(text)
+        assert hit is not None and hit.evidence == (hit.evidence[0],)
+        assert hit.evidence[0].startswith("model:")  # names no word of the message: loggable
+
+
+def test_the_combination_rule(model: CareModel) -> None:
+    from bot.matching.care_train import Example, Scored
+
+    ex = Example("x", True, "s", "k")
+    between = (model.with_patterns + model.threshold) / 2
+    if model.with_patterns < model.threshold:
+        assert decide(Scored(ex, between, True), model.threshold, model.with_patterns)
+        assert not decide(Scored(ex, between, False), model.threshold, model.with_patterns)
+    assert decide(Scored(ex, model.threshold, False), model.threshold, model.with_patterns)
+    assert not decide(Scored(ex, 0.0, True), model.threshold, model.with_patterns)
+
+
+def test_content_check_flags_a_stale_model(tmp_path: Path) -> None:
+    shutil.copytree(CONTENT, tmp_path / "content")
+    for name in TRAINING_SETS:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, tmp_path / name)
+    assert check_directory(tmp_path / "content") == []
+    with (tmp_path / TRAINING_SETS[0]).open("a", encoding="utf-8") as out:
+        out.write('  - {q: "một câu mới", care: false, kind: ordinary}\n')
+    problems = [str(p) for p in check_directory(tmp_path / "content")]
+    assert problems == [f"{MODEL_FILE}:{TRAINING_SETS[0]}: " + problems[0].split(": ", 1)[1]]
+    assert "huongnghiep care train" in problems[0]
+    # a broken model file is a load problem, named by its file
+    (tmp_path / "content" / MODEL_FILE).write_text("{", encoding="utf-8")
+    problems = [str(p) for p in check_directory(tmp_path / "content")]
+    assert problems and problems[0].startswith(f"{MODEL_FILE}:-: invalid JSON"), problems
+
+
+async def test_the_engine_answers_with_care_on_the_models_word(engine: Engine) -> None:
+    text = "e de lai het sach vo cho em gai roi, chac e ko can nua"
+    assert engine.care.model is not None
+    replies = await engine.handle(Inbound("test", "model-only", text=text))
+    assert len(replies) == 1 and "111" in replies[0].text
+    assert [b.payload for b in replies[0].buttons] == ["home"]

@@ -1,0 +1,156 @@
+"""The matcher's shortcut (common features bring no phrasing in) decides as exhaustive scoring."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+from rapidfuzz import fuzz
+
+from bot.catalog import Catalog
+from bot.evaluate import load_questions
+from bot.matching.matcher import (
+    BIGRAM_BOOST,
+    OUT_OF_SCOPE,
+    SHORTLIST,
+    Match,
+    Matcher,
+    Scored,
+    Suggestions,
+    Target,
+)
+from bot.matching.normalize import Normalizer
+from tests.conftest import ROOT
+
+
+def _features(tokens: list[str]) -> set[str]:
+    return {*tokens, *(f"{a}_{b}" for a, b in itertools.pairwise(tokens))}
+
+
+class Exhaustive:
+    """Every phrasing of every target scored: TF-IDF cosine and coverage, then rapidfuzz."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        self.matcher = matcher
+        self.targets: list[list[tuple[str, set[str], float]]] = []
+        for target in matcher.targets:
+            docs: dict[str, tuple[str, set[str], float]] = {}
+            for raw in target.texts:
+                toks = matcher.normalize.tokens(raw)
+                if toks and " ".join(toks) not in docs:
+                    feats = _features(toks)
+                    norm = math.sqrt(sum(self.weight(f) ** 2 for f in feats))
+                    docs[" ".join(toks)] = (" ".join(toks), feats, norm)
+            self.targets.append(list(docs.values()))
+
+    def weight(self, f: str) -> float:
+        idf = self.matcher._idf.get(f)
+        if idf is None:
+            return self.matcher.thresholds.unknown_idf * (BIGRAM_BOOST if "_" in f else 1)
+        return idf * BIGRAM_BOOST if "_" in f else idf
+
+    def rank(self, text: str, limit: int) -> list[Scored]:
+        toks = self.matcher.query_tokens(text)
+        if not toks:
+            return []
+        th = self.matcher.thresholds
+        query = {f: self.weight(f) for f in _features(toks)}
+        q_norm = math.sqrt(sum(w * w for w in query.values()))
+        best: dict[int, float] = {}
+        for index, docs in enumerate(self.targets):
+            for _text, feats, norm in docs:
+                dot = sum(query[f] * self.weight(f) for f in feats & query.keys())
+                if dot:
+                    cos, cover = dot / (q_norm * norm), min(dot / norm**2, 1.0)
+                    best[index] = max(
+                        best.get(index, 0.0), th.cosine * cos + (1 - th.cosine) * cover
+                    )
+        short = sorted(best.items(), key=lambda kv: -kv[1])[:SHORTLIST]
+        scored = []
+        for index, lexical in short:
+            texts = [t for t, _, _ in self.targets[index]]
+            fuzzy = max(fuzz.token_sort_ratio(" ".join(toks), t) for t in texts) / 100.0
+            score = (1 - th.fuzzy) * lexical + th.fuzzy * fuzzy * lexical
+            target = self.matcher.targets[index]
+            scored.append(Scored(target.id, target.label, round(score, 4)))
+        scored.sort(key=lambda s: -s.score)
+        return scored[:limit]
+
+    def match(self, text: str) -> Match | Suggestions | None:
+        return decide(self.matcher, self.rank(text, 4))
+
+
+def decide(matcher: Matcher, ranked: list[Scored]) -> Match | Suggestions | None:
+    """Matcher.match's decision over a ranking (the same rules, restated)."""
+    if not ranked or ranked[0].id.startswith(OUT_OF_SCOPE):
+        return None
+    th, best = matcher.thresholds, ranked[0]
+    second = ranked[1].score if len(ranked) > 1 else 0.0
+    if best.score >= th.confident and best.score - second >= th.margin:
+        close = tuple(
+            s
+            for s in ranked[1:3]
+            if best.score - s.score <= th.close and not s.id.startswith(OUT_OF_SCOPE)
+        )
+        return Match(best.id, best.label, best.score, close)
+    options = tuple(
+        s for s in ranked if s.score >= th.suggest and not s.id.startswith(OUT_OF_SCOPE)
+    )[:3]
+    return Suggestions(options, best.score) if options else None
+
+
+def _same(a: Match | Suggestions | None, b: Match | Suggestions | None) -> bool:
+    """Equal decisions; scores may differ in the last digit (sums in another order)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, Match) and isinstance(b, Match):
+        return (a.id, [c.id for c in a.close]) == (b.id, [c.id for c in b.close]) and math.isclose(
+            a.score, b.score, abs_tol=2e-4
+        )
+    if isinstance(a, Suggestions) and isinstance(b, Suggestions):
+        return [o.id for o in a.options] == [o.id for o in b.options]
+    return True
+
+
+def test_every_eval_question_is_decided_as_by_exhaustive_scoring(matcher: Matcher) -> None:
+    questions = [
+        q.q
+        for name in ("questions", "holdout")
+        for q in load_questions(ROOT / f"tests/eval/{name}.yaml")
+    ]
+    assert len(questions) > 400
+    exhaustive = Exhaustive(matcher)
+    assert [q for q in questions if not _same(matcher.match(q), exhaustive.match(q))] == []
+
+
+def test_every_catalog_phrasing_is_decided_as_by_exhaustive_scoring(
+    matcher: Matcher, catalog: Catalog
+) -> None:
+    phrasings = [text for faq in catalog.faq.values() for text in (faq.question, *faq.phrasings)]
+    exhaustive = Exhaustive(matcher)
+    assert [q for q in phrasings if not _same(matcher.match(q), exhaustive.match(q))] == []
+
+
+def _common_catalog() -> Matcher:
+    # "hoc", "nghe", "co", "khong" and "hoc_nghe" are in every target: common
+    targets = [Target("faq:hoc_nghe", "Học nghề", ("học nghề có không",))]
+    targets += [Target(f"faq:t{i}", f"T{i}", (f"học nghề chủ đề {i} có không",)) for i in range(9)]
+    return Matcher(targets, Normalizer({}, {}))
+
+
+@pytest.mark.parametrize("question", ["co hoc khong", "hoc", "khong hoc nghe"])
+def test_a_question_of_common_words_only_scores_every_phrasing(question: str) -> None:
+    matcher = _common_catalog()
+    ranked = matcher.rank(question, limit=5)
+    expected = Exhaustive(matcher).rank(question, 5)
+    assert len(ranked) == 5 and [s.score for s in ranked] == [s.score for s in expected]
+
+
+def test_a_rare_word_leaves_out_phrasings_sharing_only_common_ones() -> None:
+    """What the shortcut gives up: runners-up that share nothing but common words."""
+    matcher = _common_catalog()
+    question = "hoc nghe co khong"  # "nghe_co" is in one target only
+    ranked = matcher.rank(question, limit=3)
+    assert [s.id for s in ranked] == ["faq:hoc_nghe"]
+    assert ranked[0] == Exhaustive(matcher).rank(question, 3)[0]
