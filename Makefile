@@ -47,6 +47,7 @@ unit:
 bench: install
 	$(PY) bench/match.py
 	$(PY) bench/chat.py
+	$(PY) bench/export.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

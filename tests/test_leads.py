@@ -219,3 +219,148 @@ def test_backoff_grows_with_jitter_and_a_cap() -> None:
     assert low[:2] == [15, 30]
     assert max(high) == 3600
     assert all(15 <= policy.delay(3) <= 120 for _ in range(100))
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307])
+async def test_a_redirect_is_a_failed_attempt_never_followed(
+    db: AsyncEngine, school: FakeSchool, catalog: Catalog, status: int
+) -> None:
+    school.behaviours = [f"redirect:{status}"]
+    secret = await SchoolStore(db).set_webhook("cd_long_an", school.url, NOW)
+    await SqlLeadSink(db).submit(submission())
+    worker = OutboxWorker(db, catalog, FAST)
+    async with aiohttp.ClientSession() as http:
+        await worker.run_once(http)
+        [row] = await outbox(db)
+        # not delivered: retried later, with where the school pointed us in the error
+        assert (row.status, row.attempts) == ("pending", 1)
+        assert row.last_error == f"HTTP {status} → {school.elsewhere_url}"
+        await drain(worker, http, rounds=20)
+    [row] = await outbox(db)
+    assert (row.status, row.attempts) == ("dead", 3)  # dead-lettered like any failure
+    assert len(school.received) == 3 and all(r.signed_with(secret) for r in school.received)
+    assert school.elsewhere == []  # no GET, no POST, no signature sent to the new location
+
+
+async def test_a_huge_answer_is_read_in_part_and_a_2xx_still_succeeds(
+    db: AsyncEngine, school: FakeSchool, catalog: Catalog
+) -> None:
+    school.behaviours = ["huge"]
+    await SchoolStore(db).set_webhook("cd_long_an", school.url, NOW)
+    await SqlLeadSink(db).submit(submission())
+    worker = OutboxWorker(db, catalog, FAST)
+    # the client gives up after 2 s: reading 4 GiB would time out and be retried
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
+        assert await worker.run_once(http) == 1
+    [row] = await outbox(db)
+    assert (row.status, row.attempts, row.last_error) == ("delivered", 1, None)
+    for _ in range(100):  # the fake notices the closed connection on its next write
+        if school.streamed:
+            break
+        await asyncio.sleep(0.02)
+    assert school.streamed and school.streamed[0] < 2**30  # far from all of it was sent
+
+
+PERSONAL = ("HYPERLINK", "+84912345678", "912345678", "+84987654321", "Lê Lợi", "9A")
+
+
+async def _delivered(db: AsyncEngine, school: FakeSchool, catalog: Catalog) -> OutboxWorker:
+    await SqlLeadSink(db).submit(submission(schools=("cd_long_an", "cd_lao_cai")))
+    worker = OutboxWorker(db, catalog, FAST)
+    async with aiohttp.ClientSession() as http:
+        await drain(worker, http, rounds=3)
+    assert [r.event for r in school.received] == ["lead.created"]
+    return worker
+
+
+@pytest.mark.parametrize("how", ["withdraw", "erase"])
+async def test_a_school_that_got_the_lead_is_told_it_was_withdrawn(
+    db: AsyncEngine, school: FakeSchool, catalog: Catalog, how: str
+) -> None:
+    secret = await SchoolStore(db).set_webhook("cd_long_an", school.url, NOW)
+    worker = await _delivered(db, school, catalog)
+    created = school.received[0]
+    sink, key, at = SqlLeadSink(db), ConversationKey("web", "u1"), dt.datetime.now(dt.UTC)
+    if how == "withdraw":
+        assert await sink.withdraw(key, "cd_long_an", at)
+    else:
+        assert (await sink.forget(key, at)).leads == 2
+    async with aiohttp.ClientSession() as http:
+        await drain(worker, http, rounds=3)
+    [notice] = school.events("lead.withdrawn")
+    assert len(school.received) == 2  # cd_lao_cai has no webhook: nothing to tell there
+    assert notice.signed_with(secret) and notice.headers["X-Huongnghiep-Attempt"] == "1"
+    assert notice.key == notice.json["idempotency_key"] != created.key  # a key of its own
+    lead_id = created.json["lead"]["lead_id"]
+    assert notice.json == {
+        "event": "lead.withdrawn",
+        "idempotency_key": notice.key,
+        "lead_id": lead_id,
+        "school_id": "cd_long_an",
+        "withdrawn_at": at.astimezone(dt.timezone(dt.timedelta(hours=7))).isoformat("T", "seconds"),
+        "reason": "consent_withdrawn" if how == "withdraw" else "data_erased",
+    }
+    text = notice.body.decode()
+    assert not any(p in text for p in PERSONAL)  # nothing personal in the notice
+    rows = await outbox(db)
+    assert [(r.event, r.status) for r in rows] == [
+        ("lead.created", "delivered"),
+        ("lead.withdrawn", "delivered"),
+    ]
+    # withdrawing or erasing again tells nobody anything new
+    assert not await sink.withdraw(key, "cd_long_an", at)
+    await sink.forget(key, at)
+    assert len(await outbox(db)) == 2
+
+
+async def test_a_delivery_in_flight_is_followed_by_its_withdrawal(
+    db: AsyncEngine, school: FakeSchool, catalog: Catalog
+) -> None:
+    school.behaviours = ["hang", "ok"]
+    await SchoolStore(db).set_webhook("cd_long_an", school.url, NOW)
+    sink = SqlLeadSink(db)
+    await sink.submit(submission())
+    offset = dt.timedelta()
+    worker = OutboxWorker(db, catalog, FAST, now=lambda: dt.datetime.now(dt.UTC) + offset)
+    async with aiohttp.ClientSession() as http:
+        claimed = dt.datetime.now(dt.UTC)
+        sending = asyncio.create_task(worker.run_once(http))
+        await school.wait_for(1)  # the school is reading the lead right now
+        assert await sink.withdraw(ConversationKey("web", "u1"), "cd_long_an", NOW)
+        created, notice = await outbox(db)
+        assert (created.status, notice.event, notice.status) == (
+            "cancelled",
+            "lead.withdrawn",
+            "pending",
+        )
+        # due when the lease of the delivery in flight ends, not before
+        assert notice.next_attempt_at >= claimed + dt.timedelta(seconds=FAST.lease_seconds)
+        school.released.set()
+        await sending
+        assert await worker.run_once(http) == 0  # the notice waits for the lease to end
+        offset = dt.timedelta(seconds=FAST.lease_seconds + 1)
+        assert await worker.run_once(http) == 1
+    assert [r.event for r in school.received] == ["lead.created", "lead.withdrawn"]
+    assert [r.status for r in await outbox(db)] == ["cancelled", "delivered"]
+
+
+async def test_a_lead_tried_and_failed_is_withdrawn_too_one_never_tried_is_not(
+    db: AsyncEngine, school: FakeSchool, catalog: Catalog
+) -> None:
+    school.behaviours = ["timeout", "ok"]  # the school may have kept what timed out
+    await SchoolStore(db).set_webhook("cd_long_an", school.url, NOW)
+    sink = SqlLeadSink(db)
+    await sink.submit(submission(user="tried"))
+    worker = OutboxWorker(db, catalog, FAST)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.3)) as http:
+        await worker.run_once(http)
+        await sink.submit(submission(user="never"))
+        assert await sink.withdraw(ConversationKey("web", "never"), "cd_long_an", NOW)
+        assert await sink.withdraw(ConversationKey("web", "tried"), "cd_long_an", NOW)
+        await drain(worker, http, rounds=5)
+    assert [r.event for r in school.received] == ["lead.created", "lead.withdrawn"]
+    assert [(r.event, r.status) for r in await outbox(db)] == [
+        ("lead.created", "cancelled"),
+        ("lead.created", "cancelled"),
+        ("lead.withdrawn", "delivered"),
+    ]

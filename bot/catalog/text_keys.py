@@ -158,6 +158,9 @@ class T:
     CARE_SURVEY_KEPT = "care_survey_kept"
     CARE_AFTER = "care_after"
     CARE_CONTINUE = "care_continue"
+    # issue 9 part 7 (outbox-export): a school's staff group is told a lead was withdrawn
+    STAFF_LEAD_WITHDRAWN = "staff_lead_withdrawn"
+    STAFF_LEAD_ERASED = "staff_lead_erased"
 
 
 def policy_group_key(group: str) -> str:

@@ -42,12 +42,12 @@ from bot.channels.base import (
 from bot.channels.telegram_shape import MEDIA_KINDS, check_update
 from bot.core.engine import Engine
 from bot.core.messages import Inbound, Reply
+from bot.leads.delivery import LEAD_WITHDRAWN, Delivery, Gone
 from bot.leads.export import VIETNAM, as_lines, to_csv
-from bot.leads.outbox import Gone
 from bot.leads.records import lead_dict
 from bot.settings import Settings
 from bot.storage.events import SeenEvents
-from bot.storage.schools import LINK_CODE_PATTERN, LeadRecord, Principal, SchoolStore
+from bot.storage.schools import LINK_CODE_PATTERN, Principal, SchoolStore
 
 log = logging.getLogger(__name__)
 
@@ -316,15 +316,26 @@ class TelegramChannel:
     async def _post(self, chat_id: str, text: str) -> None:
         await self.send(int(chat_id), [Reply(text)])
 
-    async def deliver_lead(self, school_id: str, record: LeadRecord) -> str | None:
-        """The outbox's `telegram` delivery: the lead as a message in the school's group.
-        None when sent, an error to retry later; Gone when the school has no group."""
+    async def deliver_lead(self, delivery: Delivery) -> str | None:
+        """The outbox's `telegram` delivery: a new lead as a message in the school's group, or
+        a one-line note that a lead was withdrawn. None when sent, an error to retry later;
+        Gone when the school has no group."""
+        school_id = delivery.school_id
         chat_id = await self.schools.chat_for_school(school_id, CHANNEL)
         if chat_id is None:
             raise Gone("no linked Telegram group")
-        lines = as_lines(lead_dict(record, self.catalog))
-        heading = self.catalog.text(T.STAFF_NEW_LEAD, school=self.catalog.school_name(school_id))
-        body = "\n".join([heading, "", *lines])[: MAX_TEXT - 200]  # room for the escapes
+        if delivery.event == LEAD_WITHDRAWN:
+            key = (
+                T.STAFF_LEAD_ERASED if delivery.reason == "data_erased" else T.STAFF_LEAD_WITHDRAWN
+            )
+            body = self.catalog.text(key, lead=delivery.lead_id)
+        else:
+            assert delivery.record is not None
+            lines = as_lines(lead_dict(delivery.record, self.catalog))
+            heading = self.catalog.text(
+                T.STAFF_NEW_LEAD, school=self.catalog.school_name(school_id)
+            )
+            body = "\n".join([heading, "", *lines])[: MAX_TEXT - 200]  # room for the escapes
         text = html.escape(body, quote=False)
         try:
             try:

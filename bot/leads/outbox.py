@@ -2,6 +2,8 @@
 
 Kinds: `webhook` (a signed POST to the school's URL) and, when the Telegram channel runs,
 `telegram` (a message in the school's linked staff group), registered in `deliverers`.
+Events: `lead.created` (only while the lead is active: a lead withdrawn before delivery is
+never sent) and `lead.withdrawn` (delivered whatever the lead's status: that is its point).
 
 A row is claimed with a lease (`locked_until`) in a short transaction, delivered outside any
 transaction, then marked. A process killed mid-delivery leaves a lease that expires, and the
@@ -13,11 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
-import json
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -25,29 +27,16 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.catalog import Catalog
-from bot.leads.records import lead_dict
-from bot.leads.signing import (
-    ATTEMPT_HEADER,
-    EVENT_HEADER,
-    IDEMPOTENCY_HEADER,
-    SIGNATURE_HEADER,
-    sign,
-)
-from bot.storage.models import OutboxRow, WebhookRow
-from bot.storage.schools import LeadRecord, lead_records
+from bot.leads import webhook
+from bot.leads.delivery import LEAD_CREATED as LEAD_CREATED
+from bot.leads.delivery import LEAD_WITHDRAWN, REASONS, Deliverer, Delivery
+from bot.leads.delivery import Gone as Gone
+from bot.storage.models import LeadRow, OutboxRow, WebhookRow
+from bot.storage.schools import lead_records
 
 log = logging.getLogger(__name__)
 
 BATCH = 20
-
-
-class Gone(Exception):
-    """The delivery can never succeed (no webhook or group any more): cancel it."""
-
-
-# A channel's delivery of one lead to one school: returns None when done, an error to retry
-# later, or raises Gone.
-Deliverer = Callable[[str, LeadRecord], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)
@@ -74,10 +63,12 @@ class RetryPolicy:
 class Claimed:
     id: int
     kind: str
+    event: str
     lead_id: str | None
     target: str
     idempotency_key: str
     attempts: int
+    created_at: dt.datetime
 
 
 def _now() -> dt.datetime:
@@ -150,7 +141,16 @@ class OutboxWorker:
                 row.attempts += 1
                 row.locked_until = lease
             return [
-                Claimed(r.id, r.kind, r.lead_id, r.target, r.idempotency_key, r.attempts)
+                Claimed(
+                    r.id,
+                    r.kind,
+                    r.event,
+                    r.lead_id,
+                    r.target,
+                    r.idempotency_key,
+                    r.attempts,
+                    r.created_at,
+                )
                 for r in rows
             ]
 
@@ -158,65 +158,61 @@ class OutboxWorker:
         if item.lead_id is None:
             await self._finish(item, "cancelled", "no lead")
             return
-        deliver = (
-            self._webhook(http, item) if item.kind == "webhook" else self.deliverers.get(item.kind)
-        )
+        deliver = self._webhook(http) if item.kind == "webhook" else self.deliverers.get(item.kind)
         if deliver is None:
             # the channel is not running in this process (yet): keep the row for later
             await self._finish(item, "pending", f"no deliverer for {item.kind}", retry=True)
             return
-        async with self._sessions() as session:
-            # only an active lead has a record: withdrawn or deleted ones come back empty
-            records = await lead_records(session, item.target, lead_ids=[item.lead_id])
-        if not records:
-            await self._finish(item, "cancelled", "lead withdrawn or deleted")
+        delivery = await self._delivery(item, item.lead_id)
+        if isinstance(delivery, str):
+            await self._finish(item, "cancelled", delivery)
             return
         try:
-            error = await deliver(item.target, records[0])
+            error = await deliver(delivery)
         except Gone as exc:
             await self._finish(item, "cancelled", str(exc)[:200])
             return
+        where = {"school": item.target, "kind": item.kind, "event": item.event}
         if error is None:
             await self._finish(item, "delivered", None)
-            log.info(
-                "lead delivered",
-                extra={"school": item.target, "kind": item.kind, "attempt": item.attempts},
-            )
+            log.info("event delivered", extra={**where, "attempt": item.attempts})
         else:
-            log.warning(
-                "lead delivery failed: %s",
-                error,
-                extra={"school": item.target, "kind": item.kind, "attempt": item.attempts},
-            )
+            log.warning("delivery failed: %s", error, extra={**where, "attempt": item.attempts})
             await self._finish(item, "pending", error[:200], retry=True)
 
-    def _webhook(self, http: aiohttp.ClientSession, item: Claimed) -> Deliverer:
-        """The signed POST of one lead to the school's webhook."""
+    async def _delivery(self, item: Claimed, lead_id: str) -> Delivery | str:
+        """What the row delivers, or why it is cancelled."""
+        base = Delivery(
+            event=item.event,
+            school_id=item.target,
+            lead_id=lead_id,
+            idempotency_key=item.idempotency_key,
+            attempt=item.attempts,
+            at=item.created_at,
+        )
+        async with self._sessions() as session:
+            if item.event == LEAD_CREATED:
+                # only an active lead has a record: withdrawn or deleted ones come back empty
+                records = await lead_records(session, item.target, lead_ids=[lead_id])
+                if not records:
+                    return "lead withdrawn or deleted"
+                return dataclasses.replace(base, record=records[0])
+            if item.event == LEAD_WITHDRAWN:
+                status = await session.scalar(select(LeadRow.status).where(LeadRow.id == lead_id))
+                if status not in REASONS:
+                    return "lead active again or gone"
+                return dataclasses.replace(base, reason=REASONS[status])
+        return f"unknown event {item.event}"[:200]
 
-        async def deliver(school_id: str, record: LeadRecord) -> str | None:
+    def _webhook(self, http: aiohttp.ClientSession) -> Deliverer:
+        """The signed POST of one event to the school's webhook."""
+
+        async def deliver(delivery: Delivery) -> str | None:
             async with self._sessions() as session:
-                hook = await session.get(WebhookRow, school_id)
+                hook = await session.get(WebhookRow, delivery.school_id)
             if hook is None:
                 raise Gone("webhook removed")
-            payload = {"event": "lead.created", "idempotency_key": item.idempotency_key}
-            payload["lead"] = lead_dict(record, self.catalog)  # type: ignore[assignment]
-            body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
-            headers = {
-                "Content-Type": "application/json; charset=utf-8",
-                SIGNATURE_HEADER: sign(hook.secret, body),
-                IDEMPOTENCY_HEADER: item.idempotency_key,
-                EVENT_HEADER: "lead.created",
-                ATTEMPT_HEADER: str(item.attempts),
-                "User-Agent": "huongnghiep-bot",
-            }
-            try:
-                async with http.post(hook.url, data=body, headers=headers) as response:
-                    await response.read()
-                    return None if 200 <= response.status < 300 else f"HTTP {response.status}"
-            except TimeoutError:
-                return "timeout"
-            except aiohttp.ClientError as exc:
-                return f"connection error: {type(exc).__name__}"
+            return await webhook.post(http, hook.url, hook.secret, delivery, self.catalog)
 
         return deliver
 
@@ -230,7 +226,9 @@ class OutboxWorker:
         if retry:
             if item.attempts >= self.policy.max_attempts:
                 values["status"] = "dead"
-                log.error("lead delivery dead-lettered", extra={"school": item.target})
+                log.error(
+                    "delivery dead-lettered", extra={"school": item.target, "event": item.event}
+                )
             else:
                 delay = self.policy.delay(item.attempts)
                 values["next_attempt_at"] = now + dt.timedelta(seconds=delay)

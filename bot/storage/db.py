@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
 
+# Execution option for a long read (an export): on SQLite it begins DEFERRED, not IMMEDIATE
+READ_ONLY = "huongnghiep_read_only"
 # INSERT with ON CONFLICT for the engine's dialect (both have on_conflict_do_nothing/_update)
 Insert = Callable[[Any], postgresql.Insert | sqlite.Insert]
 
@@ -66,8 +68,10 @@ def make_engine(url: str) -> AsyncEngine:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE: a transaction that will write takes the lock now, not at its first write,
-        # so two processes never read the same conversation and then both write it
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # so two processes never read the same conversation and then both write it. A long
+        # read marked READ_ONLY begins DEFERRED: in WAL mode it reads a snapshot, blocking no one
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 

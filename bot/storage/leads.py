@@ -29,11 +29,19 @@ log = logging.getLogger(__name__)
 FORWARD = "forward_to_school"  # consent purpose: send my details to this school
 PARENT = "parent_consent"  # consent purpose: a parent agrees, for a student under 16
 FREE_TEXT = ("commune",)  # non-personal answers typed freely: deleted with the personal data
+LEAD_CREATED = "lead.created"  # outbox events: a school gets a lead ...
+LEAD_WITHDRAWN = "lead.withdrawn"  # ... and is told to delete it (consent withdrawn, data erased)
 
 
 def delivery_key(lead_id: str, kind: str = "webhook") -> str:
     """The idempotency key of a lead's delivery of one kind: the same on every retry."""
     return f"lead-{lead_id}-{kind}"
+
+
+def withdrawal_key(lead_id: str, kind: str = "webhook") -> str:
+    """The idempotency key of a lead's withdrawal notice of one kind (another event, so
+    another key than the lead's own delivery)."""
+    return f"lead-{lead_id}-{kind}-withdrawn"
 
 
 class SqlLeadSink:
@@ -186,10 +194,12 @@ class SqlLeadSink:
             )
             if not lead_ids:
                 return False
+            notices = await _withdrawal_notices(session, lead_ids, at)
             await session.execute(
                 update(LeadRow).where(LeadRow.id.in_(lead_ids)).values(status="withdrawn")
             )
             await _cancel_deliveries(session, lead_ids)
+            session.add_all(notices)
             await session.execute(
                 update(ConsentRow)
                 .where(
@@ -207,16 +217,85 @@ class SqlLeadSink:
         async with transaction(self._sessions) as session:
             responses = await self._responses(session, key)
             await forget_user_traces(session, key)
+            # schools that have (or may have) one of the active leads are told to delete it
+            active = await session.scalars(
+                select(LeadRow.id).where(
+                    LeadRow.response_id.in_([r.id for r in responses]), LeadRow.status == "active"
+                )
+            )
+            notices = await _withdrawal_notices(session, list(active), at)
             gone = await forget_responses(session, [r.id for r in responses], at)
+            session.add_all(notices)
         if not in_turn:
             await checkpoint(self._engine)
         return gone
 
 
+async def _withdrawal_notices(
+    session: AsyncSession, lead_ids: list[str], at: dt.datetime
+) -> list[OutboxRow]:
+    """lead.withdrawn rows (not yet added) for every way these leads reached a school, or may
+    have: a delivered lead.created row, or one tried at least once (in flight now, or timed
+    out after the school had it). A lead never tried needs none. Read before the pending rows
+    are cancelled; a notice waits for its lead's delivery in flight (its lease) to end first."""
+    if not lead_ids:
+        return []
+    # every delivery row of these leads, locked (PostgreSQL): a worker claiming one right now
+    # commits first and its claim (attempts, lease) is what is read. Filtered here, not in SQL,
+    # as a row filtered out on its old version would be neither locked nor seen claimed.
+    # (SQLite serializes writers anyway.)
+    rows = await session.execute(
+        select(
+            OutboxRow.lead_id,
+            OutboxRow.kind,
+            OutboxRow.target,
+            OutboxRow.locked_until,
+            OutboxRow.status,
+            OutboxRow.attempts,
+        )
+        .where(OutboxRow.lead_id.in_(lead_ids), OutboxRow.event == LEAD_CREATED)
+        .with_for_update()
+    )
+    due: dict[tuple[str, str, str], dt.datetime] = {}
+    for lead_id, kind, target, locked_until, status, attempts in rows:
+        reached = status == "delivered" or (attempts > 0 and status in ("pending", "dead"))
+        if lead_id is None or not reached:
+            continue
+        when = max(at, locked_until) if locked_until is not None else at
+        due[(lead_id, kind, target)] = max(when, due.get((lead_id, kind, target), when))
+    known = set(
+        await session.scalars(
+            select(OutboxRow.idempotency_key).where(
+                OutboxRow.lead_id.in_(lead_ids), OutboxRow.event == LEAD_WITHDRAWN
+            )
+        )
+    )
+    return [
+        OutboxRow(
+            kind=kind,
+            event=LEAD_WITHDRAWN,
+            lead_id=lead_id,
+            target=target,
+            idempotency_key=withdrawal_key(lead_id, kind),
+            status="pending",
+            attempts=0,
+            next_attempt_at=when,
+            created_at=at,
+        )
+        for (lead_id, kind, target), when in due.items()
+        if withdrawal_key(lead_id, kind) not in known
+    ]
+
+
 async def _cancel_deliveries(session: AsyncSession, lead_ids: list[str]) -> None:
+    """Pending (or dead-lettered) deliveries of these leads will not be made."""
     await session.execute(
         update(OutboxRow)
-        .where(OutboxRow.lead_id.in_(lead_ids), OutboxRow.status.in_(("pending", "dead")))
+        .where(
+            OutboxRow.lead_id.in_(lead_ids),
+            OutboxRow.event == LEAD_CREATED,
+            OutboxRow.status.in_(("pending", "dead")),
+        )
         .values(status="cancelled", locked_until=None)
     )
 

@@ -57,14 +57,12 @@ _CSP = (
 )
 
 
-@web.middleware
-async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Headers every response carries: no sniffing, no framing, a strict CSP."""
-    response = await handler(request)
+async def security_headers(_request: web.Request, response: web.StreamResponse) -> None:
+    """Headers every response carries: no sniffing, no framing, a strict CSP. Set as the
+    response is prepared, so streamed responses (lead exports) and raised errors get them too."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("Content-Security-Policy", _CSP)
-    return response
 
 
 _STATIC_FILES = frozenset(
@@ -116,9 +114,8 @@ def create_app(
     The database must be migrated already (`serve` does it first). Conversation state lives in
     the database unless an engine with its own store is passed (tests).
     """
-    app = web.Application(
-        middlewares=[security_headers, errors.json_errors], client_max_size=64 * 1024
-    )
+    app = web.Application(middlewares=[errors.json_errors], client_max_size=64 * 1024)
+    app.on_response_prepare.append(security_headers)
     db = make_engine(settings.db_url)
     app[SETTINGS] = settings
     app[DB] = db
@@ -187,7 +184,7 @@ def create_app(
             }
         )
 
-    async def leads(request: web.Request) -> web.Response:
+    async def leads(request: web.Request) -> web.StreamResponse:
         return await portal.leads(request, request.app[SCHOOLS], catalog)
 
     app.router.add_get("/", webchat.index)

@@ -9,8 +9,9 @@ import logging
 from aiohttp import web
 
 from bot.catalog import Catalog
-from bot.leads.export import FORMATS, render
-from bot.leads.records import lead_dict
+from bot.leads.export import FORMATS
+from bot.leads.records import Names
+from bot.leads.stream import LeadExport
 from bot.storage.schools import Principal, SchoolStore
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ async def school_of(request: web.Request, schools: SchoolStore, catalog: Catalog
     return who
 
 
-async def leads(request: web.Request, schools: SchoolStore, catalog: Catalog) -> web.Response:
+async def leads(request: web.Request, schools: SchoolStore, catalog: Catalog) -> web.StreamResponse:
     """GET /api/leads?format=csv|xlsx|json&since=…: the calling school's active leads."""
     who = await school_of(request, schools, catalog)
     fmt = request.query.get("format", "json").lower()
@@ -78,14 +79,16 @@ async def leads(request: web.Request, schools: SchoolStore, catalog: Catalog) ->
     except ValueError:
         return _error("since phải là ngày (2026-11-01) hoặc thời điểm ISO 8601.", 400)
     assert who.school_id is not None
-    records = await schools.leads(who.school_id, since)
-    body = render(fmt, [lead_dict(r, catalog) for r in records])
     now = dt.datetime.now(dt.UTC)
-    await schools.log_export(who, fmt, len(records), since, now)
-    log.info("leads exported", extra={"school": who.school_id, "format": fmt, "rows": len(records)})
-    response = web.Response(body=body, headers={"Cache-Control": "no-store"})
-    response.headers["Content-Type"] = FORMATS[fmt]
+    headers = {"Cache-Control": "no-store", "Content-Type": FORMATS[fmt]}
     if fmt != "json":
         name = f"leads-{who.school_id}-{now:%Y%m%d}.{fmt}"
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
+
+    # streamed as the rows come from the database: memory stays flat for any list length
+    async def logged(rows: int) -> None:
+        await schools.log_export(who, fmt, rows, since, now)
+        log.info("leads exported", extra={"school": who.school_id, "format": fmt, "rows": rows})
+
+    batches = schools.lead_batches(who.school_id, since)
+    return await LeadExport(batches, fmt, Names(catalog), logged).send(request, headers)
