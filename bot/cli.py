@@ -395,7 +395,7 @@ def cmd_outbox_list(args: argparse.Namespace, settings: Settings) -> int:
         rows = await outbox_rows(db, args.status)
         for r in rows[: args.limit]:
             print(
-                f"{r.id}\t{r.kind}\t{r.target}\t{r.status}\tattempts={r.attempts}"
+                f"{r.id}\t{r.kind}\t{r.event}\t{r.target}\t{r.status}\tattempts={r.attempts}"
                 f"\tnext={r.next_attempt_at:%Y-%m-%d %H:%M:%S}\t{r.last_error or ''}"
             )
         counts: dict[str, int] = {}

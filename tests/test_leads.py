@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import sys
 import uuid
 from collections.abc import AsyncIterator
 
@@ -311,6 +313,22 @@ async def test_a_school_that_got_the_lead_is_told_it_was_withdrawn(
     assert not await sink.withdraw(key, "cd_long_an", at)
     await sink.forget(key, at)
     assert len(await outbox(db)) == 2
+    # an operator sees which event each delivery carried
+    listed = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "outbox",
+        "list",
+        env={**os.environ, "DATABASE_URL": db.url.render_as_string(hide_password=False)},
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await listed.communicate()
+    lines = out.decode().splitlines()
+    assert [line.split("\t")[1:5] for line in lines[:2]] == [
+        ["webhook", "lead.withdrawn", "cd_long_an", "delivered"],
+        ["webhook", "lead.created", "cd_long_an", "delivered"],
+    ]
 
 
 async def test_a_delivery_in_flight_is_followed_by_its_withdrawal(
