@@ -296,3 +296,31 @@ def test_content_check_rejects_a_broken_safety_file(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     problems = [str(p) for p in check_directory(target)]
     assert any(p.startswith("safety.yaml:examples.not_care[") for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("marks", "kind"),
+    [
+        ("😭😭😭", "depression"),
+        ("😭😭😭💔🔪", "self_harm"),
+        ("🔪🩸😵", "self_harm"),
+        ("💊💊💊😴", "self_harm"),
+        ("☠️", "self_harm"),
+        ("💔 . . .", "depression"),
+    ],
+)
+def test_marks_alone_are_heard(detector: CareDetector, marks: str, kind: str) -> None:
+    hit = detector.detect(marks)
+    assert hit is not None and hit.kind == kind
+
+
+@pytest.mark.parametrize("marks", ["😂😂", "👍", "🙂🙂", "...", "???", "🎉🔥"])
+def test_other_marks_alone_are_not(detector: CareDetector, marks: str) -> None:
+    assert detector.detect(marks) is None
+
+
+async def test_crying_marks_get_care_not_the_no_text_note(engine: Engine) -> None:
+    [reply] = await engine.handle(Inbound("test", "u3", text="😭😭😭"))
+    assert "111" in reply.text and "chỉ hiểu chữ" not in reply.text
+    [reply] = await engine.handle(Inbound("test", "u3", text="👍"))
+    assert "111" not in reply.text

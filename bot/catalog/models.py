@@ -237,6 +237,9 @@ class SafetyEmoticons(Model):
 
     sad: list[str] = Field(default_factory=list)
     laugh: list[str] = Field(default_factory=list)
+    # in a message without a single letter: harm marks mean self-harm, sad ones distress
+    alone_harm: list[str] = Field(default_factory=list)
+    alone_sad: list[str] = Field(default_factory=list)
 
 
 class SafetyExamples(Model):

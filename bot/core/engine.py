@@ -314,8 +314,9 @@ class Engine:
     def _care(self, hit: CareHit, state: ConversationState) -> list[Reply]:
         """The care answer. A survey in progress is paused, every answer kept: its button (or
         "tiếp tục") resumes it, so the child's next words are never taken as an answer."""
-        # the kind and the patterns of content/safety.yaml that matched, never the message
-        log.warning(
+        # the kind and the patterns of content/safety.yaml that matched, never the message; INFO,
+        # not WARNING: `huongnghiep chat` shows warnings in the terminal the child is typing in
+        log.info(
             "care answer kind=%s score=%d", hit.kind, hit.score, extra={"evidence": hit.evidence}
         )
         self.survey.pause(state)

@@ -27,6 +27,11 @@ ALL_KINDS = frozenset(get_args(CareKind))
 MAX_SCAN = 4096  # characters looked at: a long message is cut here, which bounds the cost
 
 
+def _bare(text: str) -> str:
+    """Text without emoji variation selectors, so "☠️" and "☠" are one mark."""
+    return text.replace("\ufe0f", "").replace("\ufe0e", "")
+
+
 @dataclass(frozen=True)
 class CareHit:
     """Why a message gets the care answer: its kind, score and the patterns that matched.
@@ -94,6 +99,10 @@ class CareDetector:
         self._fillers = frozenset(safety.negation_fillers)
         self._sad = tuple(safety.emoticons.sad)
         self._laugh = tuple(safety.emoticons.laugh)
+        self._alone = (
+            ("self_harm", tuple(_bare(m) for m in safety.emoticons.alone_harm)),
+            ("depression", tuple(_bare(m) for m in safety.emoticons.alone_sad)),
+        )
         self._rules: dict[str, list[_Rule]] = defaultdict(list)
         self._blockers: dict[str, list[tuple[Pattern, frozenset[str]]]] = defaultdict(list)
         self._frames: dict[str, list[tuple[str, Pattern]]] = defaultdict(list)
@@ -123,6 +132,9 @@ class CareDetector:
 
     def detect(self, text: str) -> CareHit | None:
         """A CareHit when the message should get the care answer, else None."""
+        marks = self._marks_only(text)
+        if marks is not None:
+            return marks
         reading = self.analyse(text)
         if self.model is None:
             return reading.hit
@@ -132,6 +144,17 @@ class CareDetector:
             return CareHit(hit.kind, hit.score, (*hit.evidence, f"model:{p:.2f}"))
         if p >= self.model.threshold:  # the model alone: the patterns saw too little
             return CareHit(reading.kind or "distress", 0, (f"model:{p:.2f}",))
+        return None
+
+    def _marks_only(self, text: str) -> CareHit | None:
+        """Emoji with no word at all: a harm or crying mark is heard as such."""
+        head = text[:MAX_SCAN]
+        if not head.strip() or any(ch.isalnum() for ch in head):
+            return None
+        bare = _bare(head)
+        for kind, marks in self._alone:
+            if any(mark in bare for mark in marks):
+                return CareHit(kind, 3, (f"emoji:{kind}",))
         return None
 
     def analyse(self, text: str) -> Reading:
