@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from bot.catalog import Catalog
 from bot.core.engine import Engine
@@ -141,5 +142,22 @@ async def test_the_migrations_match_the_models(database_url: str) -> None:
                 )
             )
         assert diff == []
+    finally:
+        await db.dispose()
+
+
+async def test_sqlite_files_are_private(tmp_path: Path) -> None:
+    """Minors' names and phones live in these files: only their owner may read them."""
+    folder = tmp_path / "new" / "var"
+    db = make_engine(f"sqlite+aiosqlite:///{folder / 'hn.db'}")
+    try:
+        async with db.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (x TEXT)"))
+            await conn.execute(text("INSERT INTO t VALUES ('Nguyễn Văn A')"))
+        files = sorted(folder.iterdir())
+        assert {f.name for f in files} >= {"hn.db", "hn.db-wal"}
+        for f in files:
+            assert f.stat().st_mode & 0o077 == 0, (f.name, oct(f.stat().st_mode))
+        assert folder.stat().st_mode & 0o077 == 0
     finally:
         await db.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,13 +48,23 @@ def sqlite_file(engine: AsyncEngine) -> Path | None:
     return Path(database).resolve()
 
 
+def private_file(path: Path) -> None:
+    """Create the database file readable by its owner only (names and phones of minors are in
+    it; SQLite gives its -wal and -shm files the same mode), in a folder only the owner can
+    enter when we create it. An existing folder's mode is the operator's choice and is kept."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+
+
 def make_engine(url: str) -> AsyncEngine:
     """An async engine; for SQLite, WAL mode and write transactions that lock at BEGIN."""
     if not is_sqlite(url):
         return create_async_engine(url, pool_pre_ping=True)
     path = url.split("///", 1)[-1]
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if path and path != ":memory:" and not path.startswith("file:"):
+        private_file(Path(path.split("?", 1)[0]))
     engine = create_async_engine(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine.sync_engine, "connect")
