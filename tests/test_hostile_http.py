@@ -297,7 +297,7 @@ def test_leads_since_out_of_range_is_a_400(live: LiveServer, token: str, since: 
         "GET", f"/api/leads?since={_quote(since)}", None, [("Authorization", f"Bearer {token}")]
     )
     data = check_answer(status, ctype, body, since)
-    assert status == 400 and "since" in data["error"]
+    assert status == 400 and "since" in data["error"] and "ngoài khoảng" in data["error"]
 
 
 def test_a_session_id_must_match_in_full(live: LiveServer) -> None:

@@ -37,7 +37,11 @@ def parse_since(raw: str | None) -> dt.datetime | None:
     try:
         return value.astimezone(dt.UTC)
     except OverflowError as exc:  # 0001-01-01 in Vietnam, 9999-12-31T23:59-12:00: no UTC year
-        raise ValueError(raw) from exc
+        raise OutOfRange(raw) from exc
+
+
+class OutOfRange(ValueError):
+    """A well-formed `since` that no UTC time can hold (the first or last hours of the calendar)."""
 
 
 def _token_shaped(token: str) -> bool:
@@ -61,10 +65,10 @@ async def school_of(request: web.Request, schools: SchoolStore, catalog: Catalog
     if scheme.lower() != "bearer" or not token:
         raise _unauthorized("Cần mã truy cập của trường (Authorization: Bearer <token>).")
     if not _token_shaped(token):
-        raise _unauthorized("Mã truy cập không hợp lệ hoặc đã bị thu hồi.")
+        raise _unauthorized("Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
     who = await schools.authenticate(token)
     if who is None or who.kind != "school" or who.school_id not in catalog.schools:
-        raise _unauthorized("Mã truy cập không hợp lệ hoặc đã bị thu hồi.")
+        raise _unauthorized("Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
     return who
 
 
@@ -76,6 +80,10 @@ async def leads(request: web.Request, schools: SchoolStore, catalog: Catalog) ->
         return _error("format phải là csv, xlsx hoặc json.", 400)
     try:
         since = parse_since(request.query.get("since"))
+    except OutOfRange:
+        return _error(
+            "since nằm ngoài khoảng thời gian có thể xử lý: hãy chọn một ngày gần hơn.", 400
+        )
     except ValueError:
         return _error("since phải là ngày (2026-11-01) hoặc thời điểm ISO 8601.", 400)
     assert who.school_id is not None
