@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -11,7 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.core.ports import Submission
-from bot.storage.leads import FORWARD, LEAD_CREATED, PARENT, delivery_key
+from bot.storage.leads import LEAD_CREATED, consent_decisions, delivery_key
 from bot.storage.models import (
     ConsentRow,
     ContactRow,
@@ -76,14 +75,7 @@ def _rows(
             "created_at": sub.submitted_at,
         }
     )
-    recorded = sub.consent_at or sub.submitted_at
-    decisions: list[tuple[str, str | None, bool, dt.datetime]] = [
-        (FORWARD, school, sub.consent_given, recorded) for school in sub.schools
-    ]
-    if not sub.schools:
-        decisions.append((FORWARD, None, sub.consent_given, recorded))
-    if sub.parent_confirmed is not None:
-        decisions += [(PARENT, s, sub.parent_confirmed, sub.submitted_at) for s in sub.schools]
+    decisions = consent_decisions(sub)
     rows[ConsentRow] += [
         {
             "response_id": response_id,
@@ -98,7 +90,11 @@ def _rows(
     if not sub.forward:
         return
     rows[ContactRow].append(
-        {"response_id": response_id, "data": sub.personal, "created_at": recorded}
+        {
+            "response_id": response_id,
+            "data": sub.personal,
+            "created_at": sub.consent_at or sub.submitted_at,
+        }
     )
     for school_id in sub.schools:
         lead_id = uuid.uuid4().hex

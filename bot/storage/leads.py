@@ -44,6 +44,20 @@ def withdrawal_key(lead_id: str, kind: str = "webhook") -> str:
     return f"lead-{lead_id}-{kind}-withdrawn"
 
 
+def consent_decisions(sub: Submission) -> list[tuple[str, str | None, bool, dt.datetime]]:
+    """The consent rows a submission records: (purpose, school, granted, when), one per
+    purpose and receiving school (one row without a school when none was chosen)."""
+    recorded = sub.consent_at or sub.submitted_at
+    decisions: list[tuple[str, str | None, bool, dt.datetime]] = [
+        (FORWARD, school, sub.consent_given, recorded) for school in sub.schools
+    ]
+    if not sub.schools:
+        decisions.append((FORWARD, None, sub.consent_given, recorded))
+    if sub.parent_confirmed is not None:
+        decisions += [(PARENT, s, sub.parent_confirmed, sub.submitted_at) for s in sub.schools]
+    return decisions
+
+
 class SqlLeadSink:
     """Implements core.ports.LeadSink. Inside a conversation turn it writes in the turn's
     transaction, so the submission and the cleared survey are saved together."""
@@ -83,15 +97,7 @@ class SqlLeadSink:
         )
         session.add(response)
         await session.flush()
-        recorded = sub.consent_at or sub.submitted_at
-        decisions: list[tuple[str, str | None, bool, dt.datetime]] = [
-            (FORWARD, school, sub.consent_given, recorded) for school in sub.schools
-        ]
-        if not sub.schools:
-            decisions.append((FORWARD, None, sub.consent_given, recorded))
-        if sub.parent_confirmed is not None:
-            decisions += [(PARENT, s, sub.parent_confirmed, sub.submitted_at) for s in sub.schools]
-        for purpose, school_id, granted, at in decisions:
+        for purpose, school_id, granted, at in consent_decisions(sub):
             session.add(
                 ConsentRow(
                     response_id=response.id,
@@ -105,7 +111,13 @@ class SqlLeadSink:
         if not forward:
             log.info("survey stored anonymously", extra={"survey": sub.survey_id})
             return Receipt(response.id, ())
-        session.add(ContactRow(response_id=response.id, data=sub.personal, created_at=recorded))
+        session.add(
+            ContactRow(
+                response_id=response.id,
+                data=sub.personal,
+                created_at=sub.consent_at or sub.submitted_at,
+            )
+        )
         # where each school takes its leads: a webhook, a linked staff group, or both
         kinds: dict[str, list[str]] = {school: [] for school in sub.schools}
         for school in await session.scalars(
