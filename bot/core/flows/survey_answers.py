@@ -98,6 +98,7 @@ def parse_text(text: str) -> Parsed:
 # A word of a name: letters (any script, with or without diacritics), maybe joined by an
 # apostrophe or a hyphen inside ("H'Hen", "Y-Moan"); no digits, no signs
 _NAME_WORD = re.compile(r"[^\W\d_]+(?:['’ʼ-][^\W\d_]+)*", re.UNICODE)
+_JOINERS = "'’ʼ-"
 MAX_NAME_WORDS = 6
 # Words of questions and sentences that are not syllables of a Vietnamese name when written
 # with their diacritics ("Thị", "Minh", "Khổng", "Lã", "Đỗ", "Thế", "Ba" are names: not here).
@@ -134,6 +135,13 @@ def _has_marks(text: str) -> bool:
     return "đ" in decomposed or any(unicodedata.combining(ch) for ch in decomposed)
 
 
+def _name_word(word: str) -> bool:
+    """Letters (and their combining marks), joined inside by an apostrophe or a hyphen."""
+    return bool(_NAME_WORD.fullmatch(word)) and all(
+        ch.isalpha() or ch in _JOINERS or unicodedata.category(ch).startswith("M") for ch in word
+    )
+
+
 def parse_name(text: str) -> Parsed:
     """A person's name: a short text answer (parse_text) of 1-6 words of letters, not a sentence
     or a question ("nghề hàn có nguy hiểm không", "em là Hoa")."""
@@ -141,12 +149,15 @@ def parse_name(text: str) -> Parsed:
     if parsed.error is not None:
         return parsed
     words = str(parsed.value).split()
-    if len(words) > MAX_NAME_WORDS or not all(_NAME_WORD.fullmatch(w) for w in words):
+    if len(words) > MAX_NAME_WORDS or not all(_name_word(w) for w in words):
         return Parsed(error=T.SURVEY_BAD_NAME)
+    folded = [fold(w) for w in words]
+    if len(folded) > 1 and folded[0] in _PRONOUNS and folded[1] in ("la", "ten"):
+        return Parsed(error=T.SURVEY_BAD_NAME)  # "em là Hoa", "tôi tên Lan": a sentence
     if _has_marks(parsed.value):
         function = sum(w.casefold() in _FUNCTION_WORDS for w in words)
     else:
-        function = sum(fold(w) in _FUNCTION_FOLDED for w in words)
+        function = sum(w in _FUNCTION_FOLDED for w in folded)
     if 2 * function >= len(words) or _asks(fold(parsed.value)):
         return Parsed(error=T.SURVEY_BAD_NAME)
     return parsed
