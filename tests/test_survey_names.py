@@ -20,6 +20,8 @@ NAMES = [
     "nguyen thi hoa",
     "Lò Văn Páo",
     "H'Hen Niê",
+    "H’Hen Niê",
+    "Hʼhen Niê",
     "Y Moan Êban",
     "Trần Đức Anh",
     "tran duc minh",

@@ -96,9 +96,10 @@ def parse_text(text: str) -> Parsed:
 
 
 # A word of a name: letters (any script, with or without diacritics), maybe joined by an
-# apostrophe or a hyphen inside ("H'Hen", "Y-Moan"); no digits, no signs
-_NAME_WORD = re.compile(r"[^\W\d_]+(?:['’ʼ-][^\W\d_]+)*", re.UNICODE)
-_JOINERS = "'’ʼ-"
+# apostrophe or a hyphen inside ("H'Hen", "Y-Moan"); no digits, no signs. The joiners are not
+# letters (U+02BC "ʼ" is one, so the letter class takes it): each match has one parse.
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
+_JOINERS = "'’-"
 MAX_NAME_WORDS = 6
 # Words of questions and sentences that are not syllables of a Vietnamese name when written
 # with their diacritics ("Thị", "Minh", "Khổng", "Lã", "Đỗ", "Thế", "Ba" are names: not here).
