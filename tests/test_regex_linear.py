@@ -62,6 +62,7 @@ COVERED: dict[str, tuple[str, ...]] = {
     "bot.core.engine._HAS_WORD": ("!?",),  # every typed message
     "bot.core.flows.survey_answers._LETTER": ("1 ",),  # typed survey answers
     "bot.core.flows.survey_answers._SPLIT": ("hàn, ", " va ", "voi"),  # list answers
+    "bot.core.flows.survey_answers._NAME_WORD": ("a'", "a’", "a-", "aʼ", "'-"),  # names
     "bot.matching.normalize._NON_WORD": ("a!", "à "),  # fold(): every message
     "bot.matching.normalize._REPEATS": ("aa", "aab", "aaa"),
     "bot.matching.normalize._LETTER_DIGIT": ("a1", "1a"),

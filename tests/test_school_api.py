@@ -65,8 +65,8 @@ GRADE9 = [
     ("press", "Đúng"),
     ("press", "Bỏ qua"),
     ("press", "Đồng ý"),
-    ("text", '=HYPERLINK("http://evil.example","Nguyễn Văn An")'),
-    ("text", "THCS Lê Lợi, 9A"),
+    ("text", "Nguyễn Văn An"),  # a name is letters only: the formula goes in the school
+    ("text", '=HYPERLINK("http://evil.example","THCS Lê Lợi, 9A")'),
     ("text", "0912345678"),
     ("text", "0987654321"),
     ("press", "Phụ huynh đồng ý"),
@@ -143,8 +143,9 @@ async def test_grade9_survey_to_signed_webhook_and_csv_for_that_school_only(
             rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
             assert rows[0][:5] == ["Mã", "Thời gian", "Khảo sát", "Lớp", "Họ tên"]
             assert len(rows) == 2 and rows[1][0] == lead["lead_id"]
-            name = rows[1][4]
-            assert name.startswith("'=HYPERLINK(")  # neutralized: a spreadsheet shows text
+            assert rows[1][4] == "Nguyễn Văn An"
+            school_class = rows[1][5]
+            assert school_class.startswith("'=HYPERLINK(")  # neutralized: a spreadsheet shows text
             assert rows[1][6] == "'+84912345678"
 
             other = {"Authorization": f"Bearer {token_b}"}
@@ -160,10 +161,10 @@ async def test_grade9_survey_to_signed_webhook_and_csv_for_that_school_only(
                 book = openpyxl.load_workbook(io.BytesIO(await r.read()))
             sheet = book.active
             assert sheet is not None
-            cell = sheet.cell(row=2, column=5)
+            cell = sheet.cell(row=2, column=6)
             # a text cell (never a formula), shown as typed: no apostrophe in XLSX
             assert cell.data_type == "s"
-            assert cell.value == '=HYPERLINK("http://evil.example","Nguyễn Văn An")'
+            assert cell.value == '=HYPERLINK("http://evil.example","THCS Lê Lợi, 9A")'
 
             exports = await schools.exports("cd_long_an")
             assert [(e.format, e.rows) for e in exports] == [("csv", 1), ("xlsx", 1)]

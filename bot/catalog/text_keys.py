@@ -161,6 +161,14 @@ class T:
     # issue 9 part 7 (outbox-export): a school's staff group is told a lead was withdrawn
     STAFF_LEAD_WITHDRAWN = "staff_lead_withdrawn"
     STAFF_LEAD_ERASED = "staff_lead_erased"
+    # survey-fixes: names and communes that are sentences; unfinished survey in "my data"
+    SURVEY_BAD_NAME = "survey_bad_name"
+    SURVEY_BAD_COMMUNE = "survey_bad_commune"
+    DATA_DRAFT = "data_draft"
+    DATA_DRAFT_NOT_SENT = "data_draft_not_sent"
+    DATA_ANSWERS = "data_answers"
+    DATA_DRAFT_UNCONFIRMED = "data_draft_unconfirmed"
+    DATA_DRAFT_NOTHING = "data_draft_nothing"
 
 
 def policy_group_key(group: str) -> str:

@@ -109,7 +109,7 @@ class Engine:
         self.leads = leads
         reader = AnswerReader(catalog, matcher, self.provinces)
         self.survey = SurveyFlow(catalog, self.renderer, reader, leads, self.clock)
-        self.rights = DataRights(catalog, self.renderer, leads)
+        self.rights = DataRights(catalog, self.renderer, leads, self.survey)
         self.care = CareDetector(catalog.safety)
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
@@ -292,6 +292,9 @@ class Engine:
             if said is not None:
                 return await self._payload("data:delete" if said else "home", state, key)
         command = _COMMANDS.get(folded)
+        if command is None and _SURVEY_COMMANDS.get(folded) == "sv:cancel":
+            # "hủy" cancels a paused survey too (as "xem dữ liệu" says), asking first
+            command = "sv:cancel" if self.survey.resume_button(state) is not None else None
         grade = command is not None and command.startswith("sv:begin:")
         asked = any(b.payload.startswith("sv:begin:") for b in state.buttons)
         if grade and folded in ("9", "12", "lop 9", "lop 12") and not asked:

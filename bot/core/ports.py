@@ -129,6 +129,8 @@ class MyData:
     surveys: int
     personal: dict[str, Any]  # the latest survey's personal answers
     leads: tuple[LeadView, ...]
+    survey_id: str = ""  # the latest survey's id ("" when none)
+    answers: dict[str, Any] = field(default_factory=dict)  # its non-personal answers
 
 
 @dataclass(frozen=True)

@@ -190,7 +190,14 @@ class SqlLeadSink:
                 )
             )
             views = tuple(LeadView(x.school_id, x.status, x.id in delivered) for x in leads)
-            return MyData(len(responses), personal, views)
+            latest = responses[-1] if responses else None
+            return MyData(
+                len(responses),
+                personal,
+                views,
+                survey_id=latest.survey_id if latest is not None else "",
+                answers=dict(latest.answers) if latest is not None else {},
+            )
 
     async def withdraw(self, key: ConversationKey, school_id: str, at: dt.datetime) -> bool:
         async with transaction(self._sessions) as session:

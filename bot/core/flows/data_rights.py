@@ -7,6 +7,7 @@ import datetime as dt
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.core.flows.render import Renderer
+from bot.core.flows.survey import SurveyFlow
 from bot.core.flows.survey_answers import show_phone
 from bot.core.messages import Button, ConversationKey, Reply
 from bot.core.ports import ConversationState, LeadSink
@@ -15,10 +16,13 @@ from bot.core.ports import ConversationState, LeadSink
 class DataRights:
     """Handles "delete_data" and "data:…" payloads."""
 
-    def __init__(self, catalog: Catalog, renderer: Renderer, leads: LeadSink | None) -> None:
+    def __init__(
+        self, catalog: Catalog, renderer: Renderer, leads: LeadSink | None, flow: SurveyFlow
+    ) -> None:
         self.catalog = catalog
         self.r = renderer
         self.leads = leads
+        self.survey = flow
         self._labels: dict[str, tuple[str, str]] = {}  # personal step id -> (label, type)
         for survey in catalog.surveys.values():
             for step in survey.steps:
@@ -35,7 +39,7 @@ class DataRights:
         if payload == "data:delete":
             return await self._delete(state, key, now)
         if payload == "data:view":
-            return await self._view(key)
+            return await self._view(state, key)
         if payload == "data:withdraw":
             return await self._withdraw_menu(key)
         if payload.startswith("data:withdraw:") and self.leads is not None:
@@ -63,14 +67,18 @@ class DataRights:
                     lines.append(t(T.DATA_DELETED_SCHOOLS))
         return [Reply("\n\n".join(lines), (self.r.home_button(),))]
 
-    async def _view(self, key: ConversationKey) -> list[Reply]:
+    async def _view(self, state: ConversationState, key: ConversationKey) -> list[Reply]:
         t = self.r.t
-        if self.leads is None:
-            return [Reply(t(T.DATA_NONE), (self.r.home_button(),))]
-        mine = await self.leads.my_data(key)
-        if not mine.surveys:
+        draft = self._draft(state)
+        mine = await self.leads.my_data(key) if self.leads is not None else None
+        if mine is None or not mine.surveys:
+            if draft is not None:
+                return [Reply("\n".join(draft), self._draft_buttons())]
             return [Reply(t(T.DATA_NONE), (self.r.home_button(),))]
         lines = [t(T.DATA_SURVEYS, count=mine.surveys)]
+        kept = self.survey.kept(mine.survey_id, mine.answers)
+        if kept:
+            lines += [t(T.DATA_ANSWERS), *kept]
         if mine.personal:
             lines.append(t(T.DATA_PERSONAL))
             for step_id, value in mine.personal.items():
@@ -92,7 +100,27 @@ class DataRights:
         buttons: list[Button] = []
         if any(lead.status == "active" for lead in mine.leads):
             buttons.append(Button(t(T.DATA_WITHDRAW_BUTTON), "data:withdraw"))
+        if draft is not None:
+            return [Reply("\n".join([*lines, "", *draft]), (*buttons, *self._draft_buttons()))]
         return [Reply("\n".join(lines), (*buttons, *self._buttons()))]
+
+    def _draft(self, state: ConversationState) -> list[str] | None:
+        """What an unfinished survey holds in the conversation, and how to drop it."""
+        found = self.survey.draft(state)
+        if found is None:
+            return None
+        title, lines = found
+        t = self.r.t
+        answers = lines or [f"• {t(T.DATA_DRAFT_NOTHING)}"]
+        return [t(T.DATA_DRAFT, title=title), *answers, t(T.DATA_DRAFT_NOT_SENT)]
+
+    def _draft_buttons(self) -> tuple[Button, ...]:
+        t = self.r.t
+        return (
+            Button(t(T.SURVEY_CONTINUE), "sv:resume"),
+            Button(t(T.SURVEY_CANCEL), "sv:cancel"),
+            *self._buttons(),
+        )
 
     async def _withdraw_menu(self, key: ConversationKey) -> list[Reply]:
         t = self.r.t

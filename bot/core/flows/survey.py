@@ -22,6 +22,8 @@ from bot.core.flows.survey_answers import (
     UNSURE,
     AnswerReader,
     Parsed,
+    parse_commune,
+    parse_name,
     parse_phone,
     parse_text,
     pick_label,
@@ -42,6 +44,9 @@ TRADE_BUTTONS = 6
 # Details a platform lets the user share (Inbound.shared): each answers only the step with the
 # same id, and only when that step has this type; anything else shared is not kept.
 SHARED_STEPS = {"name": "text", "phone": "phone"}
+# answer types a submitted survey keeps and "xem dữ liệu" shows (consents are shown as leads)
+KEPT_SHOWN = ("single", "multi", "text", "province", "commune", "yesno", "trades", "schools")
+NAME_STEP = "name"  # a "text" step with this id asks for a person's name
 
 
 class SurveyFlow:
@@ -140,6 +145,11 @@ class SurveyFlow:
     ) -> list[Reply]:
         """A survey button ("sv:…")."""
         action, _, arg = payload.removeprefix(SV).partition(":")
+        if action == "begin" and self.resume_button(state) is not None:
+            # a survey button of an earlier message while one is in progress: nothing is
+            # lost unless the student chooses to start again
+            self.pause(state)
+            return self.start(state)
         if action == "begin":
             return self._begin(state, arg, now)
         if action == "restart":
@@ -335,7 +345,7 @@ class SurveyFlow:
             return self._typed_choices(run, survey, step, text)
         if kind == "province":
             return self._typed_province(run, survey, step, text)
-        parsed = parse_phone(text) if kind in ("phone", "parent_consent") else parse_text(text)
+        parsed = self._parse(step, text)
         if parsed.error is not None:
             return self._ask(run, survey, self._error(step, parsed))
         if kind == "parent_consent":
@@ -353,6 +363,17 @@ class SurveyFlow:
             }
             return self._ask(run, survey)
         return self._answer(run, survey, step, parsed.value)
+
+    @staticmethod
+    def _parse(step: SurveyStep, text: str) -> Parsed:
+        """A typed phone number, commune, name or other short text."""
+        if step.type in ("phone", "parent_consent"):
+            return parse_phone(text)
+        if step.type == "commune":
+            return parse_commune(text)
+        if step.id == NAME_STEP:
+            return parse_name(text)
+        return parse_text(text)
 
     def _typed_choices(
         self, run: dict[str, Any], survey: Survey, step: SurveyStep, text: str
@@ -672,15 +693,53 @@ class SurveyFlow:
             return t(T.SURVEY_YES if value else T.SURVEY_NO)
         return str(value)
 
+    def _answered(self, run: dict[str, Any], survey: Survey) -> list[SurveyStep]:
+        """The questions answered so far that still apply, in survey order."""
+        return [
+            s
+            for s in survey.steps
+            if s.type != "info" and s.id in run["answers"] and self._applies(run, survey, s)
+        ]
+
+    def draft(self, state: ConversationState) -> tuple[str, list[str]] | None:
+        """The unfinished survey's title and what it holds ("• Họ tên: …"), if one waits."""
+        run = self.run(state)
+        if run is None or run.get("id") not in self.catalog.surveys:
+            return None
+        survey = self.catalog.surveys[run["id"]]
+        lines = [
+            f"• {s.label or s.id}: {self._show(run, survey, s, run['answers'][s.id])}"
+            for s in self._answered(run, survey)
+        ]
+        pending = run.get("pending")
+        step = self._step(survey, run["current"])
+        if isinstance(pending, dict) and step is not None:  # typed, waiting for "đúng không?"
+            shown = (
+                show_phone(str(pending.get("phone")))
+                if step.type == "parent_consent"
+                else self._show(run, survey, step, pending.get("value"))
+            )
+            unconfirmed = self.r.t(T.DATA_DRAFT_UNCONFIRMED)
+            lines.append(f"• {step.label or step.id}: {shown} {unconfirmed}")
+        return survey.title, lines
+
+    def kept(self, survey_id: str, answers: dict[str, Any]) -> list[str]:
+        """A submitted survey's stored (non-personal) answers, labelled as in its summary."""
+        survey = self.catalog.surveys.get(survey_id)
+        if survey is None:
+            return []
+        run: dict[str, Any] = {"id": survey.id, "answers": answers, "history": []}
+        return [
+            f"• {s.label or s.id}: {self._show(run, survey, s, answers[s.id])}"
+            for s in survey.steps
+            if s.type in KEPT_SHOWN and answers.get(s.id) is not None
+        ]
+
     def _summary(self, run: dict[str, Any], survey: Survey) -> Reply:
         t = self.r.t
         lines = [t(T.SURVEY_SUMMARY)]
         edits: list[Button] = []
-        for step in survey.steps:
-            if step.type == "info" or not self._applies(run, survey, step):
-                continue
-            if step.id not in run["answers"]:
-                continue
+        for step in self._answered(run, survey):
             label = step.label or step.id
             lines.append(f"• {label}: {self._show(run, survey, step, run['answers'][step.id])}")
             edits.append(Button(t(T.SURVEY_EDIT, label=label), f"sv:edit:{step.id}"))

@@ -95,6 +95,88 @@ def parse_text(text: str) -> Parsed:
     return Parsed(cleaned)
 
 
+# A word of a name: letters (any script, with or without diacritics), maybe joined by an
+# apostrophe or a hyphen inside ("H'Hen", "Y-Moan"); no digits, no signs. The joiners are not
+# letters (U+02BC "ʼ" is one, so the letter class takes it): each match has one parse.
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
+_JOINERS = "'’-"
+MAX_NAME_WORDS = 6
+# Words of questions and sentences that are not syllables of a Vietnamese name when written
+# with their diacritics ("Thị", "Minh", "Khổng", "Lã", "Đỗ", "Thế", "Ba" are names: not here).
+_FUNCTION_WORDS = frozenset(
+    "không ko k kg hông hok hem có gì j sao nào học nghề nghe e em tôi mình là thì mà vậy rồi r "
+    "được đc dc chết muốn làm đi cho bố mẹ má bạn ơi à ạ ừ nha nhé hả hay cái này đó kia nhiêu "
+    "vì nếu phải biết bt hỏi lớp trượt của với và ở ai đâu sợ tên mấy".split()
+)
+# The same words typed without diacritics, less those that fold onto a name syllable
+# ("la" is also "Lã", "ma" also "Mã", "a" also "A" of "Nguyễn Văn A").
+_NAME_SYLLABLES = frozenset("a ba bao do ha la lam ma minh nhu tai the thi truong vi".split())
+_FUNCTION_FOLDED = frozenset(fold(w) for w in _FUNCTION_WORDS) - _NAME_SYLLABLES
+# folded phrases that make a question whatever the other words are
+_QUESTION_PHRASES = (
+    "bao nhieu", "the nao", "tai sao", "vi sao", "la gi", "o dau", "khi nao", "bao gio",
+    "duoc khong", "duoc ko", "co phai", "hay khong", "hay ko", "co khong", "co ko",
+)  # fmt: skip
+# words of an address that are not part of a sentence ("xã Tân Phú, huyện Đồng Phú")
+_ADDRESS_WORDS = frozenset(
+    "xa phuong thi tran huyen quan tinh thanh pho tp tx ap thon xom to khu ban so duong".split()
+)
+MAX_COMMUNE_WORDS = 6  # words besides those of _ADDRESS_WORDS
+
+
+def _asks(folded: str) -> bool:
+    """Whether folded text holds a question phrase ("bao nhiêu", "thế nào", "có … không")."""
+    padded = f" {folded} "
+    return any(f" {phrase} " in padded for phrase in _QUESTION_PHRASES)
+
+
+def _has_marks(text: str) -> bool:
+    """Whether the text is written with Vietnamese diacritics (then "Thị" is not "thì")."""
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    return "đ" in decomposed or any(unicodedata.combining(ch) for ch in decomposed)
+
+
+def _name_word(word: str) -> bool:
+    """Letters (and their combining marks), joined inside by an apostrophe or a hyphen."""
+    return bool(_NAME_WORD.fullmatch(word)) and all(
+        ch.isalpha() or ch in _JOINERS or unicodedata.category(ch).startswith("M") for ch in word
+    )
+
+
+def parse_name(text: str) -> Parsed:
+    """A person's name: a short text answer (parse_text) of 1-6 words of letters, not a sentence
+    or a question ("nghề hàn có nguy hiểm không", "em là Hoa")."""
+    parsed = parse_text(text)
+    if parsed.error is not None:
+        return parsed
+    words = str(parsed.value).split()
+    if len(words) > MAX_NAME_WORDS or not all(_name_word(w) for w in words):
+        return Parsed(error=T.SURVEY_BAD_NAME)
+    folded = [fold(w) for w in words]
+    if len(folded) > 1 and folded[0] in _PRONOUNS and folded[1] in ("la", "ten"):
+        return Parsed(error=T.SURVEY_BAD_NAME)  # "em là Hoa", "tôi tên Lan": a sentence
+    if _has_marks(parsed.value):
+        function = sum(w.casefold() in _FUNCTION_WORDS for w in words)
+    else:
+        function = sum(w in _FUNCTION_FOLDED for w in folded)
+    if 2 * function >= len(words) or _asks(fold(parsed.value)):
+        return Parsed(error=T.SURVEY_BAD_NAME)
+    return parsed
+
+
+def parse_commune(text: str) -> Parsed:
+    """A commune or ward: a short text answer (parse_text), not a whole sentence (more than
+    MAX_COMMUNE_WORDS words besides "xã", "huyện"…, a question mark, a question phrase)."""
+    parsed = parse_text(text)
+    if parsed.error is not None:
+        return parsed
+    folded = fold(parsed.value)
+    words = [w for w in folded.split() if w not in _ADDRESS_WORDS]
+    if "?" in parsed.value or len(words) > MAX_COMMUNE_WORDS or _asks(folded):
+        return Parsed(error=T.SURVEY_BAD_COMMUNE)
+    return parsed
+
+
 def parse_phone(text: str) -> Parsed:
     """A Vietnamese (or international) phone number, stored in E.164."""
     cleaned = clean_text(text)
