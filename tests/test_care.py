@@ -324,3 +324,15 @@ async def test_crying_marks_get_care_not_the_no_text_note(engine: Engine) -> Non
     assert "111" in reply.text and "chỉ hiểu chữ" not in reply.text
     [reply] = await engine.handle(Inbound("test", "u3", text="👍"))
     assert "111" not in reply.text
+
+
+def test_a_long_outpouring_is_heard(detector: CareDetector) -> None:
+    """Longer than any training message, the model's features are diluted: the patterns decide."""
+    day = " ".join(["hom nay e di hoc ve, troi mua, e an com roi lam bai tap"] * 20)
+    assert len(day) > 1000
+    assert detector.detect(day) is None
+    for text in (f"e muon chet {day}", f"{day} e muon chet"):
+        hit = detector.detect(text)
+        assert hit is not None and hit.kind == "suicide"
+    essay = "Nhà trường tổ chức ngày hội tư vấn hướng nghiệp cho học sinh lớp 9 và lớp 12. " * 8
+    assert detector.detect(essay) is None

@@ -25,6 +25,7 @@ from bot.matching.care_patterns import Pattern, Token, match_at, parse_pattern, 
 
 ALL_KINDS = frozenset(get_args(CareKind))
 MAX_SCAN = 4096  # characters looked at: a long message is cut here, which bounds the cost
+LONG = 400  # longer than any message the model was trained on: the patterns' verdict stands
 
 
 def _bare(text: str) -> str:
@@ -138,8 +139,13 @@ class CareDetector:
         reading = self.analyse(text)
         if self.model is None:
             return reading.hit
-        p = self.model.probability(reading.features())
         hit = reading.hit
+        if hit is not None and len(text) > LONG:
+            # the model learned from chat-length messages (the longest ~300 characters): a long
+            # message dilutes its features, so "e muon chet" inside a long outpouring was missed.
+            # There the patterns decide alone.
+            return CareHit(hit.kind, hit.score, (*hit.evidence, "long"))
+        p = self.model.probability(reading.features())
         if hit is not None and p >= self.model.with_patterns:
             return CareHit(hit.kind, hit.score, (*hit.evidence, f"model:{p:.2f}"))
         if p >= self.model.threshold:  # the model alone: the patterns saw too little
