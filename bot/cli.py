@@ -421,11 +421,11 @@ def cmd_outbox_retry(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_data_purge(args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage.retention import check_months, purge
 
+    # the setting was checked with the others when it was read (Settings.validate)
     months = args.months if args.months is not None else settings.retention_months
     problem = check_months(months)
     if problem is not None:
-        source = "--months" if args.months is not None else "HUONGNGHIEP_RETENTION_MONTHS"
-        print(f"{source}: {problem}; nothing deleted", file=sys.stderr)
+        print(f"--months: {problem}; nothing deleted", file=sys.stderr)
         return 2
 
     async def work(db: AsyncEngine) -> int:

@@ -9,6 +9,11 @@ from pathlib import Path
 
 from bot.catalog.load import DEFAULT_CONTENT_DIR
 
+# the retention period: less would delete the contacts of surveys sent today; more than ten
+# years is a typo, not a policy (bot.storage.retention refuses the same bounds)
+MIN_RETENTION_MONTHS = 1
+MAX_RETENTION_MONTHS = 120
+
 
 class SettingsError(ValueError):
     """A setting in the environment that cannot be used; the message names the variable."""
@@ -126,7 +131,12 @@ class Settings:
         """Refuse values no deployment means (a typo in a number, a negative timeout)."""
         checks = [
             ("HUONGNGHIEP_PORT", self.port, 1, 65535),
-            ("HUONGNGHIEP_RETENTION_MONTHS", self.retention_months, 1, 120),
+            (
+                "HUONGNGHIEP_RETENTION_MONTHS",
+                self.retention_months,
+                MIN_RETENTION_MONTHS,
+                MAX_RETENTION_MONTHS,
+            ),
             ("HUONGNGHIEP_RETRY_MAX_ATTEMPTS", self.retry_max_attempts, 1, 100),
             ("HUONGNGHIEP_WEBHOOK_TIMEOUT", self.webhook_timeout, 0.1, 300),
             ("HUONGNGHIEP_RETRY_BASE_SECONDS", self.retry_base, 0.0, 86400),

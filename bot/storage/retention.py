@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot.settings import MAX_RETENTION_MONTHS as MAX_MONTHS
+from bot.settings import MIN_RETENTION_MONTHS as MIN_MONTHS
 from bot.storage import events
 from bot.storage.db import checkpoint
 from bot.storage.leads import forget_responses
@@ -20,10 +22,6 @@ log = logging.getLogger(__name__)
 def cutoff(now: dt.datetime, months: int) -> dt.datetime:
     """The moment before which personal data is too old to keep (a month is 365/12 days)."""
     return now - dt.timedelta(days=round(months * 365 / 12))
-
-
-MIN_MONTHS = 1
-MAX_MONTHS = 120  # ten years: more is a typo, not a policy
 
 
 def check_months(months: int) -> str | None:

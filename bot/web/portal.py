@@ -9,6 +9,7 @@ import logging
 from aiohttp import web
 
 from bot.catalog import Catalog
+from bot.leads.cells import VIETNAM  # a `since` without a zone is Vietnam time
 from bot.leads.export import FORMATS
 from bot.leads.records import Names
 from bot.leads.stream import LeadExport
@@ -16,7 +17,6 @@ from bot.storage.schools import Principal, SchoolStore
 
 log = logging.getLogger(__name__)
 
-VIETNAM = dt.timezone(dt.timedelta(hours=7))  # a `since` without a zone is Vietnam time
 MAX_TOKEN = 200  # our tokens are far shorter
 
 
