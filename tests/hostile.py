@@ -4,6 +4,7 @@ strategies for JSON of any shape and text no one types, and the log check every 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
@@ -97,9 +98,13 @@ def bodies(draw: st.DrawFn, documents: st.SearchStrategy[Any]) -> bytes:
 header_values = st.binary(max_size=80).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b""))
 
 
-async def raw_post(port: int, path: str, headers: list[tuple[bytes, bytes]], body: bytes) -> int:
+async def raw_post(
+    port: int, path: str, headers: list[tuple[bytes, bytes]], body: bytes
+) -> int | None:
     """POST `body` with these exact header bytes (aiohttp's client would refuse or re-encode
-    them); the response's status code."""
+    them); the response's status code, or None when the server refused the request line or a
+    header before reading the body and closed the connection: the unread body then makes the
+    kernel reset the connection, and the reset may discard the 400 already sent."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         lines = [b"POST " + path.encode() + b" HTTP/1.1", b"Host: 127.0.0.1", b"Connection: close"]
@@ -109,9 +114,12 @@ async def raw_post(port: int, path: str, headers: list[tuple[bytes, bytes]], bod
         await writer.drain()
         status = await reader.readline()
         await reader.read()  # the rest, until the server closes
+    except (ConnectionResetError, BrokenPipeError):
+        return None
     finally:
         writer.close()
-        await writer.wait_closed()
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+            await writer.wait_closed()
     return int(status.split()[1])
 
 
