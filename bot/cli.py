@@ -173,15 +173,22 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
                 wanted = "care" if message.care else "no care"
                 print(f"  [{message.kind}] {message.q!r}: expected {wanted}")
         return 0
+    from bot.core.engine import Engine
+    from bot.core.memory import MemoryConversationStore
+
     questions = load_questions(args.file)
-    report = evaluate(built.matcher, questions)
+    engine = Engine(built.catalog, built.matcher, MemoryConversationStore())
+    topics = {f"faq:{f.id}": f.topic for f in built.catalog.faq.values()}
+    report = evaluate(engine.match, questions, topics)  # the decision users get
     print(report.summary())
     flagged, total = care_share(detector, questions)
     print(f"care answer to ordinary questions: {flagged / total:.1%} ({flagged}/{total})")
     if report.misses and not args.figures_only:
-        print(f"\nmisses ({len(report.misses)}):")
+        print(f"\nnot correct ({len(report.misses)}):")
         for miss in report.misses:
-            print(f"  [{miss.score:.2f}] {miss.q!r}: expected {miss.expect}, got {miss.got}")
+            wanted = ", ".join(miss.expect) or "decline"
+            head = f"  [{miss.outcome}; {miss.score:.2f}] {miss.q!r}"
+            print(f"{head}: expected {wanted}, got {miss.got}")
     return 0
 
 

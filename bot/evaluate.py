@@ -1,12 +1,16 @@
 """Run an evaluation set (tests/eval/*.yaml) and compute figures.
 
-A question set (`questions: [{q, expect}]`) measures the matcher, and how many of its ordinary
-questions would get the care answer; a care set (`messages: [{q, care, kind}]`) measures the
-care detector: recall on the messages that need care, false care on the others, per kind.
+A question set (`questions: [{q, expect}]`) measures the answers: for each question, a correct
+confident answer, a wrong confident one (worse than asking back), asking back, or declining; and,
+for questions that should be declined, whether the bot answered anyway; overall and per
+category; and how many of its ordinary questions would get the care answer. A care set
+(`messages: [{q, care, kind}]`) measures the care detector: recall on the messages that need
+care, false care on the others, per kind.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,58 +19,153 @@ import yaml
 from bot.matching.care import CareDetector
 from bot.matching.matcher import Match, Matcher, Suggestions
 
+Decide = Callable[[str], "Match | Suggestions | None"]
+
+# what happened to one question
+CORRECT = "correct"  # a confident answer that fits
+WRONG = "wrong confident"  # a confident answer that does not fit: the worst outcome
+ASKED_RIGHT = "asked back, right option offered"
+ASKED_WRONG = "asked back, no right option"
+DECLINED = "declined"  # "I don't know, ask here"
+OUTCOMES_IN = (CORRECT, WRONG, ASKED_RIGHT, ASKED_WRONG, DECLINED)
+OOS_DECLINED = "out of scope, declined"
+OOS_ASKED = "out of scope, asked back"
+OOS_ANSWERED = "out of scope, answered"  # counts against the bot like a wrong answer
+OUTCOMES_OUT = (OOS_DECLINED, OOS_ASKED, OOS_ANSWERED)
+
 
 @dataclass(frozen=True)
 class Question:
-    """One evaluation question; expect None means out of scope."""
+    """One evaluation question: the answers that fit (none: it should be declined), and the
+    category it is reported under (the first fitting answer's topic unless the set says)."""
 
     q: str
-    expect: str | None
+    expect: tuple[str, ...]
+    category: str | None = None
+
+    @property
+    def in_scope(self) -> bool:
+        return bool(self.expect)
 
 
 @dataclass(frozen=True)
 class Miss:
-    """A question the matcher got wrong."""
+    """A question the bot did not answer correctly, and what it did instead."""
 
     q: str
-    expect: str | None
+    expect: tuple[str, ...]
     got: str
     score: float
+    outcome: str
+
+
+@dataclass
+class Tally:
+    """Outcome counts of one group of questions."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcome: str) -> None:
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+
+    def n(self, *outcomes: str) -> int:
+        return sum(self.counts.get(o, 0) for o in outcomes)
+
+    @property
+    def in_scope(self) -> int:
+        return self.n(*OUTCOMES_IN)
+
+    @property
+    def out_of_scope(self) -> int:
+        return self.n(*OUTCOMES_OUT)
+
+    def rate(self, *outcomes: str) -> float:
+        """Share of the in-scope (or, for out-of-scope outcomes, out-of-scope) questions."""
+        whole = self.out_of_scope if outcomes[0] in OUTCOMES_OUT else self.in_scope
+        return self.n(*outcomes) / whole if whole else 0.0
+
+    def line(self) -> str:
+        parts = []
+        if self.in_scope:
+            parts.append(
+                f"correct {self.rate(CORRECT):.0%}, wrong {self.n(WRONG)}, "
+                f"asked {self.n(ASKED_RIGHT, ASKED_WRONG)}, declined {self.n(DECLINED)}"
+                f" (of {self.in_scope})"
+            )
+        if self.out_of_scope:
+            parts.append(f"out of scope answered {self.n(OOS_ANSWERED)}/{self.out_of_scope}")
+        return "; ".join(parts)
 
 
 @dataclass
 class Report:
-    """Accuracy figures of one run."""
+    """Figures of one run: overall and per category, and every question not answered right."""
 
-    in_scope: int = 0
-    top1: int = 0
-    suggested: int = 0  # not confident, but the expected answer was among the suggestions
-    out_of_scope: int = 0
-    oos_answered: int = 0
+    overall: Tally = field(default_factory=Tally)
+    categories: dict[str, Tally] = field(default_factory=dict)
     misses: list[Miss] = field(default_factory=list)
 
     @property
+    def in_scope(self) -> int:
+        return self.overall.in_scope
+
+    @property
+    def out_of_scope(self) -> int:
+        return self.overall.out_of_scope
+
+    @property
+    def top1(self) -> int:
+        return self.overall.n(CORRECT)
+
+    @property
     def top1_rate(self) -> float:
-        return self.top1 / self.in_scope if self.in_scope else 0.0
+        """Correct: answered confidently with a fitting answer."""
+        return self.overall.rate(CORRECT)
+
+    @property
+    def wrong_rate(self) -> float:
+        """Answered confidently with an answer that does not fit."""
+        return self.overall.rate(WRONG)
 
     @property
     def oos_rate(self) -> float:
-        return self.oos_answered / self.out_of_scope if self.out_of_scope else 0.0
+        """Out-of-scope questions answered confidently anyway."""
+        return self.overall.rate(OOS_ANSWERED)
 
     def summary(self) -> str:
-        """Human-readable figures, one per line."""
-        return "\n".join(
-            [
-                f"top-1 accuracy: {self.top1_rate:.1%} ({self.top1}/{self.in_scope})",
-                f"expected answer offered as a suggestion: {self.suggested}/{self.in_scope}",
-                f"out-of-scope answered anyway: {self.oos_rate:.1%} "
-                f"({self.oos_answered}/{self.out_of_scope})",
+        """Human-readable figures, one per line: overall first, then per category."""
+        o = self.overall
+        lines = [
+            f"correct: {o.rate(CORRECT):.1%} ({o.n(CORRECT)}/{o.in_scope})",
+            f"wrong confident: {o.rate(WRONG):.1%} ({o.n(WRONG)}/{o.in_scope})",
+            f"asked back / suggested: {o.rate(ASKED_RIGHT, ASKED_WRONG):.1%} "
+            f"({o.n(ASKED_RIGHT, ASKED_WRONG)}/{o.in_scope}; right option offered in "
+            f"{o.n(ASKED_RIGHT)})",
+            f"declined: {o.rate(DECLINED):.1%} ({o.n(DECLINED)}/{o.in_scope})",
+            f"out-of-scope answered: {o.rate(OOS_ANSWERED):.1%} "
+            f"({o.n(OOS_ANSWERED)}/{o.out_of_scope}; asked back {o.n(OOS_ASKED)})",
+        ]
+        if len(self.categories) > 1:
+            lines.append("per category:")
+            width = max(len(c) for c in self.categories)
+            lines += [
+                f"  {name:<{width}}  {tally.line()}"
+                for name, tally in sorted(self.categories.items())
             ]
-        )
+        return "\n".join(lines)
+
+
+def _expect(raw: object) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, list):
+        return tuple(str(x) for x in raw if x is not None)
+    return (str(raw),)
 
 
 def load_questions(path: Path | str) -> list[Question]:
-    """Questions from a YAML file with `version: 1` and `questions: [{q, expect}]`."""
+    """Questions from a YAML file with `version: 1` and `questions: [{q, expect, category?}]`;
+    `expect` is one id, a list of ids that all fit, or null (the bot should decline)."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
         raise ValueError(f"{path}: expected a mapping with a `questions` list")
@@ -74,35 +173,55 @@ def load_questions(path: Path | str) -> list[Question]:
     for i, item in enumerate(data["questions"]):
         if not isinstance(item, dict) or not isinstance(item.get("q"), str):
             raise ValueError(f"{path}: questions[{i}] needs a string `q`")
-        expect = item.get("expect")
-        out.append(Question(item["q"], str(expect) if expect is not None else None))
+        category = item.get("category")
+        out.append(
+            Question(item["q"], _expect(item.get("expect")), str(category) if category else None)
+        )
     return out
 
 
-def evaluate(matcher: Matcher, questions: list[Question]) -> Report:
-    """Top-1 means: the bot answered confidently, with the expected target."""
+def outcome(question: Question, result: Match | Suggestions | None) -> str:
+    """What happened to one question."""
+    if not question.in_scope:
+        if isinstance(result, Match):
+            return OOS_ANSWERED
+        return OOS_ASKED if isinstance(result, Suggestions) else OOS_DECLINED
+    if isinstance(result, Match):
+        return CORRECT if result.id in question.expect else WRONG
+    if isinstance(result, Suggestions):
+        offered = any(o.id in question.expect for o in result.options)
+        return ASKED_RIGHT if offered else ASKED_WRONG
+    return DECLINED
+
+
+def evaluate(
+    decide: Decide | Matcher, questions: list[Question], topics: Mapping[str, str] | None = None
+) -> Report:
+    """Run every question through `decide` (the engine's decision, or a bare matcher's);
+    `topics` maps an answer id to its category ("faq:hp_x" -> "hoc_phi")."""
+    run = decide.match if isinstance(decide, Matcher) else decide
+    topics = topics or {}
     report = Report()
     for question in questions:
-        result = matcher.match(question.q)
-        if question.expect is None:
-            report.out_of_scope += 1
-            if isinstance(result, Match):
-                report.oos_answered += 1
-                report.misses.append(Miss(question.q, None, result.id, result.score))
-            continue
-        report.in_scope += 1
-        if isinstance(result, Match) and result.id == question.expect:
-            report.top1 += 1
+        result = run(question.q)
+        happened = outcome(question, result)
+        category = question.category or (
+            topics.get(question.expect[0], question.expect[0].partition(":")[0])
+            if question.in_scope
+            else "out_of_scope"
+        )
+        report.overall.add(happened)
+        report.categories.setdefault(category, Tally()).add(happened)
+        if happened in (CORRECT, OOS_DECLINED):
             continue
         if isinstance(result, Match):
             got, score = result.id, result.score
         elif isinstance(result, Suggestions):
-            ids = [o.id for o in result.options]
-            report.suggested += question.expect in ids
-            got, score = "suggest[" + ",".join(ids) + "]", result.score
+            got = "suggest[" + ",".join(o.id for o in result.options) + "]"
+            score = result.score
         else:
             got, score = "none", 0.0
-        report.misses.append(Miss(question.q, question.expect, got, score))
+        report.misses.append(Miss(question.q, question.expect, got, score, happened))
     return report
 
 

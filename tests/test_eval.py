@@ -7,9 +7,22 @@ from pathlib import Path
 import pytest
 
 from bot.catalog import Catalog
-from bot.evaluate import care_share, evaluate, evaluate_care, load_care_set, load_questions
+from bot.evaluate import (
+    ASKED_RIGHT,
+    ASKED_WRONG,
+    CORRECT,
+    DECLINED,
+    OOS_ANSWERED,
+    OOS_DECLINED,
+    WRONG,
+    care_share,
+    evaluate,
+    evaluate_care,
+    load_care_set,
+    load_questions,
+)
 from bot.matching.care import CareDetector
-from bot.matching.matcher import Matcher
+from bot.matching.matcher import Match, Matcher, Scored, Suggestions
 from tests.test_cli import run
 
 EVAL = Path(__file__).parent / "eval"
@@ -25,7 +38,7 @@ def test_question_set_size_and_targets_exist(catalog: Catalog) -> None:
         | {f"trade:{i}" for i in catalog.trades}
         | {f"school:{i}" for i in catalog.schools}
     )
-    assert {q.expect for q in in_scope} <= known
+    assert {e for q in in_scope for e in q.expect} <= known
 
 
 @pytest.mark.parametrize("name", ["questions.yaml", "holdout.yaml"])
@@ -126,4 +139,46 @@ def test_eval_command_recognises_a_care_set() -> None:
     assert "  suicide: " in out.stdout and "  ordinary_hyperbole: " in out.stdout
     assert "'" not in out.stdout  # figures only: no message is printed
     out = run("eval", "--figures-only", "tests/eval/questions.yaml")
-    assert "care answer to ordinary questions:" in out.stdout and "top-1 accuracy" in out.stdout
+    assert "care answer to ordinary questions:" in out.stdout and "wrong confident:" in out.stdout
+
+
+def test_each_question_gets_one_outcome_overall_and_per_category(tmp_path: Path) -> None:
+    path = tmp_path / "set.yaml"
+    path.write_text(
+        """version: 1
+questions:
+  - {q: right, expect: [faq:a, faq:b]}
+  - {q: wrong, expect: faq:a}
+  - {q: asked-right, expect: faq:b, category: money}
+  - {q: asked-wrong, expect: faq:b, category: money}
+  - {q: silent, expect: faq:a}
+  - {q: oos-answered, expect: null}
+  - {q: oos-declined, expect: null}
+""",
+        encoding="utf-8",
+    )
+    b, c = Scored("faq:b", "B", 0.2), Scored("faq:c", "C", 0.2)
+    results: dict[str, Match | Suggestions | None] = {
+        "right": Match("faq:b", "B", 0.9),
+        "wrong": Match("faq:c", "C", 0.9),
+        "asked-right": Suggestions((c, b), 0.2),
+        "asked-wrong": Suggestions((c,), 0.2),
+        "silent": None,
+        "oos-answered": Match("faq:a", "A", 0.5),
+        "oos-declined": None,
+    }
+    report = evaluate(results.__getitem__, load_questions(path), {"faq:a": "rules"})
+    got = {m.q: m.outcome for m in report.misses}
+    assert got == {
+        "wrong": WRONG,
+        "asked-right": ASKED_RIGHT,
+        "asked-wrong": ASKED_WRONG,
+        "silent": DECLINED,
+        "oos-answered": OOS_ANSWERED,
+    }
+    assert (report.in_scope, report.out_of_scope, report.top1) == (5, 2, 1)
+    assert report.wrong_rate == 0.2 and report.oos_rate == 0.5
+    assert report.categories["rules"].counts == {CORRECT: 1, WRONG: 1, DECLINED: 1}
+    assert report.categories["money"].counts == {ASKED_RIGHT: 1, ASKED_WRONG: 1}
+    assert report.categories["out_of_scope"].counts == {OOS_ANSWERED: 1, OOS_DECLINED: 1}
+    assert "wrong confident: 20.0% (1/5)" in report.summary()
