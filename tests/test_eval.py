@@ -66,6 +66,7 @@ TRAINING = [
     "care_more_b.yaml",
     "care_more_c.yaml",
     "care_more_d.yaml",
+    "care_more_e.yaml",
 ]
 # Each holdout measured twice (patterns + learned model), never read:
 #   1. trained on dev, own, more_a, more_b:
@@ -76,13 +77,22 @@ TRAINING = [
 #   2. retrained with more_c and more_d added (decided before measuring; CV threshold 0.92):
 #      care_holdout.yaml   recall 91.2% (83/91), false care 0.0% (0/66)
 #      care_holdout2.yaml  recall 93.5% (100/107), false care 1.2% (1/86)
+#   3. retrained with more_e added (first sight of model 2 on more_e: 81.0%, 0.0%; CV threshold
+#      0.86, CV recall 92.7%, false care 0.4%), measured once on a fresh holdout and a third
+#      time on the two above:
+#      care_holdout3.yaml  recall 96.7% (116/120), false care 2.0% (2/101)   (first measurement)
+#      care_holdout.yaml   recall 95.6% (87/91), false care 0.0% (0/66)
+#      care_holdout2.yaml  recall 96.3% (103/107), false care 1.2% (1/86)
 # A strict xfail fails the day its target is met, so the marker is removed then; the floors
 # below catch a regression meanwhile.
 MISSED = "measured: {} (target {})"
-HOLDOUT_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("91.2%", "95%"))
-HOLDOUT2_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("93.5%", "95%"))
 HOLDOUT2_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("1.2% (1/86)", "1%"))
-FLOORS = {"care_holdout.yaml": (0.90, 0.02), "care_holdout2.yaml": (0.91, 0.03)}
+HOLDOUT3_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("2.0% (2/101)", "1%"))
+FLOORS = {
+    "care_holdout.yaml": (0.93, 0.02),
+    "care_holdout2.yaml": (0.93, 0.03),
+    "care_holdout3.yaml": (0.93, 0.03),
+}
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +104,9 @@ def detector(catalog: Catalog) -> CareDetector:
     "name",
     [
         *TRAINING,
-        pytest.param("care_holdout.yaml", marks=HOLDOUT_RECALL),
-        pytest.param("care_holdout2.yaml", marks=HOLDOUT2_RECALL),
+        "care_holdout.yaml",
+        "care_holdout2.yaml",
+        "care_holdout3.yaml",
     ],
 )
 def test_care_recall_target(name: str, detector: CareDetector) -> None:
@@ -111,6 +122,7 @@ def test_care_recall_target(name: str, detector: CareDetector) -> None:
         *TRAINING,
         "care_holdout.yaml",
         pytest.param("care_holdout2.yaml", marks=HOLDOUT2_FALSE_CARE),
+        pytest.param("care_holdout3.yaml", marks=HOLDOUT3_FALSE_CARE),
     ],
 )
 def test_care_false_care_target(name: str, detector: CareDetector) -> None:

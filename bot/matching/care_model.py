@@ -33,6 +33,7 @@ TRAINING_SETS = (
     "tests/eval/care_more_b.yaml",
     "tests/eval/care_more_c.yaml",
     "tests/eval/care_more_d.yaml",
+    "tests/eval/care_more_e.yaml",
 )
 
 

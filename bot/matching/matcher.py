@@ -15,11 +15,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
+from bot.matching.accents import Spellings, typed
 from bot.matching.normalize import Normalizer
 
 BIGRAM_BOOST = 1.6  # a matching bigram ("hoc phi") says more than its two syllables apart
@@ -131,9 +131,11 @@ class Matcher:
         postings: dict[str, list[int]] = defaultdict(list)
         doc_target: list[int] = []
         doc_norm: list[float] = []
+        doc_feats: list[frozenset[str]] = []
         target_texts: list[list[str]] = [[] for _ in self.targets]
         for doc_id, (index, toks) in enumerate(docs_tokens):
             feats = set(_features(toks))
+            doc_feats.append(frozenset(feats))
             doc_norm.append(math.sqrt(sum(self._weight(f) ** 2 for f in feats)))
             doc_target.append(index)
             # token_sort_ratio(q, t) is ratio(sorted tokens of q, sorted tokens of t)
@@ -146,9 +148,11 @@ class Matcher:
             f: frozenset(d) for f, d in postings.items() if len(target_df[f]) >= common
         }
         self._doc_target = doc_target
+        self._doc_feats = doc_feats
         self._doc_inv_norm = [1.0 / n for n in doc_norm]
         self._doc_inv_norm2 = [1.0 / (n * n) for n in doc_norm]
         self._target_texts = target_texts
+        self._spellings = Spellings(t.texts for t in self.targets)
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
 
     def __getstate__(self) -> dict[str, object]:
@@ -209,7 +213,7 @@ class Matcher:
             return []
 
         # per target: the best phrasing by cosine blended with how much of it the query covers
-        best: dict[int, float] = {}
+        best: dict[int, tuple[float, int]] = {}
         best_get = best.get
         targets, inv_norms, inv_norms2 = self._doc_target, self._doc_inv_norm, self._doc_inv_norm2
         w_cos, w_cover = th.cosine / math.sqrt(q_norm2), 1.0 - th.cosine
@@ -217,13 +221,20 @@ class Matcher:
             cover = dot * inv_norms2[doc_id]
             value = w_cos * dot * inv_norms[doc_id] + w_cover * (cover if cover < 1.0 else 1.0)
             owner = targets[doc_id]
-            if value > best_get(owner, 0.0):
-                best[owner] = value
-        short = heapq.nlargest(SHORTLIST, best.items(), key=itemgetter(1))
+            if value > best_get(owner, (0.0, 0))[0]:
+                best[owner] = (value, doc_id)
+        short = heapq.nlargest(SHORTLIST, best.items(), key=lambda item: item[1][0])
 
         query = " ".join(sorted(toks))
+        marked = typed(text)
         scored: list[Scored] = []
-        for target_index, lexical in short:
+        for target_index, (lexical, doc_id) in short:
+            if marked:  # syllables typed with other diacritics than the target's do not match
+                wrong = self._spellings.conflicts(target_index, marked)
+                if wrong:
+                    dot = dots[doc_id] - self._unmatched(shared, wrong, doc_id)
+                    cover = dot * inv_norms2[doc_id]
+                    lexical = w_cos * dot * inv_norms[doc_id] + w_cover * min(cover, 1.0)
             found = process.extractOne(query, self._target_texts[target_index], scorer=fuzz.ratio)
             fuzzy = found[1] / 100.0 if found is not None else 0.0
             score = (1 - th.fuzzy) * lexical + th.fuzzy * fuzzy * lexical
@@ -231,6 +242,12 @@ class Matcher:
             scored.append(Scored(target.id, target.label, round(score, 4)))
         scored.sort(key=lambda s: -s.score)
         return scored[:limit]
+
+    def _unmatched(self, shared: list[tuple[str, float]], wrong: list[str], doc_id: int) -> float:
+        """What the features holding a wrongly marked syllable added to a phrasing's dot."""
+        bad = set(wrong)
+        feats = self._doc_feats[doc_id]
+        return sum(c for f, c in shared if f in feats and any(part in bad for part in f.split("_")))
 
     def _dots(self, shared: list[tuple[str, float]]) -> dict[int, float]:
         """Dot products with the query of the phrasings that share a feature with it that is
