@@ -83,15 +83,19 @@ TRAINING = [
 #      care_holdout3.yaml  recall 96.7% (116/120), false care 2.0% (2/101)   (first measurement)
 #      care_holdout.yaml   recall 95.6% (87/91), false care 0.0% (0/66)
 #      care_holdout2.yaml  recall 96.3% (103/107), false care 1.2% (1/86)
+#      care_holdout4.yaml  recall 93.4% (113/121), false care 0.0% (0/202)   (first measurement;
+#      written as training batch care_more_f, kept as a holdout after these figures)
 # A strict xfail fails the day its target is met, so the marker is removed then; the floors
 # below catch a regression meanwhile.
 MISSED = "measured: {} (target {})"
 HOLDOUT2_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("1.2% (1/86)", "1%"))
 HOLDOUT3_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("2.0% (2/101)", "1%"))
+HOLDOUT4_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("93.4% (113/121)", "95%"))
 FLOORS = {
     "care_holdout.yaml": (0.93, 0.02),
     "care_holdout2.yaml": (0.93, 0.03),
     "care_holdout3.yaml": (0.93, 0.03),
+    "care_holdout4.yaml": (0.91, 0.01),
 }
 
 
@@ -107,6 +111,7 @@ def detector(catalog: Catalog) -> CareDetector:
         "care_holdout.yaml",
         "care_holdout2.yaml",
         "care_holdout3.yaml",
+        pytest.param("care_holdout4.yaml", marks=HOLDOUT4_RECALL),
     ],
 )
 def test_care_recall_target(name: str, detector: CareDetector) -> None:
@@ -123,6 +128,7 @@ def test_care_recall_target(name: str, detector: CareDetector) -> None:
         "care_holdout.yaml",
         pytest.param("care_holdout2.yaml", marks=HOLDOUT2_FALSE_CARE),
         pytest.param("care_holdout3.yaml", marks=HOLDOUT3_FALSE_CARE),
+        "care_holdout4.yaml",
     ],
 )
 def test_care_false_care_target(name: str, detector: CareDetector) -> None:
