@@ -60,7 +60,15 @@ def test_content_check_ok_and_failing(tmp_path: Path) -> None:
 def test_eval_prints_figures() -> None:
     out = run("eval", "tests/eval/questions.yaml")
     assert out.returncode == 0, out.stderr
-    assert "top-1 accuracy:" in out.stdout and "out-of-scope answered anyway:" in out.stdout
+    for line in (
+        "correct:",
+        "wrong confident:",
+        "asked back",
+        "declined:",
+        "out-of-scope answered:",
+    ):
+        assert line in out.stdout, line
+    assert "per category:" in out.stdout and "  hoc_phi " in out.stdout
 
 
 def test_chat_in_terminal_understands_numbers(tmp_path: Path) -> None:
