@@ -31,8 +31,10 @@ CATEGORIES = {
 ORDER = ["q", "source", "style", "register", "scope", "gist", "expect", "category", "gap", "note"]
 HEADER = """\
 # Real questions written by other people, collected from public sources (collectors realq-a,
-# realq-b; see their notes in git history: tests/eval/real_a.yaml, real_b.yaml), labelled by an
-# independent labeller (realq-label) against the content on {day}, without running the bot.
+# realq-b, realq-c; see their notes in git history: tests/eval/real_a.yaml, real_b.yaml,
+# real_c.yaml), labelled by independent labellers (realq-label; realq-label2 for real_c, whose
+# `headline: true` items are editors' question headlines, not readers' own words) against the
+# content, without running the bot; file last written on {day}.
 # expect: every faq:/trade:/school: id whose answer really answers the question (best first), or
 #   null when the bot should decline (out of scope, or in scope but no entry answers it: then
 #   `gap` says what content is missing). category: the question's topic. note: labeller's doubts.
