@@ -23,7 +23,10 @@ def care_text(catalog: Catalog, hit: CareHit, survey_waiting: bool = False) -> s
     return "\n\n".join(catalog.text(key) for key in (intro, T.CARE, after))
 
 
-def care_reply(catalog: Catalog, hit: CareHit, home: Button, survey_waiting: bool) -> Reply:
-    """The care answer with its buttons: continue the survey (when one waits) and the menu."""
-    buttons = (Button(catalog.text(T.CARE_CONTINUE), RESUME), home) if survey_waiting else (home,)
+def care_reply(
+    catalog: Catalog, hit: CareHit, home: Button, survey_waiting: bool, resume: str = RESUME
+) -> Reply:
+    """The care answer with its buttons: continue the survey (when one waits; the button
+    presses `resume`) and the menu."""
+    buttons = (Button(catalog.text(T.CARE_CONTINUE), resume), home) if survey_waiting else (home,)
     return Reply(care_text(catalog, hit, survey_waiting), buttons)

@@ -1,1 +1,2 @@
-"""Conversation flows: menus and catalog answers (surveys and more come later)."""
+"""Conversation flows (base.py: the interface; registry.py: the flows the engine runs), menus
+and catalog answers."""

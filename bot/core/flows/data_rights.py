@@ -1,42 +1,78 @@
-"""Data rights: see what is stored, withdraw consent for a school, delete personal data."""
+"""Data rights: see what is stored, withdraw consent for a school, delete personal data.
+
+Its words ("xem dữ liệu", "xóa dữ liệu", "rút lại đồng ý") act everywhere, even in the middle
+of a survey; while "Bạn muốn xóa dữ liệu?" waits, "có", "xóa đi" or "thôi" answer it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from bot.catalog import Catalog
 from bot.catalog.text_keys import T
-from bot.core.flows.render import Renderer
+from bot.core.flows.base import Flow, Tools, Turn
 from bot.core.flows.survey import SurveyFlow
-from bot.core.flows.survey_answers import show_phone
+from bot.core.flows.survey_answers import show_phone, yes_no
 from bot.core.messages import Button, ConversationKey, Reply
-from bot.core.ports import ConversationState, LeadSink
+from bot.core.ports import ConversationState
+from bot.matching.normalize import fold
+
+DELETE = "delete_data"  # "Bạn muốn xóa dữ liệu?"
+CONFIRMED = "data:delete"  # its "yes"
+# Typed words (folded) that act as this flow's buttons, in a survey or out of it.
+WORDS = {
+    **dict.fromkeys(
+        ["xoa du lieu cua toi", "xoa du lieu", "xoa thong tin cua toi", "xoadulieu"], DELETE
+    ),
+    **dict.fromkeys(
+        ["xem du lieu cua toi", "xem du lieu", "du lieu cua toi", "thong tin cua toi"], "data:view"
+    ),
+    **dict.fromkeys(
+        ["rut lai dong y", "rut dong y", "rut lai su dong y", "huy dong y"], "data:withdraw"
+    ),
+}
+_DELETE_WORDS = frozenset(("xoa", "xoa di", "xoa het", "xoa het di", "xoa luon"))
 
 
-class DataRights:
+class DataRights(Flow):
     """Handles "delete_data" and "data:…" payloads."""
 
-    def __init__(
-        self, catalog: Catalog, renderer: Renderer, leads: LeadSink | None, flow: SurveyFlow
-    ) -> None:
-        self.catalog = catalog
-        self.r = renderer
-        self.leads = leads
-        self.survey = flow
+    prefixes = ("data:",)
+    payloads = frozenset((DELETE,))
+    always_reachable = True
+
+    def __init__(self, tools: Tools, survey: SurveyFlow) -> None:
+        self.catalog = tools.catalog
+        self.r = tools.renderer
+        self.leads = tools.leads
+        self.survey = survey
         self._labels: dict[str, tuple[str, str]] = {}  # personal step id -> (label, type)
-        for survey in catalog.surveys.values():
-            for step in survey.steps:
+        for kind in self.catalog.surveys.values():
+            for step in kind.steps:
                 if step.personal or step.type == "parent_consent":
                     self._labels.setdefault(step.id, (step.label or step.id, step.type))
 
-    async def handle(
-        self, payload: str, state: ConversationState, key: ConversationKey, now: dt.datetime
-    ) -> list[Reply]:
-        t = self.r.t
-        if payload == "delete_data":
-            buttons = (Button(t(T.DATA_DELETE_YES), "data:delete"), self.r.home_button())
+    def command(self, folded: str, state: ConversationState) -> str | None:
+        return WORDS.get(folded)
+
+    def waiting(self, state: ConversationState) -> bool:
+        """While "Bạn muốn xóa dữ liệu?" waits for an answer."""
+        return any(b.payload == CONFIRMED for b in state.buttons)
+
+    async def text(self, text: str, turn: Turn) -> list[Reply] | None:
+        """The deletion question answered in words: "ok", "có", "xóa đi", "thôi"."""
+        folded = fold(text.removeprefix("/"))
+        said = True if folded in _DELETE_WORDS else yes_no(text)
+        if said is None:
+            return None
+        return await turn.press(CONFIRMED if said else "home")
+
+    async def payload(self, payload: str, turn: Turn) -> list[Reply]:
+        """A data-rights button."""
+        t, state, key, now = self.r.t, turn.state, turn.key, turn.now
+        if payload == DELETE:
+            buttons = (Button(t(T.DATA_DELETE_YES), CONFIRMED), self.r.home_button())
             return [Reply(t(T.DATA_DELETE_CONFIRM), buttons)]
-        if payload == "data:delete":
+        if payload == CONFIRMED:
             return await self._delete(state, key, now)
         if payload == "data:view":
             return await self._view(state, key)
@@ -51,7 +87,7 @@ class DataRights:
         return [Reply(t(T.UNKNOWN_BUTTON), (self.r.home_button(),))]
 
     def _buttons(self) -> tuple[Button, ...]:
-        return (Button(self.r.t(T.DATA_DELETE_BUTTON), "delete_data"), self.r.home_button())
+        return (Button(self.r.t(T.DATA_DELETE_BUTTON), DELETE), self.r.home_button())
 
     async def _delete(
         self, state: ConversationState, key: ConversationKey, now: dt.datetime

@@ -1,0 +1,85 @@
+"""Catalog answers: the matcher's decision for a typed question, and the reply that answers it."""
+
+from __future__ import annotations
+
+from bot.catalog import Catalog
+from bot.catalog.text_keys import T
+from bot.core.flows.menus import Menus
+from bot.core.messages import Button, Reply
+from bot.core.ports import Clock
+from bot.matching.entities import ProvinceIndex
+from bot.matching.matcher import OUT_OF_SCOPE, Match, Matcher, Suggestions
+from bot.matching.normalize import fold
+
+
+class CatalogAnswers:
+    """Questions typed outside any flow, answered from the catalog."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        matcher: Matcher,
+        menus: Menus,
+        provinces: ProvinceIndex,
+        clock: Clock,
+    ) -> None:
+        self.catalog = catalog
+        self.matcher = matcher
+        self.menus = menus
+        self.provinces = provinces
+        self.clock = clock
+
+    def match(self, text: str) -> Match | Suggestions | None:
+        """The matcher's decision, minus province-specific answers for another province."""
+        result = self.matcher.match(text)
+        if not isinstance(result, Match) or self._fits_places(result.id, text):
+            return result
+        for cand in self.matcher.rank(text, limit=8):
+            if cand.id.startswith(OUT_OF_SCOPE) or not self._fits_places(cand.id, text):
+                continue
+            if cand.score >= self.matcher.thresholds.confident:
+                return Match(cand.id, cand.label, cand.score)
+            return Suggestions((cand,), cand.score)
+        return None
+
+    def _fits_places(self, target_id: str, text: str) -> bool:
+        """False when an answer is about certain provinces and the message names only others."""
+        kind, _, ident = target_id.partition(":")
+        faq = self.catalog.faq.get(ident) if kind == "faq" else None
+        if faq is None or not faq.provinces:
+            return True
+        named = self.provinces.mentions(self.matcher.normalize(text))
+        if not named:
+            return True
+        wanted = {fold(p) for p in faq.provinces}
+        return any(fold(m.name) in wanted for m in named)
+
+    def reply(self, text: str, match: Match) -> Reply | None:
+        """The answer for a confident match, with province facts the question names and the
+        close runners-up offered as "Ý bạn là…" buttons."""
+        reply = self.menus.screen(match.id, self.clock.now().date())
+        if reply is None:
+            return None
+        lines = [reply.text]
+        extra: list[Button] = []
+        cat = self.catalog
+        for mention in self.provinces.mentions(self.matcher.normalize(text)):
+            province = cat.provinces[mention.province_id]
+            if mention.former and not (mention.name in reply.text and province.name in reply.text):
+                lines.append(
+                    cat.text(T.PROVINCE_MERGED, former=mention.name, province=province.name)
+                )
+            extra.extend(
+                Button(s.name, f"school:{s.id}")
+                for s in cat.schools.values()
+                if s.province == province.id and not s.example and match.id.startswith("faq:")
+            )
+        for alt in match.close:
+            extra.append(Button(cat.text(T.DID_YOU_MEAN, label=alt.label), alt.id))
+        seen = {b.payload for b in reply.buttons}
+        unique: list[Button] = []
+        for button in extra:
+            if button.payload not in seen:
+                seen.add(button.payload)
+                unique.append(button)
+        return Reply("\n\n".join(lines), (*unique[:4], *reply.buttons))

@@ -1,0 +1,308 @@
+"""Survey steps: asking the current question, taking an answer (typed or pressed), moving on.
+
+Every function works on one run (the dict in ConversationState.data["survey"]) and returns the
+replies of this turn: the next question, the same one with a note, or the summary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot.catalog import Catalog
+from bot.catalog.models import Survey, SurveyStep
+from bot.catalog.text_keys import T
+from bot.core.flows.survey_answers import (
+    AUTO_SCHOOL,
+    UNSURE,
+    AnswerReader,
+    Parsed,
+    parse_commune,
+    parse_name,
+    parse_phone,
+    parse_text,
+    pick_label,
+    yes_no,
+)
+from bot.core.flows.survey_rules import (
+    AUTO,
+    MULTI,
+    SUMMARY,
+    SurveyRules,
+    initial_selection,
+    step_of,
+)
+from bot.core.flows.survey_view import SurveyView
+from bot.core.messages import Reply
+from bot.matching.normalize import fold
+
+NAME_STEP = "name"  # a "text" step with this id asks for a person's name
+
+
+class SurveySteps:
+    """Answers and moves within one run."""
+
+    def __init__(
+        self, catalog: Catalog, reader: AnswerReader, rules: SurveyRules, view: SurveyView
+    ) -> None:
+        self.catalog = catalog
+        self.reader = reader
+        self.rules = rules
+        self.view = view
+
+    def ask(self, run: dict[str, Any], survey: Survey, error: Reply | None = None) -> list[Reply]:
+        """The current question (or the summary), with an error note first if there is one."""
+        replies = [error] if error is not None else []
+        step = step_of(survey, run["current"])
+        if step is None:
+            return [*replies, self.view.summary(run, survey)]
+        if step.type == "info":
+            # a notice: shown, recorded, and the survey moves on in the same turn
+            run["answers"][step.id] = True
+            replies.append(self.view.info(step))
+            return [*replies, *self.advance(run, survey, step, remember=False)]
+        if run.get("pending") is not None:
+            return [*replies, self.view.confirm(run, step)]
+        return [*replies, self.view.question(run, survey, step)]
+
+    def _error(
+        self, run: dict[str, Any], survey: Survey, step: SurveyStep, key: str, **values: object
+    ) -> list[Reply]:
+        """The current question again, after why the answer was not taken (text key `key`)."""
+        return self.ask(run, survey, self.view.error(step, Parsed(error=key, error_values=values)))
+
+    # -- typed answers --------------------------------------------------------------------------
+
+    def typed_answer(
+        self, run: dict[str, Any], survey: Survey, text: str, now: dt.datetime
+    ) -> list[Reply]:
+        """A typed answer to the current question."""
+        step = step_of(survey, run["current"])
+        if step is None:  # at the summary: only buttons (or their numbers) act here
+            return [self.view.note(T.SURVEY_USE_BUTTONS), *self.ask(run, survey)]
+        if run.get("pending") is not None:
+            answer = yes_no(text)
+            if answer is not None:
+                return self.button(run, survey, step, "yes" if answer else "no", "", now)
+        return self._typed(run, survey, step, text, now)
+
+    def _typed(
+        self, run: dict[str, Any], survey: Survey, step: SurveyStep, text: str, now: dt.datetime
+    ) -> list[Reply]:
+        kind = step.type
+        unsure = fold(text) in UNSURE
+        if unsure and kind == "trades" and step.optional:
+            return self.answer(run, survey, step, None)
+        if unsure and kind == "single" and "chua_quyet_dinh" in {o.id for o in step.options}:
+            return self.answer(run, survey, step, "chua_quyet_dinh")
+        if kind == "parent_consent" and yes_no(text) is False:
+            declined = self._decision(run, survey, False, now, phone=None)
+            return self.answer(run, survey, step, declined)
+        if kind in ("single", "multi"):
+            ident = pick_label(text, {o.id: o.label for o in step.options})
+            if ident is None:
+                return self._error(run, survey, step, T.SURVEY_PICK_ONE)
+            return self.button(run, survey, step, "opt", ident, now)
+        if kind in ("yesno", "consent"):
+            answer = yes_no(text)
+            if answer is None:
+                return self._error(run, survey, step, T.SURVEY_YES_OR_NO)
+            return self.button(run, survey, step, "yes" if answer else "no", "", now)
+        if kind in ("trades", "schools"):
+            return self._typed_choices(run, survey, step, text)
+        if kind == "province":
+            return self._typed_province(run, survey, step, text)
+        parsed = self._parse(step, text)
+        if parsed.error is not None:
+            return self.ask(run, survey, self.view.error(step, parsed))
+        if kind == "parent_consent":
+            own = {run["answers"].get(s.id) for s in survey.steps if s.type == "phone"}
+            if parsed.value in own:  # a parent confirms with their own number, not the student's
+                return self._error(run, survey, step, T.SURVEY_PARENT_SAME_PHONE)
+            run["pending"] = {"phone": parsed.value}
+            return self.ask(run, survey)
+        if kind == "commune":
+            run["pending"] = {
+                "value": parsed.value,
+                "question": self.view.r.t(T.SURVEY_COMMUNE_CONFIRM, commune=parsed.value),
+            }
+            return self.ask(run, survey)
+        return self.answer(run, survey, step, parsed.value)
+
+    @staticmethod
+    def _parse(step: SurveyStep, text: str) -> Parsed:
+        """A typed phone number, commune, name or other short text."""
+        if step.type in ("phone", "parent_consent"):
+            return parse_phone(text)
+        if step.type == "commune":
+            return parse_commune(text)
+        if step.id == NAME_STEP:
+            return parse_name(text)
+        return parse_text(text)
+
+    def _typed_choices(
+        self, run: dict[str, Any], survey: Survey, step: SurveyStep, text: str
+    ) -> list[Reply]:
+        if step.type == "schools" and fold(text) in AUTO_SCHOOL:
+            return self.answer(run, survey, step, [AUTO])
+        if step.type == "trades":
+            found, unknown = self.reader.trades(text)
+        else:
+            found, unknown = self.reader.schools(text, self.rules.school_choices(run))
+        selection = list(run.get("selection") or [])
+        for ident in found:
+            if ident not in selection:
+                selection.append(ident)
+        if len(selection) > step.max_choices:
+            run["selection"] = selection[: step.max_choices]
+            return self._error(run, survey, step, T.SURVEY_TOO_MANY, count=step.max_choices)
+        run["selection"] = selection
+        if not found and not unknown:  # digits or signs only: nothing to note
+            return self._error(run, survey, step, T.SURVEY_PICK_ONE)
+        if unknown:
+            key = T.SURVEY_UNKNOWN_TRADES if step.type == "trades" else T.SURVEY_UNKNOWN_SCHOOLS
+            return self._error(run, survey, step, key, items=", ".join(unknown))
+        noted = self.view.note(T.SURVEY_NOTED, items=self.view.show(run, survey, step, selection))
+        return [noted, *self.answer(run, survey, step, selection)]
+
+    def _typed_province(
+        self, run: dict[str, Any], survey: Survey, step: SurveyStep, text: str
+    ) -> list[Reply]:
+        found = self.reader.province(text)
+        if found is None:
+            return self._error(run, survey, step, T.SURVEY_NO_PROVINCE)
+        province_id, former = found
+        name = self.catalog.provinces[province_id].name
+        if not former and fold(text).removeprefix("tinh ").removeprefix("thanh pho ") == fold(
+            name
+        ).removeprefix("thanh pho "):
+            return self.answer(run, survey, step, province_id)  # named exactly: no question
+        t = self.view.r.t
+        if former:
+            question = t(T.SURVEY_PROVINCE_FORMER, former=former, province=name)
+        else:
+            question = t(T.SURVEY_PROVINCE_CONFIRM, province=name)
+        run["pending"] = {"value": province_id, "question": question}
+        return self.ask(run, survey)
+
+    # -- pressed answers ------------------------------------------------------------------------
+
+    def button(
+        self,
+        run: dict[str, Any],
+        survey: Survey,
+        step: SurveyStep,
+        action: str,
+        arg: str,
+        now: dt.datetime,
+    ) -> list[Reply]:
+        """A survey button ("sv:ACTION:ARG") that answers the current step."""
+        pending = run.get("pending")
+        if pending is not None and action in ("yes", "no"):
+            run["pending"] = None
+            if action == "no" and step.type != "parent_consent":
+                return self.ask(run, survey)
+            if step.type == "parent_consent":
+                parent = self._decision(run, survey, action == "yes", now, phone=pending["phone"])
+                return self.answer(run, survey, step, parent)
+            return self.answer(run, survey, step, pending["value"])
+        if action == "skip" and step.optional:
+            run["selection"] = []
+            return self.answer(run, survey, step, None)
+        if action == "skip":
+            return self.ask(run, survey, self.view.note(T.SURVEY_REQUIRED))
+        if step.type in ("yesno", "consent") and action in ("yes", "no"):
+            value: Any = action == "yes"
+            if step.type == "consent":
+                value = self._decision(run, survey, action == "yes", now)
+            return self.answer(run, survey, step, value)
+        if step.type == "single" and action == "opt" and arg in {o.id for o in step.options}:
+            return self.answer(run, survey, step, arg)
+        if step.type in MULTI and action == "opt" and arg in self.rules.allowed(run, step):
+            return self._toggle(run, survey, step, arg)
+        if step.type == "schools" and action == "auto":
+            return self.answer(run, survey, step, [AUTO])
+        if step.type in MULTI and action == "done":
+            selection = list(run.get("selection") or [])
+            if not selection and not step.optional:
+                return self._error(run, survey, step, T.SURVEY_PICK_ONE)
+            return self.answer(run, survey, step, selection or None)
+        # a button of an earlier question, pressed again: show the current one
+        return self.ask(run, survey)
+
+    def _decision(
+        self, run: dict[str, Any], survey: Survey, agreed: bool, now: dt.datetime, **extra: Any
+    ) -> dict[str, Any]:
+        """A consent answer: the decision, the schools it covers (it goes stale when they
+        change) and when it was given."""
+        schools = self.rules.receivers(run, survey)
+        return {"agreed": agreed, "schools": schools, "at": now.isoformat(), **extra}
+
+    def _toggle(
+        self, run: dict[str, Any], survey: Survey, step: SurveyStep, ident: str
+    ) -> list[Reply]:
+        selection = list(run.get("selection") or [])
+        if ident in selection:
+            selection.remove(ident)
+        elif len(selection) >= step.max_choices:
+            return self._error(run, survey, step, T.SURVEY_TOO_MANY, count=step.max_choices)
+        else:
+            selection.append(ident)
+        run["selection"] = selection
+        return self.ask(run, survey)
+
+    # -- moving ---------------------------------------------------------------------------------
+
+    def answer(
+        self, run: dict[str, Any], survey: Survey, step: SurveyStep, value: Any
+    ) -> list[Reply]:
+        """Keep an answer and move on."""
+        if step.type == "province" and run["answers"].get(step.id, value) != value:
+            for other in survey.steps:  # a commune of the old province means nothing now
+                if other.type == "commune":
+                    run["answers"].pop(other.id, None)
+        run["answers"][step.id] = value
+        run["selection"] = []
+        if step.type == "consent" and not (isinstance(value, dict) and value.get("agreed")):
+            for other in survey.steps:  # declined: nothing personal is kept
+                if other.personal or other.type == "parent_consent":
+                    run["answers"].pop(other.id, None)
+        return self.advance(run, survey, step)
+
+    def advance(
+        self, run: dict[str, Any], survey: Survey, step: SurveyStep, remember: bool = True
+    ) -> list[Reply]:
+        """On to the next step that applies (or the summary)."""
+        rules = self.rules
+        if remember and (not run["history"] or run["history"][-1] != step.id):
+            run["history"].append(step.id)
+        index = next(i for i, s in enumerate(survey.steps) if s.id == step.id)
+        if run.get("editing"):
+            later = [s for s in survey.steps if rules.missing(run, survey, s)]
+        else:
+            later = [s for s in survey.steps[index + 1 :] if rules.applies(run, survey, s)]
+            later += [s for s in survey.steps[: index + 1] if rules.missing(run, survey, s)]
+        if later:
+            run["current"] = later[0].id
+            run["selection"] = initial_selection(run, later[0])
+        else:
+            run["current"], run["editing"] = SUMMARY, False
+        return self.ask(run, survey)
+
+    def back(self, run: dict[str, Any], survey: Survey) -> list[Reply]:
+        """One step back (from an edit: to the summary)."""
+        run["pending"], run["selection"] = None, []
+        if run.get("editing"):
+            run["current"], run["editing"] = SUMMARY, False
+            return self.ask(run, survey)
+        if run["current"] != SUMMARY and not run["history"]:
+            return self.ask(run, survey, self.view.note(T.SURVEY_FIRST_STEP))
+        history = run["history"]
+        if run["current"] != SUMMARY and history and history[-1] == run["current"]:
+            history.pop()
+        target = history.pop() if history else survey.steps[0].id
+        run["current"] = target
+        step = step_of(survey, target)
+        if step is not None:
+            run["selection"] = initial_selection(run, step)
+        return self.ask(run, survey)

@@ -1,0 +1,100 @@
+"""Survey submission: the finished run as a Submission (consents, what is kept), sent once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+from bot.catalog.models import Survey
+from bot.catalog.text_keys import T
+from bot.core.flows.survey_rules import AUTO, RUN_KEY, SurveyRules
+from bot.core.flows.survey_steps import SurveySteps
+from bot.core.flows.survey_view import SurveyView
+from bot.core.messages import Button, ConversationKey, Reply
+from bot.core.ports import ConversationState, LeadSink, Submission
+
+
+def submission(
+    rules: SurveyRules, run: dict[str, Any], survey: Survey, key: ConversationKey, now: dt.datetime
+) -> Submission:
+    """The finished survey: personal answers only when they will be forwarded."""
+    answers: dict[str, Any] = {}
+    personal: dict[str, Any] = {}
+    consent: dict[str, Any] = {}
+    parent: dict[str, Any] | None = None
+    for step in survey.steps:
+        if step.type == "info" or not rules.applies(run, survey, step):
+            continue
+        value = run["answers"].get(step.id)
+        if step.type == "consent":
+            consent = value if isinstance(value, dict) else {}
+        elif step.type == "parent_consent":
+            parent = value if isinstance(value, dict) else None
+            if parent is not None:
+                personal[step.id] = parent["phone"]
+        elif step.personal:
+            personal[step.id] = value
+        elif step.type == "schools" and isinstance(value, list) and AUTO in value:
+            answers[step.id] = rules.receivers(run, survey)
+        else:
+            answers[step.id] = value
+    receivers = tuple(rules.receivers(run, survey)) if consent.get("agreed") else ()
+    parent_ok = None if not survey.minor else bool(parent and parent.get("agreed"))
+    at = consent.get("at")
+    result = Submission(
+        key=key,
+        run_id=run["run"],
+        survey_id=survey.id,
+        grade=survey.grade,
+        answers=answers,
+        personal=personal,
+        schools=receivers,
+        consent_version=survey.consent_version,
+        consent_given=bool(consent.get("agreed")),
+        consent_at=dt.datetime.fromisoformat(at) if at else None,
+        parent_confirmed=parent_ok,
+        submitted_at=now,
+    )
+    # Submission.forward is the one rule for forwarding: what is not forwarded is not kept
+    return result if result.forward else replace(result, personal={})
+
+
+class SurveySubmitter:
+    """ "✅ Gửi": asks what is still missing, else hands the run to the LeadSink."""
+
+    def __init__(self, steps: SurveySteps, view: SurveyView, leads: LeadSink | None) -> None:
+        self.steps = steps
+        self.view = view
+        self.rules = steps.rules
+        self.leads = leads
+
+    async def submit(
+        self,
+        state: ConversationState,
+        run: dict[str, Any],
+        survey: Survey,
+        key: ConversationKey,
+        now: dt.datetime,
+    ) -> list[Reply]:
+        """The missing question, or the run stored (and forgotten by the conversation)."""
+        missing = next((s for s in survey.steps if self.rules.missing(run, survey, s)), None)
+        if missing is not None:
+            run["current"], run["editing"] = missing.id, True
+            return self.steps.ask(run, survey)
+        if self.leads is None:
+            return [Reply(self.view.r.t(T.SURVEY_UNAVAILABLE), self.view.menu_buttons())]
+        sent = submission(self.rules, run, survey, key, now)
+        receipt = await self.leads.submit(sent)
+        state.data.pop(RUN_KEY, None)
+        t = self.view.r.t
+        lines = [t(T.SURVEY_THANKS)]
+        if receipt.schools:
+            names = ", ".join(self.rules.school_names(list(receipt.schools)))
+            lines.append(t(T.SURVEY_SENT_TO, schools=names))
+        elif sent.consent_given and sent.parent_confirmed is False:
+            lines.append(t(T.SURVEY_PARENT_DECLINED))
+        else:
+            lines.append(t(T.SURVEY_ANONYMOUS))
+        buttons = (Button(t(T.DATA_VIEW_BUTTON), "data:view"), *self.view.menu_buttons())
+        return [Reply("\n\n".join(lines), buttons)]
