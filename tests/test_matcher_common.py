@@ -10,6 +10,7 @@ from rapidfuzz import fuzz
 
 from bot.catalog import Catalog
 from bot.evaluate import load_questions
+from bot.matching.accents import Spellings, typed
 from bot.matching.matcher import (
     BIGRAM_BOOST,
     OUT_OF_SCOPE,
@@ -43,6 +44,7 @@ class Exhaustive:
                     norm = math.sqrt(sum(self.weight(f) ** 2 for f in feats))
                     docs[" ".join(toks)] = (" ".join(toks), feats, norm)
             self.targets.append(list(docs.values()))
+        self.spellings = Spellings(t.texts for t in matcher.targets)
 
     def weight(self, f: str) -> float:
         idf = self.matcher._idf.get(f)
@@ -57,21 +59,32 @@ class Exhaustive:
         th = self.matcher.thresholds
         query = {f: self.weight(f) for f in _features(toks)}
         q_norm = math.sqrt(sum(w * w for w in query.values()))
-        best: dict[int, float] = {}
+
+        def lexical(feats: set[str], norm: float, bad: set[str]) -> float:
+            dot = sum(
+                query[f] * self.weight(f)
+                for f in feats & query.keys()
+                if not any(part in bad for part in f.split("_"))
+            )
+            cos, cover = dot / (q_norm * norm), min(dot / norm**2, 1.0)
+            return th.cosine * cos + (1 - th.cosine) * cover if dot else 0.0
+
+        best: dict[int, tuple[float, set[str], float]] = {}
         for index, docs in enumerate(self.targets):
             for _text, feats, norm in docs:
-                dot = sum(query[f] * self.weight(f) for f in feats & query.keys())
-                if dot:
-                    cos, cover = dot / (q_norm * norm), min(dot / norm**2, 1.0)
-                    best[index] = max(
-                        best.get(index, 0.0), th.cosine * cos + (1 - th.cosine) * cover
-                    )
-        short = sorted(best.items(), key=lambda kv: -kv[1])[:SHORTLIST]
+                value = lexical(feats, norm, set())
+                if value > best.get(index, (0.0,))[0]:
+                    best[index] = (value, feats, norm)
+        short = sorted(best.items(), key=lambda kv: -kv[1][0])[:SHORTLIST]
+        marked = typed(text)
         scored = []
-        for index, lexical in short:
+        for index, (value, feats, norm) in short:
+            # a syllable typed with other diacritics than the target's takes its features out
+            wrong = set(self.spellings.conflicts(index, marked)) if marked else set()
+            lexical_score = lexical(feats, norm, wrong) if wrong else value
             texts = [t for t, _, _ in self.targets[index]]
             fuzzy = max(fuzz.token_sort_ratio(" ".join(toks), t) for t in texts) / 100.0
-            score = (1 - th.fuzzy) * lexical + th.fuzzy * fuzzy * lexical
+            score = (1 - th.fuzzy) * lexical_score + th.fuzzy * fuzzy * lexical_score
             target = self.matcher.targets[index]
             scored.append(Scored(target.id, target.label, round(score, 4)))
         scored.sort(key=lambda s: -s.score)
