@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.catalog.load import Catalog, CatalogError, Problem, load_catalog
 from bot.catalog.text_keys import all_keys
-from bot.catalog.trust import citations, date_logic, invented, yes_no_openers
+from bot.catalog.trust import citations, date_logic, invented, local_only, yes_no_openers
 from bot.matching.care import CareDetector
 from bot.matching.care_model import MODEL_FILE, stale
 from bot.matching.normalize import Normalizer, fold
@@ -40,6 +40,7 @@ def check_catalog(catalog: Catalog, today: dt.date) -> list[Problem]:
     problems.extend(_surveys(catalog))
     problems.extend(_safety(catalog))
     problems.extend(citations(catalog))
+    problems.extend(local_only(catalog))
     problems.extend(date_logic(catalog))
     problems.extend(yes_no_openers(catalog))
     problems.extend(invented(catalog))

@@ -1,5 +1,6 @@
-"""Trust checks of content: citations backed by sources, no invented schools or contacts,
-no yes/no opener on a question that is not yes/no, no date a cited law could not support."""
+"""Trust checks of content: citations backed by sources, national claims on national documents,
+no invented schools or contacts, no yes/no opener on a question that is not yes/no, no date a
+cited law could not support."""
 
 from __future__ import annotations
 
@@ -47,8 +48,21 @@ def document_identity(document: str) -> str:
         at, key = found[0]
         if not _KIND.search(document[:at], 1):  # no other document kind before the number
             return f"#{key}"
-    title = re.sub(r"\([^)]*\)", " ", document)
-    return " ".join(fold(re.sub(r"[^\w]+", " ", title)).split())
+    return fold(_without_parentheses(document))
+
+
+def _without_parentheses(text: str) -> str:
+    """The text without its (parenthesised) parts; an unclosed "(" hides the rest."""
+    out: list[str] = []
+    depth = 0
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")" and depth:
+            depth -= 1
+        elif not depth:
+            out.append(ch)
+    return "".join(out)
 
 
 def same_document(a: str, b: str) -> bool:
@@ -73,9 +87,15 @@ def answer_sources(catalog: Catalog, faq: Faq) -> list[Source]:
     return first + list(faq.sources)
 
 
+_OWN_SOURCES_LINE = re.compile(r"(?:📄|\b[Cc]ăn cứ\s*:)")
+
+
 def _citation_problems(text: str, sources: list[Source]) -> list[str]:
-    """Documents the text names that no cited source backs, and documents cited twice."""
+    """Documents the text names that no cited source backs, documents cited twice, and a
+    "Căn cứ:" written into the text (the reply adds that line from the sources)."""
     out: list[str] = []
+    if _OWN_SOURCES_LINE.search(text):
+        out.append("has its own 'Căn cứ:' line: list the documents in sources instead")
     backed: set[str] = set()
     for source in sources:
         backed |= document_keys(f"{source.document} {source.note or ''}")
@@ -113,6 +133,32 @@ def citations(catalog: Catalog) -> list[Problem]:
             for number in sorted(document_keys(_strings(item))):
                 why = f"names document {number} but has no sources (move it to an FAQ or policy)"
                 out.append(Problem(file, key, why))
+    return out
+
+
+# -- national or local -------------------------------------------------------------------------
+
+# a plan, or a document of a People's Committee or Council or a provincial Party committee
+_LOCAL = re.compile(r"^Kế hoạch|UBND|HĐND|Tỉnh ủy|/TU\b")
+
+
+def is_local_document(document: str) -> bool:
+    """A provincial, district or ward document (a plan, a People's Council resolution...)."""
+    return bool(_LOCAL.search(document))
+
+
+def local_only(catalog: Catalog) -> list[Problem]:
+    """A current policy marked national must rest on at least one national document: a ward's
+    or a province's plan says what that place did, not what the country does."""
+    out: list[Problem] = []
+    for policy in catalog.policies.values():
+        if policy.scope != "national" or policy.status != "current":
+            continue
+        if all(is_local_document(s.document) for s in policy.sources):
+            loc = catalog.origin.get(f"policy:{policy.id}")
+            file, key = (loc.file, loc.key) if loc else ("?", policy.id)
+            why = "marked national and current but every source is a local document"
+            out.append(Problem(file, f"{key}.scope", why))
     return out
 
 
@@ -177,24 +223,25 @@ def yes_no_openers(catalog: Catalog) -> list[Problem]:
 
 # a Vietnamese phone number as written (0xxx xxx xxxx, +84 ...), or a number with letters for
 # digits ("0272 xxx xxxx")
-_PHONE = re.compile(r"(?<![\w/])(?:\+84|0)[\dxX][\dxX .-]{7,14}[\dxX](?![\w/])")
-_EXAMPLE_HOST = re.compile(
-    r"\b[\w.-]*\.?(?:example|invalid|localhost|test)\.(?:vn|com|org|net|edu)(?:\.vn)?\b"
-    r"|\b[\w-]+\.(?:example|invalid|test)\b",
-    re.IGNORECASE,
-)
+_PHONE = re.compile(r"(?<![\w/])(?:\+84[ .-]?|0)[\dxX][\dxX .-]{7,14}[\dxX](?![\w/])")
+_EXAMPLE_LABELS = {"example", "invalid", "localhost"}  # reserved names (RFC 2606, RFC 6761)
+_SEPARATORS = str.maketrans("", "", " .-")
 _EXAMPLE_NAME = re.compile(r"\((?:ví dụ|minh họa|demo|example)\)", re.IGNORECASE)
 
 
 def placeholder(text: str) -> str | None:
     """A made-up phone number or website in a text, or None."""
     for m in _PHONE.finditer(text):
-        digits = re.sub(r"[ .-]", "", m.group(0)).removeprefix("+84")
+        digits = m.group(0).translate(_SEPARATORS).removeprefix("+84")
         tail = digits[-7:]
         if "x" in digits.lower() or len(set(tail)) == 1 or tail in ("1234567", "0123456"):
             return m.group(0)
-    host = _EXAMPLE_HOST.search(text)
-    return host.group(0) if host else None
+    for word in text.split():  # a website: labels between dots, one of them reserved
+        host = word.strip(".,;:!?()[]\"'").lower().split("://")[-1].split("/")[0]
+        labels = host.split(".")
+        if len(labels) > 1 and (_EXAMPLE_LABELS & set(labels) or labels[-1] == "test"):
+            return host
+    return None
 
 
 def _strings(value: object) -> str:
