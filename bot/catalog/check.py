@@ -1,5 +1,4 @@
-"""Cross-file content checks: unknown ids, shared phrasings, expired policies, missing texts,
-and the trust checks of bot/catalog/trust.py (citations, invented data, openers, dates)."""
+"""Cross-file content checks: ids, shared phrasings, expired policies, texts, trust rules."""
 
 from __future__ import annotations
 

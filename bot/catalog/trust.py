@@ -1,6 +1,4 @@
-"""Trust checks of content: citations backed by sources, national claims on national documents,
-no invented schools or contacts, no yes/no opener on a question that is not yes/no, no date a
-cited law could not support."""
+"""Trust checks of content: cited sources, national vs local, invented data, openers, dates."""
 
 from __future__ import annotations
 
