@@ -47,6 +47,22 @@ def matcher(catalog: Catalog) -> Matcher:
     return build_matcher(catalog)
 
 
+EXAMPLE_OVERLAY = ROOT / "tests" / "fixtures" / "example_content"
+
+
+@pytest.fixture
+def example_content(tmp_path: Path) -> Path:
+    """A copy of content/ with the invented schools of tests/fixtures/example_content added:
+    test data that content/ itself may never hold."""
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    for path in EXAMPLE_OVERLAY.rglob("*.yaml"):
+        dest = target / path.relative_to(EXAMPLE_OVERLAY)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)
+    return target
+
+
 @pytest.fixture
 def engine(catalog: Catalog, matcher: Matcher) -> Engine:
     return Engine(catalog, matcher, MemoryConversationStore(), FixedClock())

@@ -74,6 +74,17 @@ COVERED: dict[str, tuple[str, ...]] = {
     "bot.channels.base.PLATFORM_ID": ("a" * 65, "1.", ":-"),  # ids in every platform event
     "bot.catalog.models.ID_RE": ("a_",),  # content ids (not user text)
     "bot.catalog.check._DATE_WORDS": ("hiệu ", "thời gian "),  # content (not user text)
+    # content-audit: the trust checks of `content check` (content, not user text)
+    "bot.catalog.trust._KIND": ("Luật ", "Kế hoạch "),
+    "bot.catalog.trust._NUMBER_YEAR": ("1/2020", "12/7/2023", "/20"),
+    "bot.catalog.trust._NUMBER_KIND": ("31/NQ", "21-CT", "1-"),
+    "bot.catalog.trust._OWN_SOURCES_LINE": ("Căn cứ ", "căn cứ:"),
+    "bot.catalog.trust._LOCAL": ("UBND ", "/TU"),
+    "bot.catalog.trust._SINCE": ("Từ 1/3/2025", "từ ngày ", "1/"),
+    "bot.catalog.trust._YES_NO_OPENER": ("Có ", "Không."),
+    "bot.catalog.trust._WH": ("bao nhieu ", "o dau", "gi "),
+    "bot.catalog.trust._PHONE": ("0272 000 0000", "+84 ", "0x", "09 "),
+    "bot.catalog.trust._EXAMPLE_NAME": ("(ví dụ", "("),
 }
 # `re` calls that are not module-level patterns: where, and how this test gets the pattern.
 DYNAMIC: dict[str, str] = {

@@ -1,4 +1,4 @@
-"""Cross-file content checks: unknown ids, shared phrasings, expired policies, missing texts."""
+"""Cross-file content checks: ids, shared phrasings, expired policies, texts, trust rules."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.catalog.load import Catalog, CatalogError, Problem, load_catalog
 from bot.catalog.text_keys import all_keys
+from bot.catalog.trust import citations, date_logic, invented, local_only, yes_no_openers
 from bot.matching.care import CareDetector
 from bot.matching.care_model import MODEL_FILE, stale
 from bot.matching.normalize import Normalizer, fold
@@ -37,6 +38,11 @@ def check_catalog(catalog: Catalog, today: dt.date) -> list[Problem]:
     problems.extend(_texts(catalog))
     problems.extend(_surveys(catalog))
     problems.extend(_safety(catalog))
+    problems.extend(citations(catalog))
+    problems.extend(local_only(catalog))
+    problems.extend(date_logic(catalog))
+    problems.extend(yes_no_openers(catalog))
+    problems.extend(invented(catalog))
     return problems
 
 
@@ -149,18 +155,16 @@ def _expired_policies(catalog: Catalog, today: dt.date) -> list[Problem]:
     out: list[Problem] = []
     for policy in catalog.policies.values():
         file, key = _where(catalog, f"policy:{policy.id}")
-        if policy.status == "current" and policy.effective_to and policy.effective_to < today:
-            out.append(
-                Problem(
-                    file,
-                    f"{key}.status",
-                    f"ended {policy.effective_to.isoformat()} but still marked current",
-                )
-            )
-        if policy.status == "historical" and not (policy.window or policy.effective_to):
-            out.append(
-                Problem(file, f"{key}.window", "historical policy needs window or effective_to")
-            )
+        over = policy.window_over_after()
+        if policy.status == "current" and over is not None and over < today:
+            ended = policy.window_ends or over.isoformat()
+            out.append(Problem(file, f"{key}.status", f"ended {ended} but still marked current"))
+        if policy.status == "historical" and not policy.window:
+            # the historical notice reads "áp dụng cho {window}": it needs the source's words
+            out.append(Problem(file, f"{key}.window", "historical policy needs its window"))
+        if policy.effective_to and policy.window_ends:
+            why = "give effective_to (a day a source gives) or window_ends, not both"
+            out.append(Problem(file, f"{key}.window_ends", why))
         dated = policy.effective_from or policy.window
         if not dated and not any(_DATE_WORDS.search(u) for u in policy.unverified):
             out.append(

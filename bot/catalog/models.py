@@ -58,8 +58,13 @@ class Policy(Model):
     who: list[str] = Field(default_factory=list)  # who is covered, one line each
     sources: list[Source] = Field(min_length=1)
     effective_from: dt.date | None = None
-    effective_to: dt.date | None = None  # last day it applies (None: open-ended)
+    effective_to: dt.date | None = None  # last day it applies, as a source gives it
     window: str | None = None  # "các khóa tuyển sinh 2023-2024 đến 2025-2026"
+    # the last year ("2025") or school year ("2025-2026") the window covers, in the source's own
+    # words, when the source gives no last day: never shown to users, it lets `content check`
+    # tell that the window is over (a year after its 31/12, a school year after its 31/8: the
+    # next school year has begun)
+    window_ends: str | None = Field(default=None, pattern=r"^\d{4}(-\d{4})?$")
     status: Literal["current", "historical"] = "current"
     confidence: Confidence
     unverified: list[str] = Field(default_factory=list)  # points not to state as certain
@@ -68,6 +73,25 @@ class Policy(Model):
     reviewed: dt.date
 
     _id = field_validator("id")(_check_id)
+
+    @field_validator("window_ends")
+    @classmethod
+    def _school_year(cls, value: str | None) -> str | None:
+        if value and "-" in value:
+            first, last = (int(y) for y in value.split("-"))
+            if last != first + 1:
+                raise ValueError("a school year is two consecutive years, e.g. 2025-2026")
+        return value
+
+    def window_over_after(self) -> dt.date | None:
+        """The last day the policy can still apply: effective_to, else the end of window_ends
+        (31/12 of a year, 31/8 of a school year's second year), else None (open-ended)."""
+        if self.effective_to is not None:
+            return self.effective_to
+        if self.window_ends:
+            year = int(self.window_ends[-4:])
+            return dt.date(year, 8, 31) if "-" in self.window_ends else dt.date(year, 12, 31)
+        return None
 
 
 class Level(Model):
@@ -108,12 +132,19 @@ class Trade(Model):
 
 
 class Contact(Model):
-    """How to reach a school; example data is shown as such."""
+    """How to reach a school. Every detail comes from a source checked on a date; with none,
+    the bot says it has no contact (`content check` refuses invented or unsourced details)."""
 
     phone: str | None = None
     website: str | None = None
     address: str | None = None
-    example: bool = True  # True unless the data is sourced
+    source: str | None = None  # where the details were found ("website of the school, 2026")
+    checked: dt.date | None = None  # the day they were last verified
+    example: bool = False  # made-up data: test fixtures only, never in content/
+
+    def details(self) -> list[str]:
+        """The details a user would read, in display order."""
+        return [d for d in (self.address, self.phone, self.website) if d]
 
 
 class School(Model):
@@ -127,8 +158,8 @@ class School(Model):
     levels: list[str] = Field(min_length=1)
     trades: list[str] = Field(min_length=1)
     summary: str
-    contact: Contact
-    example: bool = False  # True when the school itself is invented for the demo
+    contact: Contact = Field(default_factory=Contact)
+    example: bool = False  # invented: test fixtures only, never in content/
     details_verified: bool = False  # trades/levels confirmed by the school
     keywords: list[str] = Field(default_factory=list)
 
@@ -153,9 +184,9 @@ class Event(Model):
     id: str
     name: str
     summary: str
-    when: str  # "Tháng 3-4 hằng năm (ví dụ)"
+    when: str  # what the source says about dates ("kế hoạch không nêu ngày; ...")
     where: str
-    example_dates: bool = True
+    example_dates: bool = False  # invented dates: test fixtures only, never in content/
     seed: str | None = None
 
     _id = field_validator("id")(_check_id)

@@ -169,6 +169,8 @@ class T:
     DATA_ANSWERS = "data_answers"
     DATA_DRAFT_UNCONFIRMED = "data_draft_unconfirmed"
     DATA_DRAFT_NOTHING = "data_draft_nothing"
+    # content-audit (issue 10 part 5): a school card without a sourced contact
+    SCHOOL_NO_CONTACT = "school_no_contact"
 
 
 def policy_group_key(group: str) -> str:

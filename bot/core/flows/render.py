@@ -155,6 +155,8 @@ class Renderer:
         if bits:
             key = T.SCHOOL_EXAMPLE_CONTACT if contact.example else T.SCHOOL_CONTACT
             lines.append(self.t(key, contact=" · ".join(bits)))
+        else:  # never a made-up number: say there is none
+            lines.append(self.t(T.SCHOOL_NO_CONTACT))
         if school.example:
             lines.append(self.t(T.SCHOOL_EXAMPLE))
         return Reply("\n\n".join(lines), self.nav_buttons())
