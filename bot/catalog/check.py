@@ -113,6 +113,13 @@ def _unknown_ids(catalog: Catalog) -> list[Problem]:
             if not _known_payload(catalog, payload):
                 file, key = _where(catalog, full)
                 out.append(Problem(file, f"{key}.related", f"unknown target '{rel}'"))
+    for topic in catalog.out_of_scope.values():
+        for rel in topic.related:
+            payload = rel if ":" in rel else f"faq:{rel}"
+            if not _known_payload(catalog, payload):
+                out.append(
+                    Problem("out_of_scope.yaml", f"{topic.id}.related", f"unknown target '{rel}'")
+                )
     return out
 
 

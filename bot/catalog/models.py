@@ -211,10 +211,13 @@ class Faq(Model):
 
 
 class OutOfScope(Model):
-    """A topic the bot does not cover; matching one gives the honest fallback."""
+    """A topic the bot does not cover; matching one gives the honest fallback, or this topic's
+    own pointer (where such questions are answered) with buttons to related entries."""
 
     id: str
     phrasings: list[str] = Field(min_length=2)
+    answer: str | None = None
+    related: list[str] = Field(default_factory=list)  # faq ids
 
     _id = field_validator("id")(_check_id)
 

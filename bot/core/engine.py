@@ -263,6 +263,9 @@ class Engine:
         if isinstance(result, Suggestions):
             buttons = tuple(Button(o.label, o.id) for o in result.options)
             return [Reply(self.catalog.text(T.SUGGEST), (*buttons, self.renderer.home_button()))]
+        pointer = self.answers.pointer(text) if result is None else None
+        if pointer is not None:
+            return [Reply(pointer.text, (*pointer.buttons, self.renderer.home_button()))]
         return [self._with_menu(self.catalog.text(T.FALLBACK), state)]
 
 
@@ -296,4 +299,7 @@ def ask(engine: Engine, text: str) -> AskResult:
             engine.catalog.text(T.SUGGEST),
             [o.label for o in result.options],
         )
+    pointer = engine.answers.pointer(text) if result is None else None
+    if pointer is not None:
+        return AskResult(False, None, 0.0, pointer.text, [b.label for b in pointer.buttons])
     return AskResult(False, None, 0.0, engine.catalog.text(T.FALLBACK), [])

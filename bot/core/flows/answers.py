@@ -42,6 +42,23 @@ class CatalogAnswers:
             return Suggestions((cand,), cand.score)
         return None
 
+    def pointer(self, text: str) -> Reply | None:
+        """For a question the bot declines: where it is answered, when its out-of-scope topic
+        says so ("điểm chuẩn đại học" points to the universities), with related entries."""
+        ranked = self.matcher.rank(text, limit=1)
+        if not ranked or not ranked[0].id.startswith(OUT_OF_SCOPE):
+            return None
+        topic = self.catalog.out_of_scope.get(ranked[0].id.removeprefix(OUT_OF_SCOPE))
+        if topic is None or topic.answer is None:
+            return None
+        buttons = []
+        for rel in topic.related:
+            payload = rel if ":" in rel else f"faq:{rel}"
+            faq = self.catalog.faq.get(payload.removeprefix("faq:"))
+            if faq is not None:
+                buttons.append(Button(faq.question, payload))
+        return Reply(" ".join(topic.answer.split()), tuple(buttons))
+
     def _fits_places(self, target_id: str, text: str) -> bool:
         """False when an answer is about certain provinces and the message names only others."""
         kind, _, ident = target_id.partition(":")
