@@ -172,17 +172,26 @@ class CareDetector:
         blocked: dict[int, list[tuple[frozenset[int], frozenset[str]]]] = defaultdict(list)
         found: list[_Found] = []
         frames: set[str] = set()
+        present = frozenset(t.text for t in tokens)
         for start, token in enumerate(tokens):
             for role, pattern in self._frames.get(token.text, ()):
-                if role not in frames and match_at(pattern, tokens, start) is not None:
+                if (
+                    role not in frames
+                    and pattern.possible(present)
+                    and match_at(pattern, tokens, start) is not None
+                ):
                     frames.add(role)
             for pattern, cancels in self._blockers.get(token.text, ()):
+                if not pattern.possible(present):
+                    continue
                 core = match_at(pattern, tokens, start)
                 if core is not None:  # a blocker covers its gaps too ("có bị … không")
                     span = frozenset(range(start, core[-1] + 1))
                     for pos in span:
                         blocked[pos].append((span, cancels or ALL_KINDS))
             for rule in self._rules.get(token.text, ()):
+                if not rule.pattern.possible(present):
+                    continue
                 core = match_at(rule.pattern, tokens, start)
                 if core is not None:
                     found.append(_Found(rule, core))

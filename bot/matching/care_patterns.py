@@ -87,6 +87,21 @@ class Pattern:
 
     source: str
     elements: tuple[Element, ...]
+    # for each element after the first: the words one of its options starts with; a message
+    # lacking all of them for some element cannot match (checked before match_at, for speed)
+    needs: tuple[frozenset[str], ...] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        needs = tuple(
+            frozenset(element.by_first)
+            for element in self.elements[1:]
+            if isinstance(element, Choice)
+        )
+        object.__setattr__(self, "needs", needs)
+
+    def possible(self, words: frozenset[str]) -> bool:
+        """Whether a message with these (folded) words can match at all."""
+        return all(not need.isdisjoint(words) for need in self.needs)
 
     def first_words(self) -> set[str]:
         """Folded words a match can start with (patterns never start with a gap)."""
