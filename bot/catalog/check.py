@@ -8,6 +8,7 @@ import string
 from collections import defaultdict
 from pathlib import Path
 
+from bot.catalog.documents import entity_problems
 from bot.catalog.load import Catalog, CatalogError, Problem, load_catalog
 from bot.catalog.text_keys import all_keys
 from bot.catalog.trust import citations, date_logic, invented, local_only, yes_no_openers
@@ -43,6 +44,7 @@ def check_catalog(catalog: Catalog, today: dt.date) -> list[Problem]:
     problems.extend(date_logic(catalog))
     problems.extend(yes_no_openers(catalog))
     problems.extend(invented(catalog))
+    problems.extend(entity_problems(catalog, today))  # entities: documents.yaml, districts.yaml
     return problems
 
 

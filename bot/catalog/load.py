@@ -16,6 +16,8 @@ try:  # libyaml's parser, when PyYAML was built with it: about 8x faster than th
 except ImportError:  # pragma: no cover - PyYAML without libyaml
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
+from bot.catalog.districts import District
+from bot.catalog.documents import Document
 from bot.catalog.models import (
     Abbreviations,
     Event,
@@ -84,6 +86,8 @@ class Catalog:
     texts: dict[str, str]
     abbreviations: Abbreviations
     safety: Safety
+    documents: dict[str, Document] = field(default_factory=dict)  # content/documents.yaml
+    districts: dict[str, District] = field(default_factory=dict)  # content/districts.yaml
     origin: dict[str, Located] = field(default_factory=dict)  # "faq:x" -> where it is defined
     directory: Path = DEFAULT_CONTENT_DIR
 
@@ -119,6 +123,8 @@ _SECTIONS: dict[str, tuple[str, type[BaseModel], str, str]] = {
     "faq": ("faq", Faq, "faq", "faq"),
     "out_of_scope": ("out_of_scope", OutOfScope, "out_of_scope", "oos"),
     "surveys": ("surveys", Survey, "surveys", "survey"),
+    "documents": ("documents", Document, "documents", "doc"),
+    "districts": ("districts", District, "districts", "district"),
 }
 
 

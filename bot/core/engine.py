@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.core.care import care_reply, care_text
+from bot.core.documents import EntityMenus
 from bot.core.flows.answers import CatalogAnswers
 from bot.core.flows.base import FlowRegistry, Tools, Turn, choice
-from bot.core.flows.menus import Menus
 from bot.core.flows.registry import standard_flows
 from bot.core.flows.render import Renderer
 from bot.core.flows.survey import SurveyFlow
@@ -69,7 +69,7 @@ class Engine:
         self.store = store
         self.clock = clock or SystemClock()
         self.renderer = Renderer(catalog)
-        self.menus = Menus(self.renderer)
+        self.menus = EntityMenus(self.renderer)  # Menus + document cards, former districts
         self.provinces = ProvinceIndex(catalog)
         self.leads = leads
         tools = Tools(catalog, self.renderer, matcher, self.provinces, leads, self.clock)

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from bot.catalog import Catalog, load_catalog
 from bot.catalog.cache import cached
-from bot.matching.entities import ProvinceIndex
+from bot.matching.documents import DocumentIndex
+from bot.matching.entities import DistrictIndex, ProvinceIndex
 from bot.matching.matcher import OUT_OF_SCOPE, Matcher, Target, Thresholds
-from bot.matching.normalize import Normalizer
+from bot.matching.resolve import EntityMatcher, PlaceNormalizer
 
 
 def catalog_targets(catalog: Catalog) -> list[Target]:
@@ -29,15 +30,27 @@ def catalog_targets(catalog: Catalog) -> list[Target]:
     return targets
 
 
-def normalizer_for(catalog: Catalog) -> Normalizer:
-    """The normalizer configured by content/abbreviations.yaml and the province names."""
-    phrases = {**ProvinceIndex(catalog).phrases, **catalog.abbreviations.phrases}
-    return Normalizer(catalog.abbreviations.tokens, phrases)
+def normalizer_for(catalog: Catalog) -> PlaceNormalizer:
+    """The normalizer configured by content/abbreviations.yaml and the province names; former
+    districts are read as their former provinces (content/districts.yaml)."""
+    provinces = ProvinceIndex(catalog)
+    phrases = {**provinces.phrases, **catalog.abbreviations.phrases}
+    districts = DistrictIndex(catalog, provinces)
+    return PlaceNormalizer(catalog.abbreviations.tokens, phrases, districts)
 
 
 def build_matcher(catalog: Catalog, thresholds: Thresholds | None = None) -> Matcher:
-    """A matcher over the whole catalog."""
-    return Matcher(catalog_targets(catalog), normalizer_for(catalog), thresholds)
+    """A matcher over the whole catalog, answering document numbers and "which province is this
+    former district in" before matching (bot/matching/resolve.py)."""
+    normalizer = normalizer_for(catalog)
+    return EntityMatcher(
+        catalog_targets(catalog),
+        normalizer,
+        thresholds,
+        DocumentIndex(catalog),
+        normalizer.districts,
+        ProvinceIndex(catalog),
+    )
 
 
 @dataclass(frozen=True)

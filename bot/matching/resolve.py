@@ -1,0 +1,146 @@
+"""Entities resolved before matching: a document number gets that document's card, a "which
+province" question about a former district gets the district's answer; anything else is matched
+as usual, with former districts read as the provinces they were in.
+
+Why before matching and not as matcher targets: a number is an exact key. As a target, a card
+would be scored on the words around the number ("còn hiệu lực không" is also in the phrasings of
+Nghị quyết 31's answers, which is how "Nghị định 81/2021 còn hiệu lực không" got an answer about
+Nghị quyết 31), and a card could win on those words alone, without any number. Here a card is
+given only for a number (or a law's name) that names it, and never otherwise: cards are not
+targets at all.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+from bot.matching.doc_numbers import Found
+from bot.matching.documents import DocumentIndex
+from bot.matching.entities import DistrictIndex, ProvinceIndex
+from bot.matching.matcher import Match, Matcher, Scored, Suggestions, Target, Thresholds
+from bot.matching.normalize import Normalizer
+
+DOC = "doc:"
+DISTRICT = "district:"
+# words asking about the document itself, not about a topic it rules on (normalized text)
+_ABOUT_DOCUMENT = (
+    "hieu luc",
+    "ap dung",
+    "het han",
+    "con han",
+    "thay the",
+    "thay boi",
+    "bai bo",
+    "sua doi",
+    "la gi",
+    "noi gi",
+    "noi ve",
+    "quy dinh gi",
+    "noi dung",
+    "ban hanh",
+    "ngay nao",
+    "khi nao",
+    "nam nao",
+    "con khong",
+    "con dung",
+    "la van ban",
+    "van ban nao",
+)
+
+
+class PlaceNormalizer(Normalizer):
+    """The normalizer, reading each former district as the former province it was in."""
+
+    def __init__(
+        self,
+        tokens: dict[str, str],
+        phrases: dict[str, str],
+        districts: DistrictIndex,
+    ) -> None:
+        super().__init__(tokens, phrases)
+        self.districts = districts
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one per catalog, lives as long as it
+    def _normalize(self, text: str) -> str:
+        return super()._normalize(self.districts.rewrite(text))
+
+
+class EntityMatcher(Matcher):
+    """A Matcher that answers document numbers and district questions before matching."""
+
+    def __init__(
+        self,
+        targets: Iterable[Target],
+        normalizer: Normalizer,
+        thresholds: Thresholds | None,
+        documents: DocumentIndex,
+        districts: DistrictIndex,
+        provinces: ProvinceIndex,
+    ) -> None:
+        super().__init__(targets, normalizer, thresholds)
+        self.documents = documents
+        self.districts = districts
+        self.provinces = provinces
+
+    def match(self, text: str) -> Match | Suggestions | None:
+        """A card for a document the text names, the district's answer to "which province is
+        X in", or the usual match."""
+        mentions = self.provinces.mentions(self.normalize(text))
+        found = self.documents.find(text, mentions)
+        if found:
+            return self._documents(text, found)
+        for mention in self.districts.mentions(text):
+            if mention.asked_where:
+                district = mention.district
+                return Match(f"{DISTRICT}{district.id}", district.name, 1.0)
+        return super().match(text)
+
+    def card(self, ident: str, score: float = 1.0) -> Scored:
+        """A document card as a candidate."""
+        return Scored(f"{DOC}{ident}", self.documents.titles[ident], score)
+
+    def _with_card(self, answer: Match, ident: str) -> Match:
+        """An answer, with the document's card offered beside it."""
+        close = (self.card(ident, answer.score), *answer.close[:1])
+        return Match(answer.id, answer.label, answer.score, close)
+
+    def _documents(self, text: str, found: Found) -> Match | Suggestions | None:
+        answer = super().match(text)
+        matched = answer if isinstance(answer, Match) else None
+        about = self.documents.about.get(matched.id, frozenset()) if matched else frozenset()
+        if len(found.known) > 1:  # "NĐ 81/2021 và NĐ 238/2025": which one?
+            return Suggestions(tuple(self.card(i) for i in found.known[:3]), 1.0)
+        if found.known:
+            ident = found.known[0]
+            if matched and ident in about:
+                return self._with_card(matched, ident)  # an answer about this very document
+            if matched and not self._about_document(text) and self._has_topic(text, found):
+                return self._with_card(matched, ident)  # a topic, citing the document
+            return Match(f"{DOC}{ident}", self.documents.titles[ident], 1.0)
+        if found.choices:
+            options = found.choices[0]
+            if matched:
+                picked = [i for i in options if i in about]
+                if len(picked) == 1:
+                    return self._with_card(matched, picked[0])
+            return Suggestions(tuple(self.card(i) for i in options[:3]), 1.0)
+        # a number of a document we have no card for: the question is about a text we do not
+        # know, so no answer of ours (built on other documents) is given as if it were about it
+        return None
+
+    def _about_document(self, text: str) -> bool:
+        normalized = f" {self.normalize(text)} "
+        return any(f" {cue} " in normalized for cue in _ABOUT_DOCUMENT)
+
+    def _has_topic(self, text: str, found: Found) -> bool:
+        """The text without its document numbers still matches an answer."""
+        text = unicodedata.normalize("NFC", text)  # the offsets of refs are in this form
+        rest: list[str] = []
+        last = 0
+        for ref in found.refs:
+            rest.append(text[last : ref.start])
+            last = ref.end
+        rest.append(text[last:])
+        return isinstance(super().match(" ".join(rest)), Match)
