@@ -13,6 +13,7 @@ length) or an exponential one fails (shown below on the old patterns).
 from __future__ import annotations
 
 import ast
+import functools
 import gc
 import importlib
 import pkgutil
@@ -29,12 +30,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bot
+from bot.catalog import load_catalog
 from bot.core.flows.survey_answers import _LETTER, MAX_PARTS, _parts, clean_text, yes_no
 from bot.core.messages import clean_input
 from bot.core.numbers import several_numbers, single_number
 from bot.logs import mask_phones
+from bot.matching.doc_numbers import scan
+from bot.matching.entities import DistrictIndex, ProvinceIndex
 from bot.matching.matcher import Matcher
 from bot.matching.normalize import fold
+from bot.matching.words import words
 
 ROOT = Path(bot.__file__).resolve().parent
 MAX_LENGTH = 4096  # a Telegram message; the engine reads at most 1,000 characters
@@ -345,7 +350,20 @@ SCANNERS: dict[str, tuple[Callable[[str], object], tuple[str, ...]]] = {
     "fold": (fold.__wrapped__, ("à", "Đ", "aaa", "a1", "!")),
     "yes_no": (yes_no, ("em ", "nha ", "khong ", "co ")),
     "mask_phones": (mask_phones, ("0", "0912345678", "+84 ", "0 ", "(0")),
+    # entities: every typed message is read for document numbers and former districts
+    "words": (words, ("a", "Đ", "1", "/", "a1", "-")),
+    "doc_numbers.scan": (scan, ("nđ 81/2021/NĐ-CP ", "81/", "nghị định ", "1-", "luật ", "số ")),
+    "districts": (
+        lambda text: _districts().mentions(text),
+        ("Bến Lức ", "ở ", "huyện ", "thị xã ", "Vĩnh Phúc ", "Châu Thành ", "thuộc tỉnh nào "),
+    ),
 }
+
+
+@functools.cache
+def _districts() -> DistrictIndex:
+    catalog = load_catalog()
+    return DistrictIndex(catalog, ProvinceIndex(catalog))
 
 
 @pytest.mark.parametrize("name", sorted(SCANNERS))

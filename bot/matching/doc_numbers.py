@@ -182,7 +182,8 @@ def _ref_at(ws: Sequence[Word], at: int, titles: Phrases[str]) -> Ref | None:
     in_date = word.joined and at > 0 and ws[at - 1].digit  # the "4/2021" of "15/4/2021"
     if word.digit and len(word.text) <= 5 and not in_date:
         ref = _number_ref(ws, at, at, None, None)
-        if ref.strong and ref.number:
+        period = _year(word) is not None and ref.year is not None  # "2021-2025", "2024/2025"
+        if ref.strong and ref.number and not period:
             return ref
     return None
 

@@ -17,6 +17,7 @@ from bot.catalog import Catalog
 from bot.catalog.districts import District
 from bot.matching.accents import TYPED_SHARE
 from bot.matching.accents import key as syllable_key
+from bot.matching.doc_numbers import Phrases
 from bot.matching.normalize import fold
 from bot.matching.words import Word, words
 
@@ -108,13 +109,15 @@ _KIND_OF = {
 }
 _COMMUNE_WORDS = _keys(["xã", "phường", "thị trấn"])
 _PLACE_WORDS = _keys(["ở", "tại", "thuộc", "về", "quê"])
+# a question about the province, within WHERE_REACH words after the name
 _WHERE_WORDS = _keys(
     [
-        "thuộc",
-        "ở đâu",
-        "nằm ở",
+        "thuộc tỉnh",
+        "thuộc thành phố",
+        "thuộc đâu",
+        "thuộc về",
         "giờ là",
-        "bây giờ",
+        "giờ thuộc",
         "nay là",
         "nay thuộc",
         "sáp nhập",
@@ -123,9 +126,12 @@ _WHERE_WORDS = _keys(
         "tỉnh nào",
         "tỉnh gì",
         "là tỉnh",
-        "thành tỉnh",
+        "thành phố nào",
     ]
 )
+# "where is it": a question about the province only when the name opens the message
+# ("Bến Lức ở đâu"), not in "trường nghề Bến Lức ở đâu"
+_WHERE_OPENING = _keys(["ở đâu", "nằm ở", "chỗ nào"])
 _FILLERS = frozenset(("a", "nhe", "nha", "oi", "vay", "z"))
 WHERE_REACH = 4  # a "which province" question within this many words after the name
 
@@ -194,28 +200,32 @@ class DistrictIndex:
         spellings += [n for p in catalog.provinces.values() for n in p.absorbed]
         self.province_spellings = _keys(spellings)  # folded -> marks of the province's name
         self.province_phrases = {tuple(p.split()) for p in provinces.phrases}
+        self.province_words = Phrases(dict.fromkeys(self.province_phrases, True))
 
     def mentions(self, text: str) -> list[DistrictMention]:
         """Former districts named in `text`, in order."""
         ws = words(text)
-        lower = any(ch.islower() for ch in text)
         marked = sum(1 for w in ws if w.marks and not w.digit)
         all_typed = bool(ws) and marked >= TYPED_SHARE * sum(1 for w in ws if not w.digit)
+        said = sum(1 for w in ws if w.text not in _FILLERS)  # words that say something
         out: list[DistrictMention] = []
         at = 0
         while at < len(ws):
-            found = self._at(ws, at, lower, all_typed)
+            # a province named here wins over a shorter district ("Vĩnh Phúc" is not Vinh)
+            province = self.province_words.at(ws, at)
+            shortest = province[0] if province is not None else 1
+            found = self._at(ws, at, shortest, said, all_typed)
             if found is None:
-                at += 1
+                at += shortest
                 continue
             out.append(found[0])
             at = found[1]
         return out
 
     def _at(
-        self, ws: Sequence[Word], at: int, lower: bool, all_typed: bool
+        self, ws: Sequence[Word], at: int, shortest: int, said: int, all_typed: bool
     ) -> tuple[DistrictMention, int] | None:
-        for size in range(min(self.longest, len(ws) - at), 0, -1):
+        for size in range(min(self.longest, len(ws) - at), shortest - 1, -1):
             span = ws[at : at + size]
             if any(w.stop for w in span[1:]):
                 continue
@@ -223,7 +233,7 @@ class DistrictIndex:
             entries = self.by_name.get(name)
             if entries is None:
                 continue
-            mention = self._decide(ws, at, size, entries, lower, all_typed)
+            mention = self._decide(ws, at, size, entries, said, all_typed)
             if mention is not None:
                 return mention, at + size
         return None
@@ -234,7 +244,7 @@ class DistrictIndex:
         at: int,
         size: int,
         entries: list[tuple[District, tuple[str, ...]]],
-        lower: bool,
+        said: int,
         all_typed: bool,
     ) -> DistrictMention | None:
         span = ws[at : at + size]
@@ -258,16 +268,16 @@ class DistrictIndex:
             has_marks = all_typed or any(w.marks for w in span)
             if own is None or not has_marks or _typed_ok(span, own, all_typed):
                 return None  # the province ("Thanh Hóa"), unless typed "Thạnh Hóa"
-        after = at + size
-        where = _phrase_after(ws, after, _WHERE_WORDS, all_typed)
-        others = [w for i, w in enumerate(ws) if not at - prefix <= i < after]
-        alone = all(w.text in _FILLERS for w in others)
-        place = _phrase_before(ws, at - prefix, _PLACE_WORDS, all_typed) if at - prefix else 0
-        capitals = lower and all(w.upper for w in span) and district.common is None
+        after, first = at + size, at - prefix
+        where = _phrase_after(ws, after, _WHERE_WORDS, all_typed) or (
+            first == 0 and _phrase_after(ws, after, _WHERE_OPENING, all_typed)
+        )
+        alone = said == prefix + sum(1 for w in span if w.text not in _FILLERS)
+        place = _phrase_before(ws, first, _PLACE_WORDS, all_typed) if first else 0
+        capitals = all(w.capital for w in span) and district.common is None
         if not (prefix or place or where or alone or capitals):
             return None
-        start = ws[at - prefix].start
-        return DistrictMention(district, start, span[-1].end, where or alone)
+        return DistrictMention(district, ws[first].start, span[-1].end, where or alone)
 
     def rewrite(self, text: str) -> str:
         """`text` with each former district replaced by its former province's name, so that

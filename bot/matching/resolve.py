@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from bot.matching.doc_numbers import Found
 from bot.matching.documents import DocumentIndex
-from bot.matching.entities import DistrictIndex, ProvinceIndex
+from bot.matching.entities import DistrictIndex, DistrictMention, ProvinceIndex
 from bot.matching.matcher import Match, Matcher, Scored, Suggestions, Target, Thresholds
 from bot.matching.normalize import Normalizer
 
@@ -92,10 +92,17 @@ class EntityMatcher(Matcher):
         if found:
             return self._documents(text, found)
         for mention in self.districts.mentions(text):
-            if mention.asked_where:
+            if mention.asked_where and not self._names_province(text, mention):
                 district = mention.district
                 return Match(f"{DISTRICT}{district.id}", district.name, 1.0)
         return super().match(text)
+
+    def _names_province(self, text: str, mention: DistrictMention) -> bool:
+        """The message names a province besides the district: its writer knows where it is and
+        asks something else ("ở thành phố Tân An, trước thuộc tỉnh Long An, nay…")."""
+        text = unicodedata.normalize("NFC", text)  # the mention's offsets are in this form
+        rest = f"{text[: mention.start]} {text[mention.end :]}"
+        return bool(self.provinces.mentions(self.normalize(rest)))
 
     def card(self, ident: str, score: float = 1.0) -> Scored:
         """A document card as a candidate."""

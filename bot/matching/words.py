@@ -21,7 +21,7 @@ class Word:
     start: int  # offsets in the NFC form of the message
     end: int
     digit: bool
-    upper: bool  # first letter upper case
+    capital: bool  # capitalised: first letter upper case, the others lower case ("Bến")
     joined: bool  # "/" or "-" between this word and the one before
     tight: bool  # nothing between this word and the one before ("nd81", "QH15")
     stop: bool  # punctuation other than spaces and joiners before this word
@@ -47,7 +47,7 @@ def words(text: str) -> list[Word]:
     start = 0
     base: list[str] = []
     marks: list[str] = []
-    upper = False
+    capital = False
 
     def flush(end: int) -> None:
         nonlocal joined, stop
@@ -58,7 +58,7 @@ def words(text: str) -> list[Word]:
                 start,
                 end,
                 kind == "9",
-                upper,
+                capital,
                 joined,
                 not sep and bool(out) and out[-1].end == start,
                 stop,
@@ -82,7 +82,9 @@ def words(text: str) -> list[Word]:
             kind = ""
             continue
         if now != kind:
-            start, upper = index, ch.isupper()
+            start, capital = index, ch.isupper()
+        elif ch.isupper():
+            capital = False  # "LA", "KBang": not a capitalised word
         kind = now
         if now == "9":
             base.append(ch)
