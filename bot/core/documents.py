@@ -4,12 +4,13 @@ today ("district:<id>"). Menus with these two screens more; every other screen i
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 
 from bot.catalog.districts import District
 from bot.catalog.documents import Document
 from bot.catalog.text_keys import T
 from bot.core.flows.menus import Menus
-from bot.core.flows.render import Renderer, cite, vn_date
+from bot.core.flows.render import cite, vn_date
 from bot.core.messages import Button, Reply
 from bot.matching.documents import DocumentIndex
 from bot.matching.normalize import fold
@@ -26,9 +27,10 @@ _DISTRICT_KINDS = {
 class EntityMenus(Menus):
     """Menus, plus the document card and the former district's screen."""
 
-    def __init__(self, renderer: Renderer) -> None:
-        super().__init__(renderer)
-        self.documents = DocumentIndex(renderer.catalog)
+    @cached_property
+    def documents(self) -> DocumentIndex:
+        """Which answers rest on which document (built when a card is first shown)."""
+        return DocumentIndex(self.catalog)
 
     def screen(self, payload: str, today: dt.date) -> Reply | None:
         kind, _, ident = payload.partition(":")

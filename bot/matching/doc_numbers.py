@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from bot.matching.normalize import fold
 from bot.matching.words import Word, words
 
 # kind words, folded; True: the kind counts with a bare number ("nghị định 81")
@@ -122,13 +123,17 @@ class Phrases(Generic[V]):
 
     def __init__(self, table: dict[tuple[str, ...], V]) -> None:
         self.table = dict(table)
-        self.longest = max((len(k) for k in self.table), default=0)
+        self._by_first: dict[str, list[tuple[tuple[str, ...], V]]] = {}
+        for phrase, value in sorted(self.table.items(), key=lambda item: -len(item[0])):
+            self._by_first.setdefault(phrase[0], []).append((phrase, value))
 
     def at(self, ws: Sequence[Word], index: int) -> tuple[int, V] | None:
         """(size, value) of the longest phrase spelt by the words from `index`, or None."""
-        for size in range(min(self.longest, len(ws) - index), 0, -1):
-            value = self.table.get(tuple(w.text for w in ws[index : index + size]))
-            if value is not None:
+        for phrase, value in self._by_first.get(ws[index].text, ()):
+            size = len(phrase)
+            if index + size <= len(ws) and all(
+                ws[index + i].text == part for i, part in enumerate(phrase)
+            ):
                 return size, value
         return None
 
@@ -232,6 +237,7 @@ class DocFinder:
         self._by_number = dict(self._by_number)
         self._by_title = dict(self._by_title)
         self.titles = Phrases(titles)
+        self._title_words = frozenset(t[0] for t in titles)
 
     def candidates(self, ref: Ref, places: frozenset[str] = frozenset()) -> list[str]:
         """Ids of the documents `ref` may name (several: ask which)."""
@@ -265,6 +271,10 @@ class DocFinder:
 
     def find(self, text: str, places: frozenset[str] = frozenset()) -> Found:
         """The documents `text` names."""
+        if not any("0" <= ch <= "9" for ch in text) and not self._title_words & set(
+            fold(text).split()
+        ):
+            return Found()  # no number and no law's name: nothing to read (most messages)
         refs = scan(text, self.titles)
         known: list[str] = []
         choices: list[tuple[str, ...]] = []

@@ -204,6 +204,8 @@ class DistrictIndex:
 
     def mentions(self, text: str) -> list[DistrictMention]:
         """Former districts named in `text`, in order."""
+        if not self._may_name(fold(text).split()):
+            return []
         ws = words(text)
         marked = sum(1 for w in ws if w.marks and not w.digit)
         all_typed = bool(ws) and marked >= TYPED_SHARE * sum(1 for w in ws if not w.digit)
@@ -221,6 +223,15 @@ class DistrictIndex:
             out.append(found[0])
             at = found[1]
         return out
+
+    def _may_name(self, tokens: list[str]) -> bool:
+        """Some run of the folded tokens is a district's name (a quick test before reading the
+        words with their diacritics and case)."""
+        return any(
+            tuple(tokens[at : at + size]) in self.by_name
+            for at in range(len(tokens))
+            for size in range(1, min(self.longest, len(tokens) - at) + 1)
+        )
 
     def _at(
         self, ws: Sequence[Word], at: int, shortest: int, said: int, all_typed: bool

@@ -4,7 +4,8 @@ case, and what separates them. One pass over the characters, no regular expressi
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 # separators inside a document number ("81/2021/NĐ-CP") or a hyphenated name ("Phan Rang-Tháp
 # Chàm"); anything else that is not a space ends a phrase ("trung bình, gia đình")
@@ -12,8 +13,7 @@ _JOINERS = frozenset("/-–‐‑\\")
 _SPACES = frozenset(" \t\n\r\u00a0\u200b'’ʼ`")
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
     """A run of letters or of ASCII digits. `text` is folded (lowercase, no diacritics, đ -> d)."""
 
     text: str
@@ -27,6 +27,7 @@ class Word:
     stop: bool  # punctuation other than spaces and joiners before this word
 
 
+@lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> tuple[str, str]:
     """(base letters, marks) of one lowercase character."""
     if ch == "đ":
