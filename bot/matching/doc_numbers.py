@@ -218,7 +218,9 @@ class Found:
     refs: tuple[Ref, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.refs)
+        """Something to act on: a weak reference naming nothing ("quyết định 29" when no
+        decision 29 is known) is none."""
+        return bool(self.known or self.choices or self.unknown)
 
 
 class DocFinder:
