@@ -204,7 +204,7 @@ class DistrictIndex:
 
     def mentions(self, text: str) -> list[DistrictMention]:
         """Former districts named in `text`, in order."""
-        if not self._may_name(fold(text).split()):
+        if not self.may_name(fold(text).split()):
             return []
         return self.read(text)
 
@@ -228,7 +228,7 @@ class DistrictIndex:
             at = found[1]
         return out
 
-    def _may_name(self, tokens: list[str]) -> bool:
+    def may_name(self, tokens: list[str]) -> bool:
         """Some run of the folded tokens is a district's name (a quick test before reading the
         words with their diacritics and case)."""
         return any(
