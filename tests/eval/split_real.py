@@ -10,6 +10,7 @@ and, for in-scope questions no entry answers, `gap`. The items are appended to t
 tests/eval/real_dev.yaml / real_holdout.yaml (an item with the same q and source is not added
 twice); ids are checked against content/ (and any extra --faq-dir). Prints counts only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,20 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT / "tests" / "eval"
 CATEGORIES = {
-    "hoc_phi", "ho_tro", "tin_dung", "cap_hoc", "tuyen_sinh", "lien_thong", "phan_luong",
-    "viec_lam", "nganh_nghe", "truong", "dia_phuong", "nghia_vu_quan_su", "bot", "van_ban",
+    "hoc_phi",
+    "ho_tro",
+    "tin_dung",
+    "cap_hoc",
+    "tuyen_sinh",
+    "lien_thong",
+    "phan_luong",
+    "viec_lam",
+    "nganh_nghe",
+    "truong",
+    "dia_phuong",
+    "nghia_vu_quan_su",
+    "bot",
+    "van_ban",
     "out_of_scope",
 }
 ORDER = ["q", "source", "style", "register", "scope", "gist", "expect", "category", "gap", "note"]
@@ -58,8 +71,14 @@ def known_ids(faq_dirs: list[Path]) -> set[str]:
     for d in [ROOT / "content" / "faq", *faq_dirs]:
         for f in sorted(d.glob("*.yaml")):
             ids |= {f"faq:{e['id']}" for e in (yaml.safe_load(f.read_text()) or {}).get("faq", [])}
-    ids |= {f"trade:{t['id']}" for t in yaml.safe_load((ROOT / "content/trades.yaml").read_text())["trades"]}
-    ids |= {f"school:{s['id']}" for s in yaml.safe_load((ROOT / "content/schools.yaml").read_text())["schools"]}
+    ids |= {
+        f"trade:{t['id']}"
+        for t in yaml.safe_load((ROOT / "content/trades.yaml").read_text())["trades"]
+    }
+    ids |= {
+        f"school:{s['id']}"
+        for s in yaml.safe_load((ROOT / "content/schools.yaml").read_text())["schools"]
+    }
     return ids
 
 
@@ -86,7 +105,9 @@ def write(path: Path, items: list[dict], extra: str) -> None:
     body = yaml.safe_dump(
         {"questions": [ordered(i) for i in items]}, allow_unicode=True, sort_keys=False, width=100
     )
-    path.write_text("version: 1\n" + HEADER.format(day=date.today().isoformat(), extra=extra) + body)
+    path.write_text(
+        "version: 1\n" + HEADER.format(day=date.today().isoformat(), extra=extra) + body
+    )
 
 
 def load(path: Path) -> list[dict]:
@@ -97,11 +118,16 @@ def load(path: Path) -> list[dict]:
 
 def counts(name: str, items: list[dict]) -> None:
     ins = [i for i in items if i["expect"]]
-    print(f"{name}: {len(items)} questions, {len(ins)} answerable, "
-          f"{len(items) - len(ins)} decline ({sum(1 for i in items if i.get('gap'))} gaps), "
-          f"sources {len({i['source'] for i in items})}")
+    print(
+        f"{name}: {len(items)} questions, {len(ins)} answerable, "
+        f"{len(items) - len(ins)} decline ({sum(1 for i in items if i.get('gap'))} gaps), "
+        f"sources {len({i['source'] for i in items})}"
+    )
     print("  categories:", dict(sorted(Counter(i["category"] for i in items).items())))
-    print("  labels per answerable question:", dict(sorted(Counter(len(i["expect"]) for i in ins).items())))
+    print(
+        "  labels per answerable question:",
+        dict(sorted(Counter(len(i["expect"]) for i in ins).items())),
+    )
     print("  collector scope in/out:", dict(Counter(i.get("scope") for i in items)))
 
 
