@@ -381,7 +381,7 @@ def _signed(fake: FakeZaloOA, body: bytes, stamp: str) -> list[tuple[bytes, byte
     return [(zalo_oa.SIGNATURE_HEADER.encode(), f"mac={mac}".encode())]
 
 
-async def _oa_post(hook: TestServer, body: bytes, headers: list[tuple[bytes, bytes]]) -> int:
+async def _oa_post(hook: TestServer, body: bytes, headers: list[tuple[bytes, bytes]]) -> int | None:
     status = await raw_post(hook.port, zalo_oa.WEBHOOK_PATH, headers, body)
     await hook.app[ZALO_OA].tasks.settle()
     return status
@@ -481,5 +481,6 @@ async def test_zalo_oa_webhook_survives_any_signed_event(
     else:
         header = data.draw(header_values, label="signature")
         status = await _oa_post(oa_hook, body, [(zalo_oa.SIGNATURE_HEADER.encode(), header)])
-        assert status in (400, 403, 413)
+        # None: a header byte the HTTP parser refuses, and a body it never read (see raw_post)
+        assert status in (400, 403, 413) or (status is None and not _parsable(header)), status
     assert_quiet(caplog)
