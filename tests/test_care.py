@@ -48,6 +48,8 @@ CARE = [
     "thay bat ca lop tat nhau, e bi tat den do mat",
     "tụi nó bắt e quỳ xuống xin lỗi rồi quay video",
     "cả lớp cô lập e",
+    # a reviewer's miss: the pattern's gap was three words
+    "e bi ban be trong truong bat nat moi ngay",
     "bị mấy đứa lớp trên chặn đường đánh",
     "có người dọa tung ảnh của e nếu ko gửi thêm",
     "ny cu bao neu e ko quay lai se gui anh cho bo me e",

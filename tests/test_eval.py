@@ -91,6 +91,10 @@ TRAINING = [
 #      care_holdout3 96.7% (116/120), 2.0%; care_holdout4 93.4% (113/121), 0.0%. The same
 #      retraining on main's content without the new FAQ files (CV threshold 0.87 too) gave
 #      86/91, 103/107, 115/120 and 112/121: the holdout message lost comes with the retraining.
+#   5. the pattern "bị * <abuse_word>" widened to five words for a reviewer's miss ("e bi ban be
+#      trong truong bat nat moi ngay"), retrained (threshold 0.87): every holdout figure as in 4.
+# Pooled over the four holdouts (439 messages needing care, 455 ordinary): recall 95.2%, false
+# care 0.7%; each set alone misses one target or the other (the xfails below).
 # A strict xfail fails the day its target is met, so the marker is removed then; the floors
 # below catch a regression meanwhile.
 MISSED = "measured: {} (target {})"
@@ -141,6 +145,19 @@ def test_care_recall_target(name: str, detector: CareDetector) -> None:
 def test_care_false_care_target(name: str, detector: CareDetector) -> None:
     report = evaluate_care(detector, load_care_set(EVAL / name))
     assert report.false_care_rate <= FALSE_CARE, report.summary()
+
+
+def test_care_targets_hold_over_all_holdouts_together(detector: CareDetector) -> None:
+    needing = flagged = ordinary = false = 0
+    for name in sorted(FLOORS):
+        report = evaluate_care(detector, load_care_set(EVAL / name))
+        needing += report.count(True)
+        flagged += report.count(True, flagged=True)
+        ordinary += report.count(False)
+        false += report.count(False, flagged=True)
+    assert needing >= 400 and ordinary >= 400
+    assert flagged / needing >= RECALL, f"recall {flagged}/{needing}"
+    assert false / ordinary <= FALSE_CARE, f"false care {false}/{ordinary}"
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
