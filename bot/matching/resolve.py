@@ -13,7 +13,7 @@ targets at all.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from bot.matching.doc_numbers import Found
@@ -84,18 +84,20 @@ class EntityMatcher(Matcher):
         self.districts = districts
         self.provinces = provinces
 
-    def match(self, text: str) -> Match | Suggestions | None:
+    def match(
+        self, text: str, fits: Callable[[str], bool] | None = None
+    ) -> Match | Suggestions | None:
         """A card for a document the text names, the district's answer to "which province is
-        X in", or the usual match."""
+        X in", or the usual match (`fits` as in Matcher.match)."""
         mentions = self.provinces.mentions(self.normalize(text))
         found = self.documents.find(text, mentions)
         if found:
-            return self._documents(text, found)
+            return self._documents(text, found, fits)
         for mention in self.districts.mentions(text):
             if mention.asked_where and not self._names_province(text, mention):
                 district = mention.district
                 return Match(f"{DISTRICT}{district.id}", district.name, 1.0)
-        return super().match(text)
+        return super().match(text, fits)
 
     def _names_province(self, text: str, mention: DistrictMention) -> bool:
         """The message names a province besides the district: its writer knows where it is and
@@ -113,8 +115,10 @@ class EntityMatcher(Matcher):
         close = (self.card(ident, answer.score), *answer.close[:1])
         return Match(answer.id, answer.label, answer.score, close)
 
-    def _documents(self, text: str, found: Found) -> Match | Suggestions | None:
-        answer = super().match(text)
+    def _documents(
+        self, text: str, found: Found, fits: Callable[[str], bool] | None
+    ) -> Match | Suggestions | None:
+        answer = super().match(text, fits)
         matched = answer if isinstance(answer, Match) else None
         about = self.documents.about.get(matched.id, frozenset()) if matched else frozenset()
         if len(found.known) > 1:  # "NĐ 81/2021 và NĐ 238/2025": which one?

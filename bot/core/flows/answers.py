@@ -30,17 +30,9 @@ class CatalogAnswers:
         self.clock = clock
 
     def match(self, text: str) -> Match | Suggestions | None:
-        """The matcher's decision, minus province-specific answers for another province."""
-        result = self.matcher.match(text)
-        if not isinstance(result, Match) or self._fits_places(result.id, text):
-            return result
-        for cand in self.matcher.rank(text, limit=8):
-            if cand.id.startswith(OUT_OF_SCOPE) or not self._fits_places(cand.id, text):
-                continue
-            if cand.score >= self.matcher.thresholds.confident:
-                return Match(cand.id, cand.label, cand.score)
-            return Suggestions((cand,), cand.score)
-        return None
+        """The matcher's decision, once answers about other provinces than the message names
+        are set aside."""
+        return self.matcher.match(text, lambda target: self._fits_places(target, text))
 
     def pointer(self, text: str) -> Reply | None:
         """For a question the bot declines: where it is answered, when its out-of-scope topic
