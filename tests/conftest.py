@@ -7,10 +7,12 @@ import datetime as dt
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from aiohttp.test_utils import TestServer
 
 from bot.catalog import Catalog, load_catalog
@@ -131,3 +133,18 @@ def chromium_path() -> str | None:
     if found is None and os.environ.get("CI"):
         pytest.fail("chromium is not installed; .ci/system-deps installs it")
     return found
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    """A copy of the content folder that a test may edit."""
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    return target
+
+
+def edit_yaml(path: Path, change: Callable[[Any], None]) -> None:
+    """Load a YAML file, let `change` edit the data in place, write it back."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
-import pytest
 import yaml
 
 from bot.catalog import Catalog
 from bot.catalog.check import check_catalog, check_directory
 from bot.catalog.text_keys import all_keys
-from tests.conftest import CONTENT
+from tests.conftest import CONTENT, edit_yaml
 
 
 def test_real_content_has_no_problems() -> None:
@@ -56,19 +54,6 @@ def test_nghi_quyet_31_is_historical(catalog: Catalog) -> None:
     assert "2023-2024" in (nq31.window or "") and "2025-2026" in (nq31.window or "")
 
 
-@pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT, target)
-    return target
-
-
-def _edit(path: Path, change: object) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)  # type: ignore[operator]
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
-
 def _problems(directory: Path) -> list[str]:
     return [str(p) for p in check_directory(directory, dt.date(2026, 11, 22))]
 
@@ -78,7 +63,7 @@ def test_shape_error_names_file_and_key(content_copy: Path) -> None:
         d["trades"][0]["riasec"] = ["X"]
         del d["trades"][1]["sector"]
 
-    _edit(content_copy / "trades.yaml", change)
+    edit_yaml(content_copy / "trades.yaml", change)
     problems = _problems(content_copy)
     assert any(p.startswith("trades.yaml:trades.") and ".riasec.0:" in p for p in problems)
     assert any(
@@ -87,7 +72,7 @@ def test_shape_error_names_file_and_key(content_copy: Path) -> None:
 
 
 def test_unknown_key_and_bad_yaml_are_reported(content_copy: Path) -> None:
-    _edit(content_copy / "events.yaml", lambda d: d["events"][0].update(colour="red"))
+    edit_yaml(content_copy / "events.yaml", lambda d: d["events"][0].update(colour="red"))
     (content_copy / "levels.yaml").write_text("version: 1\nlevels: [unclosed\n", encoding="utf-8")
     problems = _problems(content_copy)
     assert any("events.yaml:events." in p and "colour" in p for p in problems)
@@ -95,9 +80,11 @@ def test_unknown_key_and_bad_yaml_are_reported(content_copy: Path) -> None:
 
 
 def test_unknown_ids_are_reported(content_copy: Path) -> None:
-    _edit(content_copy / "schools.yaml", lambda d: d["schools"][0]["trades"].append("nghe_ma"))
+    edit_yaml(content_copy / "schools.yaml", lambda d: d["schools"][0]["trades"].append("nghe_ma"))
     faq_file = sorted((content_copy / "faq").glob("*.yaml"))[0]
-    _edit(faq_file, lambda d: d["faq"][0].update(policies=["khong_co"], related=["faq:khong_co"]))
+    edit_yaml(
+        faq_file, lambda d: d["faq"][0].update(policies=["khong_co"], related=["faq:khong_co"])
+    )
     problems = _problems(content_copy)
     assert any("schools.yaml:schools." in p and "unknown trade id 'nghe_ma'" in p for p in problems)
     assert any(
@@ -112,7 +99,9 @@ def test_same_phrasing_under_two_answers_is_reported(content_copy: Path) -> None
     # the same question retyped without diacritics and in capitals still counts as the same
     from bot.matching.normalize import fold
 
-    _edit(files[1], lambda d: d["faq"][0]["phrasings"].append(fold(first["phrasings"][0]).upper()))
+    edit_yaml(
+        files[1], lambda d: d["faq"][0]["phrasings"].append(fold(first["phrasings"][0]).upper())
+    )
     problems = _problems(content_copy)
     assert any(
         ("is also under" in p and f"faq/{files[1].name}:" in p)
@@ -127,7 +116,7 @@ def test_expired_policy_marked_current_is_reported(content_copy: Path) -> None:
             if p["id"] == "nq31_long_an":
                 p["status"] = "current"
 
-    _edit(content_copy / "policies.yaml", change)
+    edit_yaml(content_copy / "policies.yaml", change)
     problems = _problems(content_copy)
     assert any("policies.yaml:policies.nq31_long_an.status: ended" in p for p in problems)
 
@@ -140,7 +129,7 @@ def test_undated_policy_is_reported(content_copy: Path) -> None:
                 p.pop("window", None)
                 p["unverified"] = []
 
-    _edit(content_copy / "policies.yaml", change)
+    edit_yaml(content_copy / "policies.yaml", change)
     assert any(
         "policies.tin_dung_hssv.effective_from: no effective date" in p
         for p in _problems(content_copy)
@@ -148,7 +137,7 @@ def test_undated_policy_is_reported(content_copy: Path) -> None:
 
 
 def test_missing_text_key_is_reported(content_copy: Path) -> None:
-    _edit(content_copy / "texts.yaml", lambda d: d["texts"].pop("fallback"))
+    edit_yaml(content_copy / "texts.yaml", lambda d: d["texts"].pop("fallback"))
     assert "texts.yaml:texts.fallback: missing (used by the code)" in _problems(content_copy)
 
 
@@ -184,7 +173,7 @@ def test_survey_problems_are_reported(content_copy: Path) -> None:
         steps[:] = [s for s in steps if s["type"] != "parent_consent"]
         steps[1]["when"] = {"later_step": ["x"]}
 
-    _edit(content_copy / "surveys" / "lop9.yaml", change)
+    edit_yaml(content_copy / "surveys" / "lop9.yaml", change)
     problems = _problems(content_copy)
     assert any("surveys.lop9.steps.name: personal data asked before" in p for p in problems)
     assert any(

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +16,7 @@ from bot.core.messages import Inbound
 from bot.matching.doc_numbers import scan
 from bot.matching.matcher import Match, Matcher, Suggestions
 from bot.matching.resolve import EntityMatcher
-from tests.conftest import CONTENT
+from tests.conftest import edit_yaml
 
 # every way of writing a number seen in questions and in the seeds -> the card it names
 FORMS = {
@@ -235,19 +233,6 @@ def test_every_numbered_document_policies_and_faq_cite_has_a_card(
 # -- content check ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT, target)
-    return target
-
-
-def _edit(path: Path, change: object) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)  # type: ignore[operator]
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
-
 def _problems(directory: Path) -> list[str]:
     return [str(p) for p in check_directory(directory, dt.date(2026, 11, 30))]
 
@@ -261,7 +246,7 @@ def test_a_policy_citing_a_document_without_card_fails(content_copy: Path) -> No
         d["policies"][0]["sources"].append({"document": "Nghị định 999/2030/NĐ-CP"})
         d["policies"][1]["sources"].append({"document": "Nghị quyết 31"})  # two cards
 
-    _edit(content_copy / "policies.yaml", change)
+    edit_yaml(content_copy / "policies.yaml", change)
     problems = _problems(content_copy)
     assert any("Nghị định 999/2030/NĐ-CP' has no card" in p for p in problems), problems
     assert any("could be several cards" in p for p in problems), problems
@@ -277,7 +262,7 @@ def test_broken_cards_fail(content_copy: Path) -> None:
         docs["qd_53_2015"]["province"] = "atlantis"
         docs["ct_21_2023"]["in_force_to"] = "2026-01-01"
 
-    _edit(content_copy / "documents.yaml", change)
+    edit_yaml(content_copy / "documents.yaml", change)
     problems = _problems(content_copy)
     assert any("replaced_by: unknown document id 'nd_999'" in p for p in problems), problems
     assert any("amends: a document cannot point to itself" in p for p in problems), problems
@@ -292,7 +277,7 @@ def test_card_shape_is_validated(content_copy: Path) -> None:
         docs["nd_238_2025"]["title"] = "Nghị định mới về học phí"  # title without its number
         docs["qd_53_2015"].pop("unverified")  # medium confidence, nothing listed
 
-    _edit(content_copy / "documents.yaml", change)
+    edit_yaml(content_copy / "documents.yaml", change)
     problems = _problems(content_copy)
     assert any("nd_81_2021" in p and "replaced_by" in p for p in problems), problems
     assert any("nd_238_2025" in p and "must contain the code" in p for p in problems), problems
@@ -306,6 +291,6 @@ def test_a_title_the_scanner_cannot_read_fails(content_copy: Path) -> None:
         docs["nd_61_2015"]["title"] = "Tài liệu 61/2015/ND-CP"  # no kind word: a bare number
         docs["nd_61_2015"]["kind"] = "luat"  # and a kind that the symbol contradicts
 
-    _edit(content_copy / "documents.yaml", change)
+    edit_yaml(content_copy / "documents.yaml", change)
     problems = _problems(content_copy)
     assert any("nd_61_2015.title: its title is not recognised" in p for p in problems), problems

@@ -4,7 +4,6 @@ what the bot shows instead of invented data (issue 10 part 5)."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,26 +33,13 @@ from bot.core.flows.render import Renderer
 from bot.core.memory import MemoryConversationStore
 from bot.core.messages import Inbound
 from bot.matching.targets import build_matcher
-from tests.conftest import CONTENT, FixedClock
+from tests.conftest import CONTENT, FixedClock, edit_yaml
 
 TODAY = dt.date(2026, 11, 22)
 
 
-@pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT, target)
-    return target
-
-
 def _problems(directory: Path) -> list[str]:
     return [str(p) for p in check_directory(directory, TODAY)]
-
-
-def _edit(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def _item(items: list[dict[str, Any]], ident: str) -> dict[str, Any]:
@@ -70,7 +56,7 @@ def _faq_file(content: Path, ident: str) -> Path:
 
 def _edit_faq(content: Path, ident: str, change: Callable[[dict[str, Any]], None]) -> str:
     path = _faq_file(content, ident)
-    _edit(path, lambda d: change(_item(d["faq"], ident)))
+    edit_yaml(path, lambda d: change(_item(d["faq"], ident)))
     return f"faq/{path.name}:faq.{ident}"
 
 
@@ -91,7 +77,7 @@ def test_window_that_ended_but_is_marked_current_fails(content_copy: Path) -> No
         _item(d["policies"], "ho_tro_chap_hanh_an")["status"] = "current"
         _item(d["policies"], "nq31_long_an")["status"] = "current"
 
-    _edit(content_copy / "policies.yaml", change)
+    edit_yaml(content_copy / "policies.yaml", change)
     problems = _problems(content_copy)
     where = "policies.yaml:policies"
     assert f"{where}.ho_tro_chap_hanh_an.status: ended 2024 but still marked current" in problems
@@ -105,7 +91,7 @@ def test_national_current_policy_resting_on_a_ward_plan_fails(content_copy: Path
         policy.update(scope="national", status="current")
         policy.pop("window_ends")
 
-    _edit(content_copy / "policies.yaml", change)
+    edit_yaml(content_copy / "policies.yaml", change)
     why = "marked national and current but every source is a local document"
     assert f"policies.yaml:policies.ho_tro_chap_hanh_an.scope: {why}" in _problems(content_copy)
 
@@ -152,7 +138,7 @@ def test_window_ends_must_be_a_year_or_a_school_year() -> None:
 
 
 def test_historical_policy_without_its_window_fails(content_copy: Path) -> None:
-    _edit(
+    edit_yaml(
         content_copy / "policies.yaml",
         lambda d: _item(d["policies"], "phan_luong_522").pop("window"),
     )
@@ -170,7 +156,7 @@ def test_citation_with_no_source_fails(content_copy: Path) -> None:
 
     where = _edit_faq(content_copy, "hp_muc_hoc_phi", change)
     # and a policy summary naming a document none of its sources names
-    _edit(
+    edit_yaml(
         content_copy / "policies.yaml",
         lambda d: _item(d["policies"], "noi_tru").update(
             summary=_item(d["policies"], "noi_tru")["summary"] + " Xem Thông tư 77/2030/TT-BGDĐT."
@@ -194,7 +180,7 @@ def test_a_source_note_can_vouch_for_a_document_it_names(content_copy: Path) -> 
     def drop_note(d: dict[str, Any]) -> None:
         _item(d["policies"], "mien_hp_thcs_trung_cap")["sources"][0]["note"] = "Hiệu lực 03/9/2025."
 
-    _edit(content_copy / "policies.yaml", drop_note)
+    edit_yaml(content_copy / "policies.yaml", drop_note)
     assert any(
         "hp_thcs_trung_cap.answer: names document 81/2021" in p for p in _problems(content_copy)
     )
@@ -338,7 +324,7 @@ def test_school_named_as_an_example_fails_even_unflagged(example_content: Path) 
         school["example"] = False
         school["contact"] = {}
 
-    _edit(example_content / "schools" / "examples.yaml", change)
+    edit_yaml(example_content / "schools" / "examples.yaml", change)
     assert any(
         p.startswith("schools/examples.yaml:schools.vd_tay_ninh: example school")
         for p in _problems(example_content)
@@ -351,7 +337,7 @@ def test_placeholder_or_unsourced_contact_fails(content_copy: Path) -> None:
         _item(d["schools"], "cd_lao_cai")["contact"] = {"website": "https://caodang.example.vn"}
         _item(d["schools"], "cd_yen_bai")["contact"] = {"phone": "0216 3852 771"}  # no source
 
-    _edit(content_copy / "schools.yaml", change)
+    edit_yaml(content_copy / "schools.yaml", change)
     problems = _problems(content_copy)
     assert any("cd_long_an: placeholder phone or website '0272 000 0000'" in p for p in problems)
     assert any("cd_lao_cai: placeholder phone or website" in p for p in problems)
@@ -368,7 +354,7 @@ def test_sourced_contact_passes(content_copy: Path) -> None:
             "checked": "2026-11-30",
         }
 
-    _edit(content_copy / "schools.yaml", change)
+    edit_yaml(content_copy / "schools.yaml", change)
     assert not [p for p in _problems(content_copy) if "cd_yen_bai" in p]
 
 
@@ -378,11 +364,11 @@ def test_placeholder_anywhere_a_user_reads_fails(content_copy: Path) -> None:
         "gap_tu_van_vien",
         lambda f: f.update(answer=f["answer"] + " Gọi 0909 xxx xxx để được tư vấn."),
     )
-    _edit(
+    edit_yaml(
         content_copy / "texts.yaml",
         lambda d: d["texts"].update(counsellor="Xem https://tuvan.example.com nhé."),
     )
-    _edit(content_copy / "events.yaml", lambda d: d["events"][0].update(example_dates=True))
+    edit_yaml(content_copy / "events.yaml", lambda d: d["events"][0].update(example_dates=True))
     problems = "\n".join(_problems(content_copy))
     assert "faq.gap_tu_van_vien: placeholder phone or website '0909 xxx xxx'" in problems
     assert "texts.yaml:texts.counsellor: placeholder 'tuvan.example.com'" in problems

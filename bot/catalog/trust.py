@@ -13,6 +13,13 @@ from bot.catalog.load import Catalog, Problem
 from bot.catalog.models import Faq, Source
 from bot.matching.normalize import fold
 
+
+def where(catalog: Catalog, kind: str, ident: str) -> tuple[str, str]:
+    """The file and key a catalog entry was read from, for a problem's location."""
+    loc = catalog.origin.get(f"{kind}:{ident}")
+    return (loc.file, loc.key) if loc else ("?", ident)
+
+
 # -- documents ---------------------------------------------------------------------------------
 
 _KINDS = r"(?:Nghị định|Quyết định|Thông tư|Nghị quyết|Chỉ thị|Kế hoạch|Luật|Công văn|Pháp lệnh)"
@@ -115,19 +122,16 @@ def citations(catalog: Catalog) -> list[Problem]:
     """FAQ answers and policy summaries: every document named has a source; none is repeated."""
     out: list[Problem] = []
     for faq in catalog.faq.values():
-        loc = catalog.origin.get(f"faq:{faq.id}")
-        file, key = (loc.file, loc.key) if loc else ("?", faq.id)
+        file, key = where(catalog, "faq", faq.id)
         for message in _citation_problems(faq.answer, answer_sources(catalog, faq)):
             out.append(Problem(file, f"{key}.answer", message))
     for policy in catalog.policies.values():
-        loc = catalog.origin.get(f"policy:{policy.id}")
-        file, key = (loc.file, loc.key) if loc else ("?", policy.id)
+        file, key = where(catalog, "policy", policy.id)
         for message in _citation_problems(policy.summary, list(policy.sources)):
             out.append(Problem(file, f"{key}.summary", message))
     for kind, table in (("trade", catalog.trades), ("event", catalog.events)):
         for ident, item in table.items():
-            loc = catalog.origin.get(f"{kind}:{ident}")
-            file, key = (loc.file, loc.key) if loc else ("?", ident)
+            file, key = where(catalog, kind, ident)
             for number in sorted(document_keys(_strings(item))):
                 why = f"names document {number} but has no sources (move it to an FAQ or policy)"
                 out.append(Problem(file, key, why))
@@ -153,8 +157,7 @@ def local_only(catalog: Catalog) -> list[Problem]:
         if policy.scope != "national" or policy.status != "current":
             continue
         if all(is_local_document(s.document) for s in policy.sources):
-            loc = catalog.origin.get(f"policy:{policy.id}")
-            file, key = (loc.file, loc.key) if loc else ("?", policy.id)
+            file, key = where(catalog, "policy", policy.id)
             why = "marked national and current but every source is a local document"
             out.append(Problem(file, f"{key}.scope", why))
     return out
@@ -179,8 +182,7 @@ def date_logic(catalog: Catalog) -> list[Problem]:
             except ValueError:
                 continue
             if min(issued) > day:
-                loc = catalog.origin.get(f"faq:{faq.id}")
-                file, key = (loc.file, loc.key) if loc else ("?", faq.id)
+                file, key = where(catalog, "faq", faq.id)
                 why = f"says '{m.group(0)}' but every dated source it cites was issued later"
                 out.append(Problem(file, f"{key}.answer", why))
     return out
@@ -210,8 +212,7 @@ def yes_no_openers(catalog: Catalog) -> list[Problem]:
             continue
         asked = [q for q in (faq.question, *faq.phrasings) if is_wh_question(q)]
         if asked:
-            loc = catalog.origin.get(f"faq:{faq.id}")
-            file, key = (loc.file, loc.key) if loc else ("?", faq.id)
+            file, key = where(catalog, "faq", faq.id)
             why = f"opens with '{opener.group(0)}' but is asked '{asked[0]}': state the fact"
             out.append(Problem(file, f"{key}.answer", why))
     return out
@@ -258,13 +259,8 @@ def invented(catalog: Catalog) -> list[Problem]:
     contact, no example event dates, and no placeholder phone number or website in anything a
     user reads."""
     out: list[Problem] = []
-
-    def where(full_id: str) -> tuple[str, str]:
-        loc = catalog.origin.get(full_id)
-        return (loc.file, loc.key) if loc else ("?", full_id)
-
     for school in catalog.schools.values():
-        file, key = where(f"school:{school.id}")
+        file, key = where(catalog, "school", school.id)
         if school.example or _EXAMPLE_NAME.search(school.name):
             why = "example school: menus and school lists would show it (test fixtures only)"
             out.append(Problem(file, key, why))
@@ -276,7 +272,7 @@ def invented(catalog: Catalog) -> list[Problem]:
             out.append(Problem(file, f"{key}.contact", why))
     for event in catalog.events.values():
         if event.example_dates:
-            file, key = where(f"event:{event.id}")
+            file, key = where(catalog, "event", event.id)
             why = "example dates are invented: say what the source gives (or that it gives none)"
             out.append(Problem(file, f"{key}.example_dates", why))
     tables: list[tuple[str, dict[str, BaseModel]]] = [
@@ -292,7 +288,7 @@ def invented(catalog: Catalog) -> list[Problem]:
         for ident, item in table.items():
             found = placeholder(_strings(item))
             if found:
-                file, key = where(f"{kind}:{ident}")
+                file, key = where(catalog, kind, ident)
                 out.append(Problem(file, key, f"placeholder phone or website '{found}'"))
     for name, text in catalog.texts.items():
         found = placeholder(text)
