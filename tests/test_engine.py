@@ -90,6 +90,16 @@ async def test_number_out_of_range_keeps_the_choices(engine: Engine) -> None:
     assert replies[0].buttons == menu[0].buttons
 
 
+async def test_a_number_beyond_a_single_choice_says_so_plainly(engine: Engine) -> None:
+    await say(engine, payload="start")
+    assert isinstance(engine.store, MemoryConversationStore)
+    async with engine.store.open(ConversationKey("test", USER)) as state:
+        state.buttons = state.buttons[:1]  # a screen with one choice
+    replies = await say(engine, text="3")
+    assert replies[0].text == engine.catalog.text(T.NUMBER_ONLY_ONE)
+    assert "từ 1 đến 1" not in replies[0].text and len(replies[0].buttons) == 1
+
+
 async def test_bad_inputs_get_clear_vietnamese_answers(engine: Engine) -> None:
     cat = engine.catalog
     assert (await say(engine, text=""))[0].text == cat.text(T.EMPTY)

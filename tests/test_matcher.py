@@ -109,3 +109,26 @@ def test_issue_example_is_matched_and_names_the_decree(matcher: Matcher) -> None
 
 def test_gold_price_is_not_matched_on_real_catalog(matcher: Matcher) -> None:
     assert not isinstance(matcher.match("giá vàng hôm nay"), Match)
+
+
+# Phrasings on hp_doi_tuong_mien fix it, but any FAQ edit retrains the care model, and that
+# retraining moved its cross-validated threshold from 0.87 to 0.89 and cost 5 holdout messages
+# their care answer (pooled recall 95.2% -> 94.1%): left until the threshold choice is steadier.
+@pytest.mark.xfail(strict=True, reason="answered with the cao đẳng entry; see the comment above")
+@pytest.mark.parametrize(
+    "question",
+    ["hoc nghe co dc mien hoc phi ko a", "Con liệt sĩ học nghề có được miễn học phí không"],
+)
+def test_a_general_tuition_question_is_not_answered_for_one_level(
+    matcher: Matcher, question: str
+) -> None:
+    # the issue's examples: they got "Học cao đẳng nói chung phải đóng học phí…"
+    result = matcher.match(question)
+    assert isinstance(result, Match) and result.id == "faq:hp_doi_tuong_mien", result
+
+
+@pytest.mark.parametrize("question", ["e muon hoc dien", "e hoc lop 9 o hai phong muon hoc dien"])
+def test_learning_electricity_is_a_trade(matcher: Matcher, question: str) -> None:
+    # a reviewer's messages: "nghe dien" was understood, "hoc dien" got the fallback
+    result = matcher.match(question)
+    assert isinstance(result, Match) and result.id == "trade:dien_cong_nghiep", result

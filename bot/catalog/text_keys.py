@@ -60,6 +60,7 @@ class T:
     SOURCES = "sources"
     NUMBER_HINT = "number_hint"
     NUMBER_OUT_OF_RANGE = "number_out_of_range"
+    NUMBER_ONLY_ONE = "number_only_one"  # the same when there is one choice ("từ 1 đến 1")
     STAFF_LINKED = "staff_linked"
     STAFF_LINK_INVALID = "staff_link_invalid"
     STAFF_NOT_LINKED = "staff_not_linked"

@@ -169,7 +169,9 @@ class Engine:
         if chosen is not None:
             return await self._payload(chosen.payload, turn)
         if number and state.buttons:
-            note = self.catalog.text(T.NUMBER_OUT_OF_RANGE, count=len(state.buttons))
+            one = len(state.buttons) == 1
+            key = T.NUMBER_ONLY_ONE if one else T.NUMBER_OUT_OF_RANGE
+            note = self.catalog.text(key, count=len(state.buttons))
             return [Reply(note, tuple(state.buttons))]
         return self._answer(text, state)
 

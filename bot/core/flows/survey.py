@@ -214,7 +214,8 @@ class SurveyFlow(Flow):
         picks = [choice(n, shown, True) for n in numbers]
         chosen = [p for p in picks if p is not None]
         if len(chosen) < len(picks) or not all(self.typed_choice(state, p) for p in chosen):
-            note = self.r.t(T.NUMBER_OUT_OF_RANGE, count=len(shown))
+            key = T.NUMBER_ONLY_ONE if len(shown) == 1 else T.NUMBER_OUT_OF_RANGE
+            note = self.r.t(key, count=len(shown))
             if len(chosen) == len(picks):
                 note = self.r.t(T.SURVEY_PICK_ONE)
             return [Reply(note, tuple(shown))]
