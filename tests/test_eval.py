@@ -45,9 +45,9 @@ def test_question_set_size_and_targets_exist(catalog: Catalog) -> None:
 # Issue 10's targets: on the real sets (questions written by other people, from public sources)
 # correct >= 85%, wrong confident <= 3%, out of scope answered <= 5%; the existing sets stay
 # >= 93% correct. Measured with the precision-first thresholds (2026-11-30), figures only:
-#   questions.yaml     86.7% correct, 2.4% wrong confident, 2.6% out of scope answered
-#   holdout.yaml       84.4%, 1.8%, 0.0%
-#   real_dev.yaml      43.3%, 9.3%, 33.3% (asked back with the right option offered: 28.9%)
+#   questions.yaml     87.1% correct, 1.7% wrong confident, 0.0% out of scope answered
+#   holdout.yaml       84.4%, 0.9%, 0.0%
+#   real_dev.yaml      44.3%, 9.3%, 33.3% (asked back with the right option offered: 27.8%)
 #   real_holdout.yaml  41.7%, 11.1%, 33.8% (28.7%); never read, never tuned on
 # The floors catch a regression; a strict xfail marks each set whose targets are missed.
 ACCURACY = {  # set: (correct at least, wrong confident at most, out of scope answered at most)
@@ -80,9 +80,9 @@ def _missed(measured: str) -> pytest.MarkDecorator:
 @pytest.mark.parametrize(
     ("name", "target"),
     [
-        pytest.param("questions.yaml", OWN_TARGET, marks=_missed("86.7% correct")),
+        pytest.param("questions.yaml", OWN_TARGET, marks=_missed("87.1% correct")),
         pytest.param("holdout.yaml", OWN_TARGET, marks=_missed("84.4% correct")),
-        pytest.param("real_dev.yaml", REAL_TARGET, marks=_missed("43.3%, 9.3%, 33.3%")),
+        pytest.param("real_dev.yaml", REAL_TARGET, marks=_missed("44.3%, 9.3%, 33.3%")),
         pytest.param("real_holdout.yaml", REAL_TARGET, marks=_missed("41.7%, 11.1%, 33.8%")),
     ],
 )
