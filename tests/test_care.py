@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 from pathlib import Path
@@ -14,6 +15,7 @@ from pydantic import ValidationError
 
 from bot.catalog import Catalog
 from bot.catalog.models import Safety
+from bot.catalog.text_keys import T
 from bot.core.engine import Engine, ask
 from bot.core.messages import Inbound, Reply
 from bot.matching.care import CareDetector
@@ -338,3 +340,32 @@ def test_a_long_outpouring_is_heard(detector: CareDetector) -> None:
         assert hit is not None and hit.kind == "suicide"
     essay = "Nhà trường tổ chức ngày hội tư vấn hướng nghiệp cho học sinh lớp 9 và lớp 12. " * 8
     assert detector.detect(essay) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "e vua bi nguoi ta dam, dang chay mau",
+        "e đang đứng trên sân thượng trường, ko bít có nên nhảy xuống ko",
+        "e vua uong het ca vi thuoc ngu",
+    ],
+)
+async def test_danger_happening_now_opens_with_115_and_113(engine: Engine, text: str) -> None:
+    replies = await engine.handle(Inbound("test", "now", text=text))
+    assert replies[0].text.startswith(engine.catalog.text(T.CARE_NOW)), replies[0].text
+    assert "111" in replies[0].text
+
+
+async def test_distress_not_happening_now_opens_with_care(engine: Engine) -> None:
+    replies = await engine.handle(Inbound("test", "later", text="e muon chet"))
+    assert replies[0].text.startswith(engine.catalog.text(T.CARE_SELF))
+    assert engine.catalog.text(T.CARE_NOW) not in replies[0].text
+
+
+def test_content_check_wants_happening_now_phrases_folded(content_copy: Path) -> None:
+    from bot.catalog.check import check_directory
+    from tests.conftest import edit_yaml
+
+    edit_yaml(content_copy / "safety.yaml", lambda d: d["now"].append("Đang chảy máu"))
+    problems = [str(p) for p in check_directory(content_copy, dt.date(2026, 11, 30))]
+    assert any("now." in p and "dang chay mau" in p for p in problems), problems

@@ -256,6 +256,9 @@ def _safety(catalog: Catalog) -> list[Problem]:
         for name in stale(model, catalog.directory.parent, catalog.directory):
             why = "changed since the care model was trained: run `huongnghiep care train`"
             out.append(Problem(MODEL_FILE, name, why))
+    for index, phrase in enumerate(catalog.safety.now):
+        if phrase != fold(phrase):  # matched on folded words: a mark or capital never matches
+            out.append(Problem("safety.yaml", f"now.{index}", f"write it folded: '{fold(phrase)}'"))
     for index, text in enumerate(examples.care):
         if detector.detect(text) is None:
             out.append(Problem("safety.yaml", f"examples.care[{index}]", "no care answer"))

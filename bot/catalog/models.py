@@ -301,6 +301,9 @@ class Safety(Model):
     signals: list[SafetySignal] = Field(min_length=1)
     blockers: list[SafetyBlocker] = Field(default_factory=list)
     examples: SafetyExamples = Field(default_factory=SafetyExamples)
+    # folded phrases saying the danger is happening now ("dang chay mau"): the care answer then
+    # opens with 115/113 (bot/core/care.py); they decide nothing about whether care is given
+    now: list[str] = Field(default_factory=list)
     # the learned model, read from content/care_model.json by load_catalog (never from YAML)
     learned: CareModel | None = Field(default=None, exclude=True)
 

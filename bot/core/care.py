@@ -10,23 +10,40 @@ from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.core.messages import Button, Reply
 from bot.matching.care import CareHit
+from bot.matching.normalize import fold
 
 # Kinds about the writer's own state; the others are about someone hurting them.
 SELF_KINDS = frozenset({"suicide", "self_harm", "depression", "pressure", "distress"})
 RESUME = "sv:resume"
 
 
-def care_text(catalog: Catalog, hit: CareHit, survey_waiting: bool = False) -> str:
-    """The care answer's text for one detected message."""
+def happening_now(catalog: Catalog, text: str) -> bool:
+    """Whether a message says the danger is happening now ("e dang chay mau"): content/
+    safety.yaml `now`, matched on whole folded words."""
+    folded = f" {fold(text)} "
+    return any(f" {phrase} " in folded for phrase in catalog.safety.now)
+
+
+def care_text(
+    catalog: Catalog, hit: CareHit, survey_waiting: bool = False, now: bool = False
+) -> str:
+    """The care answer's text for one detected message; when the danger is happening now, the
+    emergency numbers come first."""
     intro = T.CARE_SELF if hit.kind in SELF_KINDS else T.CARE_HARM
     after = T.CARE_SURVEY_KEPT if survey_waiting else T.CARE_AFTER
-    return "\n\n".join(catalog.text(key) for key in (intro, T.CARE, after))
+    keys = (T.CARE_NOW, intro, T.CARE, after) if now else (intro, T.CARE, after)
+    return "\n\n".join(catalog.text(key) for key in keys)
 
 
 def care_reply(
-    catalog: Catalog, hit: CareHit, home: Button, survey_waiting: bool, resume: str = RESUME
+    catalog: Catalog,
+    hit: CareHit,
+    home: Button,
+    survey_waiting: bool,
+    resume: str = RESUME,
+    now: bool = False,
 ) -> Reply:
     """The care answer with its buttons: continue the survey (when one waits; the button
     presses `resume`) and the menu."""
     buttons = (Button(catalog.text(T.CARE_CONTINUE), resume), home) if survey_waiting else (home,)
-    return Reply(care_text(catalog, hit, survey_waiting), buttons)
+    return Reply(care_text(catalog, hit, survey_waiting, now), buttons)

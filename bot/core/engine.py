@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
-from bot.core.care import care_reply, care_text
+from bot.core.care import care_reply, care_text, happening_now
 from bot.core.documents import EntityMenus
 from bot.core.flows.answers import CatalogAnswers
 from bot.core.flows.base import FlowRegistry, Tools, Turn, choice
@@ -137,7 +137,7 @@ class Engine:
         text = text.strip()
         hit = self.care.detect(text)  # before anything: flows, commands, button numbers, length
         if hit is not None:
-            return self._care(hit, state)
+            return self._care(hit, state, happening_now(self.catalog, text))
         unreadable = (
             T.EMPTY
             if not text
@@ -203,7 +203,7 @@ class Engine:
             return [Reply(in_flow), *again]
         return [self._with_menu(note, turn.state if menu_resumes else None)]
 
-    def _care(self, hit: CareHit, state: ConversationState) -> list[Reply]:
+    def _care(self, hit: CareHit, state: ConversationState, now: bool) -> list[Reply]:
         """The care answer. A flow in progress is paused, every answer kept: its button (or
         "tiếp tục") resumes it, so the child's next words are never taken as an answer."""
         # the kind and the patterns of content/safety.yaml that matched, never the message; INFO,
@@ -215,8 +215,9 @@ class Engine:
         resume = self.flows.resume_button(state)
         home = self.renderer.home_button()
         if resume is None:
-            return [care_reply(self.catalog, hit, home, survey_waiting=False)]
-        return [care_reply(self.catalog, hit, home, survey_waiting=True, resume=resume.payload)]
+            return [care_reply(self.catalog, hit, home, survey_waiting=False, now=now)]
+        waiting = resume.payload
+        return [care_reply(self.catalog, hit, home, survey_waiting=True, resume=waiting, now=now)]
 
     # -- menus and answers --------------------------------------------------------------------
 
@@ -287,7 +288,8 @@ def ask(engine: Engine, text: str) -> AskResult:
     text = clean_input(text)  # what Inbound does for every channel
     hit = engine.care.detect(text)
     if hit is not None:
-        return AskResult(False, None, 0.0, care_text(engine.catalog, hit), [])
+        now = happening_now(engine.catalog, text)
+        return AskResult(False, None, 0.0, care_text(engine.catalog, hit, now=now), [])
     result = engine.match(text)
     if isinstance(result, Match):
         reply = engine.answer_reply(text, result)
