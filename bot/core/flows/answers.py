@@ -66,13 +66,18 @@ class CatalogAnswers:
     def reply(self, text: str, match: Match) -> Reply | None:
         """The answer for a confident match, with province facts the question names and the
         close runners-up offered as "Ý bạn là…" buttons."""
-        reply = self.menus.screen(match.id, self.clock.now().date())
+        cat = self.catalog
+        mentions = self.provinces.mentions(self.matcher.normalize(text))
+        kind, _, ident = match.id.partition(":")
+        if kind == "trade" and ident in cat.trades and mentions:  # schools there, not elsewhere
+            reply: Reply | None = self.menus.r.trade(cat.trades[ident], mentions[0].province_id)
+        else:
+            reply = self.menus.screen(match.id, self.clock.now().date())
         if reply is None:
             return None
         lines = [reply.text]
         extra: list[Button] = []
-        cat = self.catalog
-        for mention in self.provinces.mentions(self.matcher.normalize(text)):
+        for mention in mentions:
             province = cat.provinces[mention.province_id]
             if mention.former and not (mention.name in reply.text and province.name in reply.text):
                 lines.append(

@@ -112,7 +112,9 @@ class Renderer:
         lines.append(self.t(T.POLICY_REVIEWED, date=vn_date(policy.reviewed)))
         return Reply("\n\n".join(lines), self.nav_buttons())
 
-    def trade(self, trade: Trade) -> Reply:
+    def trade(self, trade: Trade, province: str | None = None) -> Reply:
+        """A trade's card; with `province` (a province id the message named), only the schools
+        there, or an honest line that the list has none there."""
         cat = self.catalog
         levels = ", ".join(cat.levels[lv].name for lv in trade.levels)
         lines = [
@@ -124,8 +126,12 @@ class Renderer:
             lines.append(self.t(T.TRADE_WORK_PLACES, places=trade.work_places))
         # invented demo schools are never offered as a place to study
         schools = [s for s in cat.schools.values() if trade.id in s.trades and not s.example]
+        if province is not None:
+            schools = [s for s in schools if s.province == province]
         buttons: list[Button] = []
-        if schools:
+        if not schools and province in cat.provinces:
+            lines.append(self.t(T.TRADE_NO_SCHOOLS_IN, province=cat.provinces[province].name))
+        elif schools:
             lines.append(self.t(T.TRADE_SCHOOLS, schools=", ".join(s.name for s in schools[:5])))
             buttons.extend(Button(s.name, f"school:{s.id}") for s in schools[:5])
         else:
