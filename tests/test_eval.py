@@ -38,6 +38,7 @@ def test_question_set_size_and_targets_exist(catalog: Catalog) -> None:
         {f"faq:{i}" for i in catalog.faq}
         | {f"trade:{i}" for i in catalog.trades}
         | {f"school:{i}" for i in catalog.schools}
+        | {f"province:{i}" for i in catalog.provinces}
     )
     assert {e for q in in_scope for e in q.expect} <= known
 
@@ -45,7 +46,7 @@ def test_question_set_size_and_targets_exist(catalog: Catalog) -> None:
 # Issue 10's targets: on the real sets (questions written by other people, from public sources)
 # correct >= 85%, wrong confident <= 3%, out of scope answered <= 5%; the existing sets stay
 # >= 93% correct. Measured with the precision-first thresholds (2026-11-30), figures only:
-#   questions.yaml     87.1% correct, 1.7% wrong confident, 0.0% out of scope answered
+#   questions.yaml     87.8% correct, 1.7% wrong confident, 0.0% out of scope answered
 #   holdout.yaml       84.4%, 0.9%, 0.0%
 #   real_dev.yaml      44.3%, 9.3%, 33.3% (asked back with the right option offered: 27.8%)
 #   real_holdout.yaml  41.7%, 11.1%, 33.8% (28.7%); never read, never tuned on
@@ -80,7 +81,7 @@ def _missed(measured: str) -> pytest.MarkDecorator:
 @pytest.mark.parametrize(
     ("name", "target"),
     [
-        pytest.param("questions.yaml", OWN_TARGET, marks=_missed("87.1% correct")),
+        pytest.param("questions.yaml", OWN_TARGET, marks=_missed("87.8% correct")),
         pytest.param("holdout.yaml", OWN_TARGET, marks=_missed("84.4% correct")),
         pytest.param("real_dev.yaml", REAL_TARGET, marks=_missed("44.3%, 9.3%, 33.3%")),
         pytest.param("real_holdout.yaml", REAL_TARGET, marks=_missed("41.7%, 11.1%, 33.8%")),
@@ -101,6 +102,7 @@ def test_real_sets_are_labelled_with_known_answers(name: str, catalog: Catalog) 
         {f"faq:{i}" for i in catalog.faq}
         | {f"trade:{i}" for i in catalog.trades}
         | {f"school:{i}" for i in catalog.schools}
+        | {f"province:{i}" for i in catalog.provinces}
     )
     assert {e for q in questions for e in q.expect} <= known
     assert all(q.category for q in questions)

@@ -63,6 +63,7 @@ class T:
     NUMBER_ONLY_ONE = "number_only_one"  # the same when there is one choice ("từ 1 đến 1")
     CARE_NOW = "care_now"  # opens the care answer when the danger is happening now
     TRADE_NO_SCHOOLS_IN = "trade_no_schools_in"  # a trade asked about with a province named
+    NO_SCHOOLS_IN_PROVINCE = "no_schools_in_province"  # schools asked of a province not listed
     STAFF_LINKED = "staff_linked"
     STAFF_LINK_INVALID = "staff_link_invalid"
     STAFF_NOT_LINKED = "staff_not_linked"

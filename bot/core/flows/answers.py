@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.catalog import Catalog
+from bot.catalog.models import Province
 from bot.catalog.text_keys import T
 from bot.core.flows.menus import Menus
 from bot.core.messages import Button, Reply
@@ -31,12 +32,33 @@ class CatalogAnswers:
 
     def match(self, text: str) -> Match | Suggestions | None:
         """The matcher's decision, once answers about other provinces than the message names
-        are set aside."""
-        return self.matcher.match(text, lambda target: self._fits_places(target, text))
+        are set aside; a question about schools in a province the matcher is not sure of gets
+        that province's schools (or, when the list has none there, is declined: see pointer)."""
+        result = self.matcher.match(text, lambda target: self._fits_places(target, text))
+        if isinstance(result, Match):
+            return result
+        province = self._schools_asked_in(text)
+        if province is None:
+            return result
+        if any(s.province == province.id for s in self.catalog.schools.values()):
+            return Match(f"province:{province.id}", province.name, 1.0)
+        return None
+
+    def _schools_asked_in(self, text: str) -> Province | None:
+        """The province a message asks schools of ("truong nghe o ha noi"), if it does."""
+        normalized = self.matcher.normalize(text)
+        if "truong" not in normalized.split():
+            return None
+        mentions = self.provinces.mentions(normalized)
+        return self.catalog.provinces.get(mentions[0].province_id) if mentions else None
 
     def pointer(self, text: str) -> Reply | None:
         """For a question the bot declines: where it is answered, when its out-of-scope topic
-        says so ("điểm chuẩn đại học" points to the universities), with related entries."""
+        says so ("điểm chuẩn đại học" points to the universities), with related entries; for
+        schools in a province the list does not cover, whom to ask there."""
+        province = self._schools_asked_in(text)
+        if province is not None:
+            return Reply(self.catalog.text(T.NO_SCHOOLS_IN_PROVINCE, province=province.name), ())
         ranked = self.matcher.rank(text, limit=1)
         if not ranked or not ranked[0].id.startswith(OUT_OF_SCOPE):
             return None
