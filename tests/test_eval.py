@@ -46,10 +46,10 @@ def test_question_set_size_and_targets_exist(catalog: Catalog) -> None:
 # Issue 10's targets: on the real sets (questions written by other people, from public sources)
 # correct >= 85%, wrong confident <= 3%, out of scope answered <= 5%; the existing sets stay
 # >= 93% correct. Measured with the precision-first thresholds (2026-11-30), figures only:
-#   questions.yaml     87.8% correct, 1.7% wrong confident, 0.0% out of scope answered
-#   holdout.yaml       84.4%, 0.9%, 0.0%
-#   real_dev.yaml      44.3%, 9.3%, 33.3% (asked back with the right option offered: 27.8%)
-#   real_holdout.yaml  41.7%, 11.1%, 33.8% (28.7%); never read, never tuned on
+#   questions.yaml     87.4% correct, 2.0% wrong confident, 0.0% out of scope answered
+#   holdout.yaml       83.5%, 1.8%, 0.0%
+#   real_dev.yaml      45.4%, 9.3%, 33.3% (asked back with the right option offered: 27.8%)
+#   real_holdout.yaml  42.6%, 10.2%, 33.8% (26.9%); never read, never tuned on
 # The floors catch a regression; a strict xfail marks each set whose targets are missed.
 ACCURACY = {  # set: (correct at least, wrong confident at most, out of scope answered at most)
     "questions.yaml": (0.85, 0.03, 0.05),
@@ -81,10 +81,10 @@ def _missed(measured: str) -> pytest.MarkDecorator:
 @pytest.mark.parametrize(
     ("name", "target"),
     [
-        pytest.param("questions.yaml", OWN_TARGET, marks=_missed("87.8% correct")),
-        pytest.param("holdout.yaml", OWN_TARGET, marks=_missed("84.4% correct")),
-        pytest.param("real_dev.yaml", REAL_TARGET, marks=_missed("44.3%, 9.3%, 33.3%")),
-        pytest.param("real_holdout.yaml", REAL_TARGET, marks=_missed("41.7%, 11.1%, 33.8%")),
+        pytest.param("questions.yaml", OWN_TARGET, marks=_missed("87.4% correct")),
+        pytest.param("holdout.yaml", OWN_TARGET, marks=_missed("83.5% correct")),
+        pytest.param("real_dev.yaml", REAL_TARGET, marks=_missed("45.4%, 9.3%, 33.3%")),
+        pytest.param("real_holdout.yaml", REAL_TARGET, marks=_missed("42.6%, 10.2%, 33.8%")),
     ],
 )
 def test_accuracy_targets(
@@ -151,7 +151,13 @@ TRAINING = [
 #      86/91, 103/107, 115/120 and 112/121: the holdout message lost comes with the retraining.
 #   5. the pattern "bị * <abuse_word>" widened to five words for a reviewer's miss ("e bi ban be
 #      trong truong bat nat moi ngay"), retrained (threshold 0.87): every holdout figure as in 4.
-# Pooled over the four holdouts (439 messages needing care, 455 ordinary): recall 95.2%, false
+#   6. cross-validation folds follow a hash of each group's first message (they used to be dealt
+#      in shuffled order, so a three-phrasing FAQ edit moved every fold and the threshold), and
+#      the general tuition phrasings added to the FAQ; threshold 0.84, with patterns 0.65:
+#      care_holdout 94.5% (86/91), 0.0%; care_holdout2 97.2% (104/107), 1.2%; care_holdout3
+#      96.7% (116/120), 2.0%; care_holdout4 94.2% (114/121), 0.0% (the same folds without the
+#      FAQ edit: 0.85 / 0.7, and 85, 104, 116, 114 heard).
+# Pooled over the four holdouts (439 messages needing care, 455 ordinary): recall 95.7%, false
 # care 0.7%; each set alone misses one target or the other (the xfails below).
 # A strict xfail fails the day its target is met, so the marker is removed then; the floors
 # below catch a regression meanwhile.
@@ -159,7 +165,7 @@ MISSED = "measured: {} (target {})"
 HOLDOUT2_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("1.2% (1/86)", "1%"))
 HOLDOUT3_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("2.0% (2/101)", "1%"))
 HOLDOUT_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("94.5% (86/91)", "95%"))
-HOLDOUT4_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("93.4% (113/121)", "95%"))
+HOLDOUT4_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("94.2% (114/121)", "95%"))
 FLOORS = {
     "care_holdout.yaml": (0.93, 0.02),
     "care_holdout2.yaml": (0.93, 0.03),

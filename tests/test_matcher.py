@@ -111,10 +111,6 @@ def test_gold_price_is_not_matched_on_real_catalog(matcher: Matcher) -> None:
     assert not isinstance(matcher.match("giá vàng hôm nay"), Match)
 
 
-# Phrasings on hp_doi_tuong_mien fix it, but any FAQ edit retrains the care model, and that
-# retraining moved its cross-validated threshold from 0.87 to 0.89 and cost 5 holdout messages
-# their care answer (pooled recall 95.2% -> 94.1%): left until the threshold choice is steadier.
-@pytest.mark.xfail(strict=True, reason="answered with the cao đẳng entry; see the comment above")
 @pytest.mark.parametrize(
     "question",
     ["hoc nghe co dc mien hoc phi ko a", "Con liệt sĩ học nghề có được miễn học phí không"],
