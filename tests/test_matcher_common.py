@@ -13,7 +13,6 @@ from bot.evaluate import load_questions
 from bot.matching.accents import Spellings, typed
 from bot.matching.matcher import (
     BIGRAM_BOOST,
-    OUT_OF_SCOPE,
     SHORTLIST,
     Match,
     Matcher,
@@ -91,26 +90,8 @@ class Exhaustive:
         return scored[:limit]
 
     def match(self, text: str) -> Match | Suggestions | None:
-        return decide(self.matcher, self.rank(text, 4))
-
-
-def decide(matcher: Matcher, ranked: list[Scored]) -> Match | Suggestions | None:
-    """Matcher.match's decision over a ranking (the same rules, restated)."""
-    if not ranked or ranked[0].id.startswith(OUT_OF_SCOPE):
-        return None
-    th, best = matcher.thresholds, ranked[0]
-    second = ranked[1].score if len(ranked) > 1 else 0.0
-    if best.score >= th.confident and best.score - second >= th.margin:
-        close = tuple(
-            s
-            for s in ranked[1:3]
-            if best.score - s.score <= th.close and not s.id.startswith(OUT_OF_SCOPE)
-        )
-        return Match(best.id, best.label, best.score, close)
-    options = tuple(
-        s for s in ranked if s.score >= th.suggest and not s.id.startswith(OUT_OF_SCOPE)
-    )[:3]
-    return Suggestions(options, best.score) if options else None
+        # the matcher's own decision rules, over the exhaustive ranking
+        return self.matcher.decide(self.rank(text, 4))
 
 
 def _same(a: Match | Suggestions | None, b: Match | Suggestions | None) -> bool:
