@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -163,16 +164,22 @@ def _expect(raw: object) -> tuple[str, ...]:
     return (str(raw),)
 
 
+def _entries(path: Path | str, key: str) -> list[dict[str, Any]]:
+    """The `key` list of an evaluation file, each entry a mapping with a string `q`."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get(key), list):
+        raise ValueError(f"{path}: expected a mapping with a `{key}` list")
+    for i, item in enumerate(data[key]):
+        if not isinstance(item, dict) or not isinstance(item.get("q"), str):
+            raise ValueError(f"{path}: {key}[{i}] needs a string `q`")
+    return data[key]  # type: ignore[no-any-return]
+
+
 def load_questions(path: Path | str) -> list[Question]:
     """Questions from a YAML file with `version: 1` and `questions: [{q, expect, category?}]`;
     `expect` is one id, a list of ids that all fit, or null (the bot should decline)."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
-        raise ValueError(f"{path}: expected a mapping with a `questions` list")
     out = []
-    for i, item in enumerate(data["questions"]):
-        if not isinstance(item, dict) or not isinstance(item.get("q"), str):
-            raise ValueError(f"{path}: questions[{i}] needs a string `q`")
+    for item in _entries(path, "questions"):
         category = item.get("category")
         out.append(
             Question(item["q"], _expect(item.get("expect")), str(category) if category else None)
@@ -285,13 +292,8 @@ def is_care_set(path: Path | str) -> bool:
 
 def load_care_set(path: Path | str) -> list[CareMessage]:
     """Messages from a YAML file with `messages: [{q, care, kind}]`."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
-        raise ValueError(f"{path}: expected a mapping with a `messages` list")
     out = []
-    for i, item in enumerate(data["messages"]):
-        if not isinstance(item, dict) or not isinstance(item.get("q"), str):
-            raise ValueError(f"{path}: messages[{i}] needs a string `q`")
+    for i, item in enumerate(_entries(path, "messages")):
         if not isinstance(item.get("care"), bool):
             raise ValueError(f"{path}: messages[{i}] needs `care: true` or `care: false`")
         kind = item.get("kind")
