@@ -10,18 +10,10 @@ from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.core.messages import Button, Reply
 from bot.matching.care import CareHit
-from bot.matching.normalize import fold
 
 # Kinds about the writer's own state; the others are about someone hurting them.
 SELF_KINDS = frozenset({"suicide", "self_harm", "depression", "pressure", "distress"})
 RESUME = "sv:resume"
-
-
-def happening_now(catalog: Catalog, text: str) -> bool:
-    """Whether a message says the danger is happening now ("e dang chay mau"): content/
-    safety.yaml `now`, matched on whole folded words."""
-    folded = f" {fold(text)} "
-    return any(f" {phrase} " in folded for phrase in catalog.safety.now)
 
 
 def care_text(

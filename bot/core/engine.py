@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
-from bot.core.care import care_reply, care_text, happening_now
+from bot.core.care import care_reply, care_text
 from bot.core.documents import EntityMenus
 from bot.core.flows.answers import CatalogAnswers
 from bot.core.flows.base import FlowRegistry, Tools, Turn, choice
@@ -137,7 +137,7 @@ class Engine:
         text = text.strip()
         hit = self.care.detect(text)  # before anything: flows, commands, button numbers, length
         if hit is not None:
-            return self._care(hit, state, happening_now(self.catalog, text))
+            return self._care(hit, state, self.care.happening_now(text))
         unreadable = (
             T.EMPTY
             if not text
@@ -288,7 +288,7 @@ def ask(engine: Engine, text: str) -> AskResult:
     text = clean_input(text)  # what Inbound does for every channel
     hit = engine.care.detect(text)
     if hit is not None:
-        now = happening_now(engine.catalog, text)
+        now = engine.care.happening_now(text)
         return AskResult(False, None, 0.0, care_text(engine.catalog, hit, now=now), [])
     result = engine.match(text)
     if isinstance(result, Match):

@@ -22,6 +22,7 @@ from typing import get_args
 from bot.catalog.models import CareKind, Safety
 from bot.matching.care_model import CareModel, text_features
 from bot.matching.care_patterns import Pattern, Token, match_at, parse_pattern, tokenize
+from bot.matching.normalize import fold
 
 ALL_KINDS = frozenset(get_args(CareKind))
 MAX_SCAN = 4096  # characters looked at: a long message is cut here, which bounds the cost
@@ -100,6 +101,7 @@ class CareDetector:
         self._fillers = frozenset(safety.negation_fillers)
         self._sad = tuple(safety.emoticons.sad)
         self._laugh = tuple(safety.emoticons.laugh)
+        self._now = tuple(f" {phrase} " for phrase in safety.now)
         self._alone = (
             ("self_harm", tuple(_bare(m) for m in safety.emoticons.alone_harm)),
             ("depression", tuple(_bare(m) for m in safety.emoticons.alone_sad)),
@@ -130,6 +132,12 @@ class CareDetector:
     def tokens(self, text: str) -> list[Token]:
         """The message as the detector sees it (for tests)."""
         return tokenize(text[:MAX_SCAN], self._expand, self._negators)
+
+    def happening_now(self, text: str) -> bool:
+        """Whether a message says the danger is happening now ("e dang chay mau"): a `now`
+        phrase of safety.yaml, on whole folded words. It decides only how the care answer opens."""
+        folded = f" {fold(text[:MAX_SCAN])} "
+        return any(phrase in folded for phrase in self._now)
 
     def detect(self, text: str) -> CareHit | None:
         """A CareHit when the message should get the care answer, else None."""
