@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 
 install-test: $(VENV)/.installed-test
 $(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,train]'
 	touch $(VENV)/.installed $@
 
 # Chromium for the browser tests and a running PostgreSQL (Debian packages; nothing is

@@ -212,6 +212,25 @@ def cmd_care_train(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_match_train(_args: argparse.Namespace, settings: Settings) -> int:
+    from bot.matching.intent import MODEL_FILE
+    from bot.matching.targets import build_matcher
+
+    try:
+        from bot.matching.intent_train import train
+    except ImportError:  # numpy: pip install -e '.[train]'
+        print("training needs numpy: pip install -e '.[train]'", file=sys.stderr)
+        return 2
+    catalog = _load(settings)
+    docs = build_matcher(catalog).training_docs
+    model = train(docs)
+    path = catalog.directory / MODEL_FILE
+    path.write_text(model.to_json(), encoding="utf-8")
+    weights = sum(len(cw) for cw in model.weights.values())
+    print(f"{len(model.classes)} targets, {len(docs)} phrasings, {weights} weights: {path}")
+    return 0
+
+
 def cmd_db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage.migrate import upgrade
 
@@ -533,6 +552,10 @@ def build_parser() -> argparse.ArgumentParser:
     c = csub.add_parser("train", help="cross-validate, train and write content/care_model.json")
     c.add_argument("--root", help="the repository holding tests/eval (default: above content)")
     c.set_defaults(func=cmd_care_train)
+    p = sub.add_parser("match", help="the matcher's learned model")
+    msub = p.add_subparsers(dest="match_command", required=True)
+    c = msub.add_parser("train", help="train on the content's phrasings: content/intent_model.json")
+    c.set_defaults(func=cmd_match_train)
     return parser
 
 

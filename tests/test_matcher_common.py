@@ -11,6 +11,7 @@ from rapidfuzz import fuzz
 from bot.catalog import Catalog
 from bot.evaluate import load_questions
 from bot.matching.accents import Spellings, typed
+from bot.matching.intent import ranked
 from bot.matching.matcher import (
     BIGRAM_BOOST,
     SHORTLIST,
@@ -90,8 +91,16 @@ class Exhaustive:
         return scored[:limit]
 
     def match(self, text: str) -> Match | Suggestions | None:
-        # the matcher's own decision rules, over the exhaustive ranking
-        return self.matcher.decide(self.rank(text, 4))
+        # the matcher's own decision rules, over the exhaustive ranking (and the learned model's
+        # ranking, which has no shortcut, when the matcher has one)
+        lexical = self.rank(text, 4)
+        model = self.matcher.intent
+        if model is None:
+            return self.matcher.decide(lexical)
+        labels = {t.id: t.label for t in self.matcher.targets}
+        tokens = self.matcher.topic_tokens(text)
+        learned = [Scored(i, labels[i], round(p, 4)) for i, p in ranked(model, tokens, 4)]
+        return self.matcher.decide_learned(lexical, learned)
 
 
 def _same(a: Match | Suggestions | None, b: Match | Suggestions | None) -> bool:

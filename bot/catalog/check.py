@@ -45,7 +45,25 @@ def check_catalog(catalog: Catalog, today: dt.date) -> list[Problem]:
     problems.extend(yes_no_openers(catalog))
     problems.extend(invented(catalog))
     problems.extend(entity_problems(catalog, today))  # entities: documents.yaml, districts.yaml
+    problems.extend(_intent_model(catalog))
     return problems
+
+
+def _intent_model(catalog: Catalog) -> list[Problem]:
+    """The matcher's learned model is readable and was trained on today's phrasings (else
+    the matcher decides without it, which is measurably worse: README, Quality)."""
+    from bot.matching.intent import MODEL_FILE as INTENT_FILE
+    from bot.matching.intent import load_model
+    from bot.matching.targets import build_matcher
+
+    try:
+        model = load_model(catalog.directory / INTENT_FILE)
+    except ValueError as exc:
+        return [Problem(INTENT_FILE, "", str(exc))]
+    if model is None or build_matcher(catalog).intent is not None:
+        return []
+    why = "the phrasings changed since it was trained: run `huongnghiep match train`"
+    return [Problem(INTENT_FILE, "", why)]
 
 
 def _where(catalog: Catalog, full_id: str) -> tuple[str, str]:

@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.matching.accents import Spellings, typed
+from bot.matching.intent import IntentModel, data_fingerprint, ranked
 from bot.matching.normalize import Normalizer
 
 BIGRAM_BOOST = 1.6  # a matching bigram ("hoc phi") says more than its two syllables apart
@@ -88,6 +89,17 @@ class Thresholds:
     margin: float = 0.05  # a runner-up closer than this turns the answer into "Ý bạn là…?"
     suggest: float = 0.18
     close: float = 0.05  # runners-up this close to a confident answer are offered as buttons
+    # with the learned model (bot/matching/intent.py), chosen on real_dev.yaml and
+    # questions.yaml like the others: its probability decides, and the lexical score must
+    # still place the answer among its first three at `supported` or more (it is what counts
+    # words the content never uses against a match, and what reads typed diacritics)
+    learned_confident: float = 0.35
+    learned_margin: float = 0.0
+    supported: float = 0.2
+    learned_suggest: float = 0.05
+    learned_close: float = 0.15
+    strong: float = 0.5  # a lexical answer this sure and this clear stands without the model
+    strong_margin: float = 0.1
 
 
 def _features(tokens: Sequence[str]) -> list[str]:
@@ -104,6 +116,7 @@ class Matcher:
         targets: Iterable[Target],
         normalizer: Normalizer,
         thresholds: Thresholds | None = None,
+        intent: IntentModel | None = None,
     ) -> None:
         self.normalize = normalizer
         self.thresholds = thresholds or Thresholds()
@@ -159,6 +172,11 @@ class Matcher:
         self._doc_inv_norm2 = [1.0 / (n * n) for n in doc_norm]
         self._target_texts = target_texts
         self._spellings = Spellings(t.texts for t in self.targets)
+        self.training_docs = [(self.targets[i].id, toks) for i, toks in docs_tokens]
+        # a model trained on other phrasings than these is stale: the lexical decision stands
+        fresh = intent is not None and intent.trained_on == data_fingerprint(self.training_docs)
+        self.intent = intent if fresh else None
+        self._labels = {t.id: t.label for t in self.targets}
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
 
     def __getstate__(self) -> dict[str, object]:
@@ -196,6 +214,11 @@ class Matcher:
                 fixed = self._correct(tok)
                 out.append(fixed if fixed is not None else tok)
         return out
+
+    def topic_tokens(self, text: str) -> list[str]:
+        """The tokens the learned model reads: the query's (EntityMatcher leaves out place
+        names, which say where the asker is, not what they ask)."""
+        return self.query_tokens(text)
 
     def rank(self, text: str, limit: int = 5) -> list[Scored]:
         """Targets ordered by score, best first (at most `limit`), out-of-scope topics included."""
@@ -277,9 +300,61 @@ class Matcher:
     ) -> Match | Suggestions | None:
         """A confident Match, 2-3 Suggestions, or None when the question is out of scope;
         `fits` sets aside candidates (by id) that cannot answer this message."""
-        if fits is None:
-            return self.decide(self.rank(text, limit=4))
-        return self.decide([s for s in self.rank(text, limit=8) if fits(s.id)][:4])
+        keep = fits or (lambda _: True)
+        lexical = [s for s in self.rank(text, limit=8) if keep(s.id)][:4]
+        if self.intent is None:
+            return self.decide(lexical)
+        learned = [
+            Scored(ident, self._labels[ident], round(p, 4))
+            for ident, p in ranked(self.intent, self.topic_tokens(text), limit=8)
+            if ident in self._labels and keep(ident)
+        ][:4]
+        return self.decide_learned(lexical, learned)
+
+    def decide_learned(
+        self, lexical: Sequence[Scored], learned: Sequence[Scored]
+    ) -> Match | Suggestions | None:
+        """The decision when the learned model is there: its probabilities (`learned`, best
+        first) decide, while the lexical ranking must resemble the question at all (else it is
+        out of scope) and must support a confident answer among its first three."""
+        th = self.thresholds
+        if not lexical or lexical[0].score < th.suggest or not learned:
+            return None
+        lexical_answer = self.decide(lexical)
+        if (
+            isinstance(lexical_answer, Match)
+            and lexical_answer.score >= th.strong
+            and lexical_answer.score - (lexical[1].score if len(lexical) > 1 else 0.0)
+            >= th.strong_margin
+        ):
+            return lexical_answer  # e.g. a trade named in a long message: the model spreads thin
+        best = learned[0]
+        if best.id.startswith(OUT_OF_SCOPE):
+            return None
+        second = learned[1].score if len(learned) > 1 else 0.0
+        support = {s.id: s.score for s in lexical[:3]}
+        if (
+            best.score >= th.learned_confident
+            and best.score - second >= th.learned_margin
+            and support.get(best.id, 0.0) >= th.supported
+        ):
+            close = tuple(
+                s
+                for s in learned[1:3]
+                if s.score >= th.learned_close and not s.id.startswith(OUT_OF_SCOPE)
+            )
+            return Match(best.id, best.label, best.score, close)
+        # asking back: the model's likely answers, then the lexical ones
+        options = [s for s in learned if s.score >= th.learned_suggest]
+        if isinstance(lexical_answer, Suggestions):
+            options += lexical_answer.options
+        elif isinstance(lexical_answer, Match):  # not sure or clear enough to stand alone
+            options += [s for s in lexical[:2] if s.score >= th.suggest]
+        offered: dict[str, Scored] = {}
+        for s in options:
+            if not s.id.startswith(OUT_OF_SCOPE):
+                offered.setdefault(s.id, s)
+        return Suggestions(tuple(offered.values())[:3], best.score) if offered else None
 
     def decide(self, ranked: Sequence[Scored]) -> Match | Suggestions | None:
         """The decision over a ranking, best first: a confident answer when the best is sure

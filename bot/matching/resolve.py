@@ -18,7 +18,8 @@ from functools import lru_cache
 
 from bot.matching.doc_numbers import Found
 from bot.matching.documents import DocumentIndex
-from bot.matching.entities import DistrictIndex, DistrictMention, ProvinceIndex
+from bot.matching.entities import MARKER, DistrictIndex, DistrictMention, ProvinceIndex
+from bot.matching.intent import IntentModel
 from bot.matching.matcher import Match, Matcher, Scored, Suggestions, Target, Thresholds
 from bot.matching.normalize import Normalizer
 
@@ -78,8 +79,9 @@ class EntityMatcher(Matcher):
         documents: DocumentIndex,
         districts: DistrictIndex,
         provinces: ProvinceIndex,
+        intent: IntentModel | None = None,
     ) -> None:
-        super().__init__(targets, normalizer, thresholds)
+        super().__init__(targets, normalizer, thresholds, intent)
         self.documents = documents
         self.districts = districts
         self.provinces = provinces
@@ -98,6 +100,15 @@ class EntityMatcher(Matcher):
                 district = mention.district
                 return Match(f"{DISTRICT}{district.id}", district.name, 1.0)
         return super().match(text, fits)
+
+    def topic_tokens(self, text: str) -> list[str]:
+        tokens = self.query_tokens(text)
+        keep = [
+            tok
+            for i, tok in enumerate(tokens)
+            if tok != MARKER and not (i and tokens[i - 1] == MARKER)
+        ]
+        return keep or tokens
 
     def _names_province(self, text: str, mention: DistrictMention) -> bool:
         """The message names a province besides the district: its writer knows where it is and

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.catalog import Catalog, load_catalog
+from bot.catalog import Catalog, CatalogError, Problem, load_catalog
 from bot.catalog.cache import cached
 from bot.matching.documents import DocumentIndex
 from bot.matching.entities import DistrictIndex, ProvinceIndex
+from bot.matching.intent import MODEL_FILE, IntentModel, load_model
 from bot.matching.matcher import OUT_OF_SCOPE, Matcher, Target, Thresholds
 from bot.matching.resolve import EntityMatcher, PlaceNormalizer
 
@@ -50,7 +51,16 @@ def build_matcher(catalog: Catalog, thresholds: Thresholds | None = None) -> Mat
         DocumentIndex(catalog),
         normalizer.districts,
         ProvinceIndex(catalog),
+        _intent(catalog),
     )
+
+
+def _intent(catalog: Catalog) -> IntentModel | None:
+    """The matcher's learned model under the content directory, if there is one."""
+    try:
+        return load_model(catalog.directory / MODEL_FILE)
+    except ValueError as exc:
+        raise CatalogError([Problem(MODEL_FILE, "", str(exc))]) from None
 
 
 @dataclass(frozen=True)

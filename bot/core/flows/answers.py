@@ -13,6 +13,11 @@ from bot.matching.matcher import OUT_OF_SCOPE, Match, Matcher, Suggestions
 from bot.matching.normalize import fold
 
 
+# the general "which school near me" answer: with a province named, that province's list is the
+# answer (or, where the list has none, whom to ask there)
+SCHOOL_FINDER = "faq:tim_truong_gan_nha"
+
+
 class CatalogAnswers:
     """Questions typed outside any flow, answered from the catalog."""
 
@@ -35,7 +40,7 @@ class CatalogAnswers:
         are set aside; a question about schools in a province the matcher is not sure of gets
         that province's schools (or, when the list has none there, is declined: see pointer)."""
         result = self.matcher.match(text, lambda target: self._fits_places(target, text))
-        if isinstance(result, Match):
+        if isinstance(result, Match) and result.id != SCHOOL_FINDER:
             return result
         province = self._schools_asked_in(text)
         if province is None:
