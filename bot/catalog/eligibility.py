@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.catalog.models import Model, Policy, _check_id
+from bot.catalog.models import Model, Policy, Source, _check_id
 from bot.matching.eligibility import EligibilityDetector
 from bot.matching.normalize import Normalizer
 
@@ -67,7 +67,8 @@ class Outcome(Model):
     id: OutcomeKind
     title: str
     none: str | None = None
-    moot_after: OutcomeKind | None = None  # not said at all when this outcome applies
+    moot_after: OutcomeKind | None = None  # when that outcome applies, `moot` replaces `none`
+    moot: str | None = None
 
 
 class EligRule(Model):
@@ -76,7 +77,9 @@ class EligRule(Model):
     id: str
     outcome: OutcomeKind
     policy: str
-    article: str | None = None  # must be an article the policy's sources give
+    # the source cited: the policy's source naming this document (default: its first source)
+    document: str | None = None
+    article: str | None = None  # must be an article that source gives
     when: dict[str, list[str]] = Field(default_factory=dict)  # every question: any of these
     all_of: dict[str, list[str]] = Field(default_factory=dict)  # every option ticked
     says: str = Field(min_length=20)
@@ -165,6 +168,16 @@ class Eligibility(Model):
         return EligibilityDetector(normalize, d.phrases, d.topic, d.negators, d.triggers, multi)
 
 
+def source_of(rule: EligRule, policy: Policy) -> Source:
+    """The source a rule cites: the one naming its document and article, else the first."""
+    for source in policy.sources:
+        if rule.document is not None and source.document != rule.document:
+            continue
+        if rule.article is None or rule.article in (source.article or ""):
+            return source
+    return policy.sources[0]
+
+
 def policy_ended(policy: Policy, today: dt.date) -> bool:
     """Whether a policy can no longer answer as current (marked so, or its window is over)."""
     over = policy.window_over_after()
@@ -224,9 +237,12 @@ def eligibility_problems(catalog: Catalog, today: dt.date) -> list[Problem]:
         if policy is None:
             bad(f"{key}.policy", f"unknown policy id '{rule.policy}'")
             continue
-        articles = [s.article for s in policy.sources if s.article]
-        if rule.article is not None and not any(rule.article in a for a in articles):
-            bad(f"{key}.article", f"'{rule.article}' is not an article policy {policy.id} cites")
+        if rule.document is not None and source_of(rule, policy).document != rule.document:
+            bad(f"{key}.document", f"policy {policy.id} does not cite '{rule.document}'")
+        cited = source_of(rule, policy)
+        if rule.article is not None and rule.article not in (cited.article or ""):
+            why = f"'{rule.article}' is not an article {cited.document} is cited with"
+            bad(f"{key}.article", f"{why} in policy {policy.id}")
         ended = policy_ended(policy, today)
         if ended and not rule.historical:
             bad(f"{key}.historical", f"policy {policy.id} has ended: it cannot answer as current")
