@@ -70,6 +70,12 @@ class Outcome(Model):
     moot_after: OutcomeKind | None = None  # when that outcome applies, `moot` replaces `none`
     moot: str | None = None
 
+    @model_validator(mode="after")
+    def _moot_said(self) -> Outcome:
+        if (self.moot_after is None) != (self.moot is None):
+            raise ValueError("moot_after and moot go together")
+        return self
+
 
 class EligRule(Model):
     """One fact: who (when / all_of) gets what (outcome), on which policy and article."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.catalog.eligibility import EligQuestion, Eligibility, Facts
+from bot.catalog.eligibility import Eligibility, EligQuestion, Facts
 from bot.catalog.text_keys import T
 from bot.core.flows.base import Flow, Tools, Turn, choice
 from bot.core.flows.eligibility_result import ResultView, evaluate

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from bot.catalog import Catalog
-from bot.catalog.eligibility import EligRule, Eligibility, Facts, policy_ended, source_of
+from bot.catalog.eligibility import Eligibility, EligRule, Facts, policy_ended, source_of
 from bot.catalog.text_keys import T
 from bot.core.flows.render import Renderer, cite, vn_date
 from bot.core.messages import Button, Reply
@@ -29,6 +29,12 @@ class Verdict:
     def outcomes(self) -> set[str]:
         """Outcomes said as fact."""
         return {r.outcome for r in self.sure}
+
+
+def moot(elig: Eligibility, verdict: Verdict) -> set[str]:
+    """Outcomes not worth saying because another applies (no reduction once exempt)."""
+    certain = verdict.outcomes()
+    return {o.id for o in elig.outcomes if o.moot_after is not None and o.moot_after in certain}
 
 
 def evaluate(elig: Eligibility, catalog: Catalog, facts: Facts, today: dt.date) -> Verdict:
@@ -102,8 +108,10 @@ class ResultView:
         t = self.r.t
         blocks = [t(T.ELIG_RESULT_TITLE), t(T.ELIG_YOU_SAID, facts=self.described(facts))]
         blocks.extend(self._sure_blocks(verdict))
-        if verdict.open:
-            blocks.append("\n".join([t(T.ELIG_ASK_MORE), *self.lines(verdict.open)]))
+        skip = moot(self.elig, verdict)
+        unsure = [r for r in verdict.open if r.outcome not in skip]
+        if unsure:
+            blocks.append("\n".join([t(T.ELIG_ASK_MORE), *self.lines(unsure)]))
         if verdict.ended:
             blocks.append("\n".join([t(T.ELIG_ENDED), *self.lines(verdict.ended)]))
         missing = self._not_applying(facts, verdict)
@@ -124,8 +132,9 @@ class ResultView:
 
     def _sure_blocks(self, verdict: Verdict) -> list[str]:
         blocks: list[str] = []
+        skip = moot(self.elig, verdict)
         for outcome in self.elig.outcomes:
-            rules = [r for r in verdict.sure if r.outcome == outcome.id]
+            rules = [r for r in verdict.sure if r.outcome == outcome.id and r.outcome not in skip]
             if rules:
                 blocks.append("\n".join([outcome.title, *self.lines(rules)]))
         return blocks
@@ -134,13 +143,14 @@ class ResultView:
         """For each kind of answer that does not apply: what it would take (never a guess:
         a kind whose rules do not cover the chosen level is left to the level's note)."""
         out: list[str] = []
+        skip = moot(self.elig, verdict)
         said = verdict.outcomes() | {r.outcome for r in verdict.open}
         level = facts.get("level")
         for outcome in self.elig.outcomes:
-            if outcome.id in said:
+            if outcome.id in skip:
+                out.append(f"• {' '.join((outcome.moot or '').split())}")
                 continue
-            if outcome.moot_after in verdict.outcomes() and outcome.moot:
-                out.append(f"• {' '.join(outcome.moot.split())}")
+            if outcome.id in said:
                 continue
             if outcome.id == "provincial":
                 out.append(f"• {self._provincial(facts, verdict)}")
