@@ -69,6 +69,8 @@ async def test_direct_answer_and_the_checks_own_path_both_say_exempt(
     assert "Nghị định 238/2025/NĐ-CP ngày 03/9/2025, Điều 15" in result
     assert "Giấy xác nhận là người có công" in result
     assert "Chính sách riêng của Cần Thơ" in result
+    state = await path.engine.store.load(Inbound("test", "u2", text="x").key)
+    assert "eligibility" not in state.data  # answered: the family's circumstances are not kept
 
 
 async def test_full_check_from_a_direct_answer_keeps_what_was_said(

@@ -229,9 +229,7 @@ class EligibilityFlow(Flow):
         if not any(r.outcome in ("exempt", "reduced") for r in verdict.sure):
             return self._start(state, facts, turn)
         self._start(state, facts, turn)  # kept, paused: "Kiểm tra đầy đủ" goes on from here
-        run = self.run(state)
-        assert run is not None
-        run["active"] = False
+        self.pause(state)
         return [self.view.direct(facts, verdict)]
 
     def _next(self, run: dict[str, Any], turn: Turn) -> list[Reply]:
@@ -246,8 +244,8 @@ class EligibilityFlow(Flow):
                 ticked = run.get("ticked", {}).pop(question.id, None)
                 run["selection"] = list(ticked) if isinstance(ticked, list) else []
                 return [self._question(run)]
-        run["current"] = None
-        run["active"] = False
+        # answered: nothing is kept (a household or a disability is nobody else's business)
+        turn.state.data.pop(KEY, None)
         verdict = evaluate(self.elig, self.catalog, facts, turn.now.date())
         return [self.view.full(facts, verdict)]
 
