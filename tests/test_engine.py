@@ -38,6 +38,7 @@ async def test_start_shows_greeting_and_main_menu(engine: Engine) -> None:
     assert payloads == [
         "menu:trades",
         "menu:policies",
+        "el:start",  # eligibility check (issue 11)
         "menu:schools",
         "menu:events",
         "survey:start",

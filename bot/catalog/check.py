@@ -9,6 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from bot.catalog.documents import entity_problems
+from bot.catalog.eligibility import eligibility_problems
 from bot.catalog.load import Catalog, CatalogError, Problem, load_catalog
 from bot.catalog.text_keys import all_keys
 from bot.catalog.trust import citations, date_logic, invented, local_only, yes_no_openers
@@ -45,6 +46,7 @@ def check_catalog(catalog: Catalog, today: dt.date) -> list[Problem]:
     problems.extend(yes_no_openers(catalog))
     problems.extend(invented(catalog))
     problems.extend(entity_problems(catalog, today))  # entities: documents.yaml, districts.yaml
+    problems.extend(eligibility_problems(catalog, today))  # eligibility.yaml (issue 11)
     problems.extend(_intent_model(catalog))
     return problems
 

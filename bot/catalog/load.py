@@ -18,6 +18,7 @@ except ImportError:  # pragma: no cover - PyYAML without libyaml
 
 from bot.catalog.districts import District
 from bot.catalog.documents import Document
+from bot.catalog.eligibility import Eligibility
 from bot.catalog.models import (
     Abbreviations,
     Event,
@@ -88,6 +89,7 @@ class Catalog:
     safety: Safety
     documents: dict[str, Document] = field(default_factory=dict)  # content/documents.yaml
     districts: dict[str, District] = field(default_factory=dict)  # content/districts.yaml
+    eligibility: Eligibility | None = None  # content/eligibility.yaml (eligibility check)
     origin: dict[str, Located] = field(default_factory=dict)  # "faq:x" -> where it is defined
     directory: Path = DEFAULT_CONTENT_DIR
 
@@ -235,10 +237,14 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
             safety = safety.model_copy(update={"learned": load_model(root / MODEL_FILE)})
         except ValueError as exc:
             problems.append(Problem(MODEL_FILE, "-", str(exc)))
+    eligibility = None  # the eligibility check, when the content has one
+    if (root / "eligibility.yaml").exists():
+        eligibility = _load_single(root, "eligibility.yaml", Eligibility, problems)
     if problems or texts is None or abbreviations is None or safety is None:
         raise CatalogError(problems)
     return Catalog(
         texts=dict(texts.texts),
+        eligibility=eligibility,
         abbreviations=abbreviations,
         safety=safety,
         origin=origin,

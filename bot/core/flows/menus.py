@@ -32,6 +32,7 @@ class Menus:
         buttons = (
             Button(t(T.MENU_TRADES), "menu:trades"),
             Button(t(T.MENU_POLICIES), "menu:policies"),
+            Button(t(T.ELIG_MENU), "el:start"),  # eligibility check (issue 11)
             Button(t(T.MENU_SCHOOLS), "menu:schools"),
             Button(t(T.MENU_EVENTS), "menu:events"),
             Button(t(T.MENU_SURVEY), "survey:start"),

@@ -1,0 +1,307 @@
+"""The eligibility check "Mình có được miễn, giảm học phí không?": a few questions from
+content/eligibility.yaml, then what applies (bot/core/flows/eligibility_result.py).
+
+A typed question that already states a circumstance ("con liệt sĩ học trung cấp có được miễn học
+phí không") is caught by `command`, before the matcher: the detector's answers ride in an
+"el:ask:" payload; when they already make something certain, that is answered directly,
+otherwise the check starts with what it knows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.catalog.eligibility import Eligibility, EligQuestion, Facts
+from bot.catalog.text_keys import T
+from bot.core.flows.base import Flow, Tools, Turn, choice
+from bot.core.flows.eligibility_result import ResultView, evaluate
+from bot.core.messages import Button, Reply
+from bot.core.numbers import several_numbers, single_number
+from bot.core.ports import ConversationState
+from bot.matching.normalize import Normalizer, fold
+
+KEY = "eligibility"
+MAX_FACTS_PAYLOAD = 512  # an "el:ask:" payload longer than this is not ours
+# typed words that start the check (folded), besides the menu label
+START_WORDS = {"kiem tra mien giam", "kiem tra mien giam hoc phi", "mien giam cua minh"}
+STOP_WORDS = {"huy", "dung", "dung lai", "thoi", "dung kiem tra"}
+
+
+def encode(facts: Facts) -> str:
+    """Answers as a payload tail: "level=trung_cap;circumstances=con_liet_si+khuyet_tat"."""
+    parts = []
+    for question, value in facts.items():
+        joined = value if isinstance(value, str) else "+".join(value)
+        parts.append(f"{question}={joined}")
+    return ";".join(parts)
+
+
+class EligibilityFlow(Flow):
+    """The check: one question at a time (buttons, their numbers or names, a province typed)."""
+
+    prefixes = ("el:",)
+
+    def __init__(self, tools: Tools) -> None:
+        elig = tools.catalog.eligibility
+        assert elig is not None  # registered only when the content has the check
+        self.elig: Eligibility = elig
+        self.catalog = tools.catalog
+        self.r = tools.renderer
+        self.provinces = tools.provinces
+        self.matcher = tools.matcher  # its normalizer marks province names
+        self.clock = tools.clock
+        abbreviations = tools.catalog.abbreviations
+        self.normalize = Normalizer(abbreviations.tokens, abbreviations.phrases)
+        self.detector = elig.detector_for(self.normalize)
+        self.view = ResultView(tools.catalog, tools.renderer, elig)
+        self.start_words = {*START_WORDS, fold(self.r.t(T.ELIG_MENU))}
+
+    # -- state ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def run(state: ConversationState) -> dict[str, Any] | None:
+        raw = state.data.get(KEY)
+        return raw if isinstance(raw, dict) else None
+
+    def waiting(self, state: ConversationState) -> bool:
+        run = self.run(state)
+        return bool(run and run.get("active") and self._current(run) is not None)
+
+    def pause(self, state: ConversationState) -> None:
+        run = self.run(state)
+        if run is not None:
+            run["active"] = False
+
+    def resume_button(self, state: ConversationState) -> Button | None:
+        run = self.run(state)
+        if run is None or self._current(run) is None:
+            return None
+        return Button(self.r.t(T.ELIG_CONTINUE), "el:resume")
+
+    def _current(self, run: dict[str, Any]) -> EligQuestion | None:
+        question = self.elig.question(str(run.get("current") or ""))
+        return question
+
+    def _facts(self, run: dict[str, Any]) -> Facts:
+        facts = run.get("facts")
+        return facts if isinstance(facts, dict) else {}
+
+    # -- typed words ----------------------------------------------------------------------------
+
+    def command(self, folded: str, state: ConversationState) -> str | None:
+        """The menu label or "kiểm tra miễn giảm"; a question stating circumstances."""
+        if folded in self.start_words:
+            return "el:start"
+        facts = self.detector.detect(folded)
+        if facts is None:
+            return None
+        province = self._province(folded)
+        if province is not None and self.elig.question("province") is not None:
+            facts["province"] = province
+        return "el:ask:" + encode(facts)
+
+    def _province(self, text: str) -> str | None:
+        """The one province a text names, if it names exactly one."""
+        mentions = self.provinces.mentions(self.matcher.normalize(text))
+        ids = list(dict.fromkeys(m.province_id for m in mentions))
+        return ids[0] if len(ids) == 1 else None
+
+    async def text(self, text: str, turn: Turn) -> list[Reply] | None:
+        """A choice by number or name, several numbers for a several-choice question, a
+        province; anything else goes back to the engine (a question is still answered)."""
+        state = turn.state
+        run = self.run(state)
+        assert run is not None
+        question = self._current(run)
+        assert question is not None
+        folded = fold(text.removeprefix("/"))
+        if folded in STOP_WORDS:
+            return await turn.press("el:cancel")
+        numbers = several_numbers(text)
+        if question.multi and numbers is not None:
+            picks = [choice(n, list(state.buttons), True) for n in numbers]
+            if all(p is not None and p.payload.startswith("el:opt:") for p in picks):
+                for pick in picks:
+                    assert pick is not None
+                    ident = pick.payload.removeprefix("el:opt:")
+                    if ident not in run.get("selection", []):
+                        self._toggle(run, question, ident)
+                return [self._question(run)]
+        number = single_number(text)
+        chosen = choice(number or folded, list(state.buttons), number is not None)
+        if chosen is not None:
+            return await turn.press(chosen.payload)
+        if question.type == "province":
+            province = self._province(text)
+            if province is not None:
+                return self._answer(run, question, province, turn)
+            unknown = Reply(self.r.t(T.ELIG_PROVINCE_UNKNOWN))
+            return [unknown, self._question(run)]
+        return None
+
+    async def reask(self, turn: Turn) -> list[Reply] | None:
+        run = self.run(turn.state)
+        return [self._question(run)] if run is not None and self._current(run) else None
+
+    # -- buttons --------------------------------------------------------------------------------
+
+    async def payload(self, payload: str, turn: Turn) -> list[Reply]:
+        state = turn.state
+        action, _, arg = payload.removeprefix("el:").partition(":")
+        if action == "start":
+            return self._start(state, {}, turn)
+        if action == "ask":
+            return self._asked(state, self._decode(arg[:MAX_FACTS_PAYLOAD]), turn)
+        run = self.run(state)
+        if run is None:
+            return [self._stale()]
+        if action == "cancel":
+            state.data.pop(KEY, None)
+            return [Reply(self.r.t(T.ELIG_CANCELLED), self.r.nav_buttons()[1:])]
+        if action == "full":
+            return self._next(run, turn)
+        question = self._current(run)
+        if question is None:
+            return [self._stale()]
+        run["active"] = True
+        if action == "resume":
+            return [self._question(run)]
+        if action == "back":
+            return self._back(run)
+        if action == "skip" and question.type == "province":
+            return self._answer(run, question, None, turn)
+        if action == "done" and question.multi:
+            if not run.get("selection"):
+                return [Reply(self.r.t(T.ELIG_PICK_FIRST)), self._question(run)]
+            return self._answer(run, question, list(run["selection"]), turn)
+        if action == "opt" and question.option(arg) is not None:
+            if question.multi:
+                self._toggle(run, question, arg)
+                if arg == question.none:  # "none of these" ends the question
+                    return self._answer(run, question, [arg], turn)
+                return [self._question(run)]
+            return self._answer(run, question, arg, turn)
+        return [self._question(run)]  # a button of an earlier question: ask this one again
+
+    def _stale(self) -> Reply:
+        return Reply(self.r.t(T.ELIG_STALE), (Button(self.r.t(T.ELIG_AGAIN), "el:start"),))
+
+    def _decode(self, tail: str) -> Facts:
+        """The answers of an "el:ask:" payload that name known questions and options."""
+        facts: Facts = {}
+        for part in tail.split(";"):
+            question_id, _, joined = part.partition("=")
+            question = self.elig.question(question_id)
+            if question is None or not joined:
+                continue
+            values = joined.split("+")
+            if question.type == "province":
+                known = [v for v in values if v in self.catalog.provinces]
+            else:
+                known = [v for v in values if question.option(v) is not None]
+            if known:
+                facts[question.id] = known if question.multi else known[0]
+        return facts
+
+    # -- steps ----------------------------------------------------------------------------------
+
+    def _start(self, state: ConversationState, facts: Facts, turn: Turn) -> list[Reply]:
+        multi = {q.id for q in self.elig.questions if q.multi}
+        run: dict[str, Any] = {
+            "active": True,
+            # told in the first message: not asked, not counted; a several-choice question is
+            # still asked, with what was told already ticked (there may be more)
+            "facts": {q: v for q, v in facts.items() if q not in multi},
+            "given": [q for q in facts if q not in multi],
+            "ticked": {q: v for q, v in facts.items() if q in multi},
+            "history": [],
+            "selection": [],
+            "current": None,
+        }
+        state.data[KEY] = run
+        replies = self._next(run, turn)
+        intro = self.r.t(T.ELIG_KNOWN, facts=self.view.described(facts)) if facts else None
+        return [Reply(intro or self.r.t(T.ELIG_INTRO)), *replies]
+
+    def _asked(self, state: ConversationState, facts: Facts, turn: Turn) -> list[Reply]:
+        """A typed question with circumstances: certain already -> said; else the check."""
+        verdict = evaluate(self.elig, self.catalog, facts, turn.now.date())
+        if not any(r.outcome in ("exempt", "reduced") for r in verdict.sure):
+            return self._start(state, facts, turn)
+        self._start(state, facts, turn)  # kept, paused: "Kiểm tra đầy đủ" goes on from here
+        self.pause(state)
+        return [self.view.direct(facts, verdict)]
+
+    def _next(self, run: dict[str, Any], turn: Turn) -> list[Reply]:
+        """The first question not answered yet, or the result."""
+        facts = self._facts(run)
+        asked = set(facts) | set(run.get("skipped", []))
+        run["selection"] = []
+        for question in self.elig.questions:
+            if question.id not in asked:
+                run["current"] = question.id
+                run["active"] = True
+                ticked = run.get("ticked", {}).pop(question.id, None)
+                run["selection"] = list(ticked) if isinstance(ticked, list) else []
+                return [self._question(run)]
+        # answered: nothing is kept (a household or a disability is nobody else's business)
+        turn.state.data.pop(KEY, None)
+        verdict = evaluate(self.elig, self.catalog, facts, turn.now.date())
+        return [self.view.full(facts, verdict)]
+
+    def _answer(
+        self, run: dict[str, Any], question: EligQuestion, value: Any, turn: Turn
+    ) -> list[Reply]:
+        if value is None:
+            run.setdefault("skipped", []).append(question.id)
+        else:
+            self._facts(run)[question.id] = value
+        run["history"].append(question.id)
+        return self._next(run, turn)
+
+    def _back(self, run: dict[str, Any]) -> list[Reply]:
+        history: list[str] = run["history"]
+        if history:
+            previous = history.pop()
+            self._facts(run).pop(previous, None)
+            skipped = run.get("skipped", [])
+            if previous in skipped:
+                skipped.remove(previous)
+            run["current"] = previous
+            run["selection"] = []
+        return [self._question(run)]
+
+    def _toggle(self, run: dict[str, Any], question: EligQuestion, ident: str) -> None:
+        selection: list[str] = run.setdefault("selection", [])
+        if ident in selection:
+            selection.remove(ident)
+        elif ident == question.none:
+            selection[:] = [ident]
+        else:
+            if question.none in selection:
+                selection.remove(question.none)
+            selection.append(ident)
+
+    def _question(self, run: dict[str, Any]) -> Reply:
+        """The current question with its counter, choices and navigation."""
+        t = self.r.t
+        question = self._current(run)
+        assert question is not None
+        asked = [q for q in self.elig.questions if q.id not in run.get("given", [])]
+        number = next((i for i, q in enumerate(asked, 1) if q.id == question.id), len(asked))
+        lines = [f"{t(T.ELIG_COUNTER, n=number, total=len(asked))} {question.prompt}"]
+        selection: list[str] = run.get("selection", [])
+        buttons: list[Button] = []
+        for option in question.options:
+            mark = "✓ " if option.id in selection else ""
+            buttons.append(Button(mark + option.label, f"el:opt:{option.id}"))
+        if question.multi and selection:
+            labels = [o.label for o in question.options if o.id in selection]
+            lines.append(t(T.ELIG_SELECTED, items=", ".join(labels)))
+            buttons.append(Button(t(T.ELIG_DONE), "el:done"))
+        if question.type == "province":
+            buttons.append(Button(t(T.ELIG_SKIP), "el:skip"))
+        if run["history"]:
+            buttons.append(Button(t(T.BACK), "el:back"))
+        buttons.append(Button(t(T.ELIG_CANCEL), "el:cancel"))
+        return Reply("\n".join(lines), tuple(buttons))
