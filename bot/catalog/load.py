@@ -32,6 +32,7 @@ from bot.catalog.models import (
     Texts,
     Trade,
 )
+from bot.catalog.quiz import Quiz  # quiz (issue 11)
 from bot.matching.care_model import MODEL_FILE, load_model
 from bot.matching.normalize import fold
 
@@ -89,6 +90,7 @@ class Catalog:
     documents: dict[str, Document] = field(default_factory=dict)  # content/documents.yaml
     districts: dict[str, District] = field(default_factory=dict)  # content/districts.yaml
     origin: dict[str, Located] = field(default_factory=dict)  # "faq:x" -> where it is defined
+    quiz: Quiz | None = None  # content/quiz.yaml: the interest quiz (issue 11)
     directory: Path = DEFAULT_CONTENT_DIR
 
     def school_name(self, school_id: str) -> str:
@@ -235,9 +237,11 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
             safety = safety.model_copy(update={"learned": load_model(root / MODEL_FILE)})
         except ValueError as exc:
             problems.append(Problem(MODEL_FILE, "-", str(exc)))
+    quiz = _load_single(root, "quiz.yaml", Quiz, problems)  # quiz (issue 11)
     if problems or texts is None or abbreviations is None or safety is None:
         raise CatalogError(problems)
     return Catalog(
+        quiz=quiz,
         texts=dict(texts.texts),
         abbreviations=abbreviations,
         safety=safety,
