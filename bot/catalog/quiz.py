@@ -140,7 +140,7 @@ def quiz_problems(quiz: Quiz, trades: Mapping[str, Trade]) -> list[tuple[str, st
     for code in TYPES:
         if code not in described:
             out.append(("types", f"type {code} has no description"))
-    counts = Counter(i.type for i in quiz.items)
+    counts: Counter[str] = Counter(i.type for i in quiz.items)
     if len({counts.get(code, 0) for code in TYPES}) > 1:
         shown = ", ".join(f"{c}={counts.get(c, 0)}" for c in TYPES)
         out.append(("items", f"types are not balanced ({shown}): each needs as many items"))

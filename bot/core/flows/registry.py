@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from bot.core.flows.base import Flow, Tools
 from bot.core.flows.data_rights import DataRights
+from bot.core.flows.quiz import QuizFlow  # quiz (issue 11)
 from bot.core.flows.survey import SurveyFlow
 
 
 def standard_flows(tools: Tools) -> list[Flow]:
     """Every flow, in the order they read typed text (the first waiting one reads it)."""
     survey = SurveyFlow(tools)
-    return [survey, DataRights(tools, survey)]
+    return [survey, DataRights(tools, survey), QuizFlow(tools)]  # quiz (issue 11): QuizFlow
