@@ -106,7 +106,9 @@ class QuizView:
             buttons = (Button(t(T.QUIZ_RESTART), f"{QZ}restart"), self.r.home_button())
             return [Reply(t(T.QUIZ_NO_LIKES), buttons)]
         kinds = [k for code in result.top if (k := self.quiz.type_of(code)) is not None]
-        names = ", ".join(k.name for k in kinds[:-1]) + f" và {kinds[-1].name}"
+        names = kinds[-1].name
+        if len(kinds) > 1:
+            names = ", ".join(k.name for k in kinds[:-1]) + f" và {names}"
         lines = [t(T.QUIZ_RESULT_HEAD, names=names)]
         lines.extend(f"• {k.name}: {k.description}" for k in kinds)
         lines.append(t(T.QUIZ_RESULT_NOTE))
