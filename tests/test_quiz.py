@@ -138,6 +138,7 @@ def test_a_trade_fits_best_when_its_codes_are_the_result(catalog: Catalog) -> No
         ("hong thich", DISLIKE),
         ("KHÔNG THÍCH", DISLIKE),
         ("3", DISLIKE),
+        ("bỏ qua", UNSURE),  # skipping an item counts neither way
     ],
 )
 async def test_typed_answers(engine: Engine, typed: str, points: int) -> None:

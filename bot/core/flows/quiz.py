@@ -163,6 +163,8 @@ class QuizFlow(Flow):
             valid = index.isdigit() and points.isdigit() and int(points) in POINTS
             if valid and int(index) == run["current"]:
                 return self._answer(run, int(index), int(points))
+        if action == "skip" and run["stage"] == ITEMS:  # "bỏ qua" an item: neither way
+            return self._answer(run, run["current"], UNSURE)
         if action == "skip" and run["stage"] == PROVINCE:
             run["province"] = None
             return self._finish(run)
