@@ -19,6 +19,7 @@ from bot.catalog.text_keys import T
 from bot.cli import main as cli_main
 from bot.core.engine import Engine
 from bot.core.flows.quiz import KEY
+from bot.core.flows.survey import PREFILL
 from bot.core.memory import MemoryConversationStore
 from bot.core.messages import ConversationKey, Inbound, Reply
 from bot.matching.matcher import Matcher
@@ -253,3 +254,18 @@ async def _hostile(engine: Engine, text: str) -> list[Reply]:
     answers = (await engine.store.load(USER)).data.get(KEY, {}).get("answers", {})
     assert set(answers) <= {"r1"} and set(answers.values()) <= {LIKE, UNSURE, DISLIKE}
     return replies
+
+
+async def test_a_survey_prefill_ticks_known_trades_once(engine: Engine) -> None:
+    assert isinstance(engine.store, MemoryConversationStore)
+    async with engine.store.open(USER) as state:
+        state.data[PREFILL] = {"trades": ["nope", "han", "han", 5, "nau_an"]}
+    await say(engine, payload="sv:begin:lop9")
+    replies = await say(engine, payload="sv:opt:trung_cap")
+    ticked = [b.payload for b in replies[-1].buttons if b.label.startswith("✓")]
+    assert ticked == ["sv:opt:han", "sv:opt:nau_an"]
+    assert PREFILL not in (await engine.store.load(USER)).data  # taken once
+    await say(engine, payload="sv:cancel:yes")
+    await say(engine, payload="sv:begin:lop9")
+    replies = await say(engine, payload="sv:opt:trung_cap")
+    assert not [b for b in replies[-1].buttons if b.label.startswith("✓")]
