@@ -43,6 +43,7 @@ async def test_start_shows_greeting_and_main_menu(engine: Engine) -> None:
         "menu:events",
         "survey:start",
         "menu:counsellor",
+        "qz:start",  # quiz (issue 11)
     ]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.catalog.documents import entity_problems
 from bot.catalog.eligibility import eligibility_problems
 from bot.catalog.load import Catalog, CatalogError, Problem, load_catalog
+from bot.catalog.quiz import quiz_problems
 from bot.catalog.text_keys import all_keys
 from bot.catalog.trust import citations, date_logic, invented, local_only, yes_no_openers
 from bot.matching.care import CareDetector
@@ -47,6 +48,7 @@ def check_catalog(catalog: Catalog, today: dt.date) -> list[Problem]:
     problems.extend(invented(catalog))
     problems.extend(entity_problems(catalog, today))  # entities: documents.yaml, districts.yaml
     problems.extend(eligibility_problems(catalog, today))  # eligibility.yaml (issue 11)
+    problems.extend(_quiz(catalog))  # quiz (issue 11): content/quiz.yaml
     problems.extend(_intent_model(catalog))
     return problems
 
@@ -66,6 +68,14 @@ def _intent_model(catalog: Catalog) -> list[Problem]:
         return []
     why = "the phrasings changed since it was trained: run `huongnghiep match train`"
     return [Problem(INTENT_FILE, "", why)]
+
+
+def _quiz(catalog: Catalog) -> list[Problem]:
+    """The interest quiz: items balanced over the six types, every trade reachable."""
+    if catalog.quiz is None:
+        return [Problem("quiz.yaml", "-", "missing")]
+    found = quiz_problems(catalog.quiz, catalog.trades)
+    return [Problem("quiz.yaml", key, message) for key, message in found]
 
 
 def _where(catalog: Catalog, full_id: str) -> tuple[str, str]:

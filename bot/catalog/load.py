@@ -33,6 +33,7 @@ from bot.catalog.models import (
     Texts,
     Trade,
 )
+from bot.catalog.quiz import Quiz  # quiz (issue 11)
 from bot.matching.care_model import MODEL_FILE, load_model
 from bot.matching.normalize import fold
 
@@ -91,6 +92,7 @@ class Catalog:
     districts: dict[str, District] = field(default_factory=dict)  # content/districts.yaml
     eligibility: Eligibility | None = None  # content/eligibility.yaml (eligibility check)
     origin: dict[str, Located] = field(default_factory=dict)  # "faq:x" -> where it is defined
+    quiz: Quiz | None = None  # content/quiz.yaml: the interest quiz (issue 11)
     directory: Path = DEFAULT_CONTENT_DIR
 
     def school_name(self, school_id: str) -> str:
@@ -240,9 +242,11 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
     eligibility = None  # the eligibility check, when the content has one
     if (root / "eligibility.yaml").exists():
         eligibility = _load_single(root, "eligibility.yaml", Eligibility, problems)
+    quiz = _load_single(root, "quiz.yaml", Quiz, problems)  # quiz (issue 11)
     if problems or texts is None or abbreviations is None or safety is None:
         raise CatalogError(problems)
     return Catalog(
+        quiz=quiz,
         texts=dict(texts.texts),
         eligibility=eligibility,
         abbreviations=abbreviations,

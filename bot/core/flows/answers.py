@@ -12,7 +12,6 @@ from bot.matching.entities import ProvinceIndex
 from bot.matching.matcher import OUT_OF_SCOPE, Match, Matcher, Suggestions
 from bot.matching.normalize import fold
 
-
 # the general "which school near me" answer: with a province named, that province's list is the
 # answer (or, where the list has none, whom to ask there)
 SCHOOL_FINDER = "faq:tim_truong_gan_nha"

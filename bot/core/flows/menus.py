@@ -29,7 +29,7 @@ class Menus:
     def main(self, greeting: bool = False) -> Reply:
         t = self.r.t
         text = t(T.GREETING) if greeting else t(T.MENU_PROMPT)
-        buttons = (
+        buttons: tuple[Button, ...] = (
             Button(t(T.MENU_TRADES), "menu:trades"),
             Button(t(T.MENU_POLICIES), "menu:policies"),
             Button(t(T.ELIG_MENU), "el:start"),  # eligibility check (issue 11)
@@ -38,6 +38,8 @@ class Menus:
             Button(t(T.MENU_SURVEY), "survey:start"),
             Button(t(T.MENU_COUNSELLOR), "menu:counsellor"),
         )
+        if self.catalog.quiz is not None:  # quiz (issue 11): the interest quiz
+            buttons = (*buttons, Button(t(T.MENU_QUIZ), "qz:start"))
         return Reply(text, buttons)
 
     def screen(self, payload: str, today: dt.date) -> Reply | None:

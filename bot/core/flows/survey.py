@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from bot.catalog.models import Survey
 from bot.catalog.text_keys import T
 from bot.core.flows.base import Flow, Tools, Turn, choice
 from bot.core.flows.survey_answers import AnswerReader
@@ -38,6 +39,9 @@ from bot.matching.normalize import fold
 SV = "sv:"  # payload prefix of every survey button
 START = "survey:start"  # the survey menu: resume, or choose a grade
 KEY = RUN_KEY
+# Another flow (the interest quiz) may leave trades here for the next survey to start with
+# ticked: {"trades": [trade ids]}; the next survey begun takes them (once).
+PREFILL = "survey_prefill"
 # Details a platform lets the user share (Inbound.shared): each answers only the step with the
 # same id, and only when that step has this type; anything else shared is not kept.
 SHARED_STEPS = {"name": "text", "phone": "phone"}
@@ -78,6 +82,19 @@ SURVEY_WORDS = {
     **dict.fromkeys(["bo qua", "skip", "qua cau nay"], "sv:skip"),
     **dict.fromkeys(["xong", "xong roi", "done", "het", "vay thoi"], "sv:done"),
 }
+
+
+TRADES = "trades"  # the step type a prefill ticks
+
+
+def _prefilled(prefill: object, survey: Survey, known: set[str]) -> dict[str, list[str]]:
+    """Step id -> trades to tick at the survey's trades step, from a PREFILL value."""
+    raw = prefill.get(TRADES) if isinstance(prefill, dict) else None
+    step = next((s for s in survey.steps if s.type == TRADES), None)
+    if step is None or not isinstance(raw, list):
+        return {}
+    trades = [t for t in dict.fromkeys(raw) if isinstance(t, str) and t in known]
+    return {step.id: trades[: step.max_choices]} if trades else {}
 
 
 class SurveyFlow(Flow):
@@ -300,8 +317,13 @@ class SurveyFlow(Flow):
         survey = self.catalog.surveys.get(survey_id)
         if survey is None:
             return [self.view.chooser()]
+        prefill = state.data.pop(PREFILL, None)
+        ticked = _prefilled(prefill, survey, set(self.catalog.trades))
+        viewed = [f"trade:{t}" for ts in ticked.values() for t in ts]  # ticked ones lead
+        viewed += [s for s in state.screens if s.startswith("trade:")]
         run: dict[str, Any] = {
-            "viewed": [s for s in state.screens if s.startswith("trade:")],
+            "viewed": list(dict.fromkeys(viewed)),
+            "preticked": ticked,
             "id": survey.id,
             "run": uuid.uuid4().hex,
             "active": True,

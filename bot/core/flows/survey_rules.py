@@ -25,10 +25,14 @@ def step_of(survey: Survey, step_id: str) -> SurveyStep | None:
 
 
 def initial_selection(run: dict[str, Any], step: SurveyStep) -> list[str]:
-    """What a several-choice question starts with: its earlier answer, when editing."""
+    """What a several-choice question starts with: its earlier answer, when editing; before
+    any answer, what another flow ticked (run["preticked"], see survey.PREFILL)."""
     previous = run["answers"].get(step.id)
     if step.type in MULTI and isinstance(previous, list):
         return [p for p in previous if p != AUTO]
+    preticked = run.get("preticked") or {}
+    if step.type in MULTI and step.id not in run["answers"] and step.id in preticked:
+        return [str(p) for p in preticked[step.id]]
     return []
 
 
