@@ -211,6 +211,14 @@ class T:
     DISTRICT_THANH_PHO = "district_thanh_pho"
     FORMER_TINH = "former_tinh"
     FORMER_THANH_PHO = "former_thanh_pho"
+    # -- webchat (issue 11, deliver 5): history, survey summary and counter, terminal exit --
+    HISTORY_HIDDEN = "history_hidden"
+    SURVEY_EDIT_MENU = "survey_edit_menu"
+    SURVEY_EDIT_PICK = "survey_edit_pick"
+    SURVEY_BACK_TO_SUMMARY = "survey_back_to_summary"
+    SURVEY_CONTACT_COUNTER = "survey_contact_counter"
+    CLI_EXIT_HINT = "cli_exit_hint"
+    CLI_BYE = "cli_bye"
 
 
 def policy_group_key(group: str) -> str:
