@@ -72,14 +72,15 @@ def reply_json(replies: list[Reply]) -> dict[str, object]:
 def history_json(entries: list[dict[str, Any]]) -> dict[str, object]:
     """GET /api/chat/history's body: the kept turns, oldest first, each "me" or "bot"."""
     turns: list[dict[str, object]] = []
-    for entry in entries:
+    last = len(entries) - 1
+    for i, entry in enumerate(entries):
         text = str(entry.get("text", ""))
         if entry.get("who") != "bot":
             turns.append({"who": "me", "text": text})
             continue
-        buttons = [
+        buttons = [  # an older reply's buttons are stale: only the last reply offers any
             button_json(str(b[0]), str(b[1]), str(b[2]) or None)
-            for b in entry.get("buttons") or []
+            for b in (entry.get("buttons") or [] if i == last else [])
             if isinstance(b, list) and len(b) == 3
         ]
         card = card_json(text, entry.get("title"), entry.get("source"))

@@ -1,7 +1,8 @@
 """Recent turns of a conversation, kept in its state so a reloaded web chat shows them again.
 
-Only what the page needs is kept: the last turns' texts (cards with their title and source),
-the buttons of the last reply only, within MAX_ENTRIES and MAX_CHARS. Personal details never
+Only what the page needs is kept: the last turns' texts (cards with their title and source) and
+buttons (the page shows the last reply's; older ones name a pressed chip), within MAX_ENTRIES
+and MAX_CHARS. Personal details never
 enter it: what a student typed at a personal survey question, any phone number a student typed,
 and any reply that shows a personal answer (the survey summary, a parent's confirmation, "xem
 dữ liệu của tôi") are kept as a short placeholder. It lives in ConversationState.data, so it is
@@ -11,7 +12,7 @@ deleted with the conversation ("xóa dữ liệu của tôi", retention) and nee
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from bot.catalog import Catalog
@@ -91,9 +92,9 @@ class History:
         hidden = self.catalog.text(T.HISTORY_HIDDEN)
         secrets = personal_values(self.catalog, state) | set(earlier)
         entries = turns(state)
-        for entry in entries:  # old buttons are stale: only the last reply's are kept
-            entry.pop("buttons", None)
-        said = _said(inbound, shown)
+        # a chip of an older message may be pressed: its label is looked up there
+        offered = [*shown, *(_buttons(e) for e in reversed(entries))]
+        said = _said(inbound, offered)
         if said is not None:
             if personal_input or any(s in said for s in secrets):
                 said = hidden
@@ -104,12 +105,21 @@ class History:
         state.data[HISTORY_KEY] = _trim(entries)
 
 
-def _said(inbound: Inbound, shown: Iterable[Button]) -> str | None:
+def _buttons(entry: dict[str, Any]) -> Iterator[Button]:
+    for b in entry.get("buttons") or []:
+        if isinstance(b, list) and len(b) == 3:
+            yield Button(str(b[0]), str(b[1]))
+
+
+def _said(inbound: Inbound, shown: Iterable[Button | Iterator[Button]]) -> str | None:
     """What the page shows for the user's action: the typed text or the pressed label."""
     if inbound.text is not None:
         return inbound.text.strip() or None
     if inbound.payload is not None:
-        return next((b.label for b in shown if b.payload == inbound.payload), None)
+        for item in shown:
+            for button in item if isinstance(item, Iterator) else (item,):
+                if button.payload == inbound.payload:
+                    return button.label
     return None
 
 
@@ -131,6 +141,7 @@ def _trim(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     total = 0
     for entry in reversed(entries):
         total += len(entry.get("text", "")) + len(entry.get("title", ""))
+        total += sum(len(b[0]) for b in entry.get("buttons") or [] if b)
         if kept and (len(kept) >= MAX_ENTRIES or total > MAX_CHARS):
             break
         kept.append(entry)

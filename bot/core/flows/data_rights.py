@@ -70,7 +70,8 @@ class DataRights(Flow):
         """A data-rights button."""
         t, state, key, now = self.r.t, turn.state, turn.key, turn.now
         if payload == DELETE:
-            buttons = (Button(t(T.DATA_DELETE_YES), CONFIRMED), self.r.home_button())
+            yes = Button(t(T.DATA_DELETE_YES), CONFIRMED, role="destructive")
+            buttons = (yes, self.r.home_button())
             return [Reply(t(T.DATA_DELETE_CONFIRM), buttons)]
         if payload == CONFIRMED:
             return await self._delete(state, key, now)
