@@ -93,7 +93,7 @@ class History:
         secrets = personal_values(self.catalog, state) | set(earlier)
         entries = turns(state)
         # a chip of an older message may be pressed: its label is looked up there
-        offered = [*shown, *(_buttons(e) for e in reversed(entries))]
+        offered = [*shown, *(b for e in reversed(entries) for b in _buttons(e))]
         said = _said(inbound, offered)
         if said is not None:
             if personal_input or any(s in said for s in secrets):
@@ -111,15 +111,12 @@ def _buttons(entry: dict[str, Any]) -> Iterator[Button]:
             yield Button(str(b[0]), str(b[1]))
 
 
-def _said(inbound: Inbound, shown: Iterable[Button | Iterator[Button]]) -> str | None:
+def _said(inbound: Inbound, shown: Iterable[Button]) -> str | None:
     """What the page shows for the user's action: the typed text or the pressed label."""
     if inbound.text is not None:
         return inbound.text.strip() or None
     if inbound.payload is not None:
-        for item in shown:
-            for button in item if isinstance(item, Iterator) else (item,):
-                if button.payload == inbound.payload:
-                    return button.label
+        return next((b.label for b in shown if b.payload == inbound.payload), None)
     return None
 
 
