@@ -71,21 +71,21 @@
   function scrollDown() { main.scrollTop = main.scrollHeight; }
 
   function addMine(text) {
-    var li = document.createElement("li");
-    li.className = "msg me";
-    li.appendChild(block("div", "body", text));
-    log.appendChild(li);
+    var el = document.createElement("div");
+    el.className = "msg me";
+    el.appendChild(block("div", "body", text));
+    log.appendChild(el);
     scrollDown();
   }
 
   function addBot(reply) {
-    var li = document.createElement("li");
-    li.className = "msg bot";
+    var el = document.createElement("div");
+    el.className = "msg bot";
     var card = reply.card;
     if (card) {
-      li.className += " card";
-      li.appendChild(block("h2", "card-title", card.title));
-      if (card.body) { li.appendChild(block("div", "body", card.body)); }
+      el.className += " card";
+      el.appendChild(block("h2", "card-title", card.title));
+      if (card.body) { el.appendChild(block("div", "body", card.body)); }
       if (card.source) {
         var details = document.createElement("details");
         details.className = "source";
@@ -93,10 +93,10 @@
         summary.textContent = "Căn cứ";
         details.appendChild(summary);
         details.appendChild(block("p", "source-text", card.source));
-        li.appendChild(details);
+        el.appendChild(details);
       }
     } else {
-      li.appendChild(block("div", "body", reply.text || ""));
+      el.appendChild(block("div", "body", reply.text || ""));
     }
     if (reply.buttons && reply.buttons.length) {
       var group = document.createElement("div");
@@ -111,9 +111,9 @@
         btn.addEventListener("click", function () { post({ payload: b.payload }, b.label, false); });
         group.appendChild(btn);
       });
-      li.appendChild(group);
+      el.appendChild(group);
     }
-    log.appendChild(li);
+    log.appendChild(el);
   }
 
   function render(replies) {
@@ -125,7 +125,7 @@
   var typing = null;
   function showTyping() {
     statusEl.textContent = "Đang trả lời…";
-    typing = document.createElement("li");
+    typing = document.createElement("div");
     typing.className = "msg bot typing";
     typing.setAttribute("aria-hidden", "true");
     for (var i = 0; i < 3; i++) { typing.appendChild(document.createElement("span")); }
