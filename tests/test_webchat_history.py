@@ -128,6 +128,14 @@ async def test_personal_details_never_enter_the_history(server: TestServer) -> N
     assert any(t["text"] == "dai hoc" for t in data["turns"])
 
 
+async def test_a_phone_number_typed_anywhere_is_not_kept(server: TestServer) -> None:
+    await chat(server, text="em muốn được tư vấn, sđt em 0912.345.678 nhé")
+    _, data = await history(server)
+    mine = data["turns"][0]
+    assert mine["who"] == "me" and "345" not in mine["text"]
+    assert mine["text"].startswith("em muốn được tư vấn, sđt em ***78")
+
+
 async def test_bad_or_unknown_sessions(server: TestServer) -> None:
     for bad in ["short", "<script>", "a" * 65, ""]:
         status, data = await history(server, bad)

@@ -2,16 +2,15 @@
 
 Only what the page needs is kept: the last turns' texts (cards with their title and source) and
 buttons (the page shows the last reply's; older ones name a pressed chip), within MAX_ENTRIES
-and MAX_CHARS. Personal details never
-enter it: what a student typed at a personal survey question, any phone number a student typed,
-and any reply that shows a personal answer (the survey summary, a parent's confirmation, "xem
-dữ liệu của tôi") are kept as a short placeholder. It lives in ConversationState.data, so it is
-deleted with the conversation ("xóa dữ liệu của tôi", retention) and needs no table of its own.
+and MAX_CHARS. Personal details never enter it: what a student typed at a personal survey
+question and any reply that shows a personal answer (the survey summary, a parent's
+confirmation, "xem dữ liệu của tôi") are kept as a short placeholder, and a phone number typed
+elsewhere keeps its last two digits (as in the logs). It lives in ConversationState.data, so it
+is deleted with the conversation ("xóa dữ liệu của tôi", retention) and needs no table.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -20,13 +19,12 @@ from bot.catalog.text_keys import T
 from bot.core.engine import Engine
 from bot.core.messages import Button, Inbound, Reply
 from bot.core.ports import ConversationState
+from bot.logs import mask_phones
 
 HISTORY_KEY = "web_turns"  # in ConversationState.data
 MAX_ENTRIES = 30  # a user's message or one reply each
 MAX_CHARS = 6000  # text kept in all (the state is written every turn)
 MAX_ENTRY = 1500  # characters of one entry's text
-# a phone number as people type one: nine to twelve digits with spaces, dots or dashes between
-_PHONE = re.compile(r"\+?\d(?:[ .\-]?\d){8,11}")
 _PERSONAL_TYPES = ("phone", "parent_consent")
 _SURVEY = "survey"
 
@@ -42,14 +40,15 @@ def personal_values(catalog: Catalog, state: ConversationState) -> set[str]:
     for step in survey.steps:
         if step.personal or step.type in _PERSONAL_TYPES:
             _collect(answers.get(step.id), found)
-    _collect(run.get("pending"), found)
-    return {v for v in found if len(v) >= 2}
+            if run.get("current") == step.id:  # typed, waiting for "đúng không?"
+                _collect(run.get("pending"), found)
+    return {v for v in found if len(v) >= 3}
 
 
 def _collect(value: Any, into: set[str]) -> None:
     if isinstance(value, str):
         into.add(value)
-        digits = re.sub(r"\D", "", value)
+        digits = "".join(filter(str.isdecimal, value))
         if len(digits) >= 9:  # a phone is shown grouped ("0912 345 678")
             into.add(f"{digits[:4]} {digits[4:7]} {digits[7:]}")
     elif isinstance(value, dict):
@@ -98,7 +97,8 @@ class History:
         if said is not None:
             if personal_input or any(s in said for s in secrets):
                 said = hidden
-            entries.append({"who": "me", "text": _PHONE.sub("•••", said)[:MAX_ENTRY]})
+            # a phone number typed anywhere keeps its last two digits only, as in the logs
+            entries.append({"who": "me", "text": mask_phones(said)[:MAX_ENTRY]})
         for reply in replies:
             private = reply.private or any(s in reply.text for s in secrets)
             entries.append(_bot_entry(reply, hidden if private else None))
