@@ -1,7 +1,7 @@
 """Recent turns of a conversation, kept in its state so a reloaded web chat shows them again.
 
 Only what the page needs is kept: the last turns' texts (cards with their title and source) and
-buttons (the page shows the last reply's; older ones name a pressed chip), within MAX_ENTRIES
+buttons (the page shows the last reply's; a few older ones name a pressed chip), within MAX_ENTRIES
 and MAX_CHARS. Personal details never enter it: what a student typed at a personal survey
 question and any reply that shows a personal answer (the survey summary, a parent's
 confirmation, "xem dữ liệu của tôi") are kept as a short placeholder, and a phone number typed
@@ -22,8 +22,9 @@ from bot.core.ports import ConversationState
 from bot.logs import mask_phones
 
 HISTORY_KEY = "web_turns"  # in ConversationState.data
-MAX_ENTRIES = 30  # a user's message or one reply each
-MAX_CHARS = 6000  # text kept in all (the state is written every turn)
+MAX_ENTRIES = 24  # a user's message or one reply each
+MAX_CHARS = 4000  # text kept in all (the state is read and written every turn)
+LABELLED = 6  # the newest entries keep their buttons (to name a pressed chip); older ones not
 MAX_ENTRY = 1500  # characters of one entry's text
 _PERSONAL_TYPES = ("phone", "parent_consent")
 _SURVEY = "survey"
@@ -102,6 +103,8 @@ class History:
         for reply in replies:
             private = reply.private or any(s in reply.text for s in secrets)
             entries.append(_bot_entry(reply, hidden if private else None))
+        for entry in entries[:-LABELLED]:
+            entry.pop("buttons", None)
         state.data[HISTORY_KEY] = _trim(entries)
 
 
