@@ -4,12 +4,12 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint types unit system-deps install install-test bench clean
+.PHONY: run test lint types unit system-deps axe install install-test bench clean
 
 run: install
 	$(BIN)/huongnghiep serve
 
-test: install-test system-deps lint types unit
+test: install-test system-deps axe lint types unit
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ system-deps:
 	@bash .ci/system-deps
 	@bash .ci/postgres
 
+# axe-core (accessibility rules) from the npm registry, for the browser tests to inject; pinned.
+AXE_VERSION := 4.14.1
+axe: .cache/npm/node_modules/axe-core/axe.min.js
+.cache/npm/node_modules/axe-core/axe.min.js:
+	npm install --no-save --no-audit --no-fund --prefix .cache/npm axe-core@$(AXE_VERSION)
+
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -50,4 +56,4 @@ bench: install
 	$(PY) bench/export.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .cache .pytest_cache .mypy_cache .ruff_cache

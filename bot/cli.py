@@ -92,6 +92,7 @@ async def _converse(engine: Engine) -> None:
     from bot.catalog.text_keys import T
     from bot.channels.base import numbered_text
     from bot.core.messages import Inbound
+    from bot.matching.normalize import fold
 
     hint = engine.catalog.text(T.NUMBER_HINT)
 
@@ -100,12 +101,20 @@ async def _converse(engine: Engine) -> None:
             print(numbered_text(reply, hint if reply.buttons else None), end="\n\n", flush=True)
 
     await say(Inbound("cli", "terminal", payload="start"))
+    print(engine.catalog.text(T.CLI_EXIT_HINT), end="\n\n", flush=True)
     loop = asyncio.get_running_loop()
     while True:
         line = await loop.run_in_executor(None, _read_line)
         if line is None:
             return
+        if fold(line.strip().removeprefix("/")) in EXIT_WORDS:
+            print(engine.catalog.text(T.CLI_BYE), flush=True)
+            return
         await say(Inbound("cli", "terminal", text=line))
+
+
+# Words that end `huongnghiep chat` (folded): the terminal's own, never sent to the bot.
+EXIT_WORDS = frozenset(("thoat", "exit", "quit"))
 
 
 def _read_line() -> str | None:

@@ -27,9 +27,12 @@ async def test_text_question_returns_contract_shape(server: TestServer) -> None:
     data = await resp.json()
     assert set(data) == {"replies"}
     reply = data["replies"][0]
-    assert set(reply) == {"text", "buttons"}
+    # the contract's keys, and only the additions a client may ignore (issue 11: card, role)
+    assert {"text", "buttons"} <= set(reply) <= {"text", "buttons", "card"}
     assert "238/2025/NĐ-CP" in reply["text"]
-    assert all(set(b) == {"label", "payload"} for b in reply["buttons"])
+    assert all(
+        {"label", "payload"} <= set(b) <= {"label", "payload", "role"} for b in reply["buttons"]
+    )
 
 
 async def test_payload_then_number_uses_the_same_session(server: TestServer) -> None:

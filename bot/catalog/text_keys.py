@@ -273,6 +273,14 @@ class T:
     QUIZ_CANCEL_YES = "quiz_cancel_yes"
     QUIZ_CANCELLED = "quiz_cancelled"
     QUIZ_EXPIRED = "quiz_expired"
+    # -- webchat (issue 11, deliver 5): history, survey summary and counter, terminal exit --
+    HISTORY_HIDDEN = "history_hidden"
+    SURVEY_EDIT_MENU = "survey_edit_menu"
+    SURVEY_EDIT_PICK = "survey_edit_pick"
+    SURVEY_BACK_TO_SUMMARY = "survey_back_to_summary"
+    SURVEY_CONTACT_COUNTER = "survey_contact_counter"
+    CLI_EXIT_HINT = "cli_exit_hint"
+    CLI_BYE = "cli_bye"
 
 
 def policy_group_key(group: str) -> str:

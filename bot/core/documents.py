@@ -63,7 +63,8 @@ class EntityMenus(Menus):
             lines.append(t(T.POLICY_UNVERIFIED, items="; ".join(doc.unverified)))
         lines.append(t(T.DOC_CHECK_AT, where=doc.check_at))
         sources = "; ".join(dict.fromkeys(cite(s) for s in doc.sources))
-        lines.append(t(T.DOC_SOURCES, sources=sources))
+        src = t(T.DOC_SOURCES, sources=sources)
+        lines.append(src)
         lines.append(t(T.POLICY_REVIEWED, date=vn_date(doc.reviewed)))
         answers = [
             Button(label, payload)
@@ -78,7 +79,8 @@ class EntityMenus(Menus):
             for i in others
             if i in self.catalog.documents
         ][:2]
-        return Reply("\n\n".join(lines), (*answers, *links, *self.r.nav_buttons()))
+        buttons = (*answers, *links, *self.r.nav_buttons())
+        return Reply("\n\n".join(lines), buttons, title=lines[0], source=src)
 
     def _validity(self, doc: Document, today: dt.date) -> list[str]:
         t = self.r.t

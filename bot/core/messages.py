@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Literal
 
 # Inbound.media when the platform withheld the content (Zalo Bot's message.unsupported.received,
 # sent instead of the message for protected users such as minors).
@@ -35,20 +36,35 @@ class ConversationKey:
         return f"{self.channel}:{self.user_key}"
 
 
+# How a channel that can style buttons shows one (the web chat); the others ignore it.
+Role = Literal["primary", "destructive"]
+
+
 @dataclass(frozen=True)
 class Button:
-    """A choice offered to the user; payload is short ASCII (Telegram allows 64 bytes)."""
+    """A choice offered to the user; payload is short ASCII (Telegram allows 64 bytes).
+
+    `role` is a hint for channels that style buttons; it is not stored with the conversation
+    and takes no part in comparisons (a button read back from storage is the same button)."""
 
     label: str
     payload: str
+    role: Role | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
 class Reply:
-    """One message from the bot. By convention only the last reply of a turn has buttons."""
+    """One message from the bot. By convention only the last reply of a turn has buttons.
+
+    `text` is always the whole message. A card (an answer about one item) also names its
+    `title` and its `source` line, both as they appear in `text`, so a channel that can show a
+    card (the web chat) lays them out; the others send `text` as it is."""
 
     text: str
     buttons: tuple[Button, ...] = field(default_factory=tuple)
+    title: str | None = None
+    source: str | None = None
+    private: bool = False  # shows personal details: never kept in a conversation's history
 
 
 @dataclass(frozen=True)

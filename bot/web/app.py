@@ -24,6 +24,7 @@ from bot.channels.zalo_oa import CHANNEL as ZALO_OA_CHANNEL
 from bot.channels.zalo_oa import WEBHOOK_PATH as ZALO_OA_PATH
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.core.engine import Engine
+from bot.core.history import RecordingEngine
 from bot.core.memory import MemoryConversationStore
 from bot.core.ports import ConversationStore, LeadSink
 from bot.leads.outbox import OutboxWorker, RetryPolicy
@@ -83,8 +84,11 @@ async def static_file(request: web.Request) -> web.FileResponse:
 def build_engine(
     catalog: Catalog, store: ConversationStore | None = None, leads: LeadSink | None = None
 ) -> Engine:
-    """The conversation engine over the catalog (in-memory state unless a store is given)."""
-    return Engine(catalog, build_matcher(catalog), store or MemoryConversationStore(), leads=leads)
+    """The conversation engine over the catalog (in-memory state unless a store is given);
+    it keeps the web chat's recent turns, so a reloaded page shows them again."""
+    store = store or MemoryConversationStore()
+    matcher = build_matcher(catalog)
+    return RecordingEngine(catalog, matcher, store, leads=leads, channels=(webchat.CHANNEL,))
 
 
 def outbox_worker(settings: Settings, db: AsyncEngine, catalog: Catalog) -> OutboxWorker:
@@ -161,6 +165,9 @@ def create_app(
     async def chat(request: web.Request) -> web.Response:
         return await webchat.handle_chat(request, request.app[ENGINE])
 
+    async def history(request: web.Request) -> web.Response:
+        return await webchat.handle_history(request, request.app[ENGINE])
+
     async def healthz(request: web.Request) -> web.Response:
         try:
             async with db.connect() as conn:
@@ -189,6 +196,7 @@ def create_app(
 
     app.router.add_get("/", webchat.index)
     app.router.add_post("/api/chat", chat)
+    app.router.add_get("/api/chat/history", history)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/leads", leads)
     if ZALO_BOT in app:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.catalog import Catalog
 from bot.catalog.models import Province
 from bot.catalog.text_keys import T
@@ -122,4 +124,5 @@ class CatalogAnswers:
             if button.payload not in seen:
                 seen.add(button.payload)
                 unique.append(button)
-        return Reply("\n\n".join(lines), (*unique[:4], *reply.buttons))
+        # a card stays a card (title, source) with the notes added
+        return replace(reply, text="\n\n".join(lines), buttons=(*unique[:4], *reply.buttons))

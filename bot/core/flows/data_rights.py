@@ -70,7 +70,8 @@ class DataRights(Flow):
         """A data-rights button."""
         t, state, key, now = self.r.t, turn.state, turn.key, turn.now
         if payload == DELETE:
-            buttons = (Button(t(T.DATA_DELETE_YES), CONFIRMED), self.r.home_button())
+            yes = Button(t(T.DATA_DELETE_YES), CONFIRMED, role="destructive")
+            buttons = (yes, self.r.home_button())
             return [Reply(t(T.DATA_DELETE_CONFIRM), buttons)]
         if payload == CONFIRMED:
             return await self._delete(state, key, now)
@@ -136,9 +137,11 @@ class DataRights(Flow):
         buttons: list[Button] = []
         if any(lead.status == "active" for lead in mine.leads):
             buttons.append(Button(t(T.DATA_WITHDRAW_BUTTON), "data:withdraw"))
+        private = bool(mine.personal)  # webchat: never kept in the page's history
         if draft is not None:
-            return [Reply("\n".join([*lines, "", *draft]), (*buttons, *self._draft_buttons()))]
-        return [Reply("\n".join(lines), (*buttons, *self._buttons()))]
+            text = "\n".join([*lines, "", *draft])
+            return [Reply(text, (*buttons, *self._draft_buttons()), private=private)]
+        return [Reply("\n".join(lines), (*buttons, *self._buttons()), private=private)]
 
     def _draft(self, state: ConversationState) -> list[str] | None:
         """What an unfinished survey holds in the conversation, and how to drop it."""

@@ -91,7 +91,7 @@ class Renderer:
             lines.append(src)
         buttons = [Button(label, p) for p in faq.related if (label := self.label_for(p))]
         buttons.append(self.home_button())
-        return Reply("\n\n".join(lines), tuple(buttons))
+        return Reply("\n\n".join(lines), tuple(buttons), title=faq.question, source=src)
 
     def policy(self, policy: Policy, today: dt.date) -> Reply:
         lines = [policy.title.upper(), policy.summary]
@@ -110,7 +110,7 @@ class Renderer:
         if src:
             lines.append(src)
         lines.append(self.t(T.POLICY_REVIEWED, date=vn_date(policy.reviewed)))
-        return Reply("\n\n".join(lines), self.nav_buttons())
+        return Reply("\n\n".join(lines), self.nav_buttons(), title=lines[0], source=src)
 
     def trade(self, trade: Trade, province: str | None = None) -> Reply:
         """A trade's card; with `province` (a province id the message named), only the schools
@@ -137,7 +137,7 @@ class Renderer:
         else:
             lines.append(self.t(T.TRADE_NO_SCHOOLS))
         buttons.extend(self.nav_buttons())
-        return Reply("\n\n".join(lines), tuple(buttons))
+        return Reply("\n\n".join(lines), tuple(buttons), title=lines[0])
 
     def school(self, school: School) -> Reply:
         cat = self.catalog
@@ -165,7 +165,7 @@ class Renderer:
             lines.append(self.t(T.SCHOOL_NO_CONTACT))
         if school.example:
             lines.append(self.t(T.SCHOOL_EXAMPLE))
-        return Reply("\n\n".join(lines), self.nav_buttons())
+        return Reply("\n\n".join(lines), self.nav_buttons(), title=head)
 
     def level(self, level: Level) -> Reply:
         lines = [
@@ -177,7 +177,7 @@ class Renderer:
         src = self.sources_line(list(level.sources))
         if src:
             lines.append(src)
-        return Reply("\n\n".join(lines), self.nav_buttons())
+        return Reply("\n\n".join(lines), self.nav_buttons(), title=lines[0], source=src)
 
     def event(self, event: Event) -> Reply:
         lines = [
@@ -188,4 +188,4 @@ class Renderer:
         ]
         if event.example_dates:
             lines.append(self.t(T.EVENT_EXAMPLE_DATES))
-        return Reply("\n\n".join(lines), self.nav_buttons())
+        return Reply("\n\n".join(lines), self.nav_buttons(), title=lines[0])

@@ -291,12 +291,14 @@ class SurveyFlow(Flow):
             return self.cancel(state)
         if action == "cancel":
             buttons = (
-                Button(self.r.t(T.SURVEY_CANCEL_YES), "sv:cancel:yes"),
+                Button(self.r.t(T.SURVEY_CANCEL_YES), "sv:cancel:yes", role="destructive"),
                 Button(self.r.t(T.SURVEY_CONTINUE), "sv:resume"),
             )
             return [Reply(self.r.t(T.SURVEY_CANCEL_CONFIRM), buttons)]
         if action == "submit" and run["current"] == SUMMARY:
             return await self.submitter.submit(state, run, survey, turn.key, turn.now)
+        if action == "edits" and run["current"] == SUMMARY:  # webchat: one "✏ Sửa" button
+            return [self.view.edits(run, survey)]
         if action == "edit" and run["current"] == SUMMARY:
             step = step_of(survey, arg)
             if step is not None and step.type != "info":

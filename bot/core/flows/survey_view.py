@@ -13,6 +13,14 @@ from bot.core.flows.survey_rules import AUTO, MULTI, SurveyRules, step_of
 from bot.core.messages import Button, Reply
 from bot.core.ports import Clock
 
+EDITS = "sv:edits"  # the summary's "✏ Sửa": the list of answers to change
+
+
+def is_contact(step: SurveyStep) -> bool:
+    """Whether a step belongs to the contact details asked after consent."""
+    return step.personal or step.type in ("consent", "parent_consent")
+
+
 # answer types a submitted survey keeps and "xem dữ liệu" shows (consents are shown as leads)
 KEPT_SHOWN = ("single", "multi", "text", "province", "commune", "yesno", "trades", "schools")
 
@@ -42,9 +50,22 @@ class SurveyView:
     def question(self, run: dict[str, Any], survey: Survey, step: SurveyStep) -> Reply:
         """A question with its counter ("Câu 3/10"), choices and navigation."""
         t, rules = self.r.t, self.rules
-        steps = [s for s in survey.steps if s.type != "info" and rules.may_apply(run, survey, s)]
-        number = next((i for i, s in enumerate(steps, start=1) if s.id == step.id), len(steps))
-        lines = [t(T.SURVEY_COUNTER, n=number, total=len(steps)) + " " + step.prompt]
+        lines = [step.prompt]
+        if step.type != "consent":
+            # two counters: the questions everyone answers ("Câu 3/5"), then, once the student
+            # agreed to share, their contact details ("Thông tin liên hệ 1/4"). One counter over
+            # both jumped ("Câu 3/9", then "Câu 4/5") when no school was chosen.
+            contact = is_contact(step)
+            steps = [
+                s
+                for s in survey.steps
+                if s.type not in ("info", "consent")
+                and is_contact(s) == contact
+                and rules.may_apply(run, survey, s)
+            ]
+            number = next((i for i, s in enumerate(steps, start=1) if s.id == step.id), len(steps))
+            key = T.SURVEY_CONTACT_COUNTER if contact else T.SURVEY_COUNTER
+            lines = [t(key, n=number, total=len(steps)) + " " + step.prompt]
         buttons: list[Button] = []
         selection = list(run.get("selection") or [])
         if step.type in ("single", "multi"):
@@ -141,16 +162,29 @@ class SurveyView:
         return str(value)
 
     def summary(self, run: dict[str, Any], survey: Survey) -> Reply:
-        """Every answer, with "✏ Sửa: …" buttons and "✅ Gửi"."""
+        """Every answer, then "✅ Gửi" (the main action), one "✏ Sửa" (the list of answers to
+        change) and cancel."""
         t = self.r.t
         lines = [t(T.SURVEY_SUMMARY)]
-        edits: list[Button] = []
         for step in self.rules.answered(run, survey):
             label = step.label or step.id
             lines.append(f"• {label}: {self.show(run, survey, step, run['answers'][step.id])}")
-            edits.append(Button(t(T.SURVEY_EDIT, label=label), f"sv:edit:{step.id}"))
-        buttons = (Button(t(T.SURVEY_SUBMIT), "sv:submit"), *edits)
-        return Reply("\n".join(lines), (*buttons, Button(t(T.SURVEY_CANCEL), "sv:cancel")))
+        buttons = (
+            Button(t(T.SURVEY_SUBMIT), "sv:submit", role="primary"),
+            Button(t(T.SURVEY_EDIT_MENU), EDITS),
+            Button(t(T.SURVEY_CANCEL), "sv:cancel", role="destructive"),
+        )
+        return Reply("\n".join(lines), buttons)
+
+    def edits(self, run: dict[str, Any], survey: Survey) -> Reply:
+        """The answers that can be changed, one button each, and the way back to the summary."""
+        t = self.r.t
+        buttons = [
+            Button(t(T.SURVEY_EDIT, label=step.label or step.id), f"sv:edit:{step.id}")
+            for step in self.rules.answered(run, survey)
+        ]
+        back = Button(t(T.SURVEY_BACK_TO_SUMMARY), "sv:resume")
+        return Reply(t(T.SURVEY_EDIT_PICK), (*buttons, back))
 
     def draft(self, run: dict[str, Any]) -> tuple[str, list[str]]:
         """An unfinished run's survey title and what it holds ("• Họ tên: …")."""
