@@ -62,6 +62,7 @@ class T:
     NUMBER_OUT_OF_RANGE = "number_out_of_range"
     NUMBER_ONLY_ONE = "number_only_one"  # the same when there is one choice ("từ 1 đến 1")
     CARE_NOW = "care_now"  # opens the care answer when the danger is happening now
+    CARE_DANGER = "care_danger"  # the `care` line CARE_NOW replaces
     TRADE_NO_SCHOOLS_IN = "trade_no_schools_in"  # a trade asked about with a province named
     NO_SCHOOLS_IN_PROVINCE = "no_schools_in_province"  # schools asked of a province not listed
     STAFF_LINKED = "staff_linked"
