@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.catalog.models import Survey
 from bot.catalog.text_keys import T
-from bot.core.flows.base import Flow, Tools, Turn, choice
+from bot.core.flows.base import RunFlow, Tools, Turn, choice
 from bot.core.flows.survey_answers import AnswerReader
 from bot.core.flows.survey_rules import (
     MULTI,
@@ -97,8 +97,10 @@ def _prefilled(prefill: object, survey: Survey, known: set[str]) -> dict[str, li
     return {step.id: trades[: step.max_choices]} if trades else {}
 
 
-class SurveyFlow(Flow):
+class SurveyFlow(RunFlow):
     """Start, answer, go back, cancel, resume, review and submit surveys."""
+
+    run_key = KEY
 
     prefixes = (SV,)
     payloads = frozenset((START,))
@@ -114,11 +116,6 @@ class SurveyFlow(Flow):
 
     # -- the conversation's run -----------------------------------------------------------------
 
-    @staticmethod
-    def run(state: ConversationState) -> dict[str, Any] | None:
-        raw = state.data.get(KEY)
-        return raw if isinstance(raw, dict) else None
-
     def selection(self, state: ConversationState) -> list[str]:
         """What is ticked so far in the waiting several-choice question."""
         run = self.run(state)
@@ -131,12 +128,6 @@ class SurveyFlow(Flow):
 
     def waiting(self, state: ConversationState) -> bool:
         return self.active(state)
-
-    def pause(self, state: ConversationState) -> None:
-        """Leave the survey for the menus; it resumes from the same question."""
-        run = self.run(state)
-        if run is not None:
-            run["active"] = False
 
     def resume_button(self, state: ConversationState) -> Button | None:
         """A "continue the survey" button while a paused survey waits."""
