@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from bot.catalog import Catalog
 from bot.catalog.models import Event, Faq, Level, Policy, School, Source, Trade
 from bot.catalog.text_keys import T
+from bot.core.flows.schools_gate import Participation
 from bot.core.messages import Button, Reply
 
 
@@ -37,6 +39,10 @@ class Renderer:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        # task directory: which schools receive leads (refreshed by the flows), and the
+        # directory's screens for the menus ("back" renders them again)
+        self.participation = Participation()
+        self.directory_screen: Callable[[str], Reply | None] | None = None
 
     def t(self, key: str, **values: object) -> str:
         return self.catalog.text(key, **values)
@@ -140,32 +146,10 @@ class Renderer:
         return Reply("\n\n".join(lines), tuple(buttons))
 
     def school(self, school: School) -> Reply:
-        cat = self.catalog
-        head = school.name.upper()
-        province = cat.provinces.get(school.province)
-        if province is not None:
-            former = cat.former_province_name(school)
-            head += f"\n{province.name}" + (f" (trước đây: {former})" if former else "")
-        levels = ", ".join(cat.levels[lv].name for lv in school.levels)
-        trades = ", ".join(cat.trades[t].name for t in school.trades)
-        lines = [
-            head,
-            school.summary,
-            self.t(T.SCHOOL_LEVELS, levels=levels),
-            self.t(T.SCHOOL_TRADES, trades=trades),
-        ]
-        if not school.details_verified:
-            lines.append(self.t(T.SCHOOL_UNVERIFIED))
-        contact = school.contact
-        bits = [b for b in (contact.address, contact.phone, contact.website) if b]
-        if bits:
-            key = T.SCHOOL_EXAMPLE_CONTACT if contact.example else T.SCHOOL_CONTACT
-            lines.append(self.t(key, contact=" · ".join(bits)))
-        else:  # never a made-up number: say there is none
-            lines.append(self.t(T.SCHOOL_NO_CONTACT))
-        if school.example:
-            lines.append(self.t(T.SCHOOL_EXAMPLE))
-        return Reply("\n\n".join(lines), self.nav_buttons())
+        """A school's card (bot/core/flows/schools_view.py)."""
+        from bot.core.flows.schools_view import school_card
+
+        return school_card(self, school, self.participation.receives(school.id))
 
     def level(self, level: Level) -> Reply:
         lines = [
