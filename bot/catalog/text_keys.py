@@ -212,7 +212,6 @@ class T:
     FORMER_TINH = "former_tinh"
     FORMER_THANH_PHO = "former_thanh_pho"
 
-
     # task directory (issue 11, deliver 3 and 4): the school directory, after grade 9
     MENU_AFTER_9 = "menu_after_9"
     DIR_PICK_PROVINCE = "dir_pick_province"
@@ -240,6 +239,8 @@ class T:
     DIR_SOURCE = "dir_source"
     DIR_SURVEY_NONE = "dir_survey_none"
     DIR_SURVEY_NONE_ANYWHERE = "dir_survey_none_anywhere"
+
+
 def policy_group_key(group: str) -> str:
     """Text key of a policy group's menu label."""
     return f"pgroup_{group}"

@@ -29,7 +29,7 @@ class Menus:
     def main(self, greeting: bool = False) -> Reply:
         t = self.r.t
         text = t(T.GREETING) if greeting else t(T.MENU_PROMPT)
-        buttons = (
+        buttons: tuple[Button, ...] = (
             Button(t(T.MENU_TRADES), "menu:trades"),
             Button(t(T.MENU_POLICIES), "menu:policies"),
             Button(t(T.MENU_SCHOOLS), "menu:schools"),

@@ -151,13 +151,14 @@ class Directory:
         province = mentions[0].province_id if mentions else None
         level = next((lv for w, lv in LEVEL_WORDS.items() if _has(text, w)), None)
         trade = next((t for w, t in self._trade_words if _has(text, w)), None)
-        field = None if trade else self._field(text)
+        found = None if trade else self._field(text)
+        field = found.id if found is not None else None
         asks = any(_has(text, p) for p in _ASK)
         school_word = _has(text, "truong") or level is not None
         if asks and (province or level or trade or field):
-            return Query(province, level, trade, field and field.id)
+            return Query(province, level, trade, field)
         if school_word and province and not trade:
-            return Query(province, level, None, field and field.id)
+            return Query(province, level, None, field)
         return None
 
     def _field(self, text: str) -> SchoolField | None:
