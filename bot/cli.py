@@ -271,7 +271,7 @@ def _new_token(kind: str, school_id: str | None, days: int | None, settings: Set
 
         print(await SchoolStore(db).new_token(kind, school_id, _utcnow(), expires))
         if school_id is not None:
-            await _switch_on(db, school_id, "token")
+            await _participation_note(db, school_id)
         if expires is not None:
             print(f"expires {_when(expires)}", file=sys.stderr)
         return 0
@@ -348,11 +348,11 @@ def cmd_school_link(args: argparse.Namespace, settings: Settings) -> int:
             print("Telegram group unlinked" if done else "no Telegram group was linked")
             return 0
         code = await store.new_link_code(args.school_id, _utcnow())
-        await _switch_on(db, args.school_id, "link")
         hours = int(LINK_CODE_TTL.total_seconds() // 3600)
         print(code)
         print(
             f"Add the bot to the school's Telegram staff group and send there: /link {code}\n"
+            "Once linked, the school receives leads (unless switched off: school participate).\n"
             f"The code works once, within {hours} hours. Linking another group moves the link.",
             file=sys.stderr,
         )
@@ -364,14 +364,15 @@ def cmd_school_link(args: argparse.Namespace, settings: Settings) -> int:
 # -- task directory: which schools receive leads ------------------------------------------------
 
 
-async def _switch_on(db: AsyncEngine, school_id: str, reason: str) -> None:
-    """Configuring a school's token, webhook or Telegram group switches it on."""
+async def _participation_note(db: AsyncEngine, school_id: str) -> None:
+    """Whether the school now receives leads: configuring a token, webhook or Telegram group
+    switches a school on, unless an operator switched it off."""
     from bot.storage.participation import ParticipationStore
 
-    if await ParticipationStore(db).switch(school_id, True, reason, _utcnow()):
-        print(
-            f"{school_id} now receives leads (turn off: school participate --off)", file=sys.stderr
-        )
+    if school_id in await ParticipationStore(db).participating():
+        print(f"{school_id} receives leads (stop: school participate --off)", file=sys.stderr)
+    else:
+        print(f"{school_id} is switched off: no leads (start: school participate)", file=sys.stderr)
 
 
 def cmd_school_participate(args: argparse.Namespace, settings: Settings) -> int:
@@ -437,7 +438,7 @@ def cmd_school_webhook(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(db: AsyncEngine) -> int:
         secret = await SchoolStore(db).set_webhook(args.school_id, args.url, _utcnow())
-        await _switch_on(db, args.school_id, "webhook")
+        await _participation_note(db, args.school_id)
         print(f"webhook set for {args.school_id}: {args.url}")
         print(f"signing secret (shown once): {secret}")
         return 0

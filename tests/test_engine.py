@@ -42,6 +42,7 @@ async def test_start_shows_greeting_and_main_menu(engine: Engine) -> None:
         "menu:events",
         "survey:start",
         "menu:counsellor",
+        "faq:sau_lop_9_so_sanh",  # task directory: after grade 9, side by side
     ]
 
 

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.models import ParticipationRow
 
@@ -22,6 +22,18 @@ class Switch:
     participates: bool
     reason: str
     changed_at: dt.datetime
+
+
+async def switch_on(session: AsyncSession, school_id: str, reason: str, now: dt.datetime) -> bool:
+    """Switch a school on inside the caller's transaction (its token, webhook or staff group
+    was just configured); a school an operator switched off stays off. True when switched."""
+    row = await session.get(ParticipationRow, school_id)
+    if row is not None:
+        return False
+    session.add(
+        ParticipationRow(school_id=school_id, participates=True, reason=reason, changed_at=now)
+    )
+    return True
 
 
 class ParticipationStore:

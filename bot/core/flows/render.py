@@ -69,6 +69,8 @@ class Renderer:
             return cat.levels[ident].name
         if kind == "event" and ident in cat.events:
             return cat.events[ident].name
+        if payload == "menu:schools":  # task directory
+            return self.t(T.MENU_SCHOOLS)
         return None
 
     def _policy_notes(self, policy: Policy, today: dt.date) -> list[str]:

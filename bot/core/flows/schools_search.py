@@ -3,7 +3,6 @@ the schools that fit. Pure functions over the catalog: no I/O."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -67,7 +66,8 @@ _NOT_A_SEARCH = (
 
 
 def _has(text: str, phrase: str) -> bool:
-    return re.search(rf"(?<!\S){re.escape(phrase)}(?!\S)", text) is not None
+    """Whether a phrase occurs as whole words in text (both folded, single-spaced)."""
+    return f" {phrase} " in f" {text} "
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ class Directory:
         names: dict[str, str] = {}
         for school in self.schools:
             for phrase in (school.name, *school.keywords):
-                folded = re.sub(r"^truong ", "", fold(phrase)).strip()
+                folded = fold(phrase).removeprefix("truong ").strip()
                 if len(folded.split()) >= 3:  # "cao dang x": never a bare "cao dang"
                     names.setdefault(normalize(folded), school.id)
         self._names = sorted(names.items(), key=lambda kv: -len(kv[0]))

@@ -47,7 +47,7 @@ class SurveyRules:
             s
             for s in self.catalog.schools.values()
             if not s.example
-            and self.participation.receives(s.id)
+            and self.participation.offered(s.id)
             and (province is None or s.province == province)
         ]
 
