@@ -98,7 +98,11 @@ class CatalogAnswers:
         if reply is None:
             return None
         lines = [reply.text]
-        extra: list[Button] = []
+        # "Ý bạn là…" first, then schools of the province named (task directory: a province may
+        # have many schools, and they must not push the alternatives out)
+        extra: list[Button] = [
+            Button(cat.text(T.DID_YOU_MEAN, label=alt.label), alt.id) for alt in match.close
+        ]
         for mention in mentions:
             province = cat.provinces[mention.province_id]
             if mention.former and not (mention.name in reply.text and province.name in reply.text):
@@ -110,8 +114,6 @@ class CatalogAnswers:
                 for s in cat.schools.values()
                 if s.province == province.id and not s.example and match.id.startswith("faq:")
             )
-        for alt in match.close:
-            extra.append(Button(cat.text(T.DID_YOU_MEAN, label=alt.label), alt.id))
         seen = {b.payload for b in reply.buttons}
         unique: list[Button] = []
         for button in extra:

@@ -29,6 +29,18 @@ _AFTER_9_WORDS = {
     "lop 10 hay hoc nghe",
 }
 
+# typed words for the directory's first screen (folded)
+_MENU_WORDS = {
+    "truong nghe",
+    "cac truong nghe",
+    "danh sach truong",
+    "danh sach truong nghe",
+    "tim truong",
+    "tim truong nghe",
+    "tra cuu truong",
+    "truong nghe o dau",
+}
+
 
 class SchoolsFlow(Flow):
     """Owns the directory's screens ("menu:schools", "dir:…", "province:…", "school:…")."""
@@ -53,6 +65,8 @@ class SchoolsFlow(Flow):
         """A typed search ("truong nghe o can tho day dien") or a school's name."""
         if folded in _AFTER_9_WORDS and AFTER_9.removeprefix("faq:") in self.r.catalog.faq:
             return AFTER_9
+        if folded in _MENU_WORDS:
+            return "menu:schools"
         query = self.directory.read(folded)
         school = self.directory.school_named(folded)
         if school is not None and (query is None or query.trade is None):

@@ -62,7 +62,11 @@ _NOT_A_SEARCH = (
     "nen hoc",
     "hay khong",
     "co tot",
+    "tai sao",
+    "vi sao",
 )
+# words that look like a field but are not one ("số điện thoại" is no "điện")
+_NOT_A_FIELD = ("so dien thoai", "dien thoai", "dien bien")
 
 
 def _has(text: str, phrase: str) -> bool:
@@ -147,6 +151,8 @@ class Directory:
         text = self.normalize(folded)
         if any(_has(text, p) for p in _NOT_A_SEARCH):
             return None
+        for phrase in _NOT_A_FIELD:
+            text = f" {text} ".replace(f" {phrase} ", " ").strip()
         mentions = self.provinces.mentions(text)
         province = mentions[0].province_id if mentions else None
         level = next((lv for w, lv in LEVEL_WORDS.items() if _has(text, w)), None)
