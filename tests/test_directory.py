@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -262,3 +263,32 @@ async def test_survey_offers_only_switched_on_schools(
         assert "chưa có trường nào" not in reply.text
     finally:
         await db.dispose()
+
+
+async def test_a_trade_card_lists_the_students_province_first(engine: Engine) -> None:
+    before = await say(engine, payload="trade:han")
+    schools = [b.label for b in before.buttons if b.payload.startswith("school:")]
+    assert schools[0] != "Trường Cao đẳng nghề Kỹ thuật - Công nghệ Tuyên Quang"
+    await say(engine, payload="dir:p:tuyen_quang")  # the student looked at Tuyên Quang
+    after = await say(engine, payload="trade:han")
+    first = next(b.label for b in after.buttons if b.payload.startswith("school:"))
+    assert first == "Trường Cao đẳng nghề Kỹ thuật - Công nghệ Tuyên Quang"
+    assert sorted(b.label for b in after.buttons) != [] and "NGHỀ HÀN" in after.text
+
+
+def test_migration_switches_on_schools_already_configured(tmp_path: Path) -> None:
+    import sqlite3
+
+    from bot.storage.migrate import upgrade
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    upgrade(url, "0005")
+    with sqlite3.connect(tmp_path / "m.db") as conn:
+        conn.execute(
+            "INSERT INTO school_webhooks (school_id, url, secret, updated_at) "
+            "VALUES ('cd_long_an', 'https://a.example.vn', 's', '2026-11-01 00:00:00')"
+        )
+    upgrade(url)
+    with sqlite3.connect(tmp_path / "m.db") as conn:
+        rows = conn.execute("SELECT school_id, participates, reason FROM school_participation")
+        assert list(rows) == [("cd_long_an", 1, "webhook")]

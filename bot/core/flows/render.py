@@ -120,9 +120,10 @@ class Renderer:
         lines.append(self.t(T.POLICY_REVIEWED, date=vn_date(policy.reviewed)))
         return Reply("\n\n".join(lines), self.nav_buttons())
 
-    def trade(self, trade: Trade, province: str | None = None) -> Reply:
+    def trade(self, trade: Trade, province: str | None = None, home: str | None = None) -> Reply:
         """A trade's card; with `province` (a province id the message named), only the schools
-        there, or an honest line that the list has none there."""
+        there, or an honest line that the list has none there; with `home` (the student's
+        province, task directory), the schools there first."""
         cat = self.catalog
         levels = ", ".join(cat.levels[lv].name for lv in trade.levels)
         lines = [
@@ -136,6 +137,8 @@ class Renderer:
         schools = [s for s in cat.schools.values() if trade.id in s.trades and not s.example]
         if province is not None:
             schools = [s for s in schools if s.province == province]
+        elif home is not None:
+            schools.sort(key=lambda s: s.province != home)  # stable: file order otherwise
         buttons: list[Button] = []
         if not schools and province in cat.provinces:
             lines.append(self.t(T.TRADE_NO_SCHOOLS_IN, province=cat.provinces[province].name))

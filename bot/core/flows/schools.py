@@ -45,7 +45,7 @@ _MENU_WORDS = {
 class SchoolsFlow(Flow):
     """Owns the directory's screens ("menu:schools", "dir:…", "province:…", "school:…")."""
 
-    prefixes = ("dir:", "school:", "province:")
+    prefixes = ("dir:", "school:", "province:", "trade:")
     payloads = frozenset({"menu:schools"})
 
     def __init__(self, tools: Tools) -> None:
@@ -59,7 +59,7 @@ class SchoolsFlow(Flow):
         return bool(state.data.get(KEY, {}).get("picking"))
 
     def pause(self, state: ConversationState) -> None:
-        state.data.pop(KEY, None)
+        state.data.get(KEY, {}).pop("picking", None)
 
     def command(self, folded: str, state: ConversationState) -> str | None:
         """A typed search ("truong nghe o can tho day dien") or a school's name."""
@@ -84,12 +84,20 @@ class SchoolsFlow(Flow):
     async def payload(self, payload: str, turn: Turn) -> list[Reply]:
         await self.gate.refresh()
         state = turn.state
-        state.data.pop(KEY, None)
-        reply = self._screen(payload)
+        memory = state.data.setdefault(KEY, {})
+        memory.pop("picking", None)
+        place = self._province_of(payload)
+        if place is not None:
+            memory["home"] = place  # the student's province: their trade cards list it first
+        trade = self.r.catalog.trades.get(payload.removeprefix("trade:"))
+        if payload.startswith("trade:") and trade is not None:
+            reply: Reply | None = self.r.trade(trade, home=memory.get("home"))
+        else:
+            reply = self._screen(payload)
         if reply is None:
             return [Reply(self.r.t(T.UNKNOWN_BUTTON), (self.r.home_button(),))]
         if payload == "menu:schools":
-            state.data[KEY] = {"picking": True}
+            memory["picking"] = True
         if not state.screens or state.screens[-1] != payload:
             state.screens.append(payload)  # "back" returns here (menus render it again)
         return [reply]
@@ -110,6 +118,17 @@ class SchoolsFlow(Flow):
         if query is None or not self._valid(query):
             return None
         return results(self.r, self.directory, query, self.directory.find(query))
+
+    def _province_of(self, payload: str) -> str | None:
+        """The province a directory screen is about, if one."""
+        if payload.startswith(("dir:p:", "province:")):
+            ident = payload.split(":")[-1]
+        elif payload.startswith(QUERY):
+            query = Query.from_payload(payload)
+            ident = query.province if query is not None and query.province else ""
+        else:
+            return None
+        return ident if ident in self.r.catalog.provinces else None
 
     def _valid(self, query: Query) -> bool:
         cat = self.r.catalog
