@@ -93,6 +93,7 @@ def test_fields_name_known_trades(catalog: Catalog) -> None:
         ("trường nghề ở Long An", Query("tay_ninh")),  # a former province: where it is now
         ("truong nghe o dien bien", Query("dien_bien")),  # "dien" here is no field
         ("hoc co khi o dau", Query(None, None, "co_khi_che_tao", None)),
+        ("hoc nghe han o dau", Query(None, None, "han", None)),
     ],
 )
 def test_searches_are_read(directory: Directory, text: str, expected: Query) -> None:

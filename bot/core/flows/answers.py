@@ -6,11 +6,15 @@ from bot.catalog import Catalog
 from bot.catalog.models import Province
 from bot.catalog.text_keys import T
 from bot.core.flows.menus import Menus
+from bot.core.flows.schools_search import NOT_A_SEARCH
 from bot.core.messages import Button, Reply
 from bot.core.ports import Clock
 from bot.matching.entities import ProvinceIndex
 from bot.matching.matcher import OUT_OF_SCOPE, Match, Matcher, Suggestions
 from bot.matching.normalize import fold
+
+
+_VOCATIONAL = ("truong nghe", "cao dang", "trung cap", "so cap", "hoc nghe", "day nghe")
 
 
 class CatalogAnswers:
@@ -48,6 +52,13 @@ class CatalogAnswers:
         """The province a message asks schools of ("truong nghe o ha noi"), if it does."""
         normalized = self.matcher.normalize(text)
         if "truong" not in normalized.split():
+            return None
+        # vocational schools only (task directory: every province now has some; a question
+        # about upper-secondary or universities there is not theirs)
+        padded = f" {normalized} "
+        if not any(f" {w} " in padded for w in _VOCATIONAL):
+            return None
+        if any(f" {w} " in padded for w in NOT_A_SEARCH):  # fees, support: other answers
             return None
         mentions = self.provinces.mentions(normalized)
         return self.catalog.provinces.get(mentions[0].province_id) if mentions else None

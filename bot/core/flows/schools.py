@@ -71,6 +71,8 @@ class SchoolsFlow(Flow):
         school = self.directory.school_named(folded)
         if school is not None and (query is None or query.trade is None):
             return f"school:{school.id}"
+        if query is not None and query.trade and not (query.province or query.level):
+            return f"trade:{query.trade}"  # the trade's card lists its schools, local first
         return query.payload() if query is not None else None
 
     async def text(self, text: str, turn: Turn) -> list[Reply] | None:

@@ -40,7 +40,7 @@ _ASK = (
     "trung cap nao",
 )
 # ... but not when it asks about money, rules or the levels themselves (other answers do)
-_NOT_A_SEARCH = (
+NOT_A_SEARCH = (
     "hoc phi",
     "mien",
     "giam",
@@ -123,15 +123,15 @@ class Directory:
                 if len(folded.split()) >= 3:  # "cao dang x": never a bare "cao dang"
                     names.setdefault(normalize(folded), school.id)
         self._names = sorted(names.items(), key=lambda kv: -len(kv[0]))
-        self._trade_words = sorted(
-            (
-                (fold(word), trade.id)
-                for trade in catalog.trades.values()
-                for word in (trade.name, *trade.keywords)
-                if len(fold(word)) >= 4
-            ),
-            key=lambda kv: -len(kv[0]),
-        )
+        words = [
+            (fold(word), trade.id)
+            for trade in catalog.trades.values()
+            for word in (trade.name, *trade.keywords)
+        ]
+        # a short keyword ("hàn") counts only after "nghề" ("nghề hàn"): alone it is too often
+        # another word ("hạn")
+        pairs = [(w, t) for w, t in words if len(w) >= 4] + [(f"nghe {w}", t) for w, t in words]
+        self._trade_words = sorted(set(pairs), key=lambda kv: (-len(kv[0]), kv[0]))
 
     # -- reading a message -----------------------------------------------------------------
 
@@ -149,7 +149,7 @@ class Directory:
         if not folded or len(folded) > MAX_QUERY_TEXT:
             return None
         text = self.normalize(folded)
-        if any(_has(text, p) for p in _NOT_A_SEARCH):
+        if any(_has(text, p) for p in NOT_A_SEARCH):
             return None
         for phrase in _NOT_A_FIELD:
             text = f" {text} ".replace(f" {phrase} ", " ").strip()
