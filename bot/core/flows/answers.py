@@ -13,7 +13,6 @@ from bot.matching.entities import ProvinceIndex
 from bot.matching.matcher import OUT_OF_SCOPE, Match, Matcher, Suggestions
 from bot.matching.normalize import fold
 
-
 _VOCATIONAL = ("truong nghe", "cao dang", "trung cap", "so cap", "hoc nghe", "day nghe")
 
 
