@@ -293,3 +293,10 @@ def test_migration_switches_on_schools_already_configured(tmp_path: Path) -> Non
     with sqlite3.connect(tmp_path / "m.db") as conn:
         rows = conn.execute("SELECT school_id, participates, reason FROM school_participation")
         assert list(rows) == [("cd_long_an", 1, "webhook")]
+
+
+async def test_navigation_history_stays_bounded(engine: Engine) -> None:
+    for number in range(40):
+        await say(engine, payload="dir:p:can_tho" if number % 2 else "dir:p:hue")
+    state = await engine.store.load(Inbound("test", "student").key)  # type: ignore[attr-defined]
+    assert 0 < len(state.screens) <= 20

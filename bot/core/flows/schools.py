@@ -12,6 +12,7 @@ from bot.core.ports import ConversationState
 from bot.matching.normalize import fold
 
 KEY = "directory"  # its state in ConversationState.data
+MAX_SCREENS = 20  # navigation history kept for "back" (as the engine keeps)
 AFTER_9 = "faq:sau_lop_9_so_sanh"  # the side-by-side screen of what comes after grade 9
 # typed words for that screen (folded)
 _AFTER_9_WORDS = {
@@ -102,6 +103,7 @@ class SchoolsFlow(Flow):
             memory["picking"] = True
         if not state.screens or state.screens[-1] != payload:
             state.screens.append(payload)  # "back" returns here (menus render it again)
+        del state.screens[:-MAX_SCREENS]
         return [reply]
 
     def _screen(self, payload: str) -> Reply | None:
