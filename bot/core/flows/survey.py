@@ -108,7 +108,7 @@ class SurveyFlow(RunFlow):
     def __init__(self, tools: Tools) -> None:
         self.catalog = tools.catalog
         self.r = tools.renderer
-        self.rules = SurveyRules(tools.catalog)
+        self.rules = SurveyRules(tools.catalog, tools.renderer.participation)
         self.view = SurveyView(tools.catalog, tools.renderer, self.rules, tools.clock)
         reader = AnswerReader(tools.catalog, tools.matcher, tools.provinces)
         self.steps = SurveySteps(tools.catalog, reader, self.rules, self.view)
@@ -189,6 +189,7 @@ class SurveyFlow(RunFlow):
 
     async def text(self, text: str, turn: Turn) -> list[Reply]:
         """Typed text while a survey question waits: an answer, unless it is a command."""
+        await self.rules.participation.refresh()  # task directory: schools switched on
         state = turn.state
         folded = fold(text.removeprefix("/"))
         command = SURVEY_WORDS.get(folded)
@@ -253,6 +254,7 @@ class SurveyFlow(RunFlow):
 
     async def payload(self, payload: str, turn: Turn) -> list[Reply]:
         """A survey button ("sv:…"), or the survey menu."""
+        await self.rules.participation.refresh()  # task directory: schools switched on
         state = turn.state
         if payload == START:
             self.pause(state)  # the menu of surveys is not a question
