@@ -52,10 +52,10 @@ def test_question_set_size_and_targets_exist(catalog: Catalog) -> None:
 # correct >= 85%, wrong confident <= 3%, out of scope answered <= 5%; the existing sets stay
 # >= 93% correct. Measured with the learned model deciding (content/intent_model.json, see
 # README, Quality; 2026-11-30), figures only:
-#   questions.yaml     96.3% correct, 0.7% wrong confident, 0.0% out of scope answered
-#   holdout.yaml       92.7%, 3.7%, 0.0%
-#   real_dev.yaml      44.3%, 5.2%, 26.7% (asked back with the right option offered: 40.2%)
-#   real_holdout.yaml  50.9%, 3.7%, 17.6% (24.1%); never read, never tuned on
+#   questions.yaml     95.9% correct, 1.0% wrong confident, 0.0% out of scope answered
+#   holdout.yaml       92.7%, 4.6%, 0.0%
+#   real_dev.yaml      44.3%, 5.2%, 26.7% (asked back with the right option offered: 39.2%)
+#   real_holdout.yaml  49.1%, 2.8%, 17.6% (28.7%); never read, never tuned on
 # (lexical decision alone: 87.4/2.0/0, 83.5/1.8/0, 45.4/9.3/33.3, 42.6/10.2/33.8)
 # The floors catch a regression; a strict xfail marks each set whose targets are missed.
 ACCURACY = {  # set: (correct at least, wrong confident at most, out of scope answered at most)
@@ -89,9 +89,9 @@ def _missed(measured: str) -> pytest.MarkDecorator:
     ("name", "target"),
     [
         pytest.param("questions.yaml", OWN_TARGET),
-        pytest.param("holdout.yaml", OWN_TARGET, marks=_missed("92.7% correct, 3.7% wrong")),
+        pytest.param("holdout.yaml", OWN_TARGET, marks=_missed("92.7% correct, 4.6% wrong")),
         pytest.param("real_dev.yaml", REAL_TARGET, marks=_missed("44.3%, 5.2%, 26.7%")),
-        pytest.param("real_holdout.yaml", REAL_TARGET, marks=_missed("50.9%, 3.7%, 17.6%")),
+        pytest.param("real_holdout.yaml", REAL_TARGET, marks=_missed("49.1%, 2.8%, 17.6%")),
     ],
 )
 def test_accuracy_targets(
