@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core.flows.base import Flow, Tools
 from bot.core.flows.data_rights import DataRights
 from bot.core.flows.eligibility import EligibilityFlow
+from bot.core.flows.handoff import HandoffFlow  # handoff (issue 12)
 from bot.core.flows.quiz import QuizFlow  # quiz (issue 11)
 from bot.core.flows.survey import SurveyFlow
 
@@ -16,4 +17,6 @@ def standard_flows(tools: Tools) -> list[Flow]:
     # -- eligibility (issue 11): when the content has the check --
     if tools.catalog.eligibility is not None:
         flows.append(EligibilityFlow(tools))
+    # -- handoff (issue 12): talking to a counsellor (its desk is set by the web app) --
+    flows.append(HandoffFlow(tools))
     return flows
