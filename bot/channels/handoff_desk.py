@@ -233,12 +233,12 @@ class CounsellorDesk:
             if idle
             else self.t(T.HANDOFF_GROUP_CLOSED_COUNSELLOR, ref=handoff.ref)
         )
-        await self._tell_group(handoff, note)
 
         def told(state: ConversationState) -> list[Reply] | None:
             return self.flow.closed(state, handoff.id, idle)
 
-        await self._deliver(handoff, told, None)
+        await self._deliver(handoff, told, None)  # the student first: the group may be slow
+        await self._tell_group(handoff, note)
         log.info("handoff closed", extra={"handoff": handoff.id, "idle": idle})
 
     async def _tell_group(self, handoff: Handoff, note: str) -> None:

@@ -165,6 +165,21 @@ class HandoffStore:
             ).first()
             return _view(row) if row is not None else None
 
+    async def live(self, key: ConversationKey, closed_since: dt.datetime) -> bool:
+        """Whether the conversation has an open handoff, or one closed after `closed_since`
+        (its last messages may still be on their way)."""
+        async with self._sessions() as session:
+            found = await session.scalar(
+                select(HandoffRow.id)
+                .where(
+                    HandoffRow.channel == key.channel,
+                    HandoffRow.user_key == key.user_key,
+                    (HandoffRow.status == OPEN) | (HandoffRow.closed_at > closed_since),
+                )
+                .limit(1)
+            )
+            return found is not None
+
     async def open_handoffs(self) -> list[Handoff]:
         async with self._sessions() as session:
             rows = await session.scalars(select(HandoffRow).where(HandoffRow.status == OPEN))

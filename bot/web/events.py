@@ -11,6 +11,7 @@ and everything was sent; a stream ends after `events_stream_seconds` and the pag
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import re
 
@@ -54,8 +55,8 @@ async def stream(
     key = ConversationKey(CHANNEL, session)
     last = int(given) if given else await handoffs.last_push(session)
     pending = await handoffs.pushes(session, last)
-    live = await handoffs.open_for(key) is not None
-    if not live and not pending:
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=GRACE)
+    if not pending and not await handoffs.live(key, since):
         return web.Response(status=204)
     response = web.StreamResponse(
         headers={
@@ -64,6 +65,7 @@ async def stream(
             "X-Accel-Buffering": "no",  # nginx: pass each event on at once
         }
     )
+    live = await handoffs.open_for(key) is not None
     await response.prepare(request)
     try:
         await response.write(f"retry: {RETRY_MS}\n\n".encode())

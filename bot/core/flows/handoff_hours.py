@@ -10,6 +10,7 @@ VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")  # no daylight saving time
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 ALWAYS = ("", "always", "24/7")
+EVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # when "always" began
 # one period: "mon-fri 07:30-17:00" or "sat 08:00-11:30" (linear: fixed shapes, no nesting)
 _PERIOD = re.compile(
     r"\s*(mon|tue|wed|thu|fri|sat|sun)(?:-(mon|tue|wed|thu|fri|sat|sun))?"
@@ -59,7 +60,7 @@ class OfficeHours:
     def opened_at(self, now: dt.datetime) -> dt.datetime | None:
         """When the period `now` falls in began; None outside office hours."""
         if self.always:
-            return now
+            return EVER
         local = now.astimezone(VIETNAM)
         for period in self.periods:
             if local.weekday() in period.days and period.start <= local.time() < period.end:
