@@ -285,6 +285,7 @@ class T:
     HANDOFF_CONSENT = "handoff_consent"
     HANDOFF_SHARE_YES = "handoff_share_yes"
     HANDOFF_SHARE_NO = "handoff_share_no"
+    HANDOFF_CANCEL = "handoff_cancel"
     HANDOFF_ASK = "handoff_ask"
     HANDOFF_CANCELLED = "handoff_cancelled"
     HANDOFF_OPENED = "handoff_opened"

@@ -68,7 +68,9 @@ async def stream(
     live = await handoffs.open_for(key) is not None
     await response.prepare(request)
     try:
-        await response.write(f"retry: {RETRY_MS}\n\n".encode())
+        # the id, even without an event, is the page's Last-Event-ID when it reconnects: what
+        # arrives between two streams is sent by the next one
+        await response.write(f"retry: {RETRY_MS}\nid: {last}\n\n".encode())
         await _send(response, handoffs, wakeups, key, last, pending, live, seconds, poll)
     except ConnectionResetError:
         pass  # the page went away; it reconnects (or not) by itself

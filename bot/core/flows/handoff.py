@@ -132,7 +132,7 @@ class HandoffFlow(Flow):
         if self.desk is None or not await self.desk.available():
             return [Reply(self.r.t(T.HANDOFF_UNAVAILABLE), self.r.nav_buttons())]
         profile = self.profile(state)
-        cancel = Button(self.r.t(T.SURVEY_CANCEL), "ho:cancel")
+        cancel = Button(self.r.t(T.HANDOFF_CANCEL), "ho:cancel")
         if not profile:
             state.data[KEY] = {"stage": QUESTION, "share": False}
             return [Reply(self.r.t(T.HANDOFF_ASK), (cancel,))]
@@ -147,7 +147,7 @@ class HandoffFlow(Flow):
 
     def _shared(self, run: dict[str, Any], share: bool) -> list[Reply]:
         run["stage"], run["share"] = QUESTION, share
-        cancel = Button(self.r.t(T.SURVEY_CANCEL), "ho:cancel")
+        cancel = Button(self.r.t(T.HANDOFF_CANCEL), "ho:cancel")
         return [Reply(self.r.t(T.HANDOFF_ASK), (cancel,))]
 
     # -- typed text -----------------------------------------------------------------------------
