@@ -17,6 +17,7 @@ def standard_flows(tools: Tools) -> list[Flow]:
     # -- eligibility (issue 11): when the content has the check --
     if tools.catalog.eligibility is not None:
         flows.append(EligibilityFlow(tools))
-    # -- handoff (issue 12): talking to a counsellor (its desk is set by the web app) --
-    flows.append(HandoffFlow(tools))
+    # -- handoff (issue 12): talking to a counsellor (its desk is set by the web app); first,
+    # so its "continue" leads the menu while a person waits for the student --
+    flows.insert(0, HandoffFlow(tools))
     return flows
