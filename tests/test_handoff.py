@@ -289,3 +289,29 @@ async def test_an_idle_handoff_closes(
     [pushed, end] = await events(server, "handoff-web-4", 0, 2)
     assert "tự kết thúc" in pushed["replies"][0]["text"] and end == "end"
     assert "học phí" in (await web.say("học trung cấp có mất học phí không")).lower()
+
+
+async def test_after_the_student_deletes_their_data_no_counsellor_message_reaches_them(
+    stack: tuple[TestServer, AsyncEngine, str], fake: FakeTelegramApi
+) -> None:
+    server, _db, secret = stack
+    fake.forums.add(GROUP)
+    web = WebChat(server, "handoff-web-5")
+    await web.say("gặp người tư vấn")
+    await web.say("Cho em hỏi về học phí")
+    [first] = await group_messages(fake, 1)
+    thread = int(first["message_thread_id"])
+    assert "Bạn muốn xóa dữ liệu" in await web.say("xóa dữ liệu của tôi")
+    await web_replies(server, "handoff-web-5", "có")  # yes, delete
+    await counsellor(
+        server, secret, group_update(next(_ids), GROUP, "Em còn cần gì không?", thread)
+    )
+    [_, told] = await group_messages(fake, 2)
+    assert "đã kết thúc cuộc trò chuyện" in told["text"]
+    assert "không nhận được tin nhắn này" in told["text"]
+    async with aiohttp.ClientSession() as http:
+        url = server.make_url("/api/chat/events")
+        params = {"session": "handoff-web-5", "after": "0"}
+        async with http.get(url, params=params) as response:
+            body = await response.text()
+    assert "Em còn cần gì không?" not in body

@@ -211,8 +211,17 @@ class CounsellorDesk:
         await self.handoffs.add_post(handoff.id, handoff.chat_id, message.message_id)
         await self.handoffs.touch(handoff.id, self.now())
         reply = self.flow.counsellor_said(message.text)
-        await self._deliver(handoff, None, [reply])
-        log.info("handoff: counsellor replied", extra={"handoff": handoff.id})
+
+        def held(state: ConversationState) -> list[Reply] | None:
+            return [reply] if self.flow.holds(state, handoff.id) else None
+
+        if await self._deliver(handoff, held, None):
+            log.info("handoff: counsellor replied", extra={"handoff": handoff.id})
+            return
+        # the student deleted their data (or the conversation ended some other way)
+        if await self.handoffs.close(handoff.id, "gone", self.now()) is not None:
+            note = self.t(T.HANDOFF_GROUP_CLOSED_STUDENT, ref=handoff.ref)
+            await self._tell_group(handoff, f"{note}\n{self.t(T.HANDOFF_GROUP_ALREADY_CLOSED)}")
 
     async def _handoff_of(self, message: GroupMessage) -> Handoff | None:
         if message.thread_id is not None:
@@ -253,9 +262,10 @@ class CounsellorDesk:
         handoff: Handoff,
         change: Callable[[ConversationState], list[Reply] | None] | None,
         replies: list[Reply] | None,
-    ) -> None:
+    ) -> bool:
         """Replies to the student on their channel; `change` updates the conversation (under its
-        lock) and says what to send. The web chat's history keeps them for a reloaded page."""
+        lock) and says what to send (None: nothing). The web chat's history keeps them for a
+        reloaded page. Whether there was something to send."""
         key = handoff.key
         async with self.engine.store.open(key) as state:
             if change is not None:
@@ -265,15 +275,16 @@ class CounsellorDesk:
             if replies:
                 state.buttons = list(replies[-1].buttons)
         if not replies:
-            return
+            return False
         sender = self.senders.get(key.channel)
         if sender is None:
             log.warning("handoff: no sender for channel %s", key.channel)
-            return
+            return True
         try:
             await sender(key.user_key, replies)
         except Exception:  # a platform error must not lose the desk's loop
             log.exception("handoff: sending to the student failed", extra={"handoff": handoff.id})
+        return True
 
     async def _push(self, user_key: str, replies: list[Reply]) -> None:
         await self.handoffs.push(user_key, reply_json(replies), self.now())

@@ -211,6 +211,11 @@ class HandoffFlow(Flow):
         key = T.HANDOFF_CLOSED_IDLE if idle else T.HANDOFF_CLOSED_BY_COUNSELLOR
         return [self._with_menu(self.r.t(key))]
 
+    def holds(self, state: ConversationState, handoff_id: str) -> bool:
+        """Whether this conversation is still in that handoff (not ended, not erased)."""
+        run = self.run(state)
+        return bool(run and run.get("stage") == OPEN and run.get("id") == handoff_id)
+
     def counsellor_said(self, text: str) -> Reply:
         """A counsellor's message as the student reads it."""
         return Reply(self.r.t(T.HANDOFF_FROM_COUNSELLOR, text=text))
