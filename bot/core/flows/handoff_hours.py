@@ -13,8 +13,8 @@ ALWAYS = ("", "always", "24/7")
 EVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # when "always" began
 # one period: "mon-fri 07:30-17:00" or "sat 08:00-11:30" (linear: fixed shapes, no nesting)
 _PERIOD = re.compile(
-    r"\s*(mon|tue|wed|thu|fri|sat|sun)(?:-(mon|tue|wed|thu|fri|sat|sun))?"
-    r"\s+(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})\s*"
+    r"(mon|tue|wed|thu|fri|sat|sun)(?:-(mon|tue|wed|thu|fri|sat|sun))?"
+    r" +(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})"
 )
 
 
@@ -40,7 +40,7 @@ class OfficeHours:
             return cls()
         periods = []
         for part in text.lower().split(";"):
-            match = _PERIOD.fullmatch(part)
+            match = _PERIOD.fullmatch(part.strip())
             if match is None:
                 raise ValueError(f"cannot read office hours {part.strip()!r}")
             first, last, h1, m1, h2, m2 = match.groups()
