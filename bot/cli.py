@@ -434,6 +434,31 @@ def cmd_school_participating(_args: argparse.Namespace, settings: Settings) -> i
     return _with_db(settings, work)
 
 
+# -- handoff (issue 12): the counsellors' Telegram group --
+def cmd_counsellors_link(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.channels.handoff_desk import COUNSELLORS
+    from bot.storage.schools import LINK_CODE_TTL, SchoolStore
+
+    async def work(db: AsyncEngine) -> int:
+        store = SchoolStore(db)
+        if args.remove:
+            done = await store.unlink_chat(COUNSELLORS, "telegram")
+            print("counsellors' group unlinked" if done else "no counsellors' group was linked")
+            return 0
+        code = await store.new_link_code(COUNSELLORS, _utcnow())
+        hours = int(LINK_CODE_TTL.total_seconds() // 3600)
+        print(code)
+        print(
+            f"Add the bot to the counsellors' Telegram group (a supergroup with topics on, the "
+            f"bot an admin who may manage topics; else replies thread the talks) and send there: "
+            f"/link {code}\nThe code works once, within {hours} hours.",
+            file=sys.stderr,
+        )
+        return 0
+
+    return _with_db(settings, work)
+
+
 def cmd_admin_token(args: argparse.Namespace, settings: Settings) -> int:
     return _new_token("admin", None, args.expires_days, settings)
 
@@ -580,6 +605,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_school_participate)
     c = ssub.add_parser("participating", help="list the schools switched on or off")
     c.set_defaults(func=cmd_school_participating)
+    # -- handoff (issue 12) --
+    p = sub.add_parser("counsellors", help="the counsellors' Telegram group (talk to a person)")
+    csub = p.add_subparsers(dest="counsellors_command", required=True)
+    c = csub.add_parser("link", help="print a one-time code that links the counsellors' group")
+    c.add_argument("--remove", action="store_true", help="unlink the counsellors' group")
+    c.set_defaults(func=cmd_counsellors_link)
     p = sub.add_parser("admin", help="officials' access")
     asub = p.add_subparsers(dest="admin_command", required=True)
     c = asub.add_parser("token", help="print a new token for the officials' dashboard")

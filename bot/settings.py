@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.catalog.load import DEFAULT_CONTENT_DIR
+from bot.core.flows.handoff_hours import OfficeHours
 
 # the retention period: less would delete the contacts of surveys sent today; more than ten
 # years is a typo, not a policy (bot.storage.retention refuses the same bounds)
@@ -73,6 +74,11 @@ class Settings:
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
     zalo_oa_timeout: float = 10.0  # seconds per OA API call (send, token refresh)
     zalo_oa_retry_base: float = 1.0  # first wait after a rate limit (-32), then doubling
+    # -- handoff (issue 12): counsellors' office hours, idle close, the web chat's event stream --
+    handoff_hours: str = "mon-fri 07:30-17:00"  # Vietnam time; "always" for no limit
+    handoff_idle_minutes: int = 30  # an open handoff quiet this long (in office hours) closes
+    events_stream_seconds: float = 300.0  # one event stream response at most; the page reconnects
+    events_poll: float = 1.0  # seconds between database checks of a waiting event stream
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -125,6 +131,14 @@ class Settings:
             zalo_oa_retry_base=_float(
                 env, "ZALO_OA_RETRY_BASE_SECONDS", defaults.zalo_oa_retry_base
             ),
+            # -- handoff (issue 12) --
+            handoff_hours=env.get("HUONGNGHIEP_HANDOFF_HOURS", defaults.handoff_hours),
+            handoff_idle_minutes=_int(
+                env, "HUONGNGHIEP_HANDOFF_IDLE_MINUTES", defaults.handoff_idle_minutes
+            ),
+            events_stream_seconds=_float(
+                env, "HUONGNGHIEP_EVENTS_STREAM_SECONDS", defaults.events_stream_seconds
+            ),
         )
 
     def validate(self) -> None:
@@ -143,10 +157,16 @@ class Settings:
             ("HUONGNGHIEP_OUTBOX_POLL_SECONDS", self.outbox_poll, 0.01, 3600),
             ("ZALO_OA_TIMEOUT_SECONDS", self.zalo_oa_timeout, 0.1, 300),
             ("ZALO_OA_RETRY_BASE_SECONDS", self.zalo_oa_retry_base, 0.0, 3600),
+            ("HUONGNGHIEP_HANDOFF_IDLE_MINUTES", self.handoff_idle_minutes, 1, 7 * 24 * 60),
+            ("HUONGNGHIEP_EVENTS_STREAM_SECONDS", self.events_stream_seconds, 0.1, 3600),
         ]
         for name, value, low, high in checks:
             if not low <= value <= high:
                 raise SettingsError(f"{name}={value}: must be between {low} and {high}")
+        try:  # handoff (issue 12)
+            OfficeHours.parse(self.handoff_hours)
+        except ValueError as exc:
+            raise SettingsError(f"HUONGNGHIEP_HANDOFF_HOURS: {exc}") from None
 
     @property
     def zalo_oa_enabled(self) -> bool:

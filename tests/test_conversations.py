@@ -9,6 +9,8 @@ A file: `name`, optional `channel`, and `steps`; each step sends one action and 
       replies: N                                     screen: "faq:id" (top of the nav stack)
       stored: {responses: N, leads: [school ids with an active lead], personal: bool}
         (what the database holds after the step: every file runs on SQLite and PostgreSQL)
+      quiet: true (no reply: a counsellor answers)   thread: [substrings sent to counsellors]
+A file with `counsellors: true` runs with a desk that records the counsellors' threads.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalog import Catalog
 from bot.core.engine import Engine
+from bot.core.flows.handoff import HandoffFlow
 from bot.core.messages import Inbound, Reply
 from bot.matching.matcher import Matcher
 from bot.storage.conversations import SqlConversationStore
@@ -31,6 +34,7 @@ from bot.storage.leads import SqlLeadSink
 from bot.storage.models import ContactRow, LeadRow, ResponseRow
 from bot.storage.participation import ParticipationStore
 from tests.conftest import LEAD_SCHOOLS, FixedClock
+from tests.fakes.desk import ThreadRecorder
 
 FILES = sorted((Path(__file__).parent / "conversations").glob("*.yaml"))
 
@@ -96,6 +100,9 @@ async def _run(
     for school_id in spec.get("participating", LEAD_SCHOOLS):
         await switches.switch(school_id, True, "participate", FixedClock().now())
     engine = Engine(catalog, matcher, store, FixedClock(), leads=SqlLeadSink(db, switches))
+    # -- handoff (issue 12): a desk that records what counsellors receive --
+    desk = ThreadRecorder() if spec.get("counsellors") else None
+    engine.flows.find(HandoffFlow).desk = desk
     channel = spec.get("channel", "test")
     user = f"user-{path.stem}"
     last: list[Reply] = []
@@ -113,9 +120,16 @@ async def _run(
             if text is not None and "times" in send:
                 text = text * send["times"]
             inbound = Inbound(channel, user, text=text, payload=send.get("payload"))
-        last = await engine.handle(inbound)
-        assert last, f"{where}: no reply"
-        _check(step.get("expect", {}), last, where)
+        replies = await engine.handle(inbound)
+        expect = step.get("expect", {})
+        if expect.get("quiet"):  # handoff (issue 12)
+            assert replies == [], f"{where}: the bot should stay quiet, said {replies}"
+        else:
+            last = replies
+            assert last, f"{where}: no reply"
+        for part in expect.get("thread", []):
+            assert desk is not None and part in desk.text(), f"{where}: {part!r} not in thread"
+        _check(expect, replies, where)
         if "stored" in step.get("expect", {}):
             await _check_stored(db, step["expect"]["stored"], where)
         if "screen" in step.get("expect", {}):

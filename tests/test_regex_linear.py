@@ -72,6 +72,9 @@ COVERED: dict[str, tuple[str, ...]] = {
     "bot.matching.normalize._REPEATS": ("aa", "aab", "aaa"),
     "bot.matching.normalize._LETTER_DIGIT": ("a1", "1a"),
     "bot.channels.webchat._SESSION_RE": ("a" * 63 + "!",),  # the web session id
+    # -- handoff (issue 12): office hours (a setting) and the event stream's Last-Event-ID --
+    "bot.core.flows.handoff_hours._PERIOD": ("mon-fri 07:30-17:00", "sat ", "07:30", "  "),
+    "bot.web.events._EVENT_ID": ("1" * 16 + "x",),
     "bot.storage.schools.LINK_CODE_PATTERN": ("HN-", "HNA", "HN-ABCD2345"),  # group messages
     "bot.logs._PHONE": ("0 ", "84.", "+84 ", "(091) ", "0912 345 67"),  # every log record
     "bot.channels.telegram._COMMAND": ("/a", "/a@", "/a@b ", "a_"),  # every Telegram message

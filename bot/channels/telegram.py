@@ -39,6 +39,8 @@ from bot.channels.base import (
     same_secret,
     split_text,
 )
+from bot.channels.handoff_desk import COUNSELLORS, CounsellorDesk
+from bot.channels.telegram_handoff import group_message
 from bot.channels.telegram_shape import MEDIA_KINDS, check_update
 from bot.core.engine import Engine
 from bot.core.messages import Inbound, Reply
@@ -115,6 +117,7 @@ class TelegramChannel:
         self.app = builder.build()
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.state = "stopped"
+        self.desk: CounsellorDesk | None = None  # handoff (issue 12): set by the web app
 
     @property
     def webhook_mode(self) -> bool:
@@ -247,6 +250,14 @@ class TelegramChannel:
             await self.schools.move_chat(CHANNEL, chat_id, str(message.migrate_to_chat_id))
             return
         command, argument = self._command(message.text or "")
+        # -- handoff (issue 12): the counsellors' group; only /link keeps its meaning there --
+        if (
+            self.desk is not None
+            and command not in ("link", "lienket")
+            and await self.desk.is_group(chat_id)
+        ):
+            await self.desk.from_group(group_message(message, command))
+            return
         if command == "leads":
             await self._send_leads(chat_id)
         elif (command in LINK_COMMANDS and argument) or (
@@ -271,6 +282,10 @@ class TelegramChannel:
         linked = await self.schools.redeem_link_code(text, CHANNEL, chat_id, now)
         if linked is None:
             await self._post(chat_id, self.catalog.text(T.STAFF_LINK_INVALID))
+            return
+        if linked.school_id == COUNSELLORS:  # handoff (issue 12): the counsellors' group
+            log.info("telegram: counsellors' group linked")
+            await self._post(chat_id, self.catalog.text(T.HANDOFF_GROUP_LINKED))
             return
         log.info("telegram: staff group linked", extra={"school": linked.school_id})
         name = self.catalog.school_name(linked.school_id)

@@ -53,6 +53,16 @@ def _message(message: Any, where: str) -> None:
     for key in ("text", "caption"):
         if message.get(key) is not None and not isinstance(message[key], str):
             raise Malformed(f"{where}.{key} is not a string")
+    # -- handoff (issue 12): topics and replies in the counsellors' group --
+    if message.get("message_thread_id") is not None:
+        thread = message["message_thread_id"]
+        _integer(thread, f"{where}.message_thread_id", -MAX_UPDATE_ID, MAX_UPDATE_ID)
+    if message.get("is_topic_message") is not None and not isinstance(
+        message["is_topic_message"], bool
+    ):
+        raise Malformed(f"{where}.is_topic_message is not a boolean")
+    if message.get("reply_to_message") is not None:
+        _message(message["reply_to_message"], f"{where}.reply_to_message")
     if message.get("migrate_to_chat_id") is not None:
         moved = message["migrate_to_chat_id"]
         _integer(moved, f"{where}.migrate_to_chat_id", -MAX_UPDATE_ID, MAX_UPDATE_ID)

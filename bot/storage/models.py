@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -278,3 +279,56 @@ class UnreachableRow(Base):
     user_key: Mapped[str] = mapped_column(String(128), primary_key=True)
     reason: Mapped[str] = mapped_column(String(64), nullable=False)
     recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
+# -- handoff (issue 12, deliver 1): conversations handed to counsellors ----------------------
+
+
+class HandoffRow(Base):
+    """A conversation handed to the counsellors' Telegram group: its thread there (a forum
+    topic, or a reply chain under a first message) and whether it is still open."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), nullable=False)
+    user_key: Mapped[str] = mapped_column(String(128), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # open | closed
+    chat_id: Mapped[str] = mapped_column(String(64), nullable=False)  # the counsellors' group
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # forum topic
+    root_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    after_hours: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    opened_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    last_activity_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+    __table_args__ = (
+        Index("ix_handoffs_user", "channel", "user_key", "status"),
+        Index("ix_handoffs_thread", "chat_id", "thread_id"),
+    )
+
+
+class HandoffPostRow(Base):
+    """A message in the counsellors' group that belongs to a handoff: a reply to it (in a
+    group without topics) is a reply to that student."""
+
+    __tablename__ = "handoff_posts"
+
+    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    handoff_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+class WebPushRow(Base):
+    """Messages for a web chat page that arrived after its last request (a counsellor's
+    reply): the page's event stream reads them in id order."""
+
+    __tablename__ = "web_pushes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_key: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)

@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalog import Catalog
 from bot.channels import webchat
+from bot.channels.handoff_desk import CounsellorDesk, Wakeups
 from bot.channels.telegram import WEBHOOK_PATH as TELEGRAM_PATH
 from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram_handoff import TelegramCounsellorGroup
 from bot.channels.zalo_bot import CHANNEL as ZALO_BOT_CHANNEL
 from bot.channels.zalo_bot import WEBHOOK_PATH as ZALO_BOT_PATH
 from bot.channels.zalo_bot import ZaloBotChannel
@@ -24,8 +26,10 @@ from bot.channels.zalo_oa import CHANNEL as ZALO_OA_CHANNEL
 from bot.channels.zalo_oa import WEBHOOK_PATH as ZALO_OA_PATH
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.core.engine import Engine
+from bot.core.flows.handoff_hours import OfficeHours
 from bot.core.history import RecordingEngine
 from bot.core.memory import MemoryConversationStore
+from bot.core.messages import Reply
 from bot.core.ports import ConversationStore, LeadSink
 from bot.leads.outbox import OutboxWorker, RetryPolicy
 from bot.matching.targets import build_matcher
@@ -33,11 +37,12 @@ from bot.settings import Settings
 from bot.storage.conversations import SqlConversationStore
 from bot.storage.db import make_engine
 from bot.storage.events import SeenEvents
+from bot.storage.handoffs import HandoffStore
 from bot.storage.leads import SqlLeadSink
 from bot.storage.participation import ParticipationStore
 from bot.storage.retention import purge
 from bot.storage.schools import SchoolStore
-from bot.web import errors, portal
+from bot.web import errors, events, portal
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +55,9 @@ ZALO_BOT = web.AppKey("zalo_bot", ZaloBotChannel)
 TELEGRAM = web.AppKey("telegram", TelegramChannel)
 ZALO_OA = web.AppKey("zalo_oa", ZaloOAChannel)
 PURGE_EVERY = 3600.0  # seconds between retention purges
+HANDOFFS = web.AppKey("handoffs", HandoffStore)  # handoff (issue 12)
+DESK = web.AppKey("desk", CounsellorDesk)
+WAKEUPS = web.AppKey("wakeups", Wakeups)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -136,6 +144,7 @@ def create_app(
     if settings.telegram_bot_token:
         app[TELEGRAM] = TelegramChannel(settings, app[ENGINE], seen, app[SCHOOLS])
         app[OUTBOX].deliverers["telegram"] = app[TELEGRAM].deliver_lead
+    _handoff(app, settings)
 
     async def background(app: web.Application) -> AsyncIterator[None]:
         # background tasks kept in a set, cancelled and awaited at shutdown; then the pool goes
@@ -152,6 +161,8 @@ def create_app(
             channels.append(app[ZALO_OA])
         for channel in channels:
             await channel.connect()
+        if DESK in app:  # handoff (issue 12): the idle timer
+            tasks.add(asyncio.create_task(app[DESK].run(), name="handoff"))
         yield
         for channel in channels:
             await channel.disconnect()
@@ -199,6 +210,17 @@ def create_app(
     app.router.add_get("/", webchat.index)
     app.router.add_post("/api/chat", chat)
     app.router.add_get("/api/chat/history", history)
+
+    async def chat_events(request: web.Request) -> web.StreamResponse:  # handoff (issue 12)
+        return await events.stream(
+            request,
+            request.app[HANDOFFS],
+            request.app[WAKEUPS],
+            settings.events_stream_seconds,
+            settings.events_poll,
+        )
+
+    app.router.add_get("/api/chat/events", chat_events)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/leads", leads)
     if ZALO_BOT in app:
@@ -209,3 +231,33 @@ def create_app(
         app.router.add_post(ZALO_OA_PATH, app[ZALO_OA].webhook)
     app.router.add_get("/static/{path:.+}", static_file)
     return app
+
+
+def _handoff(app: web.Application, settings: Settings) -> None:
+    """Handoff (issue 12): the pushes' store; with Telegram, the counsellors' desk, whose
+    replies reach students on every configured channel."""
+    app[HANDOFFS] = HandoffStore(app[DB])
+    app[WAKEUPS] = Wakeups()
+    if TELEGRAM not in app:
+        return
+    desk = CounsellorDesk(
+        app[ENGINE],
+        app[HANDOFFS],
+        app[SCHOOLS],
+        TelegramCounsellorGroup(app[TELEGRAM].app.bot),
+        OfficeHours.parse(settings.handoff_hours),
+        dt.timedelta(minutes=settings.handoff_idle_minutes),
+    )
+    desk.wakeups = app[WAKEUPS]
+    telegram = app[TELEGRAM]
+    telegram.desk = desk
+
+    async def to_telegram(user: str, replies: list[Reply]) -> None:
+        await telegram.send(int(user), replies)
+
+    desk.senders["telegram"] = to_telegram
+    if ZALO_OA in app:
+        desk.senders[ZALO_OA_CHANNEL] = app[ZALO_OA].send
+    if ZALO_BOT in app:
+        desk.senders[ZALO_BOT_CHANNEL] = app[ZALO_BOT].send
+    app[DESK] = desk

@@ -22,6 +22,7 @@ from aiohttp.test_utils import TestServer
 
 from tests.fakes import base_url, serve_post
 
+FORUM_MISSING = "Bad Request: the chat is not a forum"
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Hướng nghiệp", "username": "hn_test_bot"}
 
 
@@ -37,6 +38,9 @@ class FakeTelegramApi:
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     refused: set[int] = field(default_factory=set)  # indexes in `calls` answered with an error
     slow: list[float] = field(default_factory=list)  # seconds to hold the next sendMessage calls
+    # handoff (issue 12): supergroups with topics on (createForumTopic works there only)
+    forums: set[int] = field(default_factory=set)
+    topics: int = 0
 
     def fail(
         self,
@@ -92,13 +96,25 @@ class FakeTelegramApi:
         if method == "getMe":
             result = BOT_USER
         elif method == "sendMessage":
+            chat_id = int(body["chat_id"])
             result = {
                 "message_id": len(self.calls),
                 "date": int(time.time()),
-                "chat": {"id": int(body["chat_id"]), "type": "private"},
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
                 "text": body.get("text", ""),
             }
+            if body.get("message_thread_id") and chat_id in self.forums:
+                result["message_thread_id"] = int(body["message_thread_id"])
+                result["is_topic_message"] = True
             self.sent.set()
+        elif method == "createForumTopic":  # handoff (issue 12): a ForumTopic, as documented
+            if int(body["chat_id"]) not in self.forums:
+                self.refused.add(len(self.calls) - 1)
+                error = {"ok": False, "error_code": 400, "description": FORUM_MISSING}
+                return web.json_response(error, status=400)
+            self.topics += 1
+            result = {"message_thread_id": 1000 + self.topics, "name": body["name"]}
+            result["icon_color"] = 7322096
         elif method == "sendDocument":
             document = body.pop("document")
             self.documents.append((int(body["chat_id"]), document[0], document[1]))
@@ -267,4 +283,34 @@ def media_update(
         message["document"] = MEDIA["document"]
     if caption is not None:
         message["caption"] = caption
+    return update
+
+
+def group_update(
+    update_id: int,
+    chat_id: int,
+    text: str,
+    thread_id: int | None = None,
+    reply_to: int | None = None,
+    user_id: int = 7001,
+) -> dict[str, Any]:
+    """A counsellor's message in a supergroup: inside a forum topic (`thread_id`: it carries
+    message_thread_id and is_topic_message, and answers the topic's first message unless it
+    answers another), and/or a reply to one of the bot's messages (`reply_to`)."""
+    update = text_update(update_id, chat_id, text, "supergroup", user_id=user_id)
+    message = update["message"]
+    message["from"]["first_name"] = "Cô Lan"
+    replied = reply_to if reply_to is not None else thread_id
+    if thread_id is not None:
+        message["message_thread_id"] = thread_id
+        message["is_topic_message"] = True
+        message["chat"]["is_forum"] = True
+    if replied is not None:
+        message["reply_to_message"] = {
+            "message_id": replied,
+            "date": int(time.time()),
+            "chat": dict(message["chat"]),
+            "from": BOT_USER,
+            "text": "…",
+        }
     return update

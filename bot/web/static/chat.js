@@ -1,5 +1,6 @@
-// Web chat client: speaks the POST /api/chat contract and shows the session's recent turns
-// again after a reload (GET /api/chat/history). Every text goes in through text nodes only:
+// Web chat client: speaks the POST /api/chat contract, shows the session's recent turns
+// again after a reload (GET /api/chat/history) and a counsellor's later messages
+// (GET /api/chat/events, server-sent events). Every text goes in through text nodes only:
 // links and phone numbers become <a> elements built here, nothing is parsed as HTML.
 (function () {
   "use strict";
@@ -155,7 +156,11 @@
       return res.json().then(function (data) { return { ok: res.ok, data: data }; });
     }).then(function (r) {
       hideTyping();
-      if (r.ok) { render(r.data.replies || []); }
+      if (r.ok) {
+        var replies = r.data.replies || [];
+        render(replies);
+        if (handedOff(replies)) { listen(); }
+      }
       else { render([{ text: r.data.error || "Có lỗi xảy ra, bạn thử lại nhé." }]); }
     }).catch(function () {
       hideTyping();
@@ -166,6 +171,32 @@
       // after typing, keep the keyboard; after a tap, do not pop it up on a phone
       if (typed) { input.focus(); }
     });
+  }
+
+  // -- messages that arrive later (a counsellor's reply): server-sent events -----------------
+  // Opened while a counsellor handles the conversation (and once at load, for a page reloaded
+  // during one); EventSource reconnects by itself, sending the last event id, so nothing is
+  // lost or shown twice. The server answers 204 when nothing is live (the stream then stops)
+  // and sends "end" once the conversation went back to the bot.
+  var events = null;
+  function handedOff(replies) {
+    if (!replies.length) { return true; }  // the bot stays quiet while a person answers
+    return replies.some(function (r) {
+      return (r.buttons || []).some(function (b) { return b.payload.indexOf("ho:") === 0; });
+    });
+  }
+  function listen() {
+    if (events || !window.EventSource) { return; }
+    events = new EventSource("/api/chat/events?session=" + encodeURIComponent(session));
+    events.addEventListener("replies", function (ev) {
+      var data;
+      try { data = JSON.parse(ev.data); } catch (e) { return; }
+      render(data.replies || []);
+    });
+    events.addEventListener("end", function () { events.close(); events = null; });
+    events.onerror = function () {
+      if (events && events.readyState === EventSource.CLOSED) { events = null; }
+    };
   }
 
   form.addEventListener("submit", function (ev) {
@@ -187,6 +218,7 @@
         if (t.who === "me") { addMine(t.text); } else { addBot(t); }
       });
       scrollDown();
+      listen();
     })
     .catch(start);
 })();
