@@ -73,6 +73,7 @@ class Settings:
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
     zalo_oa_timeout: float = 10.0  # seconds per OA API call (send, token refresh)
     zalo_oa_retry_base: float = 1.0  # first wait after a rate limit (-32), then doubling
+    portal_idle_minutes: int = 30  # portal: a session unused this long is signed out (portal)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -125,6 +126,9 @@ class Settings:
             zalo_oa_retry_base=_float(
                 env, "ZALO_OA_RETRY_BASE_SECONDS", defaults.zalo_oa_retry_base
             ),
+            portal_idle_minutes=_int(  # portal
+                env, "HUONGNGHIEP_PORTAL_IDLE_MINUTES", defaults.portal_idle_minutes
+            ),
         )
 
     def validate(self) -> None:
@@ -143,6 +147,7 @@ class Settings:
             ("HUONGNGHIEP_OUTBOX_POLL_SECONDS", self.outbox_poll, 0.01, 3600),
             ("ZALO_OA_TIMEOUT_SECONDS", self.zalo_oa_timeout, 0.1, 300),
             ("ZALO_OA_RETRY_BASE_SECONDS", self.zalo_oa_retry_base, 0.0, 3600),
+            ("HUONGNGHIEP_PORTAL_IDLE_MINUTES", self.portal_idle_minutes, 1, 720),  # portal
         ]
         for name, value, low, high in checks:
             if not low <= value <= high:
