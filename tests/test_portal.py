@@ -225,8 +225,10 @@ async def test_a_school_sees_its_own_leads_and_withdrawn_ones_without_their_data
         status, html = await get(http, f"{stack.base}/truong")
     assert status == 200
     assert NAME_A in html and "=cmd|&#x27; /C calc&#x27;!A0" in html  # escaped, not run
-    assert NAME_B not in html and "+84913000222" not in html
+    assert 'href="tel:+84912345678">0912 345 678</a>' in html  # tap to call
+    assert NAME_B not in html and "+84913000222" not in html and "0913 000 222" not in html
     assert "Người Rút" not in html and "+84914000333" not in html  # withdrawn: no data
+    assert "0914 000 333" not in html
     assert "Đã rút lại đồng ý" in html
     assert "3 học sinh" in html
     async with await signed_in(stack, B) as http:
@@ -443,3 +445,23 @@ async def test_an_officials_session_does_not_open_the_school_portal(stack: Stack
         assert r.status == 303 and r.headers["Location"] == "/so"
         status, html = await get(http, f"{stack.base}/truong")
         assert status == 401 and NAME_A not in html
+
+
+async def test_staff_notes_go_when_the_student_withdraws_or_erases_their_data(
+    stack: Stack,
+) -> None:
+    from bot.storage.lead_status import LeadStatusStore
+
+    store, sink = LeadStatusStore(stack.db), SqlLeadSink(stack.db)
+    first, second = stack.leads[NAME_A], stack.leads[NAME_B]
+    for school, lead in ((A, first), (B, second)):
+        assert await store.set_status(school, lead, "da_lien_he", "Mẹ em hẹn gọi lại", 1, NOW)
+    await sink.withdraw(ConversationKey("web", "a1"), A, NOW)
+    await sink.forget(ConversationKey("web", "b1"), NOW)
+    async with stack.db.connect() as conn:
+        notes = (await conn.execute(select(LeadStatusRow.note))).scalars().all()
+        audit = (await conn.execute(select(AuditRow.action, AuditRow.new))).all()
+    assert notes == [None, None]
+    assert sorted(audit) == [("status", "da_lien_he"), ("status", "da_lien_he")]
+    assert await store.lead(A, first) is not None
+    assert (await store.lead(A, first)).withdrawn  # type: ignore[union-attr]

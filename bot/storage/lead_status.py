@@ -66,9 +66,7 @@ class AuditEntry:
     new: str | None
 
 
-def _query(
-    school_id: str, where: LeadFilter, active_only: bool
-) -> Select[*tuple[Any, ...]]:
+def _query(school_id: str, where: LeadFilter, active_only: bool) -> Select[*tuple[Any, ...]]:
     """Leads of one school (never another's: the school is in every query), newest first."""
     status = func.coalesce(LeadStatusRow.status, NEW)
     query: Select[*tuple[Any, ...]] = (

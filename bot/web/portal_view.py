@@ -258,12 +258,21 @@ class PortalView:
         )
 
 
+def local_phone(phone: str) -> str:
+    """A Vietnamese number as people write it (+84912345678 -> 0912 345 678); others as
+    stored."""
+    if phone.startswith("+84") and phone[1:].isdigit() and len(phone) == 12:
+        local = "0" + phone[3:]
+        return f"{local[:4]} {local[4:7]} {local[7:]}"
+    return phone
+
+
 def _tel(phone: str) -> str:
     """A phone number as a tap-to-call link (only digits and + reach the href)."""
-    digits = "".join(c for c in phone if c.isdigit() or c == "+")
+    digits = "".join(c for c in phone if c.isascii() and (c.isdigit() or c == "+"))
     if not digits:
         return esc(phone)
-    return f'<a href="tel:{esc(digits)}">{esc(phone)}</a>'
+    return f'<a href="tel:{esc(digits)}">{esc(local_phone(phone))}</a>'
 
 
 def _short(text: str, limit: int = 140) -> str:
