@@ -4,10 +4,13 @@ statuses with a note and their audit log, filters, withdrawn leads, sign-out."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
+import os
 import re
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -465,3 +468,39 @@ async def test_staff_notes_go_when_the_student_withdraws_or_erases_their_data(
     assert sorted(audit) == [("status", "da_lien_he"), ("status", "da_lien_he")]
     assert await store.lead(A, first) is not None
     assert (await store.lead(A, first)).withdrawn  # type: ignore[union-attr]
+
+
+async def test_school_invite_prints_a_link_that_opens_the_portal_once(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    env = {"HUONGNGHIEP_DATA_DIR": str(tmp_path), "HUONGNGHIEP_LOG_LEVEL": "WARNING",
+           "HUONGNGHIEP_PUBLIC_URL": "https://tuyensinh.example.vn/"}  # fmt: skip
+
+    async def cli(*args: str) -> tuple[int, str, str]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", *args, env={**os.environ, **env},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await proc.communicate()
+        return proc.returncode or 0, out.decode(), err.decode()
+
+    code, out, err = await cli("school", "invite", "cd_long_an", "--label", "Thầy Minh")
+    assert code == 0, err
+    link = out.strip()
+    assert re.fullmatch(r"https://tuyensinh\.example\.vn/dang-nhap\?ma=[A-Za-z0-9_-]{43}", link)
+    assert "24 hours" in err and link not in err
+    code, _, err = await cli("school", "invite", "no_such_school")
+    assert code == 2 and "unknown school id" in err
+    settings = Settings(data_dir=tmp_path)  # the command migrated its database
+    server = TestServer(create_app(settings, catalog), host="127.0.0.1")
+    await server.start_server()
+    try:
+        base = str(server.make_url("")).rstrip("/")
+        secret = link.rsplit("=", 1)[1]
+        async with browser() as http:
+            assert (await sign_in(http, base, secret)).status == 303
+            status, _ = await get(http, f"{base}/truong")
+            assert status == 200
+            assert (await get(http, f"{base}/dang-nhap?ma={secret}"))[0] == 410
+    finally:
+        await server.close()
