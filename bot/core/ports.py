@@ -160,3 +160,8 @@ class LeadSink(Protocol):
     async def forget(self, key: ConversationKey, at: dt.datetime) -> Forgotten:
         """Delete the user's personal data; anonymous answers stay in statistics."""
         ...
+
+    async def participating(self) -> frozenset[str] | None:
+        """The schools an operator switched on to receive leads (task directory); None when
+        this sink does not gate (a test's or tool's own sink)."""
+        ...

@@ -22,6 +22,7 @@ from bot.storage.models import (
     SchoolChatRow,
     WebhookRow,
 )
+from bot.storage.participation import ParticipationStore
 from bot.storage.session import CURRENT, transaction
 
 log = logging.getLogger(__name__)
@@ -62,9 +63,16 @@ class SqlLeadSink:
     """Implements core.ports.LeadSink. Inside a conversation turn it writes in the turn's
     transaction, so the submission and the cleared survey are saved together."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(
+        self, engine: AsyncEngine, participation: ParticipationStore | None = None
+    ) -> None:
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # task directory: which schools receive leads; None: this sink does not gate (tests)
+        self._participation = participation
+
+    async def participating(self) -> frozenset[str] | None:
+        return await self._participation.participating() if self._participation else None
 
     async def submit(self, submission: Submission) -> Receipt:
         async with transaction(self._sessions) as session:

@@ -36,6 +36,7 @@ from bot.storage.db import make_engine
 from bot.storage.events import SeenEvents
 from bot.storage.lead_status import LeadStatusStore  # portal
 from bot.storage.leads import SqlLeadSink
+from bot.storage.participation import ParticipationStore
 from bot.storage.retention import purge
 from bot.storage.schools import SchoolStore
 from bot.web import errors, portal
@@ -128,7 +129,8 @@ def create_app(
     db = make_engine(settings.db_url)
     app[SETTINGS] = settings
     app[DB] = db
-    app[ENGINE] = engine or build_engine(catalog, SqlConversationStore(db), SqlLeadSink(db))
+    sink = SqlLeadSink(db, ParticipationStore(db))  # only schools switched on receive leads
+    app[ENGINE] = engine or build_engine(catalog, SqlConversationStore(db), sink)
     app[SCHOOLS] = SchoolStore(db)
     app[OUTBOX] = outbox_worker(settings, db, catalog)
     seen = SeenEvents(db)

@@ -1,7 +1,7 @@
 """School portal: sign-in invites and sessions, each lead's status and note, the audit log.
 
 Revision ID: 0009_portal
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-30
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_portal"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
