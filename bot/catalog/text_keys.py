@@ -262,6 +262,7 @@ class T:
     QUIZ_TRADES_MORE = "quiz_trades_more"
     QUIZ_MORE_TRADES = "quiz_more_trades"
     QUIZ_SCHOOLS = "quiz_schools"
+    QUIZ_SCHOOLS_ASK = "quiz_schools_ask"  # no source names their trades: ask the school
     QUIZ_NO_SCHOOLS_IN = "quiz_no_schools_in"
     QUIZ_SCHOOLS_NO_PROVINCE = "quiz_schools_no_province"
     QUIZ_CHOOSE_PROVINCE = "quiz_choose_province"
