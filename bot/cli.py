@@ -451,6 +451,7 @@ def cmd_school_invite(args: argparse.Namespace, settings: Settings) -> int:
             f"(/truong) once, within {hours} hours. Only its hash is stored.",
             file=sys.stderr,
         )
+        await _participation_note(db, args.school_id)
         return 0
 
     return _with_db(settings, work)

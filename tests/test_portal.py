@@ -489,6 +489,7 @@ async def test_school_invite_prints_a_link_that_opens_the_portal_once(
     link = out.strip()
     assert re.fullmatch(r"https://tuyensinh\.example\.vn/dang-nhap\?ma=[A-Za-z0-9_-]{43}", link)
     assert "24 hours" in err and link not in err
+    assert "cd_long_an receives leads" in err  # portal access switches the school on
     code, _, err = await cli("school", "invite", "no_such_school")
     assert code == 2 and "unknown school id" in err
     settings = Settings(data_dir=tmp_path)  # the command migrated its database

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.storage.models import InviteRow, PortalSessionRow
+from bot.storage.participation import switch_on
 
 ROLES = ("school", "official")
 INVITE_TTL = dt.timedelta(hours=24)
@@ -74,7 +75,8 @@ class AccessStore:
         self, role: str, school_id: str | None, now: dt.datetime, label: str | None = None
     ) -> str:
         """A new one-time link secret for `role` (a school's with its id), valid 24 hours;
-        only its hash is stored, so it is shown once."""
+        only its hash is stored, so it is shown once. A school given portal access receives
+        leads from then on, as with a token (unless an operator switched it off)."""
         if role not in ROLES or (role == "school") != (school_id is not None):
             raise ValueError(f"role {role!r} with school {school_id!r}")
         secret = secrets.token_urlsafe(32)
@@ -89,6 +91,8 @@ class AccessStore:
                     expires_at=now + INVITE_TTL,
                 )
             )
+            if school_id is not None:
+                await switch_on(session, school_id, "invite", now)
         return secret
 
     async def invite(self, secret: str, now: dt.datetime) -> Invite | None:
