@@ -459,6 +459,29 @@ def cmd_counsellors_link(args: argparse.Namespace, settings: Settings) -> int:
     return _with_db(settings, work)
 
 
+# -- portal (issue 12, deliver 4): a one-time sign-in link to the school portal --
+def cmd_school_invite(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage.access import INVITE_TTL, AccessStore
+    from bot.web.auth import invite_link
+
+    if not _known_school(settings, args.school_id):
+        return 2
+
+    async def work(db: AsyncEngine) -> int:
+        secret = await AccessStore(db).new_invite("school", args.school_id, _utcnow(), args.label)
+        hours = int(INVITE_TTL.total_seconds() // 3600)
+        print(invite_link(settings, secret))
+        print(
+            f"Send this link to one staff member of {args.school_id}: it opens the school portal\n"
+            f"(/truong) once, within {hours} hours. Only its hash is stored.",
+            file=sys.stderr,
+        )
+        await _participation_note(db, args.school_id)
+        return 0
+
+    return _with_db(settings, work)
+
+
 def cmd_admin_token(args: argparse.Namespace, settings: Settings) -> int:
     return _new_token("admin", None, args.expires_days, settings)
 
@@ -598,6 +621,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("school_id")
     c.add_argument("--remove", action="store_true", help="unlink the school's Telegram group")
     c.set_defaults(func=cmd_school_link)
+    # portal (issue 12, deliver 4)
+    c = ssub.add_parser("invite", help="print a one-time sign-in link to the school portal (24 h)")
+    c.add_argument("school_id")
+    c.add_argument("--label", help="who the link is for, shown in the portal's audit log")
+    c.set_defaults(func=cmd_school_invite)
     # task directory: a school receives leads only when switched on
     c = ssub.add_parser("participate", help="switch a school on to receive leads (or --off)")
     c.add_argument("school_id")

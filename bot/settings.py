@@ -79,6 +79,7 @@ class Settings:
     handoff_idle_minutes: int = 30  # an open handoff quiet this long (in office hours) closes
     events_stream_seconds: float = 300.0  # one event stream response at most; the page reconnects
     events_poll: float = 1.0  # seconds between database checks of a waiting event stream
+    portal_idle_minutes: int = 30  # portal: a session unused this long is signed out (portal)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -139,6 +140,9 @@ class Settings:
             events_stream_seconds=_float(
                 env, "HUONGNGHIEP_EVENTS_STREAM_SECONDS", defaults.events_stream_seconds
             ),
+            portal_idle_minutes=_int(  # portal
+                env, "HUONGNGHIEP_PORTAL_IDLE_MINUTES", defaults.portal_idle_minutes
+            ),
         )
 
     def validate(self) -> None:
@@ -159,6 +163,7 @@ class Settings:
             ("ZALO_OA_RETRY_BASE_SECONDS", self.zalo_oa_retry_base, 0.0, 3600),
             ("HUONGNGHIEP_HANDOFF_IDLE_MINUTES", self.handoff_idle_minutes, 1, 7 * 24 * 60),
             ("HUONGNGHIEP_EVENTS_STREAM_SECONDS", self.events_stream_seconds, 0.1, 3600),
+            ("HUONGNGHIEP_PORTAL_IDLE_MINUTES", self.portal_idle_minutes, 1, 720),  # portal
         ]
         for name, value, low, high in checks:
             if not low <= value <= high:

@@ -226,6 +226,7 @@ class SqlLeadSink:
                 update(LeadRow).where(LeadRow.id.in_(lead_ids)).values(status="withdrawn")
             )
             await _cancel_deliveries(session, lead_ids)
+            await _forget_portal_notes(session, lead_ids)  # portal
             session.add_all(notices)
             await session.execute(
                 update(ConsentRow)
@@ -353,6 +354,9 @@ async def forget_responses(session: AsyncSession, ids: list[str], at: dt.datetim
         update(LeadRow).where(LeadRow.response_id.in_(ids)).values(status="deleted")
     )
     await _cancel_deliveries(session, lead_ids)
+    await _forget_portal_notes(  # portal
+        session, list(await session.scalars(select(LeadRow.id).where(LeadRow.response_id.in_(ids))))
+    )
     consents = await session.execute(
         update(ConsentRow)
         .where(ConsentRow.response_id.in_(ids), ConsentRow.withdrawn_at.is_(None))
@@ -368,3 +372,11 @@ async def forget_responses(session: AsyncSession, ids: list[str], at: dt.datetim
         response.answers = {k: v for k, v in response.answers.items() if k not in FREE_TEXT}
     log.info("personal data deleted", extra={"responses": len(ids)})
     return Forgotten(len(contacts), len(lead_ids), int(getattr(consents, "rowcount", 0) or 0))
+
+
+# -- portal (issue 12, deliver 4) --
+async def _forget_portal_notes(session: AsyncSession, lead_ids: list[str]) -> None:
+    """What school staff wrote about these leads in the portal goes with the consent."""
+    from bot.storage.lead_status import forget_notes  # it imports this module
+
+    await forget_notes(session, lead_ids)

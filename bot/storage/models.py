@@ -332,3 +332,74 @@ class WebPushRow(Base):
     user_key: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
     body: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
+# -- portal (issue 12, deliver 4): sign-in invites and sessions, lead statuses, audit log --
+
+
+class InviteRow(Base):
+    """A one-time sign-in link (`huongnghiep school invite`): only its SHA-256 is stored; it
+    works once, until `expires_at`. role is school (with school_id) or official."""
+
+    __tablename__ = "portal_invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    school_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    label: Mapped[str | None] = mapped_column(String(100), nullable=True)  # who it was for
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class PortalSessionRow(Base):
+    """A signed-in browser: the cookie's SHA-256, who it is (from its invite), its CSRF token."""
+
+    __tablename__ = "portal_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    invite_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("portal_invites.id", ondelete="CASCADE"), nullable=False
+    )
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    school_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    csrf: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class LeadStatusRow(Base):
+    """What a school did with a lead (mới, đã liên hệ, …) and its note; no row means mới."""
+
+    __tablename__ = "lead_statuses"
+
+    lead_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(32), nullable=False)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+
+    __table_args__ = (Index("ix_lead_statuses_status", "status"),)
+
+
+class AuditRow(Base):
+    """Who (the invite a session came from) changed what in the portal: a lead's status or
+    note, or an export of the list (lead_id empty)."""
+
+    __tablename__ = "portal_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    school_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lead_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("leads.id", ondelete="CASCADE"), nullable=True
+    )
+    invite_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    action: Mapped[str] = mapped_column(String(16), nullable=False)  # status | note | export
+    old: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+
+    __table_args__ = (Index("ix_portal_audit_lead", "lead_id", "id"),)

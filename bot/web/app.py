@@ -34,15 +34,19 @@ from bot.core.ports import ConversationStore, LeadSink
 from bot.leads.outbox import OutboxWorker, RetryPolicy
 from bot.matching.targets import build_matcher
 from bot.settings import Settings
+from bot.storage.access import AccessStore  # portal
 from bot.storage.conversations import SqlConversationStore
 from bot.storage.db import make_engine
 from bot.storage.events import SeenEvents
 from bot.storage.handoffs import HandoffStore
+from bot.storage.lead_status import LeadStatusStore  # portal
 from bot.storage.leads import SqlLeadSink
 from bot.storage.participation import ParticipationStore
 from bot.storage.retention import purge
 from bot.storage.schools import SchoolStore
 from bot.web import errors, events, portal
+from bot.web.auth import Auth  # portal
+from bot.web.portal_pages import SchoolPortal  # portal
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +58,7 @@ OUTBOX = web.AppKey("outbox", OutboxWorker)
 ZALO_BOT = web.AppKey("zalo_bot", ZaloBotChannel)
 TELEGRAM = web.AppKey("telegram", TelegramChannel)
 ZALO_OA = web.AppKey("zalo_oa", ZaloOAChannel)
+AUTH = web.AppKey("auth", Auth)  # portal: the web pages' sign-in (the dashboard reuses it)
 PURGE_EVERY = 3600.0  # seconds between retention purges
 HANDOFFS = web.AppKey("handoffs", HandoffStore)  # handoff (issue 12)
 DESK = web.AppKey("desk", CounsellorDesk)
@@ -229,6 +234,10 @@ def create_app(
         app.router.add_post(TELEGRAM_PATH, app[TELEGRAM].webhook)
     if ZALO_OA in app:
         app.router.add_post(ZALO_OA_PATH, app[ZALO_OA].webhook)
+    # -- portal (issue 12, deliver 4): /dang-nhap, /dang-xuat, /truong --
+    app[AUTH] = Auth(settings, catalog, AccessStore(db))
+    app[AUTH].register(app.router)
+    SchoolPortal(app[AUTH], catalog, LeadStatusStore(db)).register(app.router)
     app.router.add_get("/static/{path:.+}", static_file)
     return app
 

@@ -1,0 +1,209 @@
+"""The school portal at /truong: a school's own leads (filters, statuses with a note, the
+audit log, CSV/XLSX export), for staff signed in with a one-time link (bot.web.auth)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+
+from aiohttp import web
+
+from bot.catalog import Catalog
+from bot.catalog.text_keys import T
+from bot.leads.cells import VIETNAM
+from bot.leads.stream import LeadExport
+from bot.storage.lead_status import STATUSES, WITHDRAWN, LeadFilter, LeadStatusStore
+from bot.web.auth import Auth, read_form
+from bot.web.html import document, notice, page, see_other
+from bot.web.portal_view import FILTER_FIELDS, PortalView
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 50
+EXPORTS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+MAX_PAGE = 100_000
+
+
+def _day(raw: str) -> dt.date | None:
+    if not raw or len(raw) > 10:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def _start_of(day: dt.date) -> dt.datetime | None:
+    """The first moment of a Vietnamese calendar day, in UTC (None past the calendar's ends)."""
+    try:
+        return dt.datetime.combine(day, dt.time(), VIETNAM).astimezone(dt.UTC)
+    except OverflowError:
+        return None
+
+
+def parse_filter(catalog: Catalog, raw: dict[str, str]) -> tuple[LeadFilter, dict[str, str], bool]:
+    """The filter a query asks for, the values kept (for the form and links), and whether
+    some value was not understood (it is then left out, never an error)."""
+    kept: dict[str, str] = {}
+    bad = False
+
+    def keep(name: str, ok: bool) -> bool:
+        nonlocal bad
+        value = raw.get(name, "")
+        if value and ok:
+            kept[name] = value
+            return True
+        bad = bad or bool(value)
+        return False
+
+    survey = raw.get("khao_sat", "")
+    grade = raw.get("lop", "")
+    grades = {str(s.grade) for s in catalog.surveys.values()}
+    trade = raw.get("nghe", "")
+    status = raw.get("trang_thai", "")
+    since = _day(raw.get("tu", ""))
+    until = _day(raw.get("den", ""))
+    start = _start_of(since) if since else None
+    end = None
+    if until is not None and until < dt.date.max:
+        end = _start_of(until + dt.timedelta(days=1))
+    where = LeadFilter(
+        survey=survey if keep("khao_sat", survey in catalog.surveys) else None,
+        grade=int(grade) if keep("lop", grade in grades) else None,
+        trade=trade if keep("nghe", trade in catalog.trades) else None,
+        since=start if keep("tu", start is not None) else None,
+        until=end if keep("den", end is not None) else None,
+        status=status if keep("trang_thai", status in (*STATUSES, WITHDRAWN)) else None,
+    )
+    return where, kept, bad
+
+
+class SchoolPortal:
+    """The portal's routes over the lead-status store, signed in through `auth`."""
+
+    def __init__(self, auth: Auth, catalog: Catalog, store: LeadStatusStore) -> None:
+        self.auth = auth
+        self.catalog = catalog
+        self.store = store
+        self.view = PortalView(catalog)
+
+    def _frame(self, school_id: str, body: str, top: str) -> str:
+        school = self.catalog.schools[school_id].name
+        heading = self.view.t(T.PORTAL_SCHOOL_HEADING, school=school)
+        return document(
+            f"{heading} · {self.view.t(T.PORTAL_TITLE)}",
+            heading,
+            body,
+            top=top,
+            skip=self.view.t(T.PORTAL_SKIP),
+        )
+
+    def _query(self, request: web.Request) -> dict[str, str]:
+        return {name: request.query.get(name, "")[:40] for name in (*FILTER_FIELDS, "trang")}
+
+    async def index(self, request: web.Request) -> web.Response:
+        """GET /truong: the school's leads, filtered, a page at a time."""
+        session = await self.auth.session(request, "school")
+        if session is None:
+            return self.auth.need_sign_in()
+        assert session.school_id is not None
+        raw = self._query(request)
+        where, kept, bad = parse_filter(self.catalog, raw)
+        leads = await self.store.leads(session.school_id, where)
+        pages = max(1, math.ceil(len(leads) / PER_PAGE))
+        try:
+            page_no = min(max(1, int(raw["trang"] or "1")), pages, MAX_PAGE)
+        except ValueError:
+            page_no, bad = 1, True
+        shown = leads[(page_no - 1) * PER_PAGE : page_no * PER_PAGE]
+        body = (
+            self.view.filters(kept, bad)
+            + self.view.exports(kept)
+            + self.view.listing(shown, len(leads))
+            + self.view.pager(kept, page_no, pages)
+        )
+        top = self.auth.sign_out_form(session)
+        return page(self._frame(session.school_id, body, top))
+
+    async def lead(self, request: web.Request) -> web.Response:
+        """GET /truong/hs/{lead}: one lead, its status form and its audit log."""
+        session = await self.auth.session(request, "school")
+        if session is None:
+            return self.auth.need_sign_in()
+        assert session.school_id is not None
+        found = await self.store.lead(session.school_id, request.match_info["lead"])
+        if found is None:
+            return self._not_found()
+        saved = request.query.get("luu", "")
+        message = {"1": T.PORTAL_SAVED, "0": T.PORTAL_UNCHANGED}.get(saved)
+        audit = await self.store.audit(session.school_id, found.record.lead_id)
+        body = self.view.lead_page(found, session, audit, self.view.t(message) if message else "")
+        return page(self._frame(session.school_id, body, self.auth.sign_out_form(session)))
+
+    def _not_found(self) -> web.Response:
+        return notice(self.view.t(T.PORTAL_TITLE), self.view.t(T.PORTAL_NOT_FOUND), 404)
+
+    async def update(self, request: web.Request) -> web.Response:
+        """POST /truong/hs/{lead}: a new status and note (CSRF token needed). The school is
+        the session's: nothing in the form can name another."""
+        session = await self.auth.session(request, "school")
+        if session is None:
+            return self.auth.need_sign_in()
+        assert session.school_id is not None
+        form = await read_form(request)
+        if form is None or not self.auth.csrf_ok(session, form):
+            return self.auth.forbidden()
+        lead_id = request.match_info["lead"]
+        status = form.get("trang_thai", "")
+        if status not in STATUSES:
+            return notice(self.view.t(T.PORTAL_TITLE), self.view.t(T.PORTAL_BAD_STATUS), 400)
+        changed = await self.store.set_status(
+            session.school_id,
+            lead_id,
+            status,
+            form.get("ghi_chu", ""),
+            session.invite_id,
+            self.auth.now(),
+        )
+        if changed is None:
+            return self._not_found()
+        if changed:
+            log.info("lead status changed", extra={"school": session.school_id, "status": status})
+        return see_other(f"/truong/hs/{lead_id}?luu={int(changed)}")
+
+    async def export(self, request: web.Request) -> web.StreamResponse:
+        """GET /truong/xuat?dinh_dang=csv|xlsx&…: the filtered list as a file (the same
+        columns as GET /api/leads; formula-like cells neutralised by bot.leads.export)."""
+        session = await self.auth.session(request, "school")
+        if session is None:
+            return self.auth.need_sign_in()
+        school = session.school_id
+        assert school is not None
+        fmt = request.query.get("dinh_dang", "csv")
+        if fmt not in EXPORTS:
+            fmt = "csv"
+        where, _, _ = parse_filter(self.catalog, self._query(request))
+        now = self.auth.now()
+        name = f"hoc-sinh-{school}-{now.astimezone(VIETNAM):%Y%m%d}.{fmt}"
+        headers = {
+            "Cache-Control": "no-store",
+            "Content-Type": EXPORTS[fmt],
+            "Content-Disposition": f'attachment; filename="{name}"',
+        }
+
+        async def logged(rows: int) -> None:
+            await self.store.log_export(school, session.invite_id, fmt, rows, now)
+            log.info("portal export", extra={"school": school, "format": fmt, "rows": rows})
+
+        batches = self.store.export_batches(school, where)
+        return await LeadExport(batches, fmt, self.view.names, logged).send(request, headers)
+
+    def register(self, router: web.UrlDispatcher) -> None:
+        router.add_get("/truong", self.index)
+        router.add_get("/truong/xuat", self.export)
+        router.add_get("/truong/hs/{lead}", self.lead)
+        router.add_post("/truong/hs/{lead}", self.update)
