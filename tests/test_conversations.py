@@ -9,10 +9,14 @@ A file: `name`, optional `channel`, and `steps`; each step sends one action and 
       replies: N                                     screen: "faq:id" (top of the nav stack)
       stored: {responses: N, leads: [school ids with an active lead], personal: bool}
         (what the database holds after the step: every file runs on SQLite and PostgreSQL)
+Parent (issue 12): a step with `as: parent` is sent by another person (their own
+conversation, on `channel` of the step or the file's); `remember: code` keeps the parent code
+("PH-ABCD-2345") the turn shows, and "{code}" in a later text is replaced by it.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +35,7 @@ from bot.storage.leads import SqlLeadSink
 from bot.storage.models import ContactRow, LeadRow, ResponseRow
 from tests.conftest import FixedClock
 
+CODE = re.compile(r"PH-[A-Z0-9]{4}-[A-Z0-9]{4}")  # parent (issue 12)
 FILES = sorted((Path(__file__).parent / "conversations").glob("*.yaml"))
 
 
@@ -90,11 +95,12 @@ async def _run(
 ) -> None:
     store = SqlConversationStore(db)
     engine = Engine(catalog, matcher, store, FixedClock(), leads=SqlLeadSink(db))
-    channel = spec.get("channel", "test")
     user = f"user-{path.stem}"
     last: list[Reply] = []
+    remembered: dict[str, str] = {}
     for number, step in enumerate(spec["steps"], start=1):
         where = f"{path.name} step {number}"
+        channel, user = _who(spec, step, path)
         if "press" in step:
             offered = {b.label: b.payload for r in last for b in r.buttons}
             assert step["press"] in offered, (
@@ -106,8 +112,14 @@ async def _run(
             text = send.get("text")
             if text is not None and "times" in send:
                 text = text * send["times"]
+            if text is not None and "code" in remembered:
+                text = text.replace("{code}", remembered["code"])
             inbound = Inbound(channel, user, text=text, payload=send.get("payload"))
         last = await engine.handle(inbound)
+        if step.get("remember") == "code":
+            found = CODE.search("\n".join(r.text for r in last))
+            assert found is not None, f"{where}: no parent code shown"
+            remembered["code"] = found.group(0)
         assert last, f"{where}: no reply"
         _check(step.get("expect", {}), last, where)
         if "stored" in step.get("expect", {}):
@@ -115,3 +127,12 @@ async def _run(
         if "screen" in step.get("expect", {}):
             state = await store.load(inbound.key)
             assert state.screens and state.screens[-1] == step["expect"]["screen"], where
+
+
+def _who(spec: dict[str, Any], step: dict[str, Any], path: Path) -> tuple[str, str]:
+    """The channel and user a step is sent by: the student, or (`as: parent`) a parent in
+    their own conversation (parent, issue 12)."""
+    channel = step.get("channel", spec.get("channel", "test"))
+    if step.get("as") == "parent":
+        return channel, f"parent-{path.stem}"
+    return spec.get("channel", "test"), f"user-{path.stem}"

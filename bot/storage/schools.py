@@ -99,6 +99,9 @@ class LeadRecord(NamedTuple):
     parent_confirmed: bool | None
     consent_version: str | None
     consent_at: dt.datetime | None
+    # -- parent (issue 12): how a parent confirmed (bot | school_phone) and when --
+    parent_how: str | None = None
+    parent_at: dt.datetime | None = None
 
 
 class SchoolStore:
@@ -367,6 +370,8 @@ def _lead_query(
             ResponseRow.parent_confirmed,
             ConsentRow.text_version,
             type_coerce(ConsentRow.recorded_at, String),
+            LeadRow.parent_how,
+            type_coerce(LeadRow.parent_at, String),
         )
         .join(ResponseRow, ResponseRow.id == LeadRow.response_id)
         .join(ContactRow, ContactRow.response_id == ResponseRow.id)
@@ -401,7 +406,7 @@ def _json(value: str | dict[str, Any]) -> dict[str, Any]:
 
 def _record(row: Any) -> LeadRecord:
     (lead_id, school_id, created, survey, grade, channel, answers, personal, parent, version,
-     consent_at) = row  # fmt: skip
+     consent_at, parent_how, parent_at) = row  # fmt: skip
     return LeadRecord(
         lead_id,
         school_id,
@@ -414,6 +419,8 @@ def _record(row: Any) -> LeadRecord:
         parent,
         version,
         _utc(consent_at) if consent_at is not None else None,
+        parent_how,
+        _utc(parent_at) if parent_at is not None else None,
     )
 
 

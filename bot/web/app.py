@@ -26,8 +26,10 @@ from bot.channels.zalo_oa import ZaloOAChannel
 from bot.core.engine import Engine
 from bot.core.history import RecordingEngine
 from bot.core.memory import MemoryConversationStore
-from bot.core.ports import ConversationStore, LeadSink
+from bot.core.messages import Reply
+from bot.core.ports import ConversationStore, LeadSink, ParentLinks
 from bot.leads.outbox import OutboxWorker, RetryPolicy
+from bot.leads.parent import ParentReminders
 from bot.matching.targets import build_matcher
 from bot.settings import Settings
 from bot.storage.conversations import SqlConversationStore
@@ -49,6 +51,9 @@ ZALO_BOT = web.AppKey("zalo_bot", ZaloBotChannel)
 TELEGRAM = web.AppKey("telegram", TelegramChannel)
 ZALO_OA = web.AppKey("zalo_oa", ZaloOAChannel)
 PURGE_EVERY = 3600.0  # seconds between retention purges
+# -- parent (issue 12) --
+PARENT_LINKS = web.AppKey("parent_links", ParentLinks)
+PARENT_REMINDERS = web.AppKey("parent_reminders", ParentReminders)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -110,6 +115,40 @@ async def _purge_loop(settings: Settings, db: AsyncEngine) -> None:
         await asyncio.sleep(PURGE_EVERY)
 
 
+def _parent_senders(app: web.Application) -> None:
+    """Parent (issue 12): the channels that can remind a student, and the Telegram bot's
+    name for t.me links (known once the channel is connected)."""
+    reminders = app[PARENT_REMINDERS]
+    if TELEGRAM in app:
+        telegram = app[TELEGRAM]
+        try:
+            app[PARENT_LINKS].telegram = telegram.app.bot.username
+        except RuntimeError:  # the bot could not be initialized: no t.me link for now
+            app[PARENT_LINKS].telegram = None
+
+        async def to_telegram(user: str, replies: list[Reply]) -> str | None:
+            await telegram.send(int(user), replies)
+            return None
+
+        reminders.senders["telegram"] = to_telegram
+    if ZALO_BOT in app:
+        zalo_bot = app[ZALO_BOT]
+
+        async def to_zalo_bot(user: str, replies: list[Reply]) -> str | None:
+            await zalo_bot.send(user, replies)
+            return None
+
+        reminders.senders[ZALO_BOT_CHANNEL] = to_zalo_bot
+    if ZALO_OA in app:
+        zalo_oa = app[ZALO_OA]
+
+        async def to_zalo_oa(user: str, replies: list[Reply]) -> str | None:
+            await zalo_oa.send(user, replies)
+            return None
+
+        reminders.senders[ZALO_OA_CHANNEL] = to_zalo_oa
+
+
 def create_app(
     settings: Settings, catalog: Catalog, engine: Engine | None = None
 ) -> web.Application:
@@ -123,7 +162,12 @@ def create_app(
     db = make_engine(settings.db_url)
     app[SETTINGS] = settings
     app[DB] = db
-    app[ENGINE] = engine or build_engine(catalog, SqlConversationStore(db), SqlLeadSink(db))
+    # parent (issue 12): where a parent opens the bot with a code (Telegram: once it runs)
+    links = ParentLinks(web=settings.public_url)
+    app[PARENT_LINKS] = links
+    sink = SqlLeadSink(db, links)
+    app[ENGINE] = engine or build_engine(catalog, SqlConversationStore(db), sink)
+    app[PARENT_REMINDERS] = ParentReminders(db, catalog)
     app[SCHOOLS] = SchoolStore(db)
     app[OUTBOX] = outbox_worker(settings, db, catalog)
     seen = SeenEvents(db)
@@ -140,6 +184,7 @@ def create_app(
         tasks = {
             asyncio.create_task(app[OUTBOX].run(), name="outbox"),
             asyncio.create_task(_purge_loop(settings, db), name="retention"),
+            asyncio.create_task(app[PARENT_REMINDERS].run(), name="parent-reminders"),
         }
         channels: list[ZaloBotChannel | TelegramChannel | ZaloOAChannel] = []
         if ZALO_BOT in app:
@@ -150,6 +195,7 @@ def create_app(
             channels.append(app[ZALO_OA])
         for channel in channels:
             await channel.connect()
+        _parent_senders(app)  # parent (issue 12)
         yield
         for channel in channels:
             await channel.disconnect()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from bot.core.flows.base import Flow, Tools
+from bot.core.flows.corrections import CorrectionsFlow  # parent (issue 12)
 from bot.core.flows.data_rights import DataRights
 from bot.core.flows.eligibility import EligibilityFlow
+from bot.core.flows.parent import ParentFlow  # parent (issue 12)
 from bot.core.flows.quiz import QuizFlow  # quiz (issue 11)
 from bot.core.flows.survey import SurveyFlow
 
@@ -16,4 +18,6 @@ def standard_flows(tools: Tools) -> list[Flow]:
     # -- eligibility (issue 11): when the content has the check --
     if tools.catalog.eligibility is not None:
         flows.append(EligibilityFlow(tools))
+    # -- parent (issue 12) --
+    flows += [ParentFlow(tools), CorrectionsFlow(tools)]
     return flows
