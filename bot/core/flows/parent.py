@@ -13,6 +13,7 @@ from bot.catalog.text_keys import T
 from bot.core.flows.base import Flow, Tools, Turn
 from bot.core.flows.parent_view import AGREE, CODE, DECLINE, OPEN, ParentView
 from bot.core.flows.parent_words import parent_code
+from bot.core.flows.survey_answers import yes_no
 from bot.core.flows.survey_rules import SurveyRules
 from bot.core.flows.survey_view import SurveyView
 from bot.core.messages import Reply
@@ -53,6 +54,17 @@ class ParentFlow(Flow):
         self.survey_view = SurveyView(
             tools.catalog, tools.renderer, SurveyRules(tools.catalog), tools.clock
         )
+
+    def waiting(self, state: ConversationState) -> bool:
+        """A parent has a request open: "đồng ý" or "không đồng ý" typed answers it."""
+        return isinstance(state.data.get(KEY), dict)
+
+    async def text(self, text: str, turn: Turn) -> list[Reply] | None:
+        """Typed yes or no to an open request; anything else goes on as usual."""
+        answer = yes_no(text)
+        if answer is None:
+            return None
+        return await self.payload(AGREE if answer else DECLINE, turn)
 
     def command(self, folded: str, state: ConversationState) -> str | None:
         """ "mã phụ huynh" (a student), or a code typed alone (a parent)."""
