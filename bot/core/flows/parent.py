@@ -112,5 +112,7 @@ class ParentFlow(Flow):
         survey = self.catalog.surveys.get(asked.survey_id)
         steps = survey.steps if survey is not None else []
         consent = next((s.prompt for s in steps if s.type == "consent"), None)
-        kept = self.survey_view.kept(asked.survey_id, asked.answers)
+        schools = {s.id for s in steps if s.type == "schools"}  # named once, below
+        answers = {k: v for k, v in asked.answers.items() if k not in schools}
+        kept = self.survey_view.kept(asked.survey_id, answers)
         return self.view.request(asked, kept, consent)
