@@ -23,9 +23,7 @@ def upgrade() -> None:
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.add_column(sa.Column("parent_how", sa.String(16), nullable=True))
         batch_op.add_column(sa.Column("parent_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(
-            sa.Column("revision", sa.Integer(), nullable=False, server_default="0")
-        )
+        batch_op.add_column(sa.Column("revision", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         "parent_codes",
