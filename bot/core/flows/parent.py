@@ -19,7 +19,8 @@ from bot.core.flows.survey_view import SurveyView
 from bot.core.messages import Reply
 from bot.core.ports import ConversationState, ParentRequest
 
-KEY = "parent"  # ConversationState.data: {"code": the 8 characters being read}
+# ConversationState.data: {"code": the 8 characters being read, "open": typed yes/no answers}
+KEY = "parent"
 WORDS = {
     **dict.fromkeys(
         [
@@ -56,8 +57,15 @@ class ParentFlow(Flow):
         )
 
     def waiting(self, state: ConversationState) -> bool:
-        """A parent has a request open: "đồng ý" or "không đồng ý" typed answers it."""
-        return isinstance(state.data.get(KEY), dict)
+        """A parent has a request open: "đồng ý" or "không đồng ý" typed answers it (until
+        the parent goes elsewhere; its buttons still work then)."""
+        held = state.data.get(KEY)
+        return isinstance(held, dict) and bool(held.get("open"))
+
+    def pause(self, state: ConversationState) -> None:
+        held = state.data.get(KEY)
+        if isinstance(held, dict):
+            held["open"] = False
 
     async def text(self, text: str, turn: Turn) -> list[Reply] | None:
         """Typed yes or no to an open request; anything else goes on as usual."""
@@ -88,7 +96,7 @@ class ParentFlow(Flow):
             if isinstance(asked, str):
                 state.data.pop(KEY, None)
                 return [self._note(_REFUSED.get(asked, T.PARENT_CODE_UNKNOWN))]
-            state.data[KEY] = {"code": body}
+            state.data[KEY] = {"code": body, "open": True}
             return [self._request(asked)]
         if payload in (AGREE, DECLINE):
             held = state.data.get(KEY)
