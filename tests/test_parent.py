@@ -32,7 +32,7 @@ from bot.storage.db import make_engine
 from bot.storage.leads import SqlLeadSink
 from bot.storage.migrate import upgrade
 from bot.storage.models import ContactRow, LeadRow, OutboxRow, ParentCodeRow
-from bot.storage.schools import SchoolStore
+from bot.storage.schools import SchoolStore, lead_records
 from tests.conftest import TODAY
 from tests.fakes.school_webhook import FakeSchool
 from tests.test_leads import FAST, drain
@@ -256,6 +256,10 @@ async def test_one_reminder_after_a_day_then_a_new_code(world: World) -> None:
 async def test_a_school_records_a_confirmation_it_got_by_phone(world: World) -> None:
     await grade9(world)
     [lead] = await world.leads()
+    async with async_sessionmaker(world.db)() as session:
+        assert await lead_records(session, SCHOOL) == []  # not in any list or export yet
+        [waiting] = await lead_records(session, SCHOOL, statuses=("awaiting_parent",))
+    assert waiting.personal["parent_consent"] == "+84987654321"  # the number the school calls
     assert not await record_parent_confirmation(world.db, lead.id, "cd_long_an")  # not its lead
     assert await record_parent_confirmation(world.db, lead.id, SCHOOL, now=world.clock.at)
     assert await record_parent_confirmation(world.db, lead.id, SCHOOL)  # already: still true

@@ -352,7 +352,10 @@ async def _school_of_chat(session: AsyncSession, platform: str, chat_id: str) ->
 
 
 def _lead_query(
-    school_id: str, since: dt.datetime | None, lead_ids: list[str] | None
+    school_id: str,
+    since: dt.datetime | None,
+    lead_ids: list[str] | None,
+    statuses: tuple[str, ...] = ("active",),
 ) -> Select[*tuple[Any, ...]]:
     """Active leads of one school with their response, contact and consent, in the order of
     LeadRecord's fields (Core columns, no ORM objects: an export reads 100,000 of them). The
@@ -381,7 +384,7 @@ def _lead_query(
             & (ConsentRow.school_id == LeadRow.school_id)
             & (ConsentRow.purpose == FORWARD),
         )
-        .where(LeadRow.school_id == school_id, LeadRow.status == "active")
+        .where(LeadRow.school_id == school_id, LeadRow.status.in_(statuses))
         .order_by(LeadRow.created_at, LeadRow.id)
     )
     if since is not None:
@@ -429,7 +432,10 @@ async def lead_records(
     school_id: str,
     since: dt.datetime | None = None,
     lead_ids: list[str] | None = None,
+    statuses: tuple[str, ...] = ("active",),
 ) -> list[LeadRecord]:
-    """Active leads of one school with their response, contact and consent."""
-    result = await session.execute(_lead_query(school_id, since, lead_ids))
+    """Active leads of one school with their response, contact and consent (parent, issue 12:
+    `statuses=("awaiting_parent",)` lists those waiting for a parent, for a school that phones
+    the parent; they are never delivered or exported until confirmed)."""
+    result = await session.execute(_lead_query(school_id, since, lead_ids, statuses))
     return [_record(row) for row in result]
