@@ -76,12 +76,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_chat(_args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage.conversations import SqlConversationStore
     from bot.storage.leads import SqlLeadSink
+    from bot.storage.participation import ParticipationStore
     from bot.web.app import build_engine
 
     catalog = _load(settings)
 
     async def work(db: AsyncEngine) -> int:
-        await _converse(build_engine(catalog, SqlConversationStore(db), SqlLeadSink(db)))
+        leads = SqlLeadSink(db, ParticipationStore(db))  # only schools switched on get leads
+        await _converse(build_engine(catalog, SqlConversationStore(db), leads))
         return 0
 
     return _with_db(settings, work)
@@ -296,6 +298,8 @@ def _new_token(kind: str, school_id: str | None, days: int | None, settings: Set
         from bot.storage.schools import SchoolStore
 
         print(await SchoolStore(db).new_token(kind, school_id, _utcnow(), expires))
+        if school_id is not None:
+            await _participation_note(db, school_id)
         if expires is not None:
             print(f"expires {_when(expires)}", file=sys.stderr)
         return 0
@@ -376,9 +380,55 @@ def cmd_school_link(args: argparse.Namespace, settings: Settings) -> int:
         print(code)
         print(
             f"Add the bot to the school's Telegram staff group and send there: /link {code}\n"
+            "Once linked, the school receives leads (unless switched off: school participate).\n"
             f"The code works once, within {hours} hours. Linking another group moves the link.",
             file=sys.stderr,
         )
+        return 0
+
+    return _with_db(settings, work)
+
+
+# -- task directory: which schools receive leads ------------------------------------------------
+
+
+async def _participation_note(db: AsyncEngine, school_id: str) -> None:
+    """Whether the school now receives leads: configuring a token, webhook or Telegram group
+    switches a school on, unless an operator switched it off."""
+    from bot.storage.participation import ParticipationStore
+
+    if school_id in await ParticipationStore(db).participating():
+        print(f"{school_id} receives leads (stop: school participate --off)", file=sys.stderr)
+    else:
+        print(f"{school_id} is switched off: no leads (start: school participate)", file=sys.stderr)
+
+
+def cmd_school_participate(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage.participation import ParticipationStore
+
+    if not _known_school(settings, args.school_id):
+        return 2
+
+    async def work(db: AsyncEngine) -> int:
+        on = not args.off
+        changed = await ParticipationStore(db).switch(args.school_id, on, "participate", _utcnow())
+        state = "receives leads" if on else "receives no leads"
+        print(f"{args.school_id} {state}" + ("" if changed else " (unchanged)"))
+        return 0
+
+    return _with_db(settings, work)
+
+
+def cmd_school_participating(_args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage.participation import ParticipationStore
+
+    async def work(db: AsyncEngine) -> int:
+        switches = await ParticipationStore(db).switches()
+        if not switches:
+            print("no school receives leads yet")
+        for sw in switches:
+            state = "on" if sw.participates else "off"
+            print(f"{sw.school_id}	{state}	{sw.reason}	{_when(sw.changed_at)}")
         return 0
 
     return _with_db(settings, work)
@@ -416,6 +466,7 @@ def cmd_school_webhook(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(db: AsyncEngine) -> int:
         secret = await SchoolStore(db).set_webhook(args.school_id, args.url, _utcnow())
+        await _participation_note(db, args.school_id)
         print(f"webhook set for {args.school_id}: {args.url}")
         print(f"signing secret (shown once): {secret}")
         return 0
@@ -537,6 +588,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("school_id")
     c.add_argument("--remove", action="store_true", help="unlink the school's Telegram group")
     c.set_defaults(func=cmd_school_link)
+    # task directory: a school receives leads only when switched on
+    c = ssub.add_parser("participate", help="switch a school on to receive leads (or --off)")
+    c.add_argument("school_id")
+    c.add_argument("--off", action="store_true", help="stop sending the school new leads")
+    c.set_defaults(func=cmd_school_participate)
+    c = ssub.add_parser("participating", help="list the schools switched on or off")
+    c.set_defaults(func=cmd_school_participating)
     p = sub.add_parser("admin", help="officials' access")
     asub = p.add_subparsers(dest="admin_command", required=True)
     c = asub.add_parser("token", help="print a new token for the officials' dashboard")

@@ -148,3 +148,22 @@ def edit_yaml(path: Path, change: Callable[[Any], None]) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     change(data)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+# task directory: a school receives leads only when an operator switched it on; tests of lead
+# delivery switch on the real schools their surveys pick, as an operator would
+LEAD_SCHOOLS = ("cd_long_an", "cd_lao_cai", "cd_yen_bai", "cd_cn_hung_yen")
+
+
+async def switch_on(database_url: str, *school_ids: str) -> None:
+    """Switch these schools (default: LEAD_SCHOOLS) on to receive leads."""
+    from bot.storage.db import make_engine
+    from bot.storage.participation import ParticipationStore
+
+    db = make_engine(database_url)
+    try:
+        store = ParticipationStore(db)
+        for school_id in school_ids or LEAD_SCHOOLS:
+            await store.switch(school_id, True, "participate", TODAY)
+    finally:
+        await db.dispose()

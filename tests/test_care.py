@@ -354,12 +354,15 @@ async def test_danger_happening_now_opens_with_115_and_113(engine: Engine, text:
     replies = await engine.handle(Inbound("test", "now", text=text))
     assert replies[0].text.startswith(engine.catalog.text(T.CARE_NOW)), replies[0].text
     assert "111" in replies[0].text
+    # said once, at the top: not again in the help lines
+    assert replies[0].text.count("113") == 1 and replies[0].text.count("115") == 1
 
 
 async def test_distress_not_happening_now_opens_with_care(engine: Engine) -> None:
     replies = await engine.handle(Inbound("test", "later", text="e muon chet"))
     assert replies[0].text.startswith(engine.catalog.text(T.CARE_SELF))
     assert engine.catalog.text(T.CARE_NOW) not in replies[0].text
+    assert "113 (công an)" in replies[0].text and "115 (cấp cứu)" in replies[0].text
 
 
 def test_content_check_wants_happening_now_phrases_folded(content_copy: Path) -> None:

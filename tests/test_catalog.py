@@ -80,7 +80,10 @@ def test_unknown_key_and_bad_yaml_are_reported(content_copy: Path) -> None:
 
 
 def test_unknown_ids_are_reported(content_copy: Path) -> None:
-    edit_yaml(content_copy / "schools.yaml", lambda d: d["schools"][0]["trades"].append("nghe_ma"))
+    edit_yaml(
+        content_copy / "schools.yaml",
+        lambda d: d["schools"][0].setdefault("trades", []).append("nghe_ma"),
+    )
     faq_file = sorted((content_copy / "faq").glob("*.yaml"))[0]
     edit_yaml(
         faq_file, lambda d: d["faq"][0].update(policies=["khong_co"], related=["faq:khong_co"])

@@ -33,7 +33,8 @@ from bot.storage.conversations import SqlConversationStore
 from bot.storage.db import make_engine
 from bot.storage.leads import SqlLeadSink
 from bot.storage.models import ContactRow, LeadRow, ResponseRow
-from tests.conftest import FixedClock
+from bot.storage.participation import ParticipationStore
+from tests.conftest import LEAD_SCHOOLS, FixedClock
 
 CODE = re.compile(r"PH-[A-Z0-9]{4}-[A-Z0-9]{4}")  # parent (issue 12)
 FILES = sorted((Path(__file__).parent / "conversations").glob("*.yaml"))
@@ -94,7 +95,12 @@ async def _run(
     spec: dict[str, Any], path: Path, catalog: Catalog, matcher: Matcher, db: AsyncEngine
 ) -> None:
     store = SqlConversationStore(db)
-    engine = Engine(catalog, matcher, store, FixedClock(), leads=SqlLeadSink(db))
+    # task directory: leads go only to schools an operator switched on; a file may name them
+    # (`participating: [...]`), else the schools these dialogues were written with
+    switches = ParticipationStore(db, cache_seconds=0)
+    for school_id in spec.get("participating", LEAD_SCHOOLS):
+        await switches.switch(school_id, True, "participate", FixedClock().now())
+    engine = Engine(catalog, matcher, store, FixedClock(), leads=SqlLeadSink(db, switches))
     user = f"user-{path.stem}"
     last: list[Reply] = []
     remembered: dict[str, str] = {}

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.storage.db import make_engine
 from bot.storage.models import ContactRow, LeadRow, OutboxRow, ResponseRow
+from tests.conftest import switch_on
 from tests.fakes.school_webhook import FakeSchool
 from tests.test_school_api import GRADE9, WebUser, play, submit_and_confirm
 
@@ -111,6 +112,7 @@ async def _counts(database_url: str) -> dict[str, int]:
 
 async def test_sigkill_mid_survey_loses_no_answer(serve: Serve, database_url: str) -> None:
     await serve.start()
+    await switch_on(database_url)  # task directory: the school an operator switched on
     async with aiohttp.ClientSession() as http:
         user = WebUser(http, serve.base, "crash-survey-0001")
         await play(user, GRADE9[:10])  # up to and including consent

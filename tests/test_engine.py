@@ -44,6 +44,7 @@ async def test_start_shows_greeting_and_main_menu(engine: Engine) -> None:
         "survey:start",
         "menu:counsellor",
         "qz:start",  # quiz (issue 11)
+        "faq:sau_lop_9_so_sanh",  # task directory: after grade 9, side by side
     ]
 
 

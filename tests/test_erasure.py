@@ -28,6 +28,7 @@ from bot.storage.migrate import upgrade
 from bot.storage.models import Base, ConversationRow, SeenEventRow
 from bot.storage.retention import purge
 from bot.web.app import ZALO_OA, create_app
+from tests.conftest import switch_on
 from tests.drivers import GRADE12_TYPED, ZaloOAChat
 from tests.fakes.zalo_oa_api import FakeZaloOA, follow, user_submit_info
 
@@ -114,6 +115,7 @@ async def zalo(
     )
     server = TestServer(create_app(settings, catalog), host="127.0.0.1")
     await server.start_server()
+    await switch_on(database_url)  # task directory: the schools an operator switched on
     try:
         yield ZaloOAChat(server, fake, USER, server.app[ZALO_OA])
     finally:

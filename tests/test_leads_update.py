@@ -13,13 +13,14 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.core.messages import ConversationKey
 from bot.storage.leads import SqlLeadSink
 from bot.storage.models import LeadRow, OutboxRow, ParentCodeRow
+from bot.storage.participation import ParticipationStore
 from bot.storage.schools import SchoolStore
 from tests.drivers import GRADE12_SCHOOL, GRADE12_TYPED
 from tests.test_leads import submission
 from tests.test_parent import World, grade9, text
 from tests.test_parent import world as world
 
-OTHER = "cd_long_an"
+OTHER = "cd_nghe_thai_binh"  # another school of Hưng Yên, switched on
 
 
 async def grade12(world: World, user: str = "student", name: str = "Trần Thị Bình") -> str:
@@ -79,18 +80,23 @@ async def test_a_phone_correction_reaches_the_school_as_lead_updated(world: Worl
 
 
 async def test_a_changed_school_is_withdrawn_at_the_old_and_new_at_the_new(world: World) -> None:
-    await hooks(world, GRADE12_SCHOOL, OTHER)
+    await hooks(world, GRADE12_SCHOOL)
     await grade12(world)
     await world.deliver()
     [old] = await world.leads()
+    # another school of the province joins (its webhook, switched on); the student changes to it
+    await hooks(world, OTHER)
+    await ParticipationStore(world.db).switch(OTHER, True, "participate", world.clock.at)
 
     menu = await world.say("student", "đổi trường")
     labels = [b.label for r in menu for b in r.buttons]
     assert any(label.startswith("✓") for label in labels)  # the school chosen before, ticked
-    await world.press("student", next(x for x in labels if x.startswith("✓")))  # untick it
-    await world.press("student", "Trường Cao đẳng Long An")
+    after = await world.press("student", next(x for x in labels if x.startswith("✓")))  # untick
+    other = world.engine.catalog.school_name(OTHER)
+    assert other in [b.label for r in after for b in r.buttons]
+    await world.press("student", other)
     consent = await world.press("student", "✔ Xong")
-    assert "Trường Cao đẳng Long An" in text(consent)  # the consent names the new school
+    assert other in text(consent)  # the consent names the new school
     await world.say("student", "dong y")
     await world.say("student", "1")  # "✅ Gửi"
     await world.deliver()

@@ -28,6 +28,7 @@ from bot.settings import Settings
 from bot.storage.db import make_engine
 from bot.storage.models import ContactRow, ConversationRow, LeadRow, ResponseRow
 from bot.web.app import ZALO_BOT, ZALO_OA, create_app
+from tests.conftest import switch_on
 from tests.drivers import GRADE12_TYPED, SETTLE, TelegramChat, ZaloOAChat
 from tests.fakes.telegram_api import MEDIA, FakeTelegramApi, media_update, text_update
 from tests.fakes.zalo_bot_api import FakeZaloBotApi, media_message, unsupported
@@ -124,6 +125,7 @@ async def stack(
     )
     server = TestServer(create_app(settings, catalog), host="127.0.0.1")
     await server.start_server()
+    await switch_on(database_url)  # task directory: the schools an operator switched on
     db = make_engine(database_url)
     yield server, db, settings
     await server.close()

@@ -32,6 +32,7 @@ from bot.storage.db import make_engine
 from bot.storage.leads import SqlLeadSink
 from bot.storage.migrate import upgrade
 from bot.storage.models import ContactRow, LeadRow, OutboxRow, ParentCodeRow
+from bot.storage.participation import ParticipationStore
 from bot.storage.schools import SchoolStore, lead_records
 from tests.conftest import TODAY
 from tests.fakes.school_webhook import FakeSchool
@@ -116,7 +117,12 @@ def code_in(replies: list[Reply]) -> str:
 async def world(database_url: str, catalog: Catalog, matcher: Matcher) -> AsyncIterator[World]:
     db = make_engine(database_url)
     clock = Clock()
-    sink = SqlLeadSink(db, ParentLinks(web="https://bot.example.vn", telegram="huongnghiep_bot"))
+    links = ParentLinks(web="https://bot.example.vn", telegram="huongnghiep_bot")
+    # task directory: only schools an operator switched on receive leads (and are picked)
+    switches = ParticipationStore(db, cache_seconds=0)
+    for school_id in (SCHOOL, "cd_long_an"):
+        await switches.switch(school_id, True, "participate", TODAY)
+    sink = SqlLeadSink(db, switches, links=links)
     store = SqlConversationStore(db)
     engine = Engine(catalog, matcher, store, clock, leads=sink)
     school = await FakeSchool().start()

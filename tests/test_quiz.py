@@ -198,9 +198,13 @@ async def test_an_unknown_province_is_asked_again_then_skipped(engine: Engine) -
     labels = [b.label for b in replies[-1].buttons]
     assert engine.catalog.text(T.QUIZ_CHOOSE_PROVINCE) in labels
     replies = await say(engine, payload="qz:province")
-    replies = await say(engine, text="Hà Nội")  # no school in the list there: said so
+    replies = await say(engine, text="Hà Nội")
     text = "\n".join(r.text for r in replies)
-    assert "chưa có trường dạy các nghề này ở Hà Nội" in text
+    # no source names these trades at a Hà Nội school: its schools, to ask, and no other's
+    assert engine.catalog.text(T.QUIZ_SCHOOLS_ASK, province="Hà Nội") in text
+    schools = engine.catalog.schools.values()
+    assert any(s.name in text for s in schools if s.province == "ha_noi")
+    assert not any(s.name in text for s in schools if s.province != "ha_noi")
 
 
 async def test_care_comes_first_and_the_quiz_waits(engine: Engine) -> None:

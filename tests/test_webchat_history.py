@@ -124,8 +124,9 @@ async def test_personal_details_never_enter_the_history(server: TestServer) -> N
     for secret in ("Trần Thị Bình", "0912 345 678", "0912345678", "Lê Lợi, lớp 12A"):
         assert secret not in kept
     assert "🔒" in kept
-    # what is not personal is kept as it was
-    assert any(t["text"] == "dai hoc" for t in data["turns"])
+    # what is not personal is kept as it was (a recent turn: the school list with the whole
+    # directory is long, and the history keeps the last 4,000 characters)
+    assert any(t["text"] == "Tây Ninh" for t in data["turns"])
 
 
 async def test_a_phone_number_typed_anywhere_is_not_kept(server: TestServer) -> None:

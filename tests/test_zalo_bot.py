@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.storage.db import make_engine
 from bot.storage.models import LeadRow, ResponseRow
 from bot.web.app import create_app
+from tests.conftest import switch_on
 from tests.drivers import GRADE12_SCHOOL, GRADE12_TYPED
 from tests.fakes.zalo_bot_api import FakeZaloBotApi, message
 
@@ -51,6 +52,7 @@ async def hook(
 ) -> AsyncIterator[TestServer]:
     server = TestServer(create_app(_settings(tmp_path, database_url, fake, True), catalog))
     await server.start_server()
+    await switch_on(database_url)  # task directory: the schools an operator switched on
     yield server
     await server.close()
 

@@ -32,6 +32,7 @@ from bot.storage.models import (
     UnreachableRow,
 )
 from bot.web.app import ZALO_OA, create_app
+from tests.conftest import switch_on
 from tests.drivers import GRADE12_TYPED
 from tests.fakes.zalo_oa_api import (
     TIMEOUT,
@@ -81,6 +82,7 @@ async def hook(
     catalog: Catalog, database_url: str, tmp_path: Path, fake: FakeZaloOA
 ) -> AsyncIterator[TestServer]:
     server = await _start(_settings(tmp_path, database_url, fake), catalog)
+    await switch_on(database_url)  # task directory: the schools an operator switched on
     yield server
     await server.close()
 

@@ -84,6 +84,8 @@ def _where(catalog: Catalog, full_id: str) -> tuple[str, str]:
 
 
 def _known_payload(catalog: Catalog, payload: str) -> bool:
+    if payload == "menu:schools":  # task directory: the school directory's first screen
+        return True
     kind, _, ident = payload.partition(":")
     tables: dict[str, object] = {
         "faq": catalog.faq,

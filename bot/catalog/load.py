@@ -29,6 +29,7 @@ from bot.catalog.models import (
     Province,
     Safety,
     School,
+    SchoolField,
     Survey,
     Texts,
     Trade,
@@ -91,6 +92,8 @@ class Catalog:
     documents: dict[str, Document] = field(default_factory=dict)  # content/documents.yaml
     districts: dict[str, District] = field(default_factory=dict)  # content/districts.yaml
     eligibility: Eligibility | None = None  # content/eligibility.yaml (eligibility check)
+    # task directory: content/school_fields.yaml (optional)
+    school_fields: dict[str, SchoolField] = field(default_factory=dict)
     origin: dict[str, Located] = field(default_factory=dict)  # "faq:x" -> where it is defined
     quiz: Quiz | None = None  # content/quiz.yaml: the interest quiz (issue 11)
     directory: Path = DEFAULT_CONTENT_DIR
@@ -243,10 +246,12 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
     if (root / "eligibility.yaml").exists():
         eligibility = _load_single(root, "eligibility.yaml", Eligibility, problems)
     quiz = _load_single(root, "quiz.yaml", Quiz, problems)  # quiz (issue 11)
+    school_fields = _load_fields(root, problems)  # task directory
     if problems or texts is None or abbreviations is None or safety is None:
         raise CatalogError(problems)
     return Catalog(
         quiz=quiz,
+        school_fields=school_fields,
         texts=dict(texts.texts),
         eligibility=eligibility,
         abbreviations=abbreviations,
@@ -269,6 +274,25 @@ def _load_single(
         return None
     body = {k: v for k, v in data.items() if k != "version"}
     return _validate(model, body, name, "-", problems)
+
+
+def _load_fields(root: Path, problems: list[Problem]) -> dict[str, SchoolField]:
+    """The directory's fields of study (content/school_fields.yaml), when the file exists."""
+    path = root / "school_fields.yaml"
+    if not path.exists():
+        return {}
+    data = _read_yaml(path, path.name, problems)
+    raw_list = data.get("fields") if data is not None else None
+    if not isinstance(raw_list, list):
+        if data is not None:
+            problems.append(Problem(path.name, "fields", "must be a list"))
+        return {}
+    fields: dict[str, SchoolField] = {}
+    for index, raw in enumerate(raw_list):
+        item = _validate(SchoolField, raw, path.name, f"fields[{index}]", problems)
+        if item is not None:
+            fields[item.id] = item
+    return fields
 
 
 def today() -> dt.date:

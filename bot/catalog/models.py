@@ -148,7 +148,9 @@ class Contact(Model):
 
 
 class School(Model):
-    """A vocational school that can receive leads."""
+    """A vocational school of the directory. Every detail comes from `source`, read on
+    `checked`; trades, summary and contact only where a source gives them. Whether a school
+    receives leads is not content: an operator switches it on (`huongnghiep school participate`)."""
 
     id: str
     name: str
@@ -156,12 +158,31 @@ class School(Model):
     former_province: str | None = None  # former province id, e.g. long_an
     kind: Literal["cao_dang", "trung_cap", "trung_hoc_nghe", "trung_tam"]
     levels: list[str] = Field(min_length=1)
-    trades: list[str] = Field(min_length=1)
-    summary: str
+    trades: list[str] = Field(default_factory=list)  # trade ids a source names for it
+    trades_named: list[str] = Field(default_factory=list)  # trades as the source words them
+    ownership: Literal["public", "private", "unknown"] = "unknown"
+    summary: str | None = None
     contact: Contact = Field(default_factory=Contact)
+    source: str = Field(min_length=8)  # where the entry was found (URLs, "; "-separated)
+    checked: dt.date  # the day the source was read
+    note: str | None = None  # for editors (caveats, mergers), never shown
     example: bool = False  # invented: test fixtures only, never in content/
     details_verified: bool = False  # trades/levels confirmed by the school
     keywords: list[str] = Field(default_factory=list)
+
+    _id = field_validator("id")(_check_id)
+
+
+class SchoolField(Model):
+    """A field of study people search the directory by ("y", "điện", "du lịch"): the words
+    that ask for it, and what in a school's entry shows that the school teaches it."""
+
+    id: str
+    name: str  # shown: "Y tế, điều dưỡng"
+    words: list[str] = Field(min_length=1)  # folded phrases a question uses for it
+    trades: list[str] = Field(default_factory=list)  # trade ids of this field
+    named: list[str] = Field(default_factory=list)  # folded words in a school's trades_named
+    school_names: list[str] = Field(default_factory=list)  # folded words in a school's name
 
     _id = field_validator("id")(_check_id)
 

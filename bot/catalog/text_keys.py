@@ -62,6 +62,7 @@ class T:
     NUMBER_OUT_OF_RANGE = "number_out_of_range"
     NUMBER_ONLY_ONE = "number_only_one"  # the same when there is one choice ("từ 1 đến 1")
     CARE_NOW = "care_now"  # opens the care answer when the danger is happening now
+    CARE_DANGER = "care_danger"  # the `care` line CARE_NOW replaces
     TRADE_NO_SCHOOLS_IN = "trade_no_schools_in"  # a trade asked about with a province named
     NO_SCHOOLS_IN_PROVINCE = "no_schools_in_province"  # schools asked of a province not listed
     STAFF_LINKED = "staff_linked"
@@ -261,6 +262,7 @@ class T:
     QUIZ_TRADES_MORE = "quiz_trades_more"
     QUIZ_MORE_TRADES = "quiz_more_trades"
     QUIZ_SCHOOLS = "quiz_schools"
+    QUIZ_SCHOOLS_ASK = "quiz_schools_ask"  # no source names their trades: ask the school
     QUIZ_NO_SCHOOLS_IN = "quiz_no_schools_in"
     QUIZ_SCHOOLS_NO_PROVINCE = "quiz_schools_no_province"
     QUIZ_CHOOSE_PROVINCE = "quiz_choose_province"
@@ -313,6 +315,34 @@ class T:
     FIX_INTRO = "fix_intro"
     DATA_LEAD_AWAITING = "data_lead_awaiting"
     STAFF_LEAD_UPDATED = "staff_lead_updated"
+
+    # task directory (issue 11, deliver 3 and 4): the school directory, after grade 9
+    MENU_AFTER_9 = "menu_after_9"
+    DIR_PICK_PROVINCE = "dir_pick_province"
+    DIR_PICK_LEVEL = "dir_pick_level"
+    DIR_ALL_LEVELS = "dir_all_levels"
+    DIR_OTHER_PROVINCE = "dir_other_province"
+    DIR_OTHER_LEVEL = "dir_other_level"
+    DIR_MORE_IN = "dir_more_in"
+    DIR_HEAD = "dir_head"
+    DIR_IN = "dir_in"
+    DIR_ANYWHERE = "dir_anywhere"
+    DIR_TAUGHT = "dir_taught"
+    DIR_LIKELY = "dir_likely"
+    DIR_NONE_TAUGHT = "dir_none_taught"
+    DIR_NONE_TAUGHT_ANYWHERE = "dir_none_taught_anywhere"
+    DIR_NONE = "dir_none"
+    DIR_ASK_SO = "dir_ask_so"
+    DIR_AND_MORE = "dir_and_more"
+    DIR_PUBLIC = "dir_public"
+    DIR_TRADES_NAMED = "dir_trades_named"
+    DIR_NO_TRADES = "dir_no_trades"
+    DIR_NO_CONTACT = "dir_no_contact"
+    DIR_RECEIVES = "dir_receives"
+    DIR_NOT_RECEIVING = "dir_not_receiving"
+    DIR_SOURCE = "dir_source"
+    DIR_SURVEY_NONE = "dir_survey_none"
+    DIR_SURVEY_NONE_ANYWHERE = "dir_survey_none_anywhere"
 
 
 def policy_group_key(group: str) -> str:

@@ -23,8 +23,12 @@ def care_text(
     emergency numbers come first."""
     intro = T.CARE_SELF if hit.kind in SELF_KINDS else T.CARE_HARM
     after = T.CARE_SURVEY_KEPT if survey_waiting else T.CARE_AFTER
-    keys = (T.CARE_NOW, intro, T.CARE, after) if now else (intro, T.CARE, after)
-    return "\n\n".join(catalog.text(key) for key in keys)
+    # when the danger is happening now, 115 and 113 open the answer and are not said twice
+    danger = "" if now else catalog.text(T.CARE_DANGER)
+    parts = [catalog.text(intro), catalog.text(T.CARE, danger=danger), catalog.text(after)]
+    if now:
+        parts.insert(0, catalog.text(T.CARE_NOW))
+    return "\n\n".join(parts)
 
 
 def care_reply(

@@ -170,6 +170,11 @@ class LeadSink(Protocol):
         """Delete the user's personal data; anonymous answers stay in statistics."""
         ...
 
+    async def participating(self) -> frozenset[str] | None:
+        """The schools an operator switched on to receive leads (task directory); None when
+        this sink does not gate (a test's or tool's own sink)."""
+        ...
+
 
 # -- parent (issue 12): a parent confirms the leads of a student under 16 on their own phone --
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.matching.care_patterns import STOP, Token
+from bot.matching.model_file import versioned
 
 MODEL_FILE = "care_model.json"
 MODEL_VERSION = 1
@@ -113,12 +114,7 @@ class CareModel:
 
 def parse_model(text: str) -> CareModel:
     """A CareModel from the model file's text; ValueError says what is wrong."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"invalid JSON: {exc}") from None
-    if not isinstance(data, dict) or data.get("version") != MODEL_VERSION:
-        raise ValueError(f"expected an object with version {MODEL_VERSION}")
+    data = versioned(text, MODEL_VERSION)
     try:
         weights = {str(k): float(v) for k, v in data["weights"].items()}
         model = CareModel(

@@ -22,6 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.matching.model_file import versioned
+
 MODEL_FILE = "intent_model.json"
 MODEL_VERSION = 1
 CHAR_NGRAMS = (3, 4, 5)
@@ -95,12 +97,7 @@ class IntentModel:
 
 def parse_model(text: str) -> IntentModel:
     """An IntentModel from the model file's text; ValueError says what is wrong."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"invalid JSON: {exc}") from None
-    if not isinstance(data, dict) or data.get("version") != MODEL_VERSION:
-        raise ValueError(f"expected an object with version {MODEL_VERSION}")
+    data = versioned(text, MODEL_VERSION)
     try:
         classes = tuple(str(c) for c in data["classes"])
         model = IntentModel(

@@ -24,8 +24,11 @@ def catalog_targets(catalog: Catalog) -> list[Target]:
         texts = (trade.name, f"nghề {trade.name}", *trade.keywords)
         targets.append(Target(f"trade:{trade.id}", f"Nghề {trade.name}", texts))
     for school in catalog.schools.values():
-        texts = (school.name, *school.keywords)
-        targets.append(Target(f"school:{school.id}", school.name, texts))
+        # task directory: the directory reads school names itself (bot/core/flows/schools.py);
+        # only schools given keywords are targets, so 100+ names do not crowd the questions
+        if school.keywords:
+            texts = (school.name, *school.keywords)
+            targets.append(Target(f"school:{school.id}", school.name, texts))
     for topic in catalog.out_of_scope.values():
         targets.append(Target(f"{OUT_OF_SCOPE}{topic.id}", topic.id, tuple(topic.phrasings)))
     return targets

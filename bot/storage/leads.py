@@ -27,10 +27,12 @@ from bot.storage.models import (
     ContactRow,
     LeadRow,
     OutboxRow,
+    ParticipationRow,
     ResponseRow,
     SchoolChatRow,
     WebhookRow,
 )
+from bot.storage.participation import ParticipationStore
 from bot.storage.session import CURRENT, transaction
 
 log = logging.getLogger(__name__)
@@ -71,10 +73,31 @@ class SqlLeadSink:
     """Implements core.ports.LeadSink. Inside a conversation turn it writes in the turn's
     transaction, so the submission and the cleared survey are saved together."""
 
-    def __init__(self, engine: AsyncEngine, links: ParentLinks | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        participation: ParticipationStore | None = None,
+        links: ParentLinks | None = None,
+    ) -> None:
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # task directory: which schools receive leads; None: this sink does not gate (tests)
+        self._participation = participation
         self.links = links or ParentLinks()  # parent (issue 12): where a parent opens the bot
+
+    async def participating(self) -> frozenset[str] | None:
+        if self._participation is None:
+            return None
+        turn = CURRENT.get()
+        if turn is not None and turn.wrote:
+            # parent (issue 12): a turn that already read or wrote leads (a correction reads
+            # the last submission first) holds SQLite's lock: read the switches in its own
+            # transaction, not in a second one that would wait for it
+            rows = await turn.get().scalars(
+                select(ParticipationRow.school_id).where(ParticipationRow.participates)
+            )
+            return frozenset(rows)
+        return await self._participation.participating()
 
     # -- parent (issue 12): core.ports.ParentDesk ------------------------------------------------
 

@@ -182,6 +182,20 @@ class WebhookRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
 
 
+class ParticipationRow(Base):
+    """Whether a school receives leads (task directory): switched on by an operator, directly or
+    by giving the school a token, webhook or Telegram group; off until then."""
+
+    __tablename__ = "school_participation"
+
+    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    participates: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    reason: Mapped[str] = mapped_column(
+        String(32), nullable=False
+    )  # participate|token|webhook|link
+    changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
 class TokenRow(Base):
     """An API token: only its SHA-256 is stored. kind is school (with school_id) or admin."""
 

@@ -27,6 +27,7 @@ from bot.storage.models import (
     TokenRow,
     WebhookRow,
 )
+from bot.storage.participation import switch_on
 
 TOKEN_PREFIX = {"school": "hns_", "admin": "hna_"}
 LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read and typed
@@ -131,6 +132,8 @@ class SchoolStore:
                     expires_at=expires_at,
                 )
             )
+            if school_id is not None:
+                await switch_on(session, school_id, "token", now)
         return token
 
     async def authenticate(self, token: str, now: dt.datetime | None = None) -> Principal | None:
@@ -210,6 +213,7 @@ class SchoolStore:
                 session.add(WebhookRow(school_id=school_id, url=url, secret=secret, updated_at=now))
             else:
                 row.url, row.secret, row.updated_at = url, secret, now
+            await switch_on(session, school_id, "webhook", now)
         return secret
 
     async def remove_webhook(self, school_id: str) -> bool:
@@ -266,6 +270,7 @@ class SchoolStore:
                     school_id=code.school_id, platform=platform, chat_id=chat_id, linked_at=now
                 )
             )
+            await switch_on(session, code.school_id, "link", now)
             replaced = served if served != code.school_id else None
             return Linked(code.school_id, replaced, previous_chat)
 

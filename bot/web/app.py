@@ -36,6 +36,7 @@ from bot.storage.conversations import SqlConversationStore
 from bot.storage.db import make_engine
 from bot.storage.events import SeenEvents
 from bot.storage.leads import SqlLeadSink
+from bot.storage.participation import ParticipationStore
 from bot.storage.retention import purge
 from bot.storage.schools import SchoolStore
 from bot.web import errors, portal
@@ -165,7 +166,8 @@ def create_app(
     # parent (issue 12): where a parent opens the bot with a code (Telegram: once it runs)
     links = ParentLinks(web=settings.public_url)
     app[PARENT_LINKS] = links
-    sink = SqlLeadSink(db, links)
+    # only schools switched on receive leads (task directory)
+    sink = SqlLeadSink(db, ParticipationStore(db), links)
     app[ENGINE] = engine or build_engine(catalog, SqlConversationStore(db), sink)
     app[PARENT_REMINDERS] = ParentReminders(db, catalog)
     app[SCHOOLS] = SchoolStore(db)

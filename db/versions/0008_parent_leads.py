@@ -4,7 +4,7 @@ Leads may wait for a parent (status awaiting_parent, their deliveries held in th
 record how a parent confirmed, and count their revisions (lead.updated events).
 
 Revision ID: 0008_parent_leads
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-30
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_parent_leads"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -8,6 +8,7 @@ from bot.catalog import Catalog
 from bot.catalog.models import Province
 from bot.catalog.text_keys import T
 from bot.core.flows.menus import Menus
+from bot.core.flows.schools_search import NOT_A_SEARCH
 from bot.core.messages import Button, Reply
 from bot.core.ports import Clock
 from bot.matching.entities import ProvinceIndex
@@ -17,6 +18,7 @@ from bot.matching.normalize import fold
 # the general "which school near me" answer: with a province named, that province's list is the
 # answer (or, where the list has none, whom to ask there)
 SCHOOL_FINDER = "faq:tim_truong_gan_nha"
+_VOCATIONAL = ("truong nghe", "cao dang", "trung cap", "so cap", "hoc nghe", "day nghe")
 
 
 class CatalogAnswers:
@@ -54,6 +56,13 @@ class CatalogAnswers:
         """The province a message asks schools of ("truong nghe o ha noi"), if it does."""
         normalized = self.matcher.normalize(text)
         if "truong" not in normalized.split():
+            return None
+        # vocational schools only (task directory: every province now has some; a question
+        # about upper-secondary or universities there is not theirs)
+        padded = f" {normalized} "
+        if not any(f" {w} " in padded for w in _VOCATIONAL):
+            return None
+        if any(f" {w} " in padded for w in NOT_A_SEARCH):  # fees, support: other answers
             return None
         mentions = self.provinces.mentions(normalized)
         return self.catalog.provinces.get(mentions[0].province_id) if mentions else None
@@ -104,7 +113,11 @@ class CatalogAnswers:
         if reply is None:
             return None
         lines = [reply.text]
-        extra: list[Button] = []
+        # "Ý bạn là…" first, then schools of the province named (task directory: a province may
+        # have many schools, and they must not push the alternatives out)
+        extra: list[Button] = [
+            Button(cat.text(T.DID_YOU_MEAN, label=alt.label), alt.id) for alt in match.close
+        ]
         for mention in mentions:
             province = cat.provinces[mention.province_id]
             if mention.former and not (mention.name in reply.text and province.name in reply.text):
@@ -116,8 +129,6 @@ class CatalogAnswers:
                 for s in cat.schools.values()
                 if s.province == province.id and not s.example and match.id.startswith("faq:")
             )
-        for alt in match.close:
-            extra.append(Button(cat.text(T.DID_YOU_MEAN, label=alt.label), alt.id))
         seen = {b.payload for b in reply.buttons}
         unique: list[Button] = []
         for button in extra:

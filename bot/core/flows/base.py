@@ -22,7 +22,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.catalog import Catalog
 from bot.core.flows.render import Renderer
@@ -120,6 +120,23 @@ def choice(folded: str, buttons: list[Button], is_number: bool) -> Button | None
         if fold(button.label) == folded:
             return button
     return None
+
+
+class RunFlow(Flow):
+    """A flow whose run is a dict under `run_key` of ConversationState.data, with an "active"
+    flag: pausing clears it and keeps the answers."""
+
+    run_key: str = ""
+
+    def run(self, state: ConversationState) -> dict[str, Any] | None:
+        """The stored run, or None when there is none (or it is not a dict)."""
+        raw = state.data.get(self.run_key)
+        return raw if isinstance(raw, dict) else None
+
+    def pause(self, state: ConversationState) -> None:
+        run = self.run(state)
+        if run is not None:
+            run["active"] = False
 
 
 class FlowRegistry:

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.catalog.eligibility import Eligibility, EligQuestion, Facts
 from bot.catalog.text_keys import T
-from bot.core.flows.base import Flow, Tools, Turn, choice
+from bot.core.flows.base import RunFlow, Tools, Turn, choice
 from bot.core.flows.eligibility_result import ResultView, evaluate
 from bot.core.messages import Button, Reply
 from bot.core.numbers import several_numbers, single_number
@@ -36,8 +36,10 @@ def encode(facts: Facts) -> str:
     return ";".join(parts)
 
 
-class EligibilityFlow(Flow):
+class EligibilityFlow(RunFlow):
     """The check: one question at a time (buttons, their numbers or names, a province typed)."""
+
+    run_key = KEY
 
     prefixes = ("el:",)
 
@@ -58,19 +60,9 @@ class EligibilityFlow(Flow):
 
     # -- state ----------------------------------------------------------------------------------
 
-    @staticmethod
-    def run(state: ConversationState) -> dict[str, Any] | None:
-        raw = state.data.get(KEY)
-        return raw if isinstance(raw, dict) else None
-
     def waiting(self, state: ConversationState) -> bool:
         run = self.run(state)
         return bool(run and run.get("active") and self._current(run) is not None)
-
-    def pause(self, state: ConversationState) -> None:
-        run = self.run(state)
-        if run is not None:
-            run["active"] = False
 
     def resume_button(self, state: ConversationState) -> Button | None:
         run = self.run(state)

@@ -40,6 +40,8 @@ class Menus:
         )
         if self.catalog.quiz is not None:  # quiz (issue 11): the interest quiz
             buttons = (*buttons, Button(t(T.MENU_QUIZ), "qz:start"))
+        if "sau_lop_9_so_sanh" in self.catalog.faq:  # task directory: after grade 9, side by side
+            buttons = (*buttons, Button(t(T.MENU_AFTER_9), "faq:sau_lop_9_so_sanh"))
         return Reply(text, buttons)
 
     def screen(self, payload: str, today: dt.date) -> Reply | None:
@@ -54,14 +56,24 @@ class Menus:
             "menu": self._menu,
             "sector": lambda i, _d: self._sector(i),
             "pgroup": lambda i, _d: self._policy_group(i),
-            "province": lambda i, _d: self._province(i),
+            "province": lambda i, _d: self._directory(f"province:{i}"),
+            "dir": lambda i, _d: self._directory(f"dir:{i}"),  # task directory
             "faq": self._faq,
             "policy": self._policy,
             "trade": lambda i, _d: self._item(self.catalog.trades, i, self.r.trade),
-            "school": lambda i, _d: self._item(self.catalog.schools, i, self.r.school),
+            "school": lambda i, _d: self._directory(f"school:{i}"),
             "level": lambda i, _d: self._item(self.catalog.levels, i, self.r.level),
             "event": lambda i, _d: self._item(self.catalog.events, i, self.r.event),
         }
+
+    def _directory(self, payload: str) -> Reply | None:
+        """A screen of the school directory (task directory), when its flow runs."""
+        kind, _, ident = payload.partition(":")
+        if self.r.directory_screen is not None:
+            return self.r.directory_screen(payload)
+        if kind == "school" and ident in self.catalog.schools:
+            return self.r.school(self.catalog.schools[ident])
+        return self._province(ident) if kind == "province" else None
 
     @staticmethod
     def _item(items: dict[str, V], ident: str, render: Callable[[V], Reply]) -> Reply | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.catalog.quiz import DISLIKE, LIKE, POINTS, UNSURE
 from bot.catalog.text_keys import T
-from bot.core.flows.base import Flow, Tools, Turn, choice
+from bot.core.flows.base import RunFlow, Tools, Turn, choice
 from bot.core.flows.quiz_view import QZ, QuizView
 from bot.core.flows.survey import PREFILL, START
 from bot.core.flows.survey_answers import AnswerReader
@@ -36,8 +36,10 @@ QUIZ_WORDS = {
 }
 
 
-class QuizFlow(Flow):
+class QuizFlow(RunFlow):
     """Start, answer, go back, cancel, resume the quiz; show its result; hand on to the survey."""
+
+    run_key = KEY
 
     prefixes = (QZ,)
 
@@ -62,8 +64,8 @@ class QuizFlow(Flow):
     # -- the conversation's run -----------------------------------------------------------------
 
     def run(self, state: ConversationState) -> dict[str, Any] | None:
-        raw = state.data.get(KEY)
-        if self.catalog.quiz is None or not isinstance(raw, dict):
+        raw = super().run(state)
+        if self.catalog.quiz is None or raw is None:
             return None
         if raw.get("stage") == ITEMS and not 0 <= raw.get("current", -1) < self._total:
             return None  # the items changed under a stored run: it cannot go on
@@ -80,11 +82,6 @@ class QuizFlow(Flow):
     def waiting(self, state: ConversationState) -> bool:
         run = self._unfinished(state)
         return bool(run and run.get("active"))
-
-    def pause(self, state: ConversationState) -> None:
-        run = self.run(state)
-        if run is not None:
-            run["active"] = False
 
     def resume_button(self, state: ConversationState) -> Button | None:
         if self._unfinished(state) is None:

@@ -92,6 +92,8 @@ class QuizView:
         # the schools teaching most of the fitting trades first, and the best-fitting trades
         taught = [(s, ts) for s, ts in taught if ts]
         taught.sort(key=lambda st: (-len(st[1]), min(ids.index(tr.id) for tr in st[1]), st[0].name))
+        if not taught:  # no source names their trades: the province's schools, to ask
+            taught = [(s, []) for s in sorted(schools, key=lambda s: s.name)]
         return Result(top, trades, taught[:MAX_SCHOOLS])
 
     def ticks(self, run: dict[str, Any]) -> list[str]:
@@ -145,6 +147,10 @@ class QuizView:
             text = t(T.QUIZ_SCHOOLS_NO_PROVINCE)
         elif not result.schools:
             text = t(T.QUIZ_NO_SCHOOLS_IN, province=province.name)
+        elif not any(trades for _, trades in result.schools):
+            lines = [t(T.QUIZ_SCHOOLS_ASK, province=province.name)]
+            lines.extend(f"• {school.name}" for school, _ in result.schools)
+            text = "\n".join(lines)
         else:
             lines = [t(T.QUIZ_SCHOOLS, province=province.name)]
             for school, trades in result.schools:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from bot.catalog import Catalog
 from bot.catalog.models import Event, Faq, Level, Policy, School, Source, Trade
 from bot.catalog.text_keys import T
+from bot.core.flows.schools_gate import Participation
 from bot.core.messages import Button, Reply
 
 
@@ -37,6 +39,10 @@ class Renderer:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        # task directory: which schools receive leads (refreshed by the flows), and the
+        # directory's screens for the menus ("back" renders them again)
+        self.participation = Participation()
+        self.directory_screen: Callable[[str], Reply | None] | None = None
 
     def t(self, key: str, **values: object) -> str:
         return self.catalog.text(key, **values)
@@ -63,6 +69,8 @@ class Renderer:
             return cat.levels[ident].name
         if kind == "event" and ident in cat.events:
             return cat.events[ident].name
+        if payload == "menu:schools":  # task directory
+            return self.t(T.MENU_SCHOOLS)
         return None
 
     def _policy_notes(self, policy: Policy, today: dt.date) -> list[str]:
@@ -112,9 +120,10 @@ class Renderer:
         lines.append(self.t(T.POLICY_REVIEWED, date=vn_date(policy.reviewed)))
         return Reply("\n\n".join(lines), self.nav_buttons(), title=lines[0], source=src)
 
-    def trade(self, trade: Trade, province: str | None = None) -> Reply:
+    def trade(self, trade: Trade, province: str | None = None, home: str | None = None) -> Reply:
         """A trade's card; with `province` (a province id the message named), only the schools
-        there, or an honest line that the list has none there."""
+        there, or an honest line that the list has none there; with `home` (the student's
+        province, task directory), the schools there first."""
         cat = self.catalog
         levels = ", ".join(cat.levels[lv].name for lv in trade.levels)
         lines = [
@@ -128,6 +137,8 @@ class Renderer:
         schools = [s for s in cat.schools.values() if trade.id in s.trades and not s.example]
         if province is not None:
             schools = [s for s in schools if s.province == province]
+        elif home is not None:
+            schools.sort(key=lambda s: s.province != home)  # stable: file order otherwise
         buttons: list[Button] = []
         if not schools and province in cat.provinces:
             lines.append(self.t(T.TRADE_NO_SCHOOLS_IN, province=cat.provinces[province].name))
@@ -140,32 +151,10 @@ class Renderer:
         return Reply("\n\n".join(lines), tuple(buttons), title=lines[0])
 
     def school(self, school: School) -> Reply:
-        cat = self.catalog
-        head = school.name.upper()
-        province = cat.provinces.get(school.province)
-        if province is not None:
-            former = cat.former_province_name(school)
-            head += f"\n{province.name}" + (f" (trước đây: {former})" if former else "")
-        levels = ", ".join(cat.levels[lv].name for lv in school.levels)
-        trades = ", ".join(cat.trades[t].name for t in school.trades)
-        lines = [
-            head,
-            school.summary,
-            self.t(T.SCHOOL_LEVELS, levels=levels),
-            self.t(T.SCHOOL_TRADES, trades=trades),
-        ]
-        if not school.details_verified:
-            lines.append(self.t(T.SCHOOL_UNVERIFIED))
-        contact = school.contact
-        bits = [b for b in (contact.address, contact.phone, contact.website) if b]
-        if bits:
-            key = T.SCHOOL_EXAMPLE_CONTACT if contact.example else T.SCHOOL_CONTACT
-            lines.append(self.t(key, contact=" · ".join(bits)))
-        else:  # never a made-up number: say there is none
-            lines.append(self.t(T.SCHOOL_NO_CONTACT))
-        if school.example:
-            lines.append(self.t(T.SCHOOL_EXAMPLE))
-        return Reply("\n\n".join(lines), self.nav_buttons(), title=head)
+        """A school's card (bot/core/flows/schools_view.py)."""
+        from bot.core.flows.schools_view import school_card
+
+        return school_card(self, school, self.participation.receives(school.id))
 
     def level(self, level: Level) -> Reply:
         lines = [

@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.catalog.models import Survey
 from bot.catalog.text_keys import T
-from bot.core.flows.base import Flow, Tools, Turn, choice
+from bot.core.flows.base import RunFlow, Tools, Turn, choice
 from bot.core.flows.survey_answers import AnswerReader
 from bot.core.flows.survey_rules import (
     MULTI,
@@ -97,8 +97,10 @@ def _prefilled(prefill: object, survey: Survey, known: set[str]) -> dict[str, li
     return {step.id: trades[: step.max_choices]} if trades else {}
 
 
-class SurveyFlow(Flow):
+class SurveyFlow(RunFlow):
     """Start, answer, go back, cancel, resume, review and submit surveys."""
+
+    run_key = KEY
 
     prefixes = (SV,)
     payloads = frozenset((START,))
@@ -106,18 +108,13 @@ class SurveyFlow(Flow):
     def __init__(self, tools: Tools) -> None:
         self.catalog = tools.catalog
         self.r = tools.renderer
-        self.rules = SurveyRules(tools.catalog)
+        self.rules = SurveyRules(tools.catalog, tools.renderer.participation)
         self.view = SurveyView(tools.catalog, tools.renderer, self.rules, tools.clock)
         reader = AnswerReader(tools.catalog, tools.matcher, tools.provinces)
         self.steps = SurveySteps(tools.catalog, reader, self.rules, self.view)
         self.submitter = SurveySubmitter(self.steps, self.view, tools.leads)
 
     # -- the conversation's run -----------------------------------------------------------------
-
-    @staticmethod
-    def run(state: ConversationState) -> dict[str, Any] | None:
-        raw = state.data.get(KEY)
-        return raw if isinstance(raw, dict) else None
 
     def selection(self, state: ConversationState) -> list[str]:
         """What is ticked so far in the waiting several-choice question."""
@@ -131,12 +128,6 @@ class SurveyFlow(Flow):
 
     def waiting(self, state: ConversationState) -> bool:
         return self.active(state)
-
-    def pause(self, state: ConversationState) -> None:
-        """Leave the survey for the menus; it resumes from the same question."""
-        run = self.run(state)
-        if run is not None:
-            run["active"] = False
 
     def resume_button(self, state: ConversationState) -> Button | None:
         """A "continue the survey" button while a paused survey waits."""
@@ -198,6 +189,7 @@ class SurveyFlow(Flow):
 
     async def text(self, text: str, turn: Turn) -> list[Reply]:
         """Typed text while a survey question waits: an answer, unless it is a command."""
+        await self.rules.participation.refresh()  # task directory: schools switched on
         state = turn.state
         folded = fold(text.removeprefix("/"))
         command = SURVEY_WORDS.get(folded)
@@ -262,6 +254,7 @@ class SurveyFlow(Flow):
 
     async def payload(self, payload: str, turn: Turn) -> list[Reply]:
         """A survey button ("sv:…"), or the survey menu."""
+        await self.rules.participation.refresh()  # task directory: schools switched on
         state = turn.state
         if payload == START:
             self.pause(state)  # the menu of surveys is not a question

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.catalog import Catalog
-from bot.catalog.models import Survey, SurveyStep
+from bot.catalog.models import School, Survey, SurveyStep
+from bot.core.flows.schools_gate import Participation
 
 RUN_KEY = "survey"  # where a run lives in ConversationState.data
 SUMMARY = "__summary__"  # run["current"] at the summary, after the last question
@@ -39,8 +40,20 @@ def initial_selection(run: dict[str, Any], step: SurveyStep) -> list[str]:
 class SurveyRules:
     """Decisions over one run's answers, for one catalog."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, participation: Participation | None = None) -> None:
         self.catalog = catalog
+        self.participation = participation or Participation()
+
+    def receiving(self, province: str | None) -> list[School]:
+        """Real schools that receive leads (an operator switched them on; task directory), of
+        the student's province when one was answered."""
+        return [
+            s
+            for s in self.catalog.schools.values()
+            if not s.example
+            and self.participation.offered(s.id)
+            and (province is None or s.province == province)
+        ]
 
     # -- which steps apply ----------------------------------------------------------------------
 
@@ -129,7 +142,7 @@ class SurveyRules:
         """Schools a student may pick: real ones (not examples), those teaching the chosen
         trades first."""
         trades = set(self.chosen(run, "trades"))
-        real = [s for s in self.catalog.schools.values() if not s.example]
+        real = self.receiving(self.province(run))
         real.sort(key=lambda s: (-len(trades & set(s.trades)), s.name))
         return [s.id for s in real]
 
@@ -142,9 +155,7 @@ class SurveyRules:
         # first): sending a student's details to a school far away is not what they asked for
         trades = set(self.chosen(run, "trades"))
         province = self.province(run)
-        local = [
-            s for s in self.catalog.schools.values() if not s.example and s.province == province
-        ]
+        local = self.receiving(province) if province is not None else []
         local.sort(key=lambda s: (-len(trades & set(s.trades)), s.id))
         return [s.id for s in local[:MAX_SCHOOL_SUGGESTIONS]]
 

@@ -77,6 +77,10 @@ class SurveyView:
                 mark = "✓ " if ident in selection else ""
                 buttons.append(Button(mark + self.catalog.trades[ident].name, f"sv:opt:{ident}"))
         elif step.type == "schools":
+            if not rules.school_choices(run):  # task directory: none receives there yet
+                place = self.catalog.provinces.get(rules.province(run) or "")
+                none = T.DIR_SURVEY_NONE if place else T.DIR_SURVEY_NONE_ANYWHERE
+                lines.append(t(none, province=place.name if place else ""))
             for ident in rules.school_choices(run):
                 mark = "✓ " if ident in selection else ""
                 buttons.append(Button(mark + self.catalog.schools[ident].name, f"sv:opt:{ident}"))

@@ -1,0 +1,144 @@
+"""The school directory flow: search by province, level, trade or field, typed or by buttons;
+school cards that say honestly whether the school receives requests through the bot."""
+
+from __future__ import annotations
+
+from bot.catalog.text_keys import T
+from bot.core.flows.base import Flow, Tools, Turn
+from bot.core.flows.schools_search import QUERY, Directory, Query
+from bot.core.flows.schools_view import level_picker, province_picker, results, school_card
+from bot.core.messages import Reply
+from bot.core.ports import ConversationState
+from bot.matching.normalize import fold
+
+KEY = "directory"  # its state in ConversationState.data
+MAX_SCREENS = 20  # navigation history kept for "back" (as the engine keeps)
+AFTER_9 = "faq:sau_lop_9_so_sanh"  # the side-by-side screen of what comes after grade 9
+# typed words for that screen (folded)
+_AFTER_9_WORDS = {
+    "sau lop 9",
+    "sau lop 9 hoc gi",
+    "hoc xong lop 9 thi hoc gi",
+    "tot nghiep lop 9 hoc gi",
+    "so sanh thpt va trung cap",
+    "so sanh thpt trung cap",
+    "thpt hay trung cap",
+    "thpt hay hoc nghe",
+    "nen hoc thpt hay hoc nghe",
+    "nen hoc thpt hay trung cap",
+    "vao lop 10 hay hoc nghe",
+    "lop 10 hay hoc nghe",
+}
+
+# typed words for the directory's first screen (folded)
+_MENU_WORDS = {
+    "truong nghe",
+    "cac truong nghe",
+    "danh sach truong",
+    "danh sach truong nghe",
+    "tim truong",
+    "tim truong nghe",
+    "tra cuu truong",
+    "truong nghe o dau",
+}
+
+
+class SchoolsFlow(Flow):
+    """Owns the directory's screens ("menu:schools", "dir:…", "province:…", "school:…")."""
+
+    prefixes = ("dir:", "school:", "province:", "trade:")
+    payloads = frozenset({"menu:schools"})
+
+    def __init__(self, tools: Tools) -> None:
+        self.tools = tools
+        self.r = tools.renderer
+        self.gate = tools.renderer.participation
+        self.directory = Directory(tools.catalog, tools.provinces, tools.matcher.normalize)
+        tools.renderer.directory_screen = self._screen
+
+    def waiting(self, state: ConversationState) -> bool:
+        return bool(state.data.get(KEY, {}).get("picking"))
+
+    def pause(self, state: ConversationState) -> None:
+        state.data.get(KEY, {}).pop("picking", None)
+
+    def command(self, folded: str, state: ConversationState) -> str | None:
+        """A typed search ("truong nghe o can tho day dien") or a school's name."""
+        if folded in _AFTER_9_WORDS and AFTER_9.removeprefix("faq:") in self.r.catalog.faq:
+            return AFTER_9
+        if folded in _MENU_WORDS:
+            return "menu:schools"
+        query = self.directory.read(folded)
+        school = self.directory.school_named(folded)
+        if school is not None and (query is None or query.trade is None):
+            return f"school:{school.id}"
+        if query is not None and query.trade and not (query.province or query.level):
+            return f"trade:{query.trade}"  # the trade's card lists its schools, local first
+        return query.payload() if query is not None else None
+
+    async def text(self, text: str, turn: Turn) -> list[Reply] | None:
+        """A province typed at the province picker (its former name or a district too)."""
+        normalized = self.tools.matcher.normalize(fold(text))
+        mentions = self.tools.provinces.mentions(normalized)
+        if not mentions:
+            return None  # not a province: the engine's own path reads it
+        return await turn.press(f"dir:p:{mentions[0].province_id}")
+
+    async def payload(self, payload: str, turn: Turn) -> list[Reply]:
+        await self.gate.refresh()
+        state = turn.state
+        memory = state.data.setdefault(KEY, {})
+        memory.pop("picking", None)
+        place = self._province_of(payload)
+        if place is not None:
+            memory["home"] = place  # the student's province: their trade cards list it first
+        trade = self.r.catalog.trades.get(payload.removeprefix("trade:"))
+        if payload.startswith("trade:") and trade is not None:
+            reply: Reply | None = self.r.trade(trade, home=memory.get("home"))
+        else:
+            reply = self._screen(payload)
+        if reply is None:
+            return [Reply(self.r.t(T.UNKNOWN_BUTTON), (self.r.home_button(),))]
+        if payload == "menu:schools":
+            memory["picking"] = True
+        if not state.screens or state.screens[-1] != payload:
+            state.screens.append(payload)  # "back" returns here (menus render it again)
+        del state.screens[:-MAX_SCREENS]
+        return [reply]
+
+    def _screen(self, payload: str) -> Reply | None:
+        kind, _, ident = payload.partition(":")
+        cat = self.r.catalog
+        if payload == "menu:schools":
+            return province_picker(self.r)
+        if kind == "school" and ident in cat.schools:
+            school = cat.schools[ident]
+            return school_card(self.r, school, self.gate.receives(school.id))
+        if kind == "province" and ident in cat.provinces:
+            payload = Query(ident).payload()
+        if payload.startswith("dir:p:"):
+            return level_picker(self.r, self.directory, payload.removeprefix("dir:p:"))
+        query = Query.from_payload(payload) if payload.startswith(QUERY) else None
+        if query is None or not self._valid(query):
+            return None
+        return results(self.r, self.directory, query, self.directory.find(query))
+
+    def _province_of(self, payload: str) -> str | None:
+        """The province a directory screen is about, if one."""
+        if payload.startswith(("dir:p:", "province:")):
+            ident = payload.split(":")[-1]
+        elif payload.startswith(QUERY):
+            query = Query.from_payload(payload)
+            ident = query.province if query is not None and query.province else ""
+        else:
+            return None
+        return ident if ident in self.r.catalog.provinces else None
+
+    def _valid(self, query: Query) -> bool:
+        cat = self.r.catalog
+        return (
+            (query.province is None or query.province in cat.provinces)
+            and (query.level is None or query.level in cat.levels)
+            and (query.trade is None or query.trade in cat.trades)
+            and (query.field is None or query.field in cat.school_fields)
+        )

@@ -1,0 +1,224 @@
+"""School directory search: what a typed question asks (province, level, trade or field) and
+the schools that fit. Pure functions over the catalog: no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.catalog import Catalog
+from bot.catalog.models import School, SchoolField
+from bot.matching.entities import ProvinceIndex
+from bot.matching.normalize import fold
+
+QUERY = "dir:q:"  # dir:q:<province>:<level>:<trade>:<field>, "-" for none
+MAX_QUERY_TEXT = 160  # longer messages are questions, not searches
+LEVEL_WORDS = {"cao dang": "cao_dang", "trung cap": "trung_cap", "so cap": "so_cap"}
+# a message asks where to study / which schools
+_ASK = (
+    "truong nghe",
+    "truong nao",
+    "truong gi",
+    "hoc o dau",
+    "hoc dau",
+    "o dau",
+    "o dau day",
+    "day o dau",
+    "dao tao o dau",
+    "co truong",
+    "danh sach truong",
+    "tim truong",
+    "cac truong",
+    "nhung truong",
+    "co so dao tao",
+    "noi nao day",
+    "cho nao day",
+    "truong day",
+    "truong cao dang",
+    "truong trung cap",
+    "cao dang nao",
+    "trung cap nao",
+)
+# ... but not when it asks about money, rules or the levels themselves (other answers do)
+NOT_A_SEARCH = (
+    "hoc phi",
+    "mien",
+    "giam",
+    "ho tro",
+    "vay",
+    "chinh sach",
+    "diem chuan",
+    "la gi",
+    "bao lau",
+    "may nam",
+    "khac gi",
+    "khac nhau",
+    "so sanh",
+    "dieu kien",
+    "ho so",
+    "lien thong",
+    "bang cap",
+    "luong",
+    "nen hoc",
+    "hay khong",
+    "co tot",
+    "tai sao",
+    "vi sao",
+)
+# words that look like a field but are not one ("số điện thoại" is no "điện")
+_NOT_A_FIELD = ("so dien thoai", "dien thoai", "dien bien")
+
+
+def _has(text: str, phrase: str) -> bool:
+    """Whether a phrase occurs as whole words in text (both folded, single-spaced)."""
+    return f" {phrase} " in f" {text} "
+
+
+@dataclass(frozen=True)
+class Query:
+    """A directory search: any of province, level, trade and field (ids)."""
+
+    province: str | None = None
+    level: str | None = None
+    trade: str | None = None
+    field: str | None = None
+
+    def payload(self) -> str:
+        parts = (self.province, self.level, self.trade, self.field)
+        return QUERY + ":".join(p or "-" for p in parts)
+
+    @classmethod
+    def from_payload(cls, payload: str) -> Query | None:
+        parts = payload.removeprefix(QUERY).split(":")
+        if not payload.startswith(QUERY) or len(parts) != 4:
+            return None
+        province, level, trade, field_id = (None if p in ("", "-") else p for p in parts)
+        return cls(province, level, trade, field_id)
+
+
+@dataclass(frozen=True)
+class Found:
+    """Schools for a query: those a source says teach what was asked, those whose kind (name)
+    suggests it (to confirm with the school), and the others that fit province and level."""
+
+    taught: list[School]
+    likely: list[School]
+    others: list[School]
+
+
+class Directory:
+    """Reads searches from typed text and finds schools, over one catalog."""
+
+    def __init__(
+        self, catalog: Catalog, provinces: ProvinceIndex, normalize: Callable[[str], str]
+    ) -> None:
+        self.catalog = catalog
+        self.provinces = provinces
+        self.normalize = normalize
+        self.schools = [s for s in catalog.schools.values() if not s.example]
+        names: dict[str, str] = {}
+        for school in self.schools:
+            for phrase in (school.name, *school.keywords):
+                folded = fold(phrase).removeprefix("truong ").strip()
+                if len(folded.split()) >= 3:  # "cao dang x": never a bare "cao dang"
+                    names.setdefault(normalize(folded), school.id)
+        self._names = sorted(names.items(), key=lambda kv: -len(kv[0]))
+        words = [
+            (fold(word), trade.id)
+            for trade in catalog.trades.values()
+            for word in (trade.name, *trade.keywords)
+        ]
+        # a short keyword ("hàn") counts only after "nghề" ("nghề hàn"): alone it is too often
+        # another word ("hạn")
+        pairs = [(w, t) for w, t in words if len(w) >= 4] + [(f"nghe {w}", t) for w, t in words]
+        self._trade_words = sorted(set(pairs), key=lambda kv: (-len(kv[0]), kv[0]))
+
+    # -- reading a message -----------------------------------------------------------------
+
+    def school_named(self, folded: str) -> School | None:
+        """The school a short message names ("cao dang lao cai"), if one."""
+        text = self.normalize(folded)
+        for name, school_id in self._names:
+            if _has(text, name):
+                return self.catalog.schools[school_id]
+        return None
+
+    def read(self, folded: str) -> Query | None:
+        """The search a message asks for ("truong nghe o can tho day dien"), or None when it
+        asks something else (fees, rules, a trade's description)."""
+        if not folded or len(folded) > MAX_QUERY_TEXT:
+            return None
+        text = self.normalize(folded)
+        if any(_has(text, p) for p in NOT_A_SEARCH):
+            return None
+        for phrase in _NOT_A_FIELD:
+            text = f" {text} ".replace(f" {phrase} ", " ").strip()
+        mentions = self.provinces.mentions(text)
+        province = mentions[0].province_id if mentions else None
+        level = next((lv for w, lv in LEVEL_WORDS.items() if _has(text, w)), None)
+        trade = next((t for w, t in self._trade_words if _has(text, w)), None)
+        found = None if trade else self._field(text)
+        field = found.id if found is not None else None
+        asks = any(_has(text, p) for p in _ASK)
+        school_word = _has(text, "truong") or level is not None
+        if asks and (province or level or trade or field):
+            return Query(province, level, trade, field)
+        if school_word and province and not trade:
+            return Query(province, level, None, field)
+        return None
+
+    def _field(self, text: str) -> SchoolField | None:
+        best: tuple[int, SchoolField] | None = None
+        for item in self.catalog.school_fields.values():
+            for word in item.words:
+                if _has(text, word) and (best is None or len(word) > best[0]):
+                    best = (len(word), item)
+        return best[1] if best else None
+
+    # -- finding schools ---------------------------------------------------------------------
+
+    def in_province(self, province: str | None, level: str | None = None) -> list[School]:
+        """The schools of a province (all when None), at a level when given."""
+        return [
+            s
+            for s in self.schools
+            if (province is None or s.province == province) and (level is None or level in s.levels)
+        ]
+
+    def find(self, query: Query) -> Found:
+        """Schools for a search; with a trade or field, those that teach it first."""
+        pool = self.in_province(query.province, query.level)
+        trade = self.catalog.trades.get(query.trade or "")
+        field = self.catalog.school_fields.get(query.field or "")
+        if trade is None and field is None:
+            return Found(pool, [], [])
+        taught: list[School] = []
+        likely: list[School] = []
+        for school in pool:
+            named = [fold(n) for n in school.trades_named]
+            if trade is not None:
+                if trade.id in school.trades or any(fold(trade.name) in n for n in named):
+                    taught.append(school)
+            elif field is not None:
+                if set(field.trades) & set(school.trades) or any(
+                    _has(n, w) for n in named for w in field.named
+                ):
+                    taught.append(school)
+                elif any(w in fold(school.name) for w in field.school_names):
+                    likely.append(school)
+        chosen = {s.id for s in (*taught, *likely)}
+        return Found(taught, likely, [s for s in pool if s.id not in chosen])
+
+    def describe(self, query: Query) -> str:
+        """What was searched, in words: "Điện, điện tử · cao đẳng · Cần Thơ"."""
+        cat = self.catalog
+        bits: list[str] = []
+        if query.trade in cat.trades:
+            bits.append(cat.trades[query.trade].name)
+        if query.field in cat.school_fields:
+            bits.append(cat.school_fields[query.field].name)
+        if query.level in cat.levels:
+            bits.append(cat.levels[query.level].name.lower())
+        if query.province in cat.provinces:
+            bits.append(cat.provinces[query.province].name)
+        return " · ".join(bits)
