@@ -578,6 +578,21 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# -- parent (issue 12): a parent's confirmation the school got on the phone --
+def cmd_parent_confirm(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.leads.parent import record_parent_confirmation
+
+    async def work(db: AsyncEngine) -> int:
+        done = await record_parent_confirmation(db, args.lead_id, args.school_id, args.how)
+        if not done:
+            print("no lead of this school waits for a parent with that id", file=sys.stderr)
+            return 1
+        print("parent confirmation recorded: the lead goes to the school")
+        return 0
+
+    return _with_db(settings, work)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="huongnghiep", description="Trợ lý hướng nghiệp")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -663,6 +678,14 @@ def build_parser() -> argparse.ArgumentParser:
     c = dsub2.add_parser("purge", help="delete personal data older than the retention period")
     c.add_argument("--months", type=int, help="retention period, 1 to 120 (default: the setting)")
     c.set_defaults(func=cmd_data_purge)
+    # -- parent (issue 12) --
+    p = sub.add_parser("parent", help="leads waiting for a parent's confirmation")
+    psub = p.add_subparsers(dest="parent_command", required=True)
+    c = psub.add_parser("confirm", help="record a parent's confirmation given to the school")
+    c.add_argument("lead_id")
+    c.add_argument("school_id")
+    c.add_argument("--how", choices=["school_phone", "bot"], default="school_phone")
+    c.set_defaults(func=cmd_parent_confirm)
     p = sub.add_parser(
         "eval", help="run a question set or a care set (messages:) and print its figures"
     )

@@ -11,10 +11,14 @@ A file: `name`, optional `channel`, and `steps`; each step sends one action and 
         (what the database holds after the step: every file runs on SQLite and PostgreSQL)
       quiet: true (no reply: a counsellor answers)   thread: [substrings sent to counsellors]
 A file with `counsellors: true` runs with a desk that records the counsellors' threads.
+Parent (issue 12): a step with `as: parent` is sent by another person (their own
+conversation, on `channel` of the step or the file's); `remember: code` keeps the parent code
+("PH-ABCD-2345") the turn shows, and "{code}" in a later text is replaced by it.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +40,7 @@ from bot.storage.participation import ParticipationStore
 from tests.conftest import LEAD_SCHOOLS, FixedClock
 from tests.fakes.desk import ThreadRecorder
 
+CODE = re.compile(r"PH-[A-Z0-9]{4}-[A-Z0-9]{4}")  # parent (issue 12)
 FILES = sorted((Path(__file__).parent / "conversations").glob("*.yaml"))
 
 
@@ -103,11 +108,12 @@ async def _run(
     # -- handoff (issue 12): a desk that records what counsellors receive --
     desk = ThreadRecorder() if spec.get("counsellors") else None
     engine.flows.find(HandoffFlow).desk = desk
-    channel = spec.get("channel", "test")
     user = f"user-{path.stem}"
     last: list[Reply] = []
+    remembered: dict[str, str] = {}
     for number, step in enumerate(spec["steps"], start=1):
         where = f"{path.name} step {number}"
+        channel, user = _who(spec, step, path)
         if "press" in step:
             offered = {b.label: b.payload for r in last for b in r.buttons}
             assert step["press"] in offered, (
@@ -119,6 +125,8 @@ async def _run(
             text = send.get("text")
             if text is not None and "times" in send:
                 text = text * send["times"]
+            if text is not None and "code" in remembered:
+                text = text.replace("{code}", remembered["code"])
             inbound = Inbound(channel, user, text=text, payload=send.get("payload"))
         replies = await engine.handle(inbound)
         expect = step.get("expect", {})
@@ -129,9 +137,22 @@ async def _run(
             assert last, f"{where}: no reply"
         for part in expect.get("thread", []):
             assert desk is not None and part in desk.text(), f"{where}: {part!r} not in thread"
+        if step.get("remember") == "code":  # parent (issue 12)
+            found = CODE.search("\n".join(r.text for r in replies))
+            assert found is not None, f"{where}: no parent code shown"
+            remembered["code"] = found.group(0)
         _check(expect, replies, where)
         if "stored" in step.get("expect", {}):
             await _check_stored(db, step["expect"]["stored"], where)
         if "screen" in step.get("expect", {}):
             state = await store.load(inbound.key)
             assert state.screens and state.screens[-1] == step["expect"]["screen"], where
+
+
+def _who(spec: dict[str, Any], step: dict[str, Any], path: Path) -> tuple[str, str]:
+    """The channel and user a step is sent by: the student, or (`as: parent`) a parent in
+    their own conversation (parent, issue 12)."""
+    channel = step.get("channel", spec.get("channel", "test"))
+    if step.get("as") == "parent":
+        return channel, f"parent-{path.stem}"
+    return spec.get("channel", "test"), f"user-{path.stem}"

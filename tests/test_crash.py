@@ -23,7 +23,7 @@ from bot.storage.db import make_engine
 from bot.storage.models import ContactRow, LeadRow, OutboxRow, ResponseRow
 from tests.conftest import switch_on
 from tests.fakes.school_webhook import FakeSchool
-from tests.test_school_api import GRADE9, WebUser, play
+from tests.test_school_api import GRADE9, WebUser, play, submit_and_confirm
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -123,7 +123,7 @@ async def test_sigkill_mid_survey_loses_no_answer(serve: Serve, database_url: st
         # for an answer
         assert "Họ và tên của bạn?" in await user.send(text="xin chào")
         await play(user, GRADE9[10:])
-        done = await user.press("✅ Gửi")
+        done = await submit_and_confirm(user)
     assert "đã được chuyển tới: Trường Cao đẳng Long An" in done
     assert await _counts(database_url) == {"responses": 1, "contacts": 1, "leads": 1}
 
@@ -140,7 +140,7 @@ async def test_sigkill_mid_delivery_redelivers_with_the_same_key(
         async with aiohttp.ClientSession() as http:
             user = WebUser(http, serve.base, "crash-delivery-01")
             await play(user, GRADE9)
-            await user.press("✅ Gửi")
+            await submit_and_confirm(user)
             await school.wait_for(1)  # the first delivery is in flight, unanswered...
             await serve.kill()  # ...when the process dies
             await serve.start()

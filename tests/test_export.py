@@ -139,7 +139,7 @@ async def test_times_are_vietnam_time_and_the_survey_shows_its_name(
     assert sheet.cell(row=2, column=16).value == dt.datetime(2026, 11, 22, 15, 58, 30)
     assert sheet.cell(row=2, column=3).value == survey
     assert sheet.freeze_panes == "A2"  # the header row stays in view
-    assert sheet.auto_filter.ref == "A1:P2"
+    assert sheet.auto_filter.ref == "A1:R2"  # parent (issue 12): 2 more columns
     assert sheet.column_dimensions["E"].width >= 20  # names fit
 
 

@@ -76,6 +76,10 @@ COVERED: dict[str, tuple[str, ...]] = {
     "bot.core.flows.handoff_hours._PERIOD": ("mon-fri 07:30-17:00", "sat ", "07:30", "  "),
     "bot.web.events._EVENT_ID": ("1" * 16 + "x",),
     "bot.storage.schools.LINK_CODE_PATTERN": ("HN-", "HNA", "HN-ABCD2345"),  # group messages
+    # parent (issue 12): a parent's code in any short message; generated codes
+    "bot.core.flows.parent_words._SQUEEZE": (" -", "a -_.", "ph-abcd-2345"),
+    "bot.core.flows.parent_words._BODY": ("abcd2345", "abcd234!"),
+    "bot.storage.parent_codes._TRIPLE": ("aab", "aaa", "ab"),
     "bot.logs._PHONE": ("0 ", "84.", "+84 ", "(091) ", "0912 345 67"),  # every log record
     "bot.channels.telegram._COMMAND": ("/a", "/a@", "/a@b ", "a_"),  # every Telegram message
     "bot.channels.zalo_oa._TIMESTAMP": ("1" * 17,),  # the webhook's timestamp

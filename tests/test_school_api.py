@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,7 @@ GRADE9 = [
     ("text", '=HYPERLINK("http://evil.example","THCS Lê Lợi, 9A")'),
     ("text", "0912345678"),
     ("text", "0987654321"),
-    ("press", "Phụ huynh đồng ý"),
+    ("press", "Đúng"),  # the parent's number; the parent confirms on their own phone
 ]
 
 
@@ -84,9 +85,20 @@ async def play(user: WebUser, steps: list[tuple[str, str]]) -> None:
             await user.send(text=value)
 
 
+async def submit_and_confirm(user: WebUser) -> str:
+    """ "✅ Gửi", then a parent confirms with the code in another web chat session (parent,
+    issue 12); what the student and then the parent read."""
+    sent = await user.press("✅ Gửi")
+    code = re.search(r"PH-[A-Z0-9]{4}-[A-Z0-9]{4}", sent)
+    assert code is not None, sent
+    parent = WebUser(user.http, user.base, user.session + "-parent")
+    await parent.send(text=code.group(0))
+    return sent + "\n" + await parent.press("✅ Tôi đồng ý")
+
+
 async def complete_grade9(user: WebUser) -> str:
     await play(user, GRADE9)
-    return await user.press("✅ Gửi")
+    return await submit_and_confirm(user)
 
 
 @pytest.fixture

@@ -43,8 +43,9 @@ from bot.channels.handoff_desk import COUNSELLORS, CounsellorDesk
 from bot.channels.telegram_handoff import group_message
 from bot.channels.telegram_shape import MEDIA_KINDS, check_update
 from bot.core.engine import Engine
+from bot.core.flows.parent_words import parent_code
 from bot.core.messages import Inbound, Reply
-from bot.leads.delivery import LEAD_WITHDRAWN, Delivery, Gone
+from bot.leads.delivery import LEAD_UPDATED, LEAD_WITHDRAWN, Delivery, Gone
 from bot.leads.export import VIETNAM, as_lines, to_csv
 from bot.leads.records import lead_dict
 from bot.settings import Settings
@@ -215,7 +216,10 @@ class TelegramChannel:
                 return None  # a service message (a pin, a timer): nothing anyone said
             text = ""
         text = clean_text(text)
-        command, _argument = self._command(text)
+        command, argument = self._command(text)
+        if command == "start" and parent_code(argument or "") is not None:
+            # parent (issue 12): t.me/<bot>?start=PHABCD2345 opens a parent's confirmation
+            return Inbound(CHANNEL, chat_id, text=argument)
         if command == "start":
             # "/start CODE" comes from a t.me/<bot>?start=CODE link (a poster's QR code)
             return Inbound(CHANNEL, chat_id, payload="start")
@@ -347,9 +351,11 @@ class TelegramChannel:
         else:
             assert delivery.record is not None
             lines = as_lines(lead_dict(delivery.record, self.catalog))
-            heading = self.catalog.text(
-                T.STAFF_NEW_LEAD, school=self.catalog.school_name(school_id)
+            # parent (issue 12): a corrected lead comes again, saying so
+            heading_key = (
+                T.STAFF_LEAD_UPDATED if delivery.event == LEAD_UPDATED else T.STAFF_NEW_LEAD
             )
+            heading = self.catalog.text(heading_key, school=self.catalog.school_name(school_id))
             body = "\n".join([heading, "", *lines])[: MAX_TEXT - 200]  # room for the escapes
         text = html.escape(body, quote=False)
         try:

@@ -6,7 +6,7 @@ import copy
 import datetime as dt
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from bot.core.messages import Button, ConversationKey
 
@@ -96,8 +96,14 @@ class Submission:
     consent_version: str
     consent_given: bool
     consent_at: dt.datetime | None
-    parent_confirmed: bool | None  # None when the survey needs no parent
+    parent_confirmed: bool | None  # None when the survey needs no parent (or it waits)
     submitted_at: dt.datetime
+    # -- parent (issue 12) --
+    # a parent confirms later on their own phone: the leads wait (awaiting_parent)
+    parent_pending: bool = False
+    # a correction of the person's last submission ("sửa số điện thoại"): schools no longer
+    # chosen are withdrawn
+    amends: bool = False
 
     @property
     def forward(self) -> bool:
@@ -111,6 +117,9 @@ class Receipt:
 
     response_id: str
     schools: tuple[str, ...]
+    # -- parent (issue 12): the code a parent confirms with, when leads wait for one --
+    parent_code: ParentCode | None = None
+    updated: tuple[str, ...] = ()  # schools whose earlier lead was updated, not created
 
 
 @dataclass(frozen=True)
@@ -164,4 +173,59 @@ class LeadSink(Protocol):
     async def participating(self) -> frozenset[str] | None:
         """The schools an operator switched on to receive leads (task directory); None when
         this sink does not gate (a test's or tool's own sink)."""
+        ...
+
+
+# -- parent (issue 12): a parent confirms the leads of a student under 16 on their own phone --
+
+
+@dataclass(frozen=True)
+class ParentCode:
+    """A code for a parent, shown once ("PH-ABCD-2345"), and when it stops working."""
+
+    code: str
+    expires_at: dt.datetime
+
+
+@dataclass
+class ParentLinks:
+    """Where a parent opens the bot with a code: the web chat's address, the Telegram bot's
+    username (known once the channel runs). Filled by the application; None: not offered."""
+
+    web: str | None = None
+    telegram: str | None = None
+
+
+@dataclass(frozen=True)
+class ParentRequest:
+    """What a parent reads before deciding: what the student chose and agreed to."""
+
+    survey_id: str
+    answers: dict[str, Any]
+    personal: dict[str, Any]
+    schools: tuple[str, ...]  # schools whose leads wait for this parent
+    consent_version: str | None
+
+
+@runtime_checkable
+class ParentDesk(Protocol):
+    """Parent confirmation codes (implemented by the database LeadSink)."""
+
+    links: ParentLinks
+
+    async def parent_code(self, key: ConversationKey, now: dt.datetime) -> ParentCode | None:
+        """A new code for this student's waiting leads (earlier codes stop); None: none wait."""
+        ...
+
+    async def parent_request(
+        self, code: str, key: ConversationKey, now: dt.datetime
+    ) -> ParentRequest | str:
+        """What a code asks a parent to confirm, or why not: unknown | expired | own |
+        limited | done."""
+        ...
+
+    async def parent_decide(
+        self, code: str, key: ConversationKey, agreed: bool, now: dt.datetime
+    ) -> ParentRequest | str:
+        """The parent's decision, once per code; the request decided, or why not."""
         ...

@@ -10,8 +10,15 @@ from bot.storage.leads import LEAD_CREATED as LEAD_CREATED
 from bot.storage.leads import LEAD_WITHDRAWN as LEAD_WITHDRAWN
 from bot.storage.schools import LeadRecord
 
-# why a lead was withdrawn, from its status when the event is delivered
-REASONS = {"withdrawn": "consent_withdrawn", "deleted": "data_erased"}
+# why a lead was withdrawn, from its status when the event is delivered (parent, issue 12: a
+# parent declined, or never confirmed, a lead a school had in an earlier version)
+REASONS = {
+    "withdrawn": "consent_withdrawn",
+    "deleted": "data_erased",
+    "declined": "parent_declined",
+    "expired": "parent_not_confirmed",
+}
+LEAD_UPDATED = "lead.updated"  # parent (issue 12): the lead again, as it is now
 
 
 class Gone(Exception):
@@ -20,9 +27,9 @@ class Gone(Exception):
 
 @dataclass(frozen=True)
 class Delivery:
-    """One outbox row's event. `record` is the lead (lead.created only: a withdrawn lead has
-    nothing to send); `at` is when the event happened; `reason` says why a lead was withdrawn
-    (consent_withdrawn or data_erased)."""
+    """One outbox row's event. `record` is the lead (lead.created and lead.updated: a
+    withdrawn lead has nothing to send); `at` is when the event happened; `reason` says why a
+    lead was withdrawn (consent_withdrawn, data_erased, parent_declined…)."""
 
     event: str
     school_id: str

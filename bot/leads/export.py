@@ -50,7 +50,11 @@ COLUMNS: list[tuple[str, str, int]] = [
     ("Kênh", "channel", 10),
     ("Phiên bản nội dung đồng ý", "consent.version", 14),
     ("Thời điểm đồng ý", "consent.recorded_at", 20),
+    # parent (issue 12): how a parent confirmed, and when
+    ("Phụ huynh xác nhận qua", "parent_confirmation.how", 16),
+    ("Thời điểm phụ huynh xác nhận", "parent_confirmation.at", 20),
 ]
+HOW_LABELS = {"bot": "Bot (điện thoại phụ huynh)", "school_phone": "Trường gọi điện"}
 HEADERS = [h for h, _, _ in COLUMNS]
 TIME_COLUMNS = (1, 15)  # indexes of the two times: real date-time cells in XLSX
 XLSX_TIME_FORMAT = "dd/mm/yyyy hh:mm:ss"
@@ -63,6 +67,8 @@ def _cell(lead: dict[str, Any], path: str) -> str:
         value = value.get(part) if isinstance(value, dict) else None
     if path == "trades":
         return ", ".join(t["name"] for t in lead.get("trades") or [])
+    if path == "parent_confirmation.how" and value is not None:
+        return HOW_LABELS.get(str(value), str(value))
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -95,7 +101,9 @@ def record_cells(record: LeadRecord, names: Names) -> list[str]:
         _text(personal.get("school_class")),
         _text(personal.get("phone")),
         _text(parent),
-        ("Có" if record.parent_confirmed else "Không") if parent is not None else "",
+        ("Có" if record.parent_confirmed or record.parent_how else "Không")
+        if parent is not None
+        else "",
         names.plan(record.survey_id, str(plan)) if plan else "",
         ", ".join([names.trade(str(t)) for t in answers.get("trades") or []]),
         names.province(str(province)) if province else "",
@@ -103,6 +111,8 @@ def record_cells(record: LeadRecord, names: Names) -> list[str]:
         record.channel,
         record.consent_version or "",
         vietnam_time(record.consent_at) if record.consent_at else "",
+        HOW_LABELS.get(record.parent_how, record.parent_how) if record.parent_how else "",
+        vietnam_time(record.parent_at) if record.parent_at else "",
     ]
     # every code point to strip is unprintable: a printable row (most) needs no cleaning
     return cells if "|".join(cells).isprintable() else [clean(c) for c in cells]

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from bot.catalog import Catalog
 from bot.leads import webhook
 from bot.leads.delivery import LEAD_CREATED as LEAD_CREATED
-from bot.leads.delivery import LEAD_WITHDRAWN, REASONS, Deliverer, Delivery
+from bot.leads.delivery import LEAD_UPDATED, LEAD_WITHDRAWN, REASONS, Deliverer, Delivery
 from bot.leads.delivery import Gone as Gone
 from bot.storage.models import LeadRow, OutboxRow, WebhookRow
 from bot.storage.schools import lead_records
@@ -191,7 +191,7 @@ class OutboxWorker:
             at=item.created_at,
         )
         async with self._sessions() as session:
-            if item.event == LEAD_CREATED:
+            if item.event in (LEAD_CREATED, LEAD_UPDATED):
                 # only an active lead has a record: withdrawn or deleted ones come back empty
                 records = await lead_records(session, item.target, lead_ids=[lead_id])
                 if not records:

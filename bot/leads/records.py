@@ -116,8 +116,21 @@ def lead_dict(record: LeadRecord, catalog: Catalog | Names) -> dict[str, Any]:
             "phone": _text(personal.get("phone")),
         },
         "parent": (
-            {"phone": str(parent_phone), "confirmed": bool(record.parent_confirmed)}
+            {
+                "phone": str(parent_phone),
+                "confirmed": bool(record.parent_confirmed or record.parent_how),
+            }
             if parent_phone is not None
+            else None
+        ),
+        # parent (issue 12): whether and how a parent confirmed: through the bot on their own
+        # phone, or on the school's phone call (recorded in the portal)
+        "parent_confirmation": (
+            {
+                "how": record.parent_how,
+                "at": vietnam_time(record.parent_at) if record.parent_at else None,
+            }
+            if record.parent_how
             else None
         ),
         "plan": {"id": plan, "label": names.plan(record.survey_id, str(plan))} if plan else None,

@@ -14,7 +14,7 @@ import aiohttp
 
 from bot.catalog import Catalog
 from bot.leads.cells import vietnam_time
-from bot.leads.delivery import LEAD_CREATED, Delivery
+from bot.leads.delivery import LEAD_CREATED, LEAD_UPDATED, Delivery
 from bot.leads.records import lead_dict
 from bot.leads.signing import (
     ATTEMPT_HEADER,
@@ -29,9 +29,9 @@ MAX_LOCATION = 120  # characters of a redirect's Location kept in the error
 
 
 def payload(delivery: Delivery, catalog: Catalog) -> dict[str, Any]:
-    """What the school is sent: the lead for lead.created; for lead.withdrawn only which lead,
-    when and why (no personal data)."""
-    if delivery.event == LEAD_CREATED:
+    """What the school is sent: the lead for lead.created and lead.updated (the same lead id,
+    as it is now); for lead.withdrawn only which lead, when and why (no personal data)."""
+    if delivery.event in (LEAD_CREATED, LEAD_UPDATED):
         assert delivery.record is not None
         return {
             "event": delivery.event,

@@ -10,14 +10,24 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.messages import ConversationKey
-from bot.core.ports import Forgotten, LeadView, MyData, Receipt, Submission
-from bot.storage import events, unreachable
+from bot.core.ports import (
+    Forgotten,
+    LeadView,
+    MyData,
+    ParentCode,
+    ParentLinks,
+    ParentRequest,
+    Receipt,
+    Submission,
+)
+from bot.storage import events, lead_updates, parent_codes, unreachable
 from bot.storage.db import checkpoint
 from bot.storage.models import (
     ConsentRow,
     ContactRow,
     LeadRow,
     OutboxRow,
+    ParticipationRow,
     ResponseRow,
     SchoolChatRow,
     WebhookRow,
@@ -64,15 +74,59 @@ class SqlLeadSink:
     transaction, so the submission and the cleared survey are saved together."""
 
     def __init__(
-        self, engine: AsyncEngine, participation: ParticipationStore | None = None
+        self,
+        engine: AsyncEngine,
+        participation: ParticipationStore | None = None,
+        links: ParentLinks | None = None,
     ) -> None:
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         # task directory: which schools receive leads; None: this sink does not gate (tests)
         self._participation = participation
+        self.links = links or ParentLinks()  # parent (issue 12): where a parent opens the bot
 
     async def participating(self) -> frozenset[str] | None:
-        return await self._participation.participating() if self._participation else None
+        if self._participation is None:
+            return None
+        turn = CURRENT.get()
+        if turn is not None and turn.wrote:
+            # parent (issue 12): a turn that already read or wrote leads (a correction reads
+            # the last submission first) holds SQLite's lock: read the switches in its own
+            # transaction, not in a second one that would wait for it
+            rows = await turn.get().scalars(
+                select(ParticipationRow.school_id).where(ParticipationRow.participates)
+            )
+            return frozenset(rows)
+        return await self._participation.participating()
+
+    # -- parent (issue 12): core.ports.ParentDesk ------------------------------------------------
+
+    async def parent_code(self, key: ConversationKey, now: dt.datetime) -> ParentCode | None:
+        async with transaction(self._sessions) as session:
+            response_id = await parent_codes.latest_waiting(session, key)
+            if response_id is None:
+                return None
+            return await parent_codes.new_code(session, response_id, key, now)
+
+    async def parent_request(
+        self, code: str, key: ConversationKey, now: dt.datetime
+    ) -> ParentRequest | str:
+        async with transaction(self._sessions) as session:
+            found = await parent_codes.find(session, code, key, now)
+            if isinstance(found, str):
+                return found
+            return await parent_codes.request(session, *found)
+
+    async def parent_decide(
+        self, code: str, key: ConversationKey, agreed: bool, now: dt.datetime
+    ) -> ParentRequest | str:
+        async with transaction(self._sessions) as session:
+            found = await parent_codes.find(session, code, key, now)
+            if isinstance(found, str):
+                return found
+            asked = await parent_codes.request(session, *found)
+            await parent_codes.decide(session, *found, agreed, now)
+            return asked
 
     async def submit(self, submission: Submission) -> Receipt:
         async with transaction(self._sessions) as session:
@@ -116,6 +170,8 @@ class SqlLeadSink:
                     recorded_at=at,
                 )
             )
+        if sub.amends:  # parent (issue 12): a correction drops the schools no longer chosen
+            await _drop_schools(session, sub, response.id)
         if not forward:
             log.info("survey stored anonymously", extra={"survey": sub.survey_id})
             return Receipt(response.id, ())
@@ -138,33 +194,43 @@ class SqlLeadSink:
             )
         ):
             kinds[school].append(platform)
+        # -- parent (issue 12): one lead per person and school, waiting for a parent --
+        before = await lead_updates.previous_leads(session, sub.key, sub.schools)
+        waiting: list[str] = []
         for school_id in sub.schools:
-            lead = LeadRow(
-                id=uuid.uuid4().hex,
-                response_id=response.id,
-                school_id=school_id,
-                status="active",
-                created_at=sub.submitted_at,
-            )
-            session.add(lead)
-            await session.flush()
-            for kind in kinds[school_id]:
-                session.add(
-                    OutboxRow(
-                        kind=kind,
-                        lead_id=lead.id,
-                        target=school_id,
-                        idempotency_key=delivery_key(lead.id, kind),
-                        status="pending",
-                        attempts=0,
-                        next_attempt_at=sub.submitted_at,
-                        created_at=sub.submitted_at,
-                    )
+            lead = before.get(school_id)
+            confirmed = lead is not None and lead.parent_how is not None
+            status = lead_updates.AWAITING if sub.parent_pending and not confirmed else "active"
+            if status == lead_updates.AWAITING:
+                waiting.append(school_id)
+            if lead is None:
+                lead = LeadRow(
+                    id=uuid.uuid4().hex,
+                    response_id=response.id,
+                    school_id=school_id,
+                    status=status,
+                    created_at=sub.submitted_at,
                 )
+                session.add(lead)
+                await session.flush()
+            else:
+                old_response = lead.response_id
+                lead.response_id, lead.status = response.id, status
+                lead.revision += 1
+                lead.updated_at = sub.submitted_at
+                await lead_updates.drop_unused_contact(session, old_response)
+            if status == lead_updates.AWAITING:
+                await lead_updates.hold(session, lead, kinds[school_id], sub.submitted_at)
+            else:
+                await lead_updates.release(session, lead, kinds[school_id], sub.submitted_at)
+        code = None
+        if waiting:
+            code = await parent_codes.new_code(session, response.id, sub.key, sub.submitted_at)
+        updated = tuple(s for s in sub.schools if s in before)
         log.info(
             "survey stored with leads", extra={"survey": sub.survey_id, "leads": len(sub.schools)}
         )
-        return Receipt(response.id, sub.schools)
+        return Receipt(response.id, sub.schools, parent_code=code, updated=updated)
 
     async def _responses(self, session: AsyncSession, key: ConversationKey) -> list[ResponseRow]:
         rows = await session.scalars(
@@ -215,7 +281,7 @@ class SqlLeadSink:
                     select(LeadRow.id).where(
                         LeadRow.response_id.in_(ids),
                         LeadRow.school_id == school_id,
-                        LeadRow.status == "active",
+                        LeadRow.status.in_(lead_updates.LIVE),
                     )
                 )
             )
@@ -248,7 +314,8 @@ class SqlLeadSink:
             # schools that have (or may have) one of the active leads are told to delete it
             active = await session.scalars(
                 select(LeadRow.id).where(
-                    LeadRow.response_id.in_([r.id for r in responses]), LeadRow.status == "active"
+                    LeadRow.response_id.in_([r.id for r in responses]),
+                    LeadRow.status.in_(lead_updates.LIVE),
                 )
             )
             notices = await _withdrawal_notices(session, list(active), at)
@@ -326,6 +393,55 @@ async def _cancel_deliveries(session: AsyncSession, lead_ids: list[str]) -> None
         )
         .values(status="cancelled", locked_until=None)
     )
+    # parent (issue 12): deliveries held for a parent, and updates not yet sent, go too
+    await session.execute(
+        update(OutboxRow)
+        .where(
+            OutboxRow.lead_id.in_(lead_ids),
+            (OutboxRow.status == lead_updates.HELD)
+            | ((OutboxRow.event == lead_updates.LEAD_UPDATED) & (OutboxRow.status == "pending")),
+        )
+        .values(status="cancelled", locked_until=None)
+    )
+
+
+async def _drop_schools(session: AsyncSession, sub: Submission, response_id: str) -> None:
+    """A correction (issue 12, parent): the person's live leads with schools the corrected
+    answers no longer name are withdrawn (the school is told, as for "rút lại đồng ý")."""
+    kept = sub.schools if sub.forward else ()
+    leads = list(
+        await session.scalars(
+            select(LeadRow)
+            .join(ResponseRow, ResponseRow.id == LeadRow.response_id)
+            .where(
+                ResponseRow.channel == sub.key.channel,
+                ResponseRow.user_key == sub.key.user_key,
+                ResponseRow.id != response_id,
+                LeadRow.status.in_(lead_updates.LIVE),
+                LeadRow.school_id.not_in(kept),
+            )
+        )
+    )
+    if not leads:
+        return
+    ids = [lead.id for lead in leads]
+    notices = await _withdrawal_notices(session, ids, sub.submitted_at)
+    await session.execute(update(LeadRow).where(LeadRow.id.in_(ids)).values(status="withdrawn"))
+    await _cancel_deliveries(session, ids)
+    session.add_all(notices)
+    for lead in leads:
+        await session.execute(
+            update(ConsentRow)
+            .where(
+                ConsentRow.response_id == lead.response_id,
+                ConsentRow.school_id == lead.school_id,
+                ConsentRow.withdrawn_at.is_(None),
+            )
+            .values(withdrawn_at=sub.submitted_at)
+        )
+    for old in {lead.response_id for lead in leads}:
+        await lead_updates.drop_unused_contact(session, old)
+    log.info("correction withdrew leads", extra={"leads": len(ids)})
 
 
 async def forget_user_traces(session: AsyncSession, key: ConversationKey) -> None:
@@ -347,9 +463,12 @@ async def forget_responses(session: AsyncSession, ids: list[str], at: dt.datetim
         await session.delete(contact)
     lead_ids = list(
         await session.scalars(
-            select(LeadRow.id).where(LeadRow.response_id.in_(ids), LeadRow.status == "active")
+            select(LeadRow.id).where(
+                LeadRow.response_id.in_(ids), LeadRow.status.in_(lead_updates.LIVE)
+            )
         )
     )
+    await parent_codes.forget(session, ids)  # parent (issue 12): codes name the student
     await session.execute(
         update(LeadRow).where(LeadRow.response_id.in_(ids)).values(status="deleted")
     )

@@ -128,8 +128,14 @@ class LeadRow(Base):
         String(32), ForeignKey("responses.id", ondelete="CASCADE"), nullable=False
     )
     school_id: Mapped[str] = mapped_column(String(64), nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False)  # active|withdrawn|deleted
+    # active | withdrawn | deleted, and (issue 12, parent) awaiting_parent | declined | expired
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    # -- parent (issue 12): how a parent confirmed (bot | school_phone) and when; revisions --
+    parent_how: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    parent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     __table_args__ = (
         UniqueConstraint("response_id", "school_id", name="uq_leads_response_school"),
@@ -155,7 +161,7 @@ class OutboxRow(Base):
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     status: Mapped[str] = mapped_column(
         String(16), nullable=False
-    )  # pending|delivered|dead|cancelled
+    )  # pending|delivered|dead|cancelled, or held (waiting for a parent, issue 12)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -403,3 +409,39 @@ class AuditRow(Base):
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
 
     __table_args__ = (Index("ix_portal_audit_lead", "lead_id", "id"),)
+
+
+# -- parent (issue 12): codes a parent confirms with, and failed attempts (rate limit) --
+
+
+class ParentCodeRow(Base):
+    """A code a student hands to a parent, who confirms (or declines) the student's leads on
+    their own phone. Only its hash is stored; single use; it expires."""
+
+    __tablename__ = "parent_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    response_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("responses.id", ondelete="CASCADE"), nullable=False
+    )
+    # the student's conversation: it may not confirm its own leads; it gets the reminder
+    channel: Mapped[str] = mapped_column(String(32), nullable=False)
+    user_key: Mapped[str] = mapped_column(String(128), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_parent_codes_response", "response_id"),)
+
+
+class ParentAttemptRow(Base):
+    """A wrong parent code typed (who: a hash of the conversation), for the rate limit."""
+
+    __tablename__ = "parent_code_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    who: Mapped[str] = mapped_column(String(64), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+
+    __table_args__ = (Index("ix_parent_code_attempts_at", "at"),)

@@ -100,6 +100,9 @@ class LeadRecord(NamedTuple):
     parent_confirmed: bool | None
     consent_version: str | None
     consent_at: dt.datetime | None
+    # -- parent (issue 12): how a parent confirmed (bot | school_phone) and when --
+    parent_how: str | None = None
+    parent_at: dt.datetime | None = None
 
 
 class SchoolStore:
@@ -354,7 +357,10 @@ async def _school_of_chat(session: AsyncSession, platform: str, chat_id: str) ->
 
 
 def _lead_query(
-    school_id: str, since: dt.datetime | None, lead_ids: list[str] | None
+    school_id: str,
+    since: dt.datetime | None,
+    lead_ids: list[str] | None,
+    statuses: tuple[str, ...] = ("active",),
 ) -> Select[*tuple[Any, ...]]:
     """Active leads of one school with their response, contact and consent, in the order of
     LeadRecord's fields (Core columns, no ORM objects: an export reads 100,000 of them). The
@@ -372,6 +378,8 @@ def _lead_query(
             ResponseRow.parent_confirmed,
             ConsentRow.text_version,
             type_coerce(ConsentRow.recorded_at, String),
+            LeadRow.parent_how,
+            type_coerce(LeadRow.parent_at, String),
         )
         .join(ResponseRow, ResponseRow.id == LeadRow.response_id)
         .join(ContactRow, ContactRow.response_id == ResponseRow.id)
@@ -381,7 +389,7 @@ def _lead_query(
             & (ConsentRow.school_id == LeadRow.school_id)
             & (ConsentRow.purpose == FORWARD),
         )
-        .where(LeadRow.school_id == school_id, LeadRow.status == "active")
+        .where(LeadRow.school_id == school_id, LeadRow.status.in_(statuses))
         .order_by(LeadRow.created_at, LeadRow.id)
     )
     if since is not None:
@@ -406,7 +414,7 @@ def _json(value: str | dict[str, Any]) -> dict[str, Any]:
 
 def _record(row: Any) -> LeadRecord:
     (lead_id, school_id, created, survey, grade, channel, answers, personal, parent, version,
-     consent_at) = row  # fmt: skip
+     consent_at, parent_how, parent_at) = row  # fmt: skip
     return LeadRecord(
         lead_id,
         school_id,
@@ -419,6 +427,8 @@ def _record(row: Any) -> LeadRecord:
         parent,
         version,
         _utc(consent_at) if consent_at is not None else None,
+        parent_how,
+        _utc(parent_at) if parent_at is not None else None,
     )
 
 
@@ -427,7 +437,10 @@ async def lead_records(
     school_id: str,
     since: dt.datetime | None = None,
     lead_ids: list[str] | None = None,
+    statuses: tuple[str, ...] = ("active",),
 ) -> list[LeadRecord]:
-    """Active leads of one school with their response, contact and consent."""
-    result = await session.execute(_lead_query(school_id, since, lead_ids))
+    """Active leads of one school with their response, contact and consent (parent, issue 12:
+    `statuses=("awaiting_parent",)` lists those waiting for a parent, for a school that phones
+    the parent; they are never delivered or exported until confirmed)."""
+    result = await session.execute(_lead_query(school_id, since, lead_ids, statuses))
     return [_record(row) for row in result]

@@ -30,8 +30,9 @@ from bot.core.flows.handoff_hours import OfficeHours
 from bot.core.history import RecordingEngine
 from bot.core.memory import MemoryConversationStore
 from bot.core.messages import Reply
-from bot.core.ports import ConversationStore, LeadSink
+from bot.core.ports import ConversationStore, LeadSink, ParentLinks
 from bot.leads.outbox import OutboxWorker, RetryPolicy
+from bot.leads.parent import ParentReminders
 from bot.matching.targets import build_matcher
 from bot.settings import Settings
 from bot.storage.access import AccessStore  # portal
@@ -63,6 +64,9 @@ PURGE_EVERY = 3600.0  # seconds between retention purges
 HANDOFFS = web.AppKey("handoffs", HandoffStore)  # handoff (issue 12)
 DESK = web.AppKey("desk", CounsellorDesk)
 WAKEUPS = web.AppKey("wakeups", Wakeups)
+# -- parent (issue 12) --
+PARENT_LINKS = web.AppKey("parent_links", ParentLinks)
+PARENT_REMINDERS = web.AppKey("parent_reminders", ParentReminders)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -124,6 +128,40 @@ async def _purge_loop(settings: Settings, db: AsyncEngine) -> None:
         await asyncio.sleep(PURGE_EVERY)
 
 
+def _parent_senders(app: web.Application) -> None:
+    """Parent (issue 12): the channels that can remind a student, and the Telegram bot's
+    name for t.me links (known once the channel is connected)."""
+    reminders = app[PARENT_REMINDERS]
+    if TELEGRAM in app:
+        telegram = app[TELEGRAM]
+        try:
+            app[PARENT_LINKS].telegram = telegram.app.bot.username
+        except RuntimeError:  # the bot could not be initialized: no t.me link for now
+            app[PARENT_LINKS].telegram = None
+
+        async def to_telegram(user: str, replies: list[Reply]) -> str | None:
+            await telegram.send(int(user), replies)
+            return None
+
+        reminders.senders["telegram"] = to_telegram
+    if ZALO_BOT in app:
+        zalo_bot = app[ZALO_BOT]
+
+        async def to_zalo_bot(user: str, replies: list[Reply]) -> str | None:
+            await zalo_bot.send(user, replies)
+            return None
+
+        reminders.senders[ZALO_BOT_CHANNEL] = to_zalo_bot
+    if ZALO_OA in app:
+        zalo_oa = app[ZALO_OA]
+
+        async def to_zalo_oa(user: str, replies: list[Reply]) -> str | None:
+            await zalo_oa.send(user, replies)
+            return None
+
+        reminders.senders[ZALO_OA_CHANNEL] = to_zalo_oa
+
+
 def create_app(
     settings: Settings, catalog: Catalog, engine: Engine | None = None
 ) -> web.Application:
@@ -137,8 +175,13 @@ def create_app(
     db = make_engine(settings.db_url)
     app[SETTINGS] = settings
     app[DB] = db
-    sink = SqlLeadSink(db, ParticipationStore(db))  # only schools switched on receive leads
+    # parent (issue 12): where a parent opens the bot with a code (Telegram: once it runs)
+    links = ParentLinks(web=settings.public_url)
+    app[PARENT_LINKS] = links
+    # only schools switched on receive leads (task directory)
+    sink = SqlLeadSink(db, ParticipationStore(db), links)
     app[ENGINE] = engine or build_engine(catalog, SqlConversationStore(db), sink)
+    app[PARENT_REMINDERS] = ParentReminders(db, catalog)
     app[SCHOOLS] = SchoolStore(db)
     app[OUTBOX] = outbox_worker(settings, db, catalog)
     seen = SeenEvents(db)
@@ -156,6 +199,7 @@ def create_app(
         tasks = {
             asyncio.create_task(app[OUTBOX].run(), name="outbox"),
             asyncio.create_task(_purge_loop(settings, db), name="retention"),
+            asyncio.create_task(app[PARENT_REMINDERS].run(), name="parent-reminders"),
         }
         channels: list[ZaloBotChannel | TelegramChannel | ZaloOAChannel] = []
         if ZALO_BOT in app:
@@ -168,6 +212,7 @@ def create_app(
             await channel.connect()
         if DESK in app:  # handoff (issue 12): the idle timer
             tasks.add(asyncio.create_task(app[DESK].run(), name="handoff"))
+        _parent_senders(app)  # parent (issue 12)
         yield
         for channel in channels:
             await channel.disconnect()

@@ -127,7 +127,9 @@ class DataRights(Flow):
         for lead in mine.leads:
             name = self.catalog.school_name(lead.school_id)
             status = (
-                T.DATA_LEAD_WITHDRAWN
+                T.DATA_LEAD_AWAITING  # parent (issue 12)
+                if lead.status == "awaiting_parent"
+                else T.DATA_LEAD_WITHDRAWN
                 if lead.status != "active"
                 else T.DATA_LEAD_DELIVERED
                 if lead.delivered
@@ -135,7 +137,7 @@ class DataRights(Flow):
             )
             lines.append(f"• {name}: {t(status)}")
         buttons: list[Button] = []
-        if any(lead.status == "active" for lead in mine.leads):
+        if any(lead.status in ("active", "awaiting_parent") for lead in mine.leads):
             buttons.append(Button(t(T.DATA_WITHDRAW_BUTTON), "data:withdraw"))
         private = bool(mine.personal)  # webchat: never kept in the page's history
         if draft is not None:
@@ -164,7 +166,11 @@ class DataRights(Flow):
     async def _withdraw_menu(self, key: ConversationKey) -> list[Reply]:
         t = self.r.t
         mine = await self.leads.my_data(key) if self.leads is not None else None
-        active = [lead for lead in (mine.leads if mine else ()) if lead.status == "active"]
+        active = [
+            lead
+            for lead in (mine.leads if mine else ())
+            if lead.status in ("active", "awaiting_parent")
+        ]
         if not active:
             return [Reply(t(T.DATA_NOTHING_TO_WITHDRAW, school=""), self._buttons())]
         buttons = [

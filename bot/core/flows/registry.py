@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from bot.core.flows.base import Flow, Tools
+from bot.core.flows.corrections import CorrectionsFlow  # parent (issue 12)
 from bot.core.flows.data_rights import DataRights
 from bot.core.flows.eligibility import EligibilityFlow
 from bot.core.flows.handoff import HandoffFlow  # handoff (issue 12)
+from bot.core.flows.parent import ParentFlow  # parent (issue 12)
 from bot.core.flows.quiz import QuizFlow  # quiz (issue 11)
 from bot.core.flows.schools import SchoolsFlow
 from bot.core.flows.survey import SurveyFlow
@@ -23,4 +25,6 @@ def standard_flows(tools: Tools) -> list[Flow]:
     # -- handoff (issue 12): talking to a counsellor (its desk is set by the web app); first,
     # so its "continue" leads the menu while a person waits for the student --
     flows.insert(0, HandoffFlow(tools))
+    # -- parent (issue 12) --
+    flows += [ParentFlow(tools), CorrectionsFlow(tools)]
     return flows

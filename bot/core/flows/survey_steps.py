@@ -200,11 +200,12 @@ class SurveySteps:
         pending = run.get("pending")
         if pending is not None and action in ("yes", "no"):
             run["pending"] = None
-            if action == "no" and step.type != "parent_consent":
+            if action == "no":
                 return self.ask(run, survey)
             if step.type == "parent_consent":
-                parent = self._decision(run, survey, action == "yes", now, phone=pending["phone"])
-                return self.answer(run, survey, step, parent)
+                # parent (issue 12): the number is right; the parent decides later with a code
+                parent = self._decision(run, survey, False, now, phone=pending["phone"])
+                return self.answer(run, survey, step, {**parent, "agreed": None, "awaiting": True})
             return self.answer(run, survey, step, pending["value"])
         if action == "skip" and step.optional:
             run["selection"] = []

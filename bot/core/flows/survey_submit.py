@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.catalog.models import Survey
 from bot.catalog.text_keys import T
+from bot.core.flows.parent_view import AMENDS, ParentView
 from bot.core.flows.survey_rules import AUTO, RUN_KEY, SurveyRules
 from bot.core.flows.survey_steps import SurveySteps
 from bot.core.flows.survey_view import SurveyView
@@ -41,6 +42,10 @@ def submission(
             answers[step.id] = value
     receivers = tuple(rules.receivers(run, survey)) if consent.get("agreed") else ()
     parent_ok = None if not survey.minor else bool(parent and parent.get("agreed"))
+    # parent (issue 12): the parent confirms later, on their own phone, with a code
+    waiting = survey.minor and bool(parent and parent.get("awaiting"))
+    if waiting:
+        parent_ok = None
     at = consent.get("at")
     result = Submission(
         key=key,
@@ -55,6 +60,8 @@ def submission(
         consent_at=dt.datetime.fromisoformat(at) if at else None,
         parent_confirmed=parent_ok,
         submitted_at=now,
+        parent_pending=waiting,
+        amends=bool(run.get(AMENDS)),
     )
     # Submission.forward is the one rule for forwarding: what is not forwarded is not kept
     return result if result.forward else replace(result, personal={})
@@ -68,6 +75,7 @@ class SurveySubmitter:
         self.view = view
         self.rules = steps.rules
         self.leads = leads
+        self.parents = ParentView(view.r, leads)  # parent (issue 12)
 
     async def submit(
         self,
@@ -89,12 +97,23 @@ class SurveySubmitter:
         state.data.pop(RUN_KEY, None)
         t = self.view.r.t
         lines = [t(T.SURVEY_THANKS)]
-        if receipt.schools:
+        buttons: tuple[Button, ...] = (Button(t(T.DATA_VIEW_BUTTON), "data:view"),)
+        private = False
+        if receipt.updated:  # parent (issue 12): one lead per school, updated
+            names = ", ".join(self.rules.school_names(list(receipt.updated)))
+            lines.append(t(T.SURVEY_LEAD_UPDATED, schools=names))
+        if receipt.parent_code is not None:  # parent (issue 12): the leads wait for a parent
+            names = ", ".join(self.rules.school_names(list(receipt.schools)))
+            lines.append(t(T.SURVEY_PARENT_WAITING, schools=names))
+            lines += self.parents.code_lines(receipt.parent_code)
+            buttons = (Button(t(T.PARENT_CODE_BUTTON), "pc:code"), *buttons)
+            private = True  # a code is a secret: never kept in the web chat's history
+        elif receipt.schools:
             names = ", ".join(self.rules.school_names(list(receipt.schools)))
             lines.append(t(T.SURVEY_SENT_TO, schools=names))
         elif sent.consent_given and sent.parent_confirmed is False:
             lines.append(t(T.SURVEY_PARENT_DECLINED))
         else:
             lines.append(t(T.SURVEY_ANONYMOUS))
-        buttons = (Button(t(T.DATA_VIEW_BUTTON), "data:view"), *self.view.menu_buttons())
-        return [Reply("\n\n".join(lines), buttons)]
+        buttons = (*buttons, *self.view.menu_buttons())
+        return [Reply("\n\n".join(lines), buttons, private=private)]

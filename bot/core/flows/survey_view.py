@@ -109,8 +109,10 @@ class SurveyView:
         pending = run["pending"]
         t = self.r.t
         if step.type == "parent_consent":
-            text = t(T.SURVEY_PARENT_CONFIRM, phone=show_phone(pending["phone"]))
-            yes, no = t(T.SURVEY_PARENT_AGREE), t(T.SURVEY_PARENT_DISAGREE)
+            # parent (issue 12): the student only checks the number; the parent confirms later,
+            # on the parent's own phone, with a code
+            text = t(T.SURVEY_PARENT_PHONE_CHECK, phone=show_phone(pending["phone"]))
+            yes, no = t(T.SURVEY_RIGHT), t(T.SURVEY_RETYPE)
         else:
             text, yes, no = pending["question"], t(T.SURVEY_RIGHT), t(T.SURVEY_RETYPE)
         return Reply(text, (Button(yes, "sv:yes"), Button(no, "sv:no"), *self.nav(run)))
@@ -159,6 +161,8 @@ class SurveyView:
             return t(T.SURVEY_AGREE if value.get("agreed") else T.SURVEY_DISAGREE)
         if kind == "parent_consent":
             key = T.SURVEY_PARENT_AGREE if value.get("agreed") else T.SURVEY_PARENT_DISAGREE
+            if value.get("awaiting"):  # parent (issue 12): confirmed later, with a code
+                key = T.SURVEY_PARENT_AWAITING
             phone = value.get("phone")
             return f"{t(key)} ({show_phone(phone)})" if phone else t(key)
         if kind == "yesno":

@@ -207,8 +207,25 @@
     post({ text: text }, text, true);
   });
 
+  // parent (issue 12): a parent's link (/?ma=PHABCD2345) sends its code as the first message;
+  // the code leaves the address bar at once (it is single use, and a secret until then)
+  var parentCode = null;
+  try {
+    var wanted = new URLSearchParams(window.location.search).get("ma");
+    if (wanted && /^PH[A-Za-z0-9]{8}$/.test(wanted)) { parentCode = wanted.toUpperCase(); }
+    if (wanted !== null) { window.history.replaceState(null, "", window.location.pathname); }
+  } catch (e) { parentCode = null; }
+  function openCode() {
+    var code = parentCode;
+    parentCode = null;
+    if (!code) { return false; }
+    var shown = "PH-" + code.slice(2, 6) + "-" + code.slice(6);
+    post({ text: shown }, shown, true);
+    return true;
+  }
+
   // the conversation so far (after a reload), or a greeting for a new one
-  function start() { post({ payload: "start" }, null, false); }
+  function start() { if (!openCode()) { post({ payload: "start" }, null, false); } }
   fetch("/api/chat/history?session=" + encodeURIComponent(session))
     .then(function (res) { return res.ok ? res.json() : { turns: [] }; })
     .then(function (data) {
@@ -219,6 +236,7 @@
       });
       scrollDown();
       listen();
+      openCode();
     })
     .catch(start);
 })();

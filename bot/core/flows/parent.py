@@ -1,0 +1,126 @@
+"""Parent confirmation (issue 12): a parent opens the bot on their own phone with the code the
+student was given, reads what the student chose and the consent text, and confirms or
+declines. The student's own conversation never confirms; each code works once.
+
+Entry: the code typed on any channel ("PH-ABCD-2345"), the web chat's link (?ma=…, sent as
+text by the page), Telegram's t.me/<bot>?start=PH… (the channel turns it into the code). The
+student gets a new code with "mã phụ huynh" or its button.
+"""
+
+from __future__ import annotations
+
+from bot.catalog.text_keys import T
+from bot.core.flows.base import Flow, Tools, Turn
+from bot.core.flows.parent_view import AGREE, CODE, DECLINE, OPEN, ParentView
+from bot.core.flows.parent_words import parent_code
+from bot.core.flows.survey_answers import yes_no
+from bot.core.flows.survey_rules import SurveyRules
+from bot.core.flows.survey_view import SurveyView
+from bot.core.messages import Reply
+from bot.core.ports import ConversationState, ParentRequest
+
+# ConversationState.data: {"code": the 8 characters being read, "open": typed yes/no answers}
+KEY = "parent"
+WORDS = {
+    **dict.fromkeys(
+        [
+            "ma phu huynh",
+            "ma cho phu huynh",
+            "lay ma phu huynh",
+            "gui lai ma phu huynh",
+            "ma xac nhan phu huynh",
+            "lay lai ma phu huynh",
+        ],
+        CODE,
+    ),
+}
+_REFUSED = {
+    "unknown": T.PARENT_CODE_UNKNOWN,
+    "expired": T.PARENT_CODE_EXPIRED,
+    "own": T.PARENT_CODE_OWN,
+    "limited": T.PARENT_CODE_LIMITED,
+    "done": T.PARENT_CODE_DONE,
+}
+
+
+class ParentFlow(Flow):
+    """Codes for students; requests, confirmations and refusals for parents."""
+
+    prefixes = ("pc:",)
+
+    def __init__(self, tools: Tools) -> None:
+        self.r = tools.renderer
+        self.catalog = tools.catalog
+        self.view = ParentView(tools.renderer, tools.leads)
+        self.survey_view = SurveyView(
+            tools.catalog, tools.renderer, SurveyRules(tools.catalog), tools.clock
+        )
+
+    def waiting(self, state: ConversationState) -> bool:
+        """A parent has a request open: "đồng ý" or "không đồng ý" typed answers it (until
+        the parent goes elsewhere; its buttons still work then)."""
+        held = state.data.get(KEY)
+        return isinstance(held, dict) and bool(held.get("open"))
+
+    def pause(self, state: ConversationState) -> None:
+        held = state.data.get(KEY)
+        if isinstance(held, dict):
+            held["open"] = False
+
+    async def text(self, text: str, turn: Turn) -> list[Reply] | None:
+        """Typed yes or no to an open request; anything else goes on as usual."""
+        answer = yes_no(text)
+        if answer is None:
+            return None
+        return await self.payload(AGREE if answer else DECLINE, turn)
+
+    def command(self, folded: str, state: ConversationState) -> str | None:
+        """ "mã phụ huynh" (a student), or a code typed alone (a parent)."""
+        body = parent_code(folded)
+        if body is not None:
+            return OPEN + body
+        return WORDS.get(folded)
+
+    async def payload(self, payload: str, turn: Turn) -> list[Reply]:
+        desk = self.view.desk
+        if desk is None:
+            return [Reply(self.r.t(T.SURVEY_UNAVAILABLE), (self.r.home_button(),))]
+        state = turn.state
+        if payload == CODE:
+            return [self.view.code_reply(await desk.parent_code(turn.key, turn.now))]
+        if payload.startswith(OPEN):
+            body = parent_code("PH" + payload.removeprefix(OPEN))
+            if body is None:
+                return [self._note(T.PARENT_CODE_UNKNOWN)]
+            asked = await desk.parent_request(body, turn.key, turn.now)
+            if isinstance(asked, str):
+                state.data.pop(KEY, None)
+                return [self._note(_REFUSED.get(asked, T.PARENT_CODE_UNKNOWN))]
+            state.data[KEY] = {"code": body, "open": True}
+            return [self._request(asked)]
+        if payload in (AGREE, DECLINE):
+            held = state.data.get(KEY)
+            body = held.get("code") if isinstance(held, dict) else None
+            if not isinstance(body, str):
+                return [self._note(T.PARENT_NO_REQUEST)]
+            decided = await desk.parent_decide(body, turn.key, payload == AGREE, turn.now)
+            state.data.pop(KEY, None)
+            if isinstance(decided, str):
+                return [self._note(_REFUSED.get(decided, T.PARENT_CODE_UNKNOWN))]
+            if payload == DECLINE:
+                return [self._note(T.PARENT_DECLINED)]
+            names = ", ".join(self.catalog.school_name(s) for s in decided.schools)
+            return [self._note(T.PARENT_CONFIRMED, schools=names)]
+        return [self._note(T.UNKNOWN_BUTTON)]
+
+    def _note(self, key: str, **values: object) -> Reply:
+        return Reply(self.r.t(key, **values), (self.r.home_button(),))
+
+    def _request(self, asked: ParentRequest) -> Reply:
+        survey = self.catalog.surveys.get(asked.survey_id)
+        steps = survey.steps if survey is not None else []
+        consent = next((s.prompt for s in steps if s.type == "consent"), None)
+        schools = {s.id for s in steps if s.type == "schools"}  # named once, below
+        answers = {k: v for k, v in asked.answers.items() if k not in schools}
+        kept = self.survey_view.kept(asked.survey_id, answers)
+        return self.view.request(asked, kept, consent)

@@ -1,0 +1,83 @@
+"""What students and parents read about parent confirmation (issue 12): the code with its
+links, and the request a parent confirms or declines."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.catalog.text_keys import T
+from bot.core.flows.parent_words import compact, parent_code
+from bot.core.flows.render import Renderer
+from bot.core.flows.survey_answers import show_phone
+from bot.core.messages import Button, Reply
+from bot.core.ports import LeadSink, ParentCode, ParentDesk, ParentLinks, ParentRequest
+
+AMENDS = "amends"  # in a survey run: it corrects the person's last submission
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
+AGREE, DECLINE, CODE = "pc:yes", "pc:no", "pc:code"
+OPEN = "pc:open:"  # + the code's 8 characters
+
+
+def desk_of(leads: LeadSink | None) -> ParentDesk | None:
+    """The parent desk behind a LeadSink, when it has one (the database's has)."""
+    return leads if isinstance(leads, ParentDesk) else None
+
+
+class ParentView:
+    """Replies about parent codes."""
+
+    def __init__(self, renderer: Renderer, leads: LeadSink | None) -> None:
+        self.r = renderer
+        self.desk = desk_of(leads)
+
+    @property
+    def links(self) -> ParentLinks:
+        return self.desk.links if self.desk is not None else ParentLinks()
+
+    def code_lines(self, code: ParentCode) -> list[str]:
+        """The code, when it expires, and where a parent opens it (web, Telegram, anywhere)."""
+        t = self.r.t
+        date = code.expires_at.astimezone(VIETNAM).strftime("%d/%m/%Y")
+        lines = [t(T.PARENT_CODE, code=code.code, date=date)]
+        body = parent_code(code.code) or ""
+        links = self.links
+        if links.web:
+            lines.append(t(T.PARENT_LINK_WEB, url=f"{links.web}/?ma={compact(body)}"))
+        if links.telegram:
+            url = f"https://t.me/{links.telegram}?start={compact(body)}"
+            lines.append(t(T.PARENT_LINK_TELEGRAM, url=url))
+        lines.append(t(T.PARENT_CODE_ANYWHERE, code=code.code))
+        return lines
+
+    def code_reply(self, code: ParentCode | None) -> Reply:
+        """A student's new code (earlier ones stop), or: nothing waits for a parent."""
+        if code is None:
+            return Reply(self.r.t(T.PARENT_NOTHING_WAITING), (self.r.home_button(),))
+        return Reply("\n\n".join(self.code_lines(code)), (self.r.home_button(),), private=True)
+
+    def request(self, asked: ParentRequest, kept: list[str], consent: str | None) -> Reply:
+        """What the student chose and agreed to, and the parent's two buttons."""
+        t = self.r.t
+        catalog = self.r.catalog
+        survey = catalog.surveys.get(asked.survey_id)
+        lines = [t(T.PARENT_INTRO, survey=survey.title if survey else asked.survey_id)]
+        details: list[str] = []
+        name = asked.personal.get("name")
+        if name:
+            details.append(t(T.PARENT_STUDENT, name=name))
+        details += kept
+        schools = ", ".join(catalog.school_name(s) for s in asked.schools)
+        details.append(t(T.PARENT_SCHOOLS, schools=schools))
+        phone = asked.personal.get("parent_consent")
+        if phone:
+            details.append(t(T.PARENT_PHONE, phone=show_phone(str(phone))))
+        lines.append("\n".join(details))
+        if consent:
+            lines.append(f"{t(T.PARENT_CONSENT_TEXT)}\n{consent}")
+        lines.append(t(T.PARENT_ASK))
+        buttons = (
+            Button(t(T.PARENT_AGREE_BUTTON), AGREE, role="primary"),
+            Button(t(T.PARENT_DECLINE_BUTTON), DECLINE),
+            self.r.home_button(),
+        )
+        return Reply("\n\n".join(lines), buttons, private=True)

@@ -1,0 +1,186 @@
+"""Parent confirmation codes (issue 12): issued to a student, redeemed once by a parent in
+another conversation; only hashes are stored; wrong codes are rate limited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.flows.parent_words import LENGTH, shown
+from bot.core.messages import ConversationKey
+from bot.core.ports import ParentCode, ParentRequest
+from bot.storage import lead_updates
+from bot.storage.models import (
+    ConsentRow,
+    ContactRow,
+    LeadRow,
+    ParentAttemptRow,
+    ParentCodeRow,
+    ResponseRow,
+)
+
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud and typed
+TTL = dt.timedelta(days=7)
+WINDOW = dt.timedelta(hours=1)
+MAX_WRONG_PER_USER = 5  # wrong codes per conversation per hour
+MAX_WRONG_ALL = 300  # wrong codes per hour from everyone together (guessing from many sessions)
+_TRIPLE = re.compile(r"(.)\1\1")  # the text folder shortens "AAA": never in a code
+
+
+def hash_code(body: str) -> str:
+    return hashlib.sha256(f"parent:{body.upper()}".encode()).hexdigest()
+
+
+def _body() -> str:
+    while True:
+        body = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+        # "PH" + "HH…" would fold to "ph…" ("hhh" is shortened): no H first
+        if (
+            not _TRIPLE.search(body)
+            and not body.isdigit()
+            and not body.isalpha()
+            and not body.startswith("H")
+        ):
+            return body
+
+
+def _who(key: ConversationKey) -> str:
+    return hashlib.sha256(f"{key.channel}:{key.user_key}".encode()).hexdigest()
+
+
+async def new_code(
+    session: AsyncSession, response_id: str, key: ConversationKey, now: dt.datetime
+) -> ParentCode:
+    """A new code for the waiting leads of this response; earlier unused codes of it stop
+    (their reminder, if sent, counts for the new one)."""
+    reminded = await session.scalar(
+        select(func.max(ParentCodeRow.reminded_at)).where(ParentCodeRow.response_id == response_id)
+    )
+    await session.execute(
+        update(ParentCodeRow)
+        .where(ParentCodeRow.response_id == response_id, ParentCodeRow.used_at.is_(None))
+        .values(used_at=now)
+    )
+    body = _body()
+    session.add(
+        ParentCodeRow(
+            code_hash=hash_code(body),
+            response_id=response_id,
+            channel=key.channel,
+            user_key=key.user_key,
+            created_at=now,
+            expires_at=now + TTL,
+            reminded_at=reminded,
+        )
+    )
+    return ParentCode(shown(body), now + TTL)
+
+
+async def latest_waiting(session: AsyncSession, key: ConversationKey) -> str | None:
+    """The newest response of this person with leads waiting for a parent."""
+    return await session.scalar(
+        select(ResponseRow.id)
+        .join(LeadRow, LeadRow.response_id == ResponseRow.id)
+        .where(
+            ResponseRow.channel == key.channel,
+            ResponseRow.user_key == key.user_key,
+            LeadRow.status == lead_updates.AWAITING,
+        )
+        .order_by(ResponseRow.created_at.desc())
+        .limit(1)
+    )
+
+
+async def _limited(session: AsyncSession, who: str, now: dt.datetime) -> bool:
+    since = now - WINDOW
+    mine = await session.scalar(
+        select(func.count())
+        .select_from(ParentAttemptRow)
+        .where(ParentAttemptRow.who == who, ParentAttemptRow.at > since)
+    )
+    if (mine or 0) >= MAX_WRONG_PER_USER:
+        return True
+    everyone = await session.scalar(
+        select(func.count()).select_from(ParentAttemptRow).where(ParentAttemptRow.at > since)
+    )
+    return (everyone or 0) >= MAX_WRONG_ALL
+
+
+async def find(
+    session: AsyncSession, body: str, key: ConversationKey, now: dt.datetime
+) -> tuple[ParentCodeRow, list[LeadRow]] | str:
+    """The code's row and its waiting leads (locked), or why not: limited | unknown | expired
+    | own | done. A wrong code counts against the rate limit."""
+    who = _who(key)
+    if await _limited(session, who, now):
+        return "limited"
+    row = await session.get(ParentCodeRow, hash_code(body), with_for_update=True)
+    if row is None or row.used_at is not None:
+        session.add(ParentAttemptRow(who=who, at=now))
+        return "unknown"
+    if (row.channel, row.user_key) == (key.channel, key.user_key):
+        return "own"  # the student's own conversation never confirms for a parent
+    if row.expires_at <= now:
+        return "expired"
+    leads = list(
+        await session.scalars(
+            select(LeadRow)
+            .where(LeadRow.response_id == row.response_id, LeadRow.status == lead_updates.AWAITING)
+            .order_by(LeadRow.created_at)
+            .with_for_update()
+        )
+    )
+    if not leads:
+        return "done"
+    return row, leads
+
+
+async def request(session: AsyncSession, row: ParentCodeRow, leads: list[LeadRow]) -> ParentRequest:
+    """What the parent reads: the student's answers, contact and the schools that wait."""
+    response = await session.get(ResponseRow, row.response_id)
+    contact = await session.get(ContactRow, row.response_id)
+    version = await session.scalar(
+        select(ConsentRow.text_version).where(
+            ConsentRow.response_id == row.response_id,
+            ConsentRow.purpose == lead_updates.FORWARD,
+        )
+    )
+    return ParentRequest(
+        survey_id=response.survey_id if response is not None else "",
+        answers=dict(response.answers) if response is not None else {},
+        personal=dict(contact.data) if contact is not None else {},
+        schools=tuple(lead.school_id for lead in leads),
+        consent_version=version,
+    )
+
+
+async def decide(
+    session: AsyncSession, row: ParentCodeRow, leads: list[LeadRow], agreed: bool, now: dt.datetime
+) -> None:
+    """Spend the code: the waiting leads go to their schools, or never do."""
+    row.used_at = now
+    if agreed:
+        for lead in leads:
+            await lead_updates.confirm(session, lead, "bot", now)
+    else:
+        await lead_updates.end_waiting(session, leads, "declined", now)
+
+
+async def forget(session: AsyncSession, response_ids: list[str]) -> None:
+    """Codes of these responses go with the personal data (they name the student's chat)."""
+    if response_ids:
+        await session.execute(
+            delete(ParentCodeRow).where(ParentCodeRow.response_id.in_(response_ids))
+        )
+
+
+async def prune_attempts(session: AsyncSession, now: dt.datetime) -> None:
+    """Wrong-code records older than a day are of no use to the rate limit."""
+    await session.execute(
+        delete(ParentAttemptRow).where(ParentAttemptRow.at < now - dt.timedelta(days=1))
+    )
