@@ -12,7 +12,6 @@ from sqlalchemy import Select, String, delete, func, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.db import READ_ONLY
-from bot.storage.leads import FORWARD
 from bot.storage.models import (
     AuditRow,
     ConsentRow,
@@ -22,7 +21,7 @@ from bot.storage.models import (
     LeadStatusRow,
     ResponseRow,
 )
-from bot.storage.schools import EXPORT_BATCH, LeadRecord, _json, _utc
+from bot.storage.schools import EXPORT_BATCH, LEAD_COLUMNS, LEAD_CONSENT, LeadRecord, _json, _utc
 
 NEW = "moi"
 STATUSES = (NEW, "da_lien_he", "da_dang_ky", "khong_lien_lac_duoc", "khong_quan_tam")
@@ -71,17 +70,7 @@ def _query(school_id: str, where: LeadFilter, active_only: bool) -> Select[*tupl
     status = func.coalesce(LeadStatusRow.status, NEW)
     query: Select[*tuple[Any, ...]] = (
         select(
-            LeadRow.id,
-            LeadRow.school_id,
-            type_coerce(LeadRow.created_at, String),
-            ResponseRow.survey_id,
-            ResponseRow.grade,
-            ResponseRow.channel,
-            type_coerce(ResponseRow.answers, String),
-            type_coerce(ContactRow.data, String),
-            ResponseRow.parent_confirmed,
-            ConsentRow.text_version,
-            type_coerce(ConsentRow.recorded_at, String),
+            *LEAD_COLUMNS,
             LeadRow.status,
             status,
             LeadStatusRow.note,
@@ -89,12 +78,7 @@ def _query(school_id: str, where: LeadFilter, active_only: bool) -> Select[*tupl
         )
         .join(ResponseRow, ResponseRow.id == LeadRow.response_id)
         .outerjoin(ContactRow, ContactRow.response_id == ResponseRow.id)
-        .outerjoin(
-            ConsentRow,
-            (ConsentRow.response_id == ResponseRow.id)
-            & (ConsentRow.school_id == LeadRow.school_id)
-            & (ConsentRow.purpose == FORWARD),
-        )
+        .outerjoin(ConsentRow, LEAD_CONSENT)
         .outerjoin(LeadStatusRow, LeadStatusRow.lead_id == LeadRow.id)
         .where(LeadRow.school_id == school_id)
         .order_by(LeadRow.created_at.desc(), LeadRow.id.desc())

@@ -356,6 +356,28 @@ async def _school_of_chat(session: AsyncSession, platform: str, chat_id: str) ->
     ).scalar_one_or_none()
 
 
+# a lead's columns as LeadRecord's first fields read them (also the portal's list), and the
+# consent to forward to that very school
+LEAD_COLUMNS = (
+    LeadRow.id,
+    LeadRow.school_id,
+    type_coerce(LeadRow.created_at, String),
+    ResponseRow.survey_id,
+    ResponseRow.grade,
+    ResponseRow.channel,
+    type_coerce(ResponseRow.answers, String),
+    type_coerce(ContactRow.data, String),
+    ResponseRow.parent_confirmed,
+    ConsentRow.text_version,
+    type_coerce(ConsentRow.recorded_at, String),
+)
+LEAD_CONSENT = (
+    (ConsentRow.response_id == ResponseRow.id)
+    & (ConsentRow.school_id == LeadRow.school_id)
+    & (ConsentRow.purpose == FORWARD)
+)
+
+
 def _lead_query(
     school_id: str,
     since: dt.datetime | None,
@@ -367,28 +389,13 @@ def _lead_query(
     JSON and time columns come raw, for `_record` to decode (faster than the types do)."""
     query = (
         select(
-            LeadRow.id,
-            LeadRow.school_id,
-            type_coerce(LeadRow.created_at, String),
-            ResponseRow.survey_id,
-            ResponseRow.grade,
-            ResponseRow.channel,
-            type_coerce(ResponseRow.answers, String),
-            type_coerce(ContactRow.data, String),
-            ResponseRow.parent_confirmed,
-            ConsentRow.text_version,
-            type_coerce(ConsentRow.recorded_at, String),
+            *LEAD_COLUMNS,
             LeadRow.parent_how,
             type_coerce(LeadRow.parent_at, String),
         )
         .join(ResponseRow, ResponseRow.id == LeadRow.response_id)
         .join(ContactRow, ContactRow.response_id == ResponseRow.id)
-        .outerjoin(
-            ConsentRow,
-            (ConsentRow.response_id == ResponseRow.id)
-            & (ConsentRow.school_id == LeadRow.school_id)
-            & (ConsentRow.purpose == FORWARD),
-        )
+        .outerjoin(ConsentRow, LEAD_CONSENT)
         .where(LeadRow.school_id == school_id, LeadRow.status.in_(statuses))
         .order_by(LeadRow.created_at, LeadRow.id)
     )
