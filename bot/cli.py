@@ -226,6 +226,7 @@ def cmd_care_train(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_match_train(_args: argparse.Namespace, settings: Settings) -> int:
     from bot.matching.intent import MODEL_FILE
     from bot.matching.targets import build_matcher
+    from bot.matching.train_data import extra_docs
 
     try:
         from bot.matching.intent_train import train
@@ -233,12 +234,17 @@ def cmd_match_train(_args: argparse.Namespace, settings: Settings) -> int:
         print("training needs numpy: pip install -e '.[train]'", file=sys.stderr)
         return 2
     catalog = _load(settings)
-    docs = build_matcher(catalog).training_docs
-    model = train(docs)
+    matcher = build_matcher(catalog)
+    extra, problems = extra_docs(matcher, catalog.directory)
+    if problems:
+        _exit_on(CatalogError(problems))
+    model = train(matcher.training_docs, extra=extra)
     path = catalog.directory / MODEL_FILE
     path.write_text(model.to_json(), encoding="utf-8")
     weights = sum(len(cw) for cw in model.weights.values())
-    print(f"{len(model.classes)} targets, {len(docs)} phrasings, {weights} weights: {path}")
+    phrasings = len(matcher.training_docs)
+    print(f"{len(model.classes)} targets, {phrasings} phrasings, {len(extra)} real questions,")
+    print(f"{weights} weights: {path}")
     return 0
 
 

@@ -41,3 +41,13 @@ def test_longest_phrase_wins() -> None:
     norm = Normalizer({}, {"co so": "X", "trung hoc co so": "thcs"})
     assert norm("trung hoc co so") == "thcs"
     assert norm("co so vat chat") == "x vat chat"
+
+
+def test_f_for_ph_reads_as_ph_but_english_words_stay(catalog: Catalog) -> None:
+    norm = normalizer_for(catalog)
+    assert norm("truong nghe o hai fong") == norm("trường nghề ở Hải Phòng")
+    assert norm("hoc fi trung cap") == norm("học phí trung cấp")
+    assert norm("fu huynh") == norm("phụ huynh")
+    # loanwords students use are not rewritten
+    assert norm("free wifi") == "free wifi"
+    assert norm("fan bong da").split()[0] == "fan"

@@ -59,15 +59,23 @@ def _intent_model(catalog: Catalog) -> list[Problem]:
     from bot.matching.intent import MODEL_FILE as INTENT_FILE
     from bot.matching.intent import load_model
     from bot.matching.targets import build_matcher
+    from bot.matching.train_data import TRAIN_DIR, extra_docs, train_fingerprint
 
     try:
         model = load_model(catalog.directory / INTENT_FILE)
     except ValueError as exc:
         return [Problem(INTENT_FILE, "", str(exc))]
-    if model is None or build_matcher(catalog).intent is not None:
-        return []
-    why = "the phrasings changed since it was trained: run `huongnghiep match train`"
-    return [Problem(INTENT_FILE, "", why)]
+    matcher = build_matcher(catalog)
+    extra, problems = extra_docs(matcher, catalog.directory)
+    if model is None:
+        return problems
+    if matcher.intent is None:
+        why = "the phrasings changed since it was trained: run `huongnghiep match train`"
+        return [*problems, Problem(INTENT_FILE, "", why)]
+    if model.extra_on != train_fingerprint(extra):
+        why = f"{TRAIN_DIR}/ changed since it was trained: run `huongnghiep match train`"
+        return [*problems, Problem(INTENT_FILE, "", why)]
+    return problems
 
 
 def _quiz(catalog: Catalog) -> list[Problem]:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from bot.matching.intent import IntentModel, data_fingerprint, features, weigh
+from bot.matching.train_data import train_fingerprint
 
 # chosen on tests/eval/real_dev.yaml and questions.yaml (README, Quality); the holdouts never
 C = 30.0  # inverse strength of the L2 penalty, as in scikit-learn's LogisticRegression
@@ -38,10 +39,15 @@ def augmented(docs: Sequence[tuple[str, Sequence[str]]]) -> list[tuple[str, list
     return out
 
 
-def train(docs: Sequence[tuple[str, Sequence[str]]], steps: int = STEPS) -> IntentModel:
-    """A model from (target id, normalized tokens) pairs."""
+def train(
+    docs: Sequence[tuple[str, Sequence[str]]],
+    steps: int = STEPS,
+    extra: Sequence[tuple[str, Sequence[str]]] = (),
+) -> IntentModel:
+    """A model from the content's (target id, normalized tokens) pairs, and `extra` real
+    questions (content/train/, bot/matching/train_data.py) learned the same way."""
     trained_on = data_fingerprint(docs)
-    docs = augmented(docs)
+    docs = [*augmented(docs), *((ident, list(toks)) for ident, toks in extra if toks)]
     classes = tuple(sorted({ident for ident, _ in docs}))
     index = {c: i for i, c in enumerate(classes)}
     counts = [features(toks) for _, toks in docs]
@@ -78,6 +84,7 @@ def train(docs: Sequence[tuple[str, Sequence[str]]], steps: int = STEPS) -> Inte
         weights={f: tuple(cw) for f, cw in weights.items()},
         trained_on=trained_on,
         settings={"C": C, "min_df": MIN_DF, "keep": KEEP, "steps": steps},
+        extra_on=train_fingerprint(extra),
     )
 
 
