@@ -13,7 +13,6 @@ from bot.matching.intent_train import train
 from bot.matching.matcher import Matcher, Target
 from bot.matching.normalize import Normalizer
 from bot.matching.train_data import (
-    OUT_OF_SCOPE_CLASS,
     TRAIN_DIR,
     extra_docs,
     load_train,
@@ -33,13 +32,13 @@ def _write(folder: Path, rows: object, name: str = "a.yaml") -> None:
     (folder / TRAIN_DIR / name).write_text(text, encoding="utf-8")
 
 
-def test_rows_teach_their_first_answer_or_declining(tmp_path: Path) -> None:
+def test_rows_teach_their_first_answer(tmp_path: Path) -> None:
     _write(
         tmp_path,
         [
             {"q": "nha e ngheo vay tien hoc dc ko", "source": "s1", "expect": ["faq:vay"]},
+            # to decline: checked, not taught (README, Quality)
             {"q": "điểm chuẩn đại học bách khoa", "source": "s2", "expect": None},
-            # in scope, no answer yet: teaching "decline" would be wrong once it is written
             {"q": "học điều dưỡng ra làm gì", "source": "s3", "expect": None, "gap": "nursing"},
             # a province is answered by the resolver, not the model
             {"q": "truong nghe o hue", "source": "s4", "expect": ["province:hue"]},
@@ -49,7 +48,6 @@ def test_rows_teach_their_first_answer_or_declining(tmp_path: Path) -> None:
     assert problems == []
     assert [(q.q, q.target) for q in found] == [
         ("nha e ngheo vay tien hoc dc ko", "faq:vay"),
-        ("điểm chuẩn đại học bách khoa", OUT_OF_SCOPE_CLASS),
     ]
 
 
@@ -86,30 +84,25 @@ def test_no_folder_no_questions(tmp_path: Path) -> None:
     assert train_fingerprint([]) == ""
 
 
-def test_a_model_learns_to_decline_from_real_questions(tmp_path: Path) -> None:
+def test_a_model_learns_the_askers_register(tmp_path: Path) -> None:
     rows = [
-        {"q": q, "source": "s", "expect": None}
-        for q in (
-            "điểm chuẩn đại học bách khoa năm nay",
-            "điểm chuẩn ngành y đại học",
-            "xét tuyển đại học điểm chuẩn bao nhiêu",
-            "điểm chuẩn đại học kinh tế",
-        )
+        {"q": q, "source": "s", "expect": ["faq:noi_tru"]}
+        for q in ("nha e xa lam, o lai truong dc ko", "e muon o lai truong cho do tien xe")
     ]
     _write(tmp_path, rows)
     bare = Matcher(TARGETS, NORM)
     extra, problems = extra_docs(bare, tmp_path)
-    assert problems == [] and {ident for ident, _ in extra} == {OUT_OF_SCOPE_CLASS}
+    assert problems == [] and {ident for ident, _ in extra} == {"faq:noi_tru"}
+    before = train(bare.training_docs, steps=150)
     model = train(bare.training_docs, steps=150, extra=extra)
-    assert OUT_OF_SCOPE_CLASS in model.classes
-    assert model.extra_on == train_fingerprint(extra) != ""
+    assert model.extra_on == train_fingerprint(extra) != before.extra_on == ""
     matcher = Matcher(TARGETS, NORM, intent=model)
     assert matcher.intent is not None  # extra questions do not make the model stale at run time
-    top = ranked(model, matcher.query_tokens("diem chuan dai hoc y ha noi"), 1)
-    assert top[0][0] == OUT_OF_SCOPE_CLASS
-    # the class has no target, yet the decision reads it as "decline", never as an answer
-    assert matcher.match("điểm chuẩn đại học ngành y") is None
-    assert matcher.match("học nghề có được vay vốn không").id == "faq:vay"  # type: ignore[union-attr]
+    tokens = matcher.query_tokens("o lai truong dc ko a")
+    assert (
+        dict(ranked(model, tokens, 2))["faq:noi_tru"]
+        > dict(ranked(before, tokens, 2))["faq:noi_tru"]
+    )
 
 
 def test_content_check_reports_training_questions(content_copy: Path) -> None:

@@ -305,10 +305,9 @@ class Matcher:
         if self.intent is None:
             return self.decide(lexical)
         learned = [
-            Scored(ident, self._labels.get(ident, ident), round(p, 4))
+            Scored(ident, self._labels[ident], round(p, 4))
             for ident, p in ranked(self.intent, self.topic_tokens(text), limit=8)
-            # an out-of-scope class learned from real questions has no target: still "decline"
-            if (ident in self._labels or ident.startswith(OUT_OF_SCOPE)) and keep(ident)
+            if ident in self._labels and keep(ident)
         ][:4]
         return self.decide_learned(lexical, learned)
 
