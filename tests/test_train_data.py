@@ -86,23 +86,21 @@ def test_no_folder_no_questions(tmp_path: Path) -> None:
 
 def test_a_model_learns_the_askers_register(tmp_path: Path) -> None:
     rows = [
-        {"q": q, "source": "s", "expect": ["faq:noi_tru"]}
-        for q in ("nha e xa lam, o lai truong dc ko", "e muon o lai truong cho do tien xe")
+        {"q": q, "source": "s", "expect": ["faq:vay"]}
+        for q in ("e muon muon tien nha nuoc de di hoc", "muon tien di hoc co phai tra lai ko")
     ]
     _write(tmp_path, rows)
     bare = Matcher(TARGETS, NORM)
     extra, problems = extra_docs(bare, tmp_path)
-    assert problems == [] and {ident for ident, _ in extra} == {"faq:noi_tru"}
+    assert problems == [] and {ident for ident, _ in extra} == {"faq:vay"}
     before = train(bare.training_docs, steps=150)
     model = train(bare.training_docs, steps=150, extra=extra)
     assert model.extra_on == train_fingerprint(extra) != before.extra_on == ""
     matcher = Matcher(TARGETS, NORM, intent=model)
     assert matcher.intent is not None  # extra questions do not make the model stale at run time
-    tokens = matcher.query_tokens("o lai truong dc ko a")
-    assert (
-        dict(ranked(model, tokens, 2))["faq:noi_tru"]
-        > dict(ranked(before, tokens, 2))["faq:noi_tru"]
-    )
+    tokens = matcher.query_tokens("tra lai tien")  # words only the real questions have
+    assert dict(ranked(before, tokens, 2))["faq:vay"] < 0.5
+    assert dict(ranked(model, tokens, 2))["faq:vay"] > 0.5
 
 
 def test_content_check_reports_training_questions(content_copy: Path) -> None:
@@ -115,7 +113,7 @@ def test_content_check_reports_training_questions(content_copy: Path) -> None:
     # a valid new question: the model must be retrained to learn it
     _write(
         content_copy,
-        [{"q": "cho em hỏi học phí trung cấp", "source": "s", "expect": None}],
+        [{"q": "cho em hỏi học phí trung cấp", "source": "s", "expect": ["faq:hp_thcs_trung_cap"]}],
         "z.yaml",
     )
     problems = [str(p) for p in check_directory(content_copy)]
