@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from bot.catalog import Catalog
+from bot.catalog.models import School
 from bot.core.engine import Engine
 from bot.core.flows.schools_search import Directory, Query
 from bot.core.memory import MemoryConversationStore
@@ -26,7 +28,7 @@ from tests.conftest import FixedClock
 
 # Provinces with fewer than two real schools in content/schools.yaml (the sources found so far):
 # the list may only shrink.
-KNOWN_GAPS = {"lai_chau", "dien_bien", "lang_son", "cao_bang", "thai_nguyen"}
+KNOWN_GAPS = {"lai_chau", "lang_son", "cao_bang", "thai_nguyen"}
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +72,25 @@ def test_province_gaps_only_shrink(catalog: Catalog) -> None:
 
 def test_names_are_vietnamese(catalog: Catalog) -> None:
     for school in catalog.schools.values():
-        assert school.name.startswith("Trường "), school.name
+        branch = school.kind == "phan_hieu_dai_hoc"
+        assert school.name.startswith("Phân hiệu " if branch else "Trường "), school.name
+
+
+def test_university_branches_are_listed_only_for_their_vocational_levels(catalog: Catalog) -> None:
+    # A university branch belongs in the directory only while a source says it trains at cao
+    # đẳng or trung cấp level; its university degrees are not what the directory offers.
+    branches = [s for s in catalog.schools.values() if s.kind == "phan_hieu_dai_hoc"]
+    assert branches
+    for school in branches:
+        assert set(school.levels) <= {"cao_dang", "trung_cap", "so_cap"}, school.id
+
+
+def test_school_kind_is_a_closed_list() -> None:
+    base = {"id": "xy_branch", "name": "Phân hiệu X", "province": "dien_bien"}
+    extra = {"levels": ["cao_dang"], "source": "https://example.org/x", "checked": "2026-11-30"}
+    assert School.model_validate({**base, **extra, "kind": "phan_hieu_dai_hoc"}).kind
+    with pytest.raises(ValidationError):
+        School.model_validate({**base, **extra, "kind": "dai_hoc"})
 
 
 def test_fields_name_known_trades(catalog: Catalog) -> None:
@@ -118,6 +138,14 @@ def test_a_school_named_is_that_school(directory: Directory) -> None:
     school = directory.school_named(fold("cao đẳng lào cai"))
     assert school is not None and school.id == "cd_lao_cai"
     assert directory.school_named(fold("cao dang")) is None
+
+
+def test_nursing_in_dien_bien_finds_the_university_branch(directory: Directory) -> None:
+    query = directory.read(fold("trường dạy điều dưỡng ở Điện Biên"))
+    assert query == Query("dien_bien", None, None, "y_te")
+    assert [s.id for s in directory.find(query).taught] == ["phan_hieu_tnu_dien_bien"]
+    former = directory.school_named(fold("cao đẳng y tế điện biên"))  # its former college's name
+    assert former is not None and former.id == "phan_hieu_tnu_dien_bien"
 
 
 @settings(max_examples=200, deadline=None)

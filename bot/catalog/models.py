@@ -156,7 +156,7 @@ class School(Model):
     name: str
     province: str  # province id (after 01/7/2025)
     former_province: str | None = None  # former province id, e.g. long_an
-    kind: Literal["cao_dang", "trung_cap", "trung_hoc_nghe", "trung_tam"]
+    kind: Literal["cao_dang", "trung_cap", "trung_hoc_nghe", "trung_tam", "phan_hieu_dai_hoc"]
     levels: list[str] = Field(min_length=1)
     trades: list[str] = Field(default_factory=list)  # trade ids a source names for it
     trades_named: list[str] = Field(default_factory=list)  # trades as the source words them
