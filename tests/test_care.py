@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from bot.catalog import Catalog
 from bot.catalog.models import Safety
 from bot.catalog.text_keys import T
+from bot.core.care import care_text
 from bot.core.engine import Engine, ask
 from bot.core.messages import Inbound, Reply
 from bot.matching.care import CareDetector
@@ -372,3 +373,49 @@ def test_content_check_wants_happening_now_phrases_folded(content_copy: Path) ->
     edit_yaml(content_copy / "safety.yaml", lambda d: d["now"].append("Đang chảy máu"))
     problems = [str(p) for p in check_directory(content_copy, dt.date(2026, 11, 30))]
     assert any("now." in p and "dang chay mau" in p for p in problems), problems
+
+
+def test_the_end_of_a_very_long_outpouring_is_heard(detector: CareDetector) -> None:
+    # a reviewer's 4,600-character story ended in "Em không muốn sống nữa." and was answered "too
+    # long": the detector reads a long message's beginning and its end
+    day = " ".join(["Hôm nay em đi học về, trời mưa, em ăn cơm rồi làm bài tập."] * 80)
+    assert len(day) > 4096
+    assert detector.detect(day) is None
+    hit = detector.detect(f"{day} Em không muốn sống nữa.")
+    assert hit is not None and hit.kind == "suicide"
+    # the cut between beginning and end is a line break: no pattern spans it
+    assert detector.detect("muốn " + day + " chết") is None
+
+
+async def test_a_very_long_outpouring_gets_care_not_too_long(engine: Engine) -> None:
+    story = "Em kể chuyện nhà em, bố mẹ cãi nhau suốt, em học không vào. " * 80
+    replies = await engine.handle(Inbound("test", "long", text=story + "Em không muốn sống nữa."))
+    assert "111" in replies[0].text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("nguoi ta du e di lam o trung quoc luong cao", "threat"),
+        ("e bi ep lay chong", "abuse"),
+        ("me e bat e nghi hoc di lam thue", "neglect"),
+        ("e co thai roi phai lam sao", "distress"),
+    ],
+)
+async def test_trafficking_marriage_labour_and_pregnancy_get_care(
+    engine: Engine, text: str, kind: str
+) -> None:
+    # a reviewer found these four missed (2026-11-30); border provinces' known risks
+    hit = engine.care.detect(text)
+    assert hit is not None and hit.kind == kind
+    replies = await engine.handle(Inbound("test", f"risk-{kind}", text=text))
+    assert "111" in replies[0].text
+
+
+def test_each_help_line_is_a_line_of_its_own(engine: Engine) -> None:
+    hit = engine.care.detect("e muon chet")
+    assert hit is not None
+    text = care_text(engine.catalog, hit)
+    for mark in ("📞", "🚨", "🤝", "💬"):
+        line = next(line for line in text.splitlines() if mark in line)
+        assert line.startswith(mark), line

@@ -24,7 +24,7 @@ def care_text(
     intro = T.CARE_SELF if hit.kind in SELF_KINDS else T.CARE_HARM
     after = T.CARE_SURVEY_KEPT if survey_waiting else T.CARE_AFTER
     # when the danger is happening now, 115 and 113 open the answer and are not said twice
-    danger = "" if now else catalog.text(T.CARE_DANGER)
+    danger = "" if now else catalog.text(T.CARE_DANGER).rstrip() + "\n"  # its own line
     parts = [catalog.text(intro), catalog.text(T.CARE, danger=danger), catalog.text(after)]
     if now:
         parts.insert(0, catalog.text(T.CARE_NOW))
