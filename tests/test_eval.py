@@ -159,21 +159,28 @@ TRAINING = [
 #      care_holdout 94.5% (86/91), 0.0%; care_holdout2 97.2% (104/107), 1.2%; care_holdout3
 #      96.7% (116/120), 2.0%; care_holdout4 94.2% (114/121), 0.0% (the same folds without the
 #      FAQ edit: 0.85 / 0.7, and 85, 104, 116, 114 heard).
-# Pooled over the four holdouts (439 messages needing care, 455 ordinary): recall 95.7%, false
-# care 0.7%; each set alone misses one target or the other (the xfails below).
+#   7. trafficking, forced marriage, child labour and pregnancy patterns and an author batch
+#      (care_own.yaml batch13) after a reviewer found the four missed; threshold 0.84, with
+#      patterns 0.7: care_holdout 93.4% (85/91), 0.0%; care_holdout2 96.3% (103/107), 1.2%;
+#      care_holdout3 96.7% (116/120), 1.0%; care_holdout4 95.0% (115/121), 0.0%; and
+#      care_holdout5.yaml (an independent writer's 110 messages on the four risks, measured once):
+#      89.2% (58/65), 2.2% (1/45); before the change it heard 86.2% (56/65), 0.0% false care.
+# Pooled over the four older holdouts (439 messages needing care, 455 ordinary): recall 95.4%,
+# false care 0.4%; over all five 94.6% (477/504). The xfails below mark each target a set misses.
 # A strict xfail fails the day its target is met, so the marker is removed then; the floors
 # below catch a regression meanwhile.
 MISSED = "measured: {} (target {})"
 HOLDOUT2_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("1.2% (1/86)", "1%"))
-HOLDOUT3_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("2.0% (2/101)", "1%"))
-HOLDOUT_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("94.5% (86/91)", "95%"))
-HOLDOUT4_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("94.2% (114/121)", "95%"))
+HOLDOUT_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("93.4% (85/91)", "95%"))
+HOLDOUT5_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("89.2% (58/65)", "95%"))
+HOLDOUT5_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("2.2% (1/45)", "1%"))
 FLOORS = {
     "care_holdout.yaml": (0.93, 0.02),
     "care_holdout2.yaml": (0.93, 0.03),
     "care_holdout3.yaml": (0.93, 0.03),
     "care_holdout4.yaml": (0.91, 0.01),
 }
+NEW_RISKS = {"care_holdout5.yaml": (0.87, 0.03)}  # not pooled with the four: see 7 above
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +195,8 @@ def detector(catalog: Catalog) -> CareDetector:
         pytest.param("care_holdout.yaml", marks=HOLDOUT_RECALL),
         "care_holdout2.yaml",
         "care_holdout3.yaml",
-        pytest.param("care_holdout4.yaml", marks=HOLDOUT4_RECALL),
+        "care_holdout4.yaml",
+        pytest.param("care_holdout5.yaml", marks=HOLDOUT5_RECALL),
     ],
 )
 def test_care_recall_target(name: str, detector: CareDetector) -> None:
@@ -204,8 +212,9 @@ def test_care_recall_target(name: str, detector: CareDetector) -> None:
         *TRAINING,
         "care_holdout.yaml",
         pytest.param("care_holdout2.yaml", marks=HOLDOUT2_FALSE_CARE),
-        pytest.param("care_holdout3.yaml", marks=HOLDOUT3_FALSE_CARE),
+        "care_holdout3.yaml",
         "care_holdout4.yaml",
+        pytest.param("care_holdout5.yaml", marks=HOLDOUT5_FALSE_CARE),
     ],
 )
 def test_care_false_care_target(name: str, detector: CareDetector) -> None:
@@ -226,9 +235,9 @@ def test_care_targets_hold_over_all_holdouts_together(detector: CareDetector) ->
     assert false / ordinary <= FALSE_CARE, f"false care {false}/{ordinary}"
 
 
-@pytest.mark.parametrize("name", sorted(FLOORS))
+@pytest.mark.parametrize("name", sorted({**FLOORS, **NEW_RISKS}))
 def test_care_holdouts_do_not_regress(name: str, detector: CareDetector) -> None:
-    recall, false_care = FLOORS[name]
+    recall, false_care = {**FLOORS, **NEW_RISKS}[name]
     report = evaluate_care(detector, load_care_set(EVAL / name))
     assert report.recall >= recall, report.summary()
     assert report.false_care_rate <= false_care, report.summary()
