@@ -146,6 +146,10 @@ class DetectorContent(Model):
     phrases: dict[str, dict[str, list[str]]]
     # questions whose phrases start the check; the others only fill in what it knows
     triggers: list[str] = Field(default_factory=lambda: ["household", "circumstances"])
+    # FAQ answers (ids without "faq:") that answer a detail the check does not ask about (how
+    # much a loan is, its interest, when to repay): when the matcher is sure of one of them, it
+    # answers, and the check is offered after it instead of starting
+    answer_first: list[str] = Field(default_factory=list)
     examples: DetectorExamples = Field(default_factory=DetectorExamples)
 
 
@@ -217,6 +221,9 @@ def eligibility_problems(catalog: Catalog, today: dt.date) -> list[Problem]:
     for o in elig.outcomes:
         if o.moot_after is not None and o.moot_after not in outcomes:
             bad(f"outcomes.{o.id}.moot_after", f"unknown outcome '{o.moot_after}'")
+    for faq in elig.detector.answer_first:
+        if faq not in catalog.faq:
+            bad("detector.answer_first", f"unknown FAQ '{faq}'")
     papers = {p.id for p in elig.papers}
     seen: set[str] = set()
     for rule in elig.rules:

@@ -18,6 +18,7 @@ from bot.core.flows.eligibility_result import ResultView, evaluate
 from bot.core.messages import Button, Reply
 from bot.core.numbers import several_numbers, single_number
 from bot.core.ports import ConversationState
+from bot.matching.matcher import Match, Suggestions
 from bot.matching.normalize import Normalizer, fold
 
 KEY = "eligibility"
@@ -85,12 +86,26 @@ class EligibilityFlow(RunFlow):
         if folded in self.start_words:
             return "el:start"
         facts = self.detector.detect(folded)
-        if facts is None:
+        if facts is None or self._answer_first(folded):
             return None
         province = self._province(folded)
         if province is not None and self.elig.question("province") is not None:
             facts["province"] = province
         return "el:ask:" + encode(facts)
+
+    def _answer_first(self, text: str) -> bool:
+        """Whether the message asks a detail an FAQ answers better than the check ("vay tối
+        đa bao nhiêu, lãi suất bao nhiêu"): then the matcher answers."""
+        if not self.elig.detector.answer_first:
+            return False
+        found = self.matcher.match(text)
+        if isinstance(found, Match):
+            best = found.id
+        elif isinstance(found, Suggestions) and found.options:
+            best = found.options[0].id  # the matcher asks back about the detail: better
+        else:
+            return False
+        return best.removeprefix("faq:") in set(self.elig.detector.answer_first)
 
     def _province(self, text: str) -> str | None:
         """The one province a text names, if it names exactly one."""
