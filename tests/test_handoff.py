@@ -315,3 +315,44 @@ async def test_after_the_student_deletes_their_data_no_counsellor_message_reache
         async with http.get(url, params=params) as response:
             body = await response.text()
     assert "Em còn cần gì không?" not in body
+
+
+async def test_care_offers_a_counsellor_and_reaches_one_already_talking(
+    stack: tuple[TestServer, AsyncEngine, str], fake: FakeTelegramApi
+) -> None:
+    server, _db, _secret = stack
+    # no counsellor yet: the care answer comes first, and a person is offered under it
+    [care] = await web_replies(server, "handoff-care", "e ko muon song nua")
+    assert "111" in care["text"]
+    labels = {b["label"]: b["payload"] for b in care["buttons"]}
+    assert "👤 Nói chuyện với người tư vấn" in labels
+    assert (
+        "Bạn muốn hỏi người tư vấn điều gì"
+        in (
+            (await web_replies(server, "handoff-care", "👤 Nói chuyện với người tư vấn"))[0]["text"]
+        )
+    )
+    web = WebChat(server, "handoff-care")
+    assert "Đã chuyển câu hỏi" in await web.say("em buồn lắm, muốn nói chuyện với ai đó")
+    await group_messages(fake, 1)
+    # while a counsellor is in the conversation: the care answer, and the counsellor reads it
+    # too, flagged; the talk stays open (the next message still goes to the thread)
+    [care] = await web_replies(server, "handoff-care", "bo e danh e suot, e so lam")
+    assert "111" in care["text"] and "Người tư vấn đang trò chuyện với bạn" in care["text"]
+    [_, flagged] = await group_messages(fake, 2)
+    assert "⚠️ Tin nhắn có dấu hiệu" in flagged["text"] and "bo e danh e suot" in flagged["text"]
+    assert await web.say("cô ơi em phải làm sao") == ""
+    [_, _, third] = await group_messages(fake, 3)
+    assert "cô ơi em phải làm sao" in third["text"]
+
+
+async def test_without_counsellors_care_offers_no_person(catalog: Catalog) -> None:
+    from bot.core.engine import Engine
+    from bot.core.memory import MemoryConversationStore
+    from bot.core.messages import Inbound
+    from bot.matching.targets import build_matcher
+
+    engine = Engine(catalog, build_matcher(catalog), MemoryConversationStore())
+    [care] = await engine.handle(Inbound("test", "alone", text="e ko muon song nua"))
+    assert "111" in care.text
+    assert [b.payload for b in care.buttons] == ["home"]

@@ -449,6 +449,10 @@ class T:
     DIR_SOURCE = "dir_source"
     DIR_SURVEY_NONE = "dir_survey_none"
     DIR_SURVEY_NONE_ANYWHERE = "dir_survey_none_anywhere"
+    # -- care with people (lead, 2026-11-30): a counsellor in the loop --
+    CARE_COUNSELLOR_BUTTON = "care_counsellor_button"
+    CARE_COUNSELLOR_READS = "care_counsellor_reads"
+    HANDOFF_CARE_FLAG = "handoff_care_flag"
 
 
 def policy_group_key(group: str) -> str:

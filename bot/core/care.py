@@ -17,12 +17,23 @@ RESUME = "sv:resume"
 
 
 def care_text(
-    catalog: Catalog, hit: CareHit, survey_waiting: bool = False, now: bool = False
+    catalog: Catalog,
+    hit: CareHit,
+    survey_waiting: bool = False,
+    now: bool = False,
+    counsellor_reads: bool = False,
 ) -> str:
     """The care answer's text for one detected message; when the danger is happening now, the
-    emergency numbers come first."""
+    emergency numbers come first; while a counsellor talks with the student, it says they read
+    it too."""
     intro = T.CARE_SELF if hit.kind in SELF_KINDS else T.CARE_HARM
-    after = T.CARE_SURVEY_KEPT if survey_waiting else T.CARE_AFTER
+    after = (
+        T.CARE_COUNSELLOR_READS
+        if counsellor_reads
+        else T.CARE_SURVEY_KEPT
+        if survey_waiting
+        else T.CARE_AFTER
+    )
     # when the danger is happening now, 115 and 113 open the answer and are not said twice
     danger = "" if now else catalog.text(T.CARE_DANGER).rstrip() + "\n"  # its own line
     parts = [catalog.text(intro), catalog.text(T.CARE, danger=danger), catalog.text(after)]
@@ -38,8 +49,11 @@ def care_reply(
     survey_waiting: bool,
     resume: str = RESUME,
     now: bool = False,
+    counsellor: Button | None = None,
 ) -> Reply:
     """The care answer with its buttons: continue the survey (when one waits; the button
-    presses `resume`) and the menu."""
+    presses `resume`), talk to a counsellor (when one can be reached) and the menu."""
     buttons = (Button(catalog.text(T.CARE_CONTINUE), resume), home) if survey_waiting else (home,)
+    if counsellor is not None:
+        buttons = (counsellor, *buttons)
     return Reply(care_text(catalog, hit, survey_waiting, now), buttons)

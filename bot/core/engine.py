@@ -18,6 +18,7 @@ from bot.core.care import care_reply, care_text
 from bot.core.documents import EntityMenus
 from bot.core.flows.answers import CatalogAnswers
 from bot.core.flows.base import FlowRegistry, Tools, Turn, choice
+from bot.core.flows.handoff import HandoffFlow
 from bot.core.flows.registry import standard_flows
 from bot.core.flows.render import Renderer
 from bot.core.flows.survey import SurveyFlow
@@ -137,7 +138,7 @@ class Engine:
         text = text.strip()
         hit = self.care.detect(text)  # before anything: flows, commands, button numbers, length
         if hit is not None:
-            return self._care(hit, state, self.care.happening_now(text))
+            return await self._care(hit, turn, self.care.happening_now(text), text)
         unreadable = (
             T.EMPTY
             if not text
@@ -203,21 +204,30 @@ class Engine:
             return [Reply(in_flow), *again]
         return [self._with_menu(note, turn.state if menu_resumes else None)]
 
-    def _care(self, hit: CareHit, state: ConversationState, now: bool) -> list[Reply]:
-        """The care answer. A flow in progress is paused, every answer kept: its button (or
-        "tiếp tục") resumes it, so the child's next words are never taken as an answer."""
+    async def _care(self, hit: CareHit, turn: Turn, now: bool, text: str) -> list[Reply]:
+        """The care answer. While a counsellor talks with the child, the message also reaches
+        them and the talk goes on. Else a flow in progress is paused, every answer kept: its
+        button (or "tiếp tục") resumes it, so the child's next words are never taken as an
+        answer; and a counsellor is offered when one can be reached."""
+        state = turn.state
         # the kind and the patterns of content/safety.yaml that matched, never the message; INFO,
         # not WARNING: `huongnghiep chat` shows warnings in the terminal the child is typing in
         log.info(
             "care answer kind=%s score=%d", hit.kind, hit.score, extra={"evidence": hit.evidence}
         )
+        handoff = self.flows.find(HandoffFlow)
+        if await handoff.care_heard(turn, text):
+            return [Reply(care_text(self.catalog, hit, now=now, counsellor_reads=True))]
         self.flows.pause(state)
         resume = self.flows.resume_button(state)
         home = self.renderer.home_button()
+        person = await handoff.care_button()
         if resume is None:
-            return [care_reply(self.catalog, hit, home, survey_waiting=False, now=now)]
+            return [care_reply(self.catalog, hit, home, False, now=now, counsellor=person)]
         waiting = resume.payload
-        return [care_reply(self.catalog, hit, home, survey_waiting=True, resume=waiting, now=now)]
+        return [
+            care_reply(self.catalog, hit, home, True, resume=waiting, now=now, counsellor=person)
+        ]
 
     # -- menus and answers --------------------------------------------------------------------
 

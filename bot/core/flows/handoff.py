@@ -104,6 +104,24 @@ class HandoffFlow(Flow):
                 return START
         return None
 
+    # -- care (the engine's care answer comes first; a person should still hear the child) ------
+
+    async def care_heard(self, turn: Turn, text: str) -> bool:
+        """During an open handoff, a message that got the care answer still reaches the
+        counsellor, flagged, and the talk stays open: True when it was forwarded."""
+        run = self.run(turn.state)
+        if run is None or not self.is_open(turn.state) or self.desk is None:
+            return False
+        run["paused"] = False
+        flagged = self.r.t(T.HANDOFF_CARE_FLAG, text=text)
+        return await self.desk.forward(turn.key, str(run["id"]), flagged)
+
+    async def care_button(self) -> Button | None:
+        """ "Talk to a counsellor" under the care answer, when counsellors can be reached."""
+        if self.desk is None or not await self.desk.available():
+            return None
+        return Button(self.r.t(T.CARE_COUNSELLOR_BUTTON), START, role="primary")
+
     # -- buttons --------------------------------------------------------------------------------
 
     async def payload(self, payload: str, turn: Turn) -> list[Reply]:
