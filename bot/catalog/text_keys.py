@@ -453,6 +453,7 @@ class T:
     CARE_COUNSELLOR_BUTTON = "care_counsellor_button"
     CARE_COUNSELLOR_READS = "care_counsellor_reads"
     HANDOFF_CARE_FLAG = "handoff_care_flag"
+    TRADE_FIELD_SCHOOLS = "trade_field_schools"  # a trade card's button to its field's schools
 
 
 def policy_group_key(group: str) -> str:

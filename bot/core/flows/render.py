@@ -9,6 +9,7 @@ from bot.catalog import Catalog
 from bot.catalog.models import Event, Faq, Level, Policy, School, Source, Trade
 from bot.catalog.text_keys import T
 from bot.core.flows.schools_gate import Participation
+from bot.core.flows.schools_search import field_of, teaches
 from bot.core.messages import Button, Reply
 
 
@@ -134,7 +135,7 @@ class Renderer:
         if trade.work_places:
             lines.append(self.t(T.TRADE_WORK_PLACES, places=trade.work_places))
         # invented demo schools are never offered as a place to study
-        schools = [s for s in cat.schools.values() if trade.id in s.trades and not s.example]
+        schools = [s for s in cat.schools.values() if teaches(s, trade) and not s.example]
         if province is not None:
             schools = [s for s in schools if s.province == province]
         elif home is not None:
@@ -147,6 +148,11 @@ class Renderer:
             buttons.extend(Button(s.name, f"school:{s.id}") for s in schools[:5])
         else:
             lines.append(self.t(T.TRADE_NO_SCHOOLS))
+        field = field_of(cat, trade)
+        if len(schools) < 5 and field is not None:  # schools of its field, with their grounds
+            place = province or home or "-"
+            query = f"dir:q:{place}:-:{trade.id}:{field.id}"
+            buttons.append(Button(self.t(T.TRADE_FIELD_SCHOOLS, field=field.name), query))
         buttons.extend(self.nav_buttons())
         return Reply("\n\n".join(lines), tuple(buttons), title=lines[0])
 

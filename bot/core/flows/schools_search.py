@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.catalog import Catalog
-from bot.catalog.models import School, SchoolField
+from bot.catalog.models import School, SchoolField, Trade
 from bot.matching.entities import ProvinceIndex
 from bot.matching.normalize import fold
 
@@ -67,6 +67,18 @@ NOT_A_SEARCH = (
 )
 # words that look like a field but are not one ("số điện thoại" is no "điện")
 _NOT_A_FIELD = ("so dien thoai", "dien thoai", "dien bien")
+
+
+def teaches(school: School, trade: Trade) -> bool:
+    """Whether a source says the school teaches the trade: our trade id, or the trade's name in
+    what the source names."""
+    name = fold(trade.name)
+    return trade.id in school.trades or any(name in fold(n) for n in school.trades_named)
+
+
+def field_of(catalog: Catalog, trade: Trade) -> SchoolField | None:
+    """The field of study a trade belongs to (content/school_fields.yaml), if any."""
+    return next((f for f in catalog.school_fields.values() if trade.id in f.trades), None)
 
 
 def _has(text: str, phrase: str) -> bool:
@@ -190,20 +202,24 @@ class Directory:
         pool = self.in_province(query.province, query.level)
         trade = self.catalog.trades.get(query.trade or "")
         field = self.catalog.school_fields.get(query.field or "")
+        if trade is not None and field is None:  # a trade's field finds the likely schools
+            field = next(
+                (f for f in self.catalog.school_fields.values() if trade.id in f.trades), None
+            )
         if trade is None and field is None:
             return Found(pool, [], [])
         taught: list[School] = []
         likely: list[School] = []
         for school in pool:
             named = [fold(n) for n in school.trades_named]
-            if trade is not None:
-                if trade.id in school.trades or any(fold(trade.name) in n for n in named):
-                    taught.append(school)
+            if trade is not None and teaches(school, trade):
+                taught.append(school)
             elif field is not None:
                 if set(field.trades) & set(school.trades) or any(
                     _has(n, w) for n in named for w in field.named
                 ):
-                    taught.append(school)
+                    # teaches the field; for a trade asked, a school of its field is likely
+                    (likely if trade is not None else taught).append(school)
                 elif any(w in fold(school.name) for w in field.school_names):
                     likely.append(school)
         chosen = {s.id for s in (*taught, *likely)}
