@@ -293,3 +293,54 @@ async def test_the_command_line_confirmation_is_audited_as_such(phone: PhoneStac
         _, page = await get(client, f"{phone.base}/truong/hs/{lead}")
     assert "lệnh huongnghiep parent confirm" in page
     assert "phụ huynh đã đồng ý qua điện thoại với trường lúc" in page
+
+
+def table(rows: list[list[str]]) -> dict[str, dict[str, str]]:
+    """Rows of an export by the student's name: header -> cell."""
+    head, *body = rows
+    name = head.index("Họ tên")
+    return {row[name]: dict(zip(head, row, strict=True)) for row in body}
+
+
+async def test_exports_hold_status_note_and_how_the_parent_confirmed(phone: PhoneStack) -> None:
+    import csv
+    import io
+
+    import openpyxl
+
+    by_phone, by_bot = phone.leads[WAITING], phone.leads[OTHER]
+    assert await parent.record_parent_confirmation(phone.db, by_bot, A, how="bot")
+    note = '=HYPERLINK("http://x","bấm")'
+    async with await phone.signed_in(A) as client:
+        assert (await answer(client, phone, by_phone, "dong_y"))[1].endswith("?ph=confirmed")
+        _, html = await get(client, f"{phone.base}/truong/hs/{by_phone}")
+        form = {"csrf": field(html, "csrf"), "trang_thai": "da_lien_he", "ghi_chu": note}
+        async with client.post(f"{phone.base}/truong/hs/{by_phone}", data=form) as r:
+            assert r.status == 200
+        _, html = await get(client, f"{phone.base}/truong/hs/{by_bot}")
+        form = {"csrf": field(html, "csrf"), "trang_thai": "da_dang_ky", "ghi_chu": "+84 gọi lại"}
+        async with client.post(f"{phone.base}/truong/hs/{by_bot}", data=form) as r:
+            assert r.status == 200
+        async with client.get(f"{phone.base}/truong/xuat?dinh_dang=csv") as r:
+            raw = (await r.read()).decode("utf-8-sig")
+        async with client.get(f"{phone.base}/truong/xuat?dinh_dang=xlsx") as r:
+            book = openpyxl.load_workbook(io.BytesIO(await r.read()))
+    rows = table(list(csv.reader(io.StringIO(raw, newline=""))))
+    assert set(rows) == {WAITING, OTHER}  # B's waiting lead is not A's
+    mine, other = rows[WAITING], rows[OTHER]
+    assert (mine["Trạng thái"], mine["Ghi chú"]) == ("Đã liên hệ", "'" + note)  # neutralised
+    assert mine["Phụ huynh xác nhận qua"] == "Trường gọi điện"
+    assert mine["Thời điểm phụ huynh xác nhận"] != "" and mine["Phụ huynh đồng ý"] == "Có"
+    assert (other["Trạng thái"], other["Ghi chú"]) == ("Đã đăng ký học", "'+84 gọi lại")
+    assert other["Phụ huynh xác nhận qua"] == "Bot (điện thoại phụ huynh)"
+    sheet = book.active
+    assert sheet is not None
+    cells = [list(row) for row in sheet.iter_rows()]
+    head = [c.value for c in cells[0]]
+    assert head[-2:] == ["Trạng thái", "Ghi chú"]
+    by_name = {str(row[head.index("Họ tên")].value): row for row in cells[1:]}
+    noted = by_name[WAITING][head.index("Ghi chú")]
+    assert noted.value == note and noted.data_type == "s"  # the text as typed, never a formula
+    assert by_name[WAITING][head.index("Trạng thái")].value == "Đã liên hệ"
+    how = by_name[OTHER][head.index("Phụ huynh xác nhận qua")].value
+    assert how == "Bot (điện thoại phụ huynh)"

@@ -139,6 +139,8 @@ def _lead(row: Any) -> PortalLead:
         _utc(consent_at) if consent_at is not None else None,
         parent_how,
         _utc(parent_at) if parent_at is not None else None,
+        None if withdrawn or waiting else status,
+        None if withdrawn else note,
     )
     return PortalLead(
         record,

@@ -216,8 +216,9 @@ class SchoolPortal:
         return see_other(f"/truong/hs/{lead_id}?ph={outcome}")
 
     async def export(self, request: web.Request) -> web.StreamResponse:
-        """GET /truong/xuat?dinh_dang=csv|xlsx&…: the filtered list as a file (the same
-        columns as GET /api/leads; formula-like cells neutralised by bot.leads.export)."""
+        """GET /truong/xuat?dinh_dang=csv|xlsx&…: the filtered list as a file (the
+        columns of GET /api/leads, then each lead's status and note; formula-like cells
+        neutralised by bot.leads.export)."""
         session = await self.auth.session(request, "school")
         if session is None:
             return self.auth.need_sign_in()
@@ -240,7 +241,8 @@ class SchoolPortal:
             log.info("portal export", extra={"school": school, "format": fmt, "rows": rows})
 
         batches = self.store.export_batches(school, where)
-        return await LeadExport(batches, fmt, self.view.names, logged).send(request, headers)
+        export = LeadExport(batches, fmt, self.view.names, logged, portal=True)
+        return await export.send(request, headers)
 
     def register(self, router: web.UrlDispatcher) -> None:
         router.add_get("/truong", self.index)
