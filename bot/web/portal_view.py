@@ -273,7 +273,7 @@ class PortalView:
             f'{csrf_input(session)}<div class="actions">'
             f'<button class="primary" type="submit" name="y_kien" value="dong_y">'
             f"{esc(self.t(T.PORTAL_PARENT_YES))}</button>"
-            f'<button type="submit" name="y_kien" value="khong_dong_y">'
+            f'<button class="button" type="submit" name="y_kien" value="khong_dong_y">'
             f"{esc(self.t(T.PORTAL_PARENT_NO))}</button></div></form></section>"
         )
 
