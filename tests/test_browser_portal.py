@@ -133,3 +133,32 @@ async def test_sign_in_mark_contacted_see_the_audit_and_sign_out(
     await expect(page.locator("main")).to_contain_text("liên kết đăng nhập mới")
     await page.goto(link)  # the link was used: it opens nothing now
     await expect(page.locator("main")).to_contain_text("đã được dùng")
+
+
+async def test_a_parents_answer_by_phone_in_the_browser(
+    portal: tuple[str, str, Any], page: Any
+) -> None:
+    """portal2: a lead waiting for its parent, and the school recording the answer it got on
+    the phone (the list, the lead's page before and after; axe, tap targets, screenshots)."""
+    from playwright.async_api import expect
+
+    from tests.test_portal_parent import WAITING, waiting_leads
+
+    base, link, db = portal
+    await waiting_leads(db)
+    await page.goto(link)
+    await page.get_by_role("button", name="Đăng nhập").click()
+    await expect(page).to_have_url(f"{base}/truong")
+    await expect(page.locator(".card.waiting")).to_have_count(2)
+    await expect(page.locator(".card.waiting").first).to_contain_text("Chờ phụ huynh xác nhận")
+    await check_page(page, "portal-list-waiting")
+    await page.get_by_role("link", name=f"Xem và cập nhật ({WAITING})").click()
+    await expect(page.locator("main")).to_contain_text("Phụ huynh xác nhận qua điện thoại")
+    await expect(page.locator("main")).not_to_contain_text("0915 000 444")
+    await check_page(page, "portal-lead-waiting")
+    await page.get_by_role("button", name="Phụ huynh đã xác nhận qua điện thoại").click()
+    await expect(page.locator(".ok")).to_contain_text("phụ huynh đồng ý qua điện thoại")
+    await expect(page.locator("main")).to_contain_text("0915 000 444")
+    await expect(page.locator("table.audit")).to_contain_text("Cô Lan, tuyển sinh")
+    await expect(page.locator("table.audit")).to_contain_text("đồng ý")
+    await check_page(page, "portal-lead-confirmed-by-phone")

@@ -20,6 +20,7 @@ from bot.web.app import DB
 from tests.hostile_core import ANY_CHAR, HOSTILE
 from tests.test_hostile_http import HEADER_VALUES, LiveServer, _quote, assert_quiet_log, live
 from tests.test_portal import NAME_A, NAME_B, make_leads
+from tests.test_portal_parent import THEIRS, WAITING, waiting_leads
 
 __all__ = ["live"]  # the module-scoped live server of test_hostile_http, reused here
 
@@ -30,6 +31,8 @@ class Signed:
     def __init__(self, live: LiveServer) -> None:
         now = dt.datetime.now(dt.UTC)
         self.leads: dict[str, str] = live.run(make_leads(live.app[DB]))
+        # portal2: leads waiting for a parent, of school A and of school B
+        self.leads |= live.run(waiting_leads(live.app[DB]))
         access = AccessStore(live.app[DB])
         secret = live.run(access.new_invite("school", "cd_long_an", now))
         opened = live.run(access.redeem(secret, now))
@@ -45,6 +48,16 @@ def signed(live: LiveServer) -> Iterator[Signed]:
     # whatever was posted, school B's lead was never touched
     counts = live.run(count_by_status(live.app[DB], "cd_lao_cai"))
     assert counts["moi"] == 1 and sum(counts.values()) == 1
+    assert live.run(_state(live, found.leads[THEIRS])) == "awaiting_parent"
+
+
+async def _state(live: LiveServer, lead_id: str) -> str | None:
+    from sqlalchemy import select
+
+    from bot.storage.models import LeadRow
+
+    async with live.app[DB].connect() as conn:
+        return await conn.scalar(select(LeadRow.status).where(LeadRow.id == lead_id))
 
 
 def check_page(status: int, ctype: str, body: bytes, where: str) -> None:
@@ -109,9 +122,21 @@ def test_pages_with_any_query_and_cookie(
     assert_quiet_log(caplog)
 
 
-FORM_KEYS = st.sampled_from(["csrf", "trang_thai", "ghi_chu", "school_id", "lead_id", "ma", "pre"])
+FORM_KEYS = st.sampled_from(
+    ["csrf", "trang_thai", "ghi_chu", "school_id", "lead_id", "ma", "pre", "y_kien"]
+)
 FORM_VALUES = st.one_of(
-    st.sampled_from(["da_lien_he", "khong_quan_tam", "moi", "cd_lao_cai", "VALID_CSRF"]),
+    st.sampled_from(
+        [
+            "da_lien_he",
+            "khong_quan_tam",
+            "moi",
+            "cd_lao_cai",
+            "VALID_CSRF",
+            "dong_y",
+            "khong_dong_y",
+        ]
+    ),
     st.text(ANY_CHAR, max_size=60),
     st.just("ệ" * 3000),
 )
@@ -140,7 +165,20 @@ def bodies(draw: st.DrawFn) -> tuple[bytes, str | None]:
 
 @HOSTILE
 @given(
-    target=st.sampled_from(["mine", "theirs", "withdrawn", "random", "/dang-nhap", "/dang-xuat"]),
+    target=st.sampled_from(
+        # portal2: *_parent, a parent's answer recorded by the school
+        [
+            "mine",
+            "theirs",
+            "withdrawn",
+            "random",
+            "/dang-nhap",
+            "/dang-xuat",
+            "mine_parent",
+            "theirs_parent",
+            "random_parent",
+        ]
+    ),
     segment=st.text(ANY_CHAR, min_size=1, max_size=40).map(_quote),
     body=bodies(),
     cookie=COOKIES,
@@ -156,10 +194,15 @@ def test_forms_with_any_body(
 ) -> None:
     caplog.clear()
     lead = {"mine": NAME_A, "theirs": NAME_B, "withdrawn": "Người Rút"}.get(target)
+    parent = {"mine_parent": WAITING, "theirs_parent": THEIRS}.get(target)
     if lead is not None:
         path = f"/truong/hs/{signed.leads[lead]}"
+    elif parent is not None:
+        path = f"/truong/hs/{signed.leads[parent]}/phu-huynh"
     elif target == "random":
         path = f"/truong/hs/{segment}"
+    elif target == "random_parent":
+        path = f"/truong/hs/{segment}/phu-huynh"
     else:
         path = target
     raw, ctype = body
@@ -171,6 +214,6 @@ def test_forms_with_any_body(
     with caplog.at_level(logging.INFO):
         status, answer_type, answer = live.request("POST", path, raw, headers)
     check_page(status, answer_type, answer, f"POST {path}")
-    if target == "theirs":
+    if target in ("theirs", "theirs_parent"):
         assert status in (401, 403, 404, 400), status
     assert_quiet_log(caplog)

@@ -455,6 +455,28 @@ class T:
     HANDOFF_CARE_FLAG = "handoff_care_flag"
     TRADE_FIELD_SCHOOLS = "trade_field_schools"  # a trade card's button to its field's schools
 
+    # -- portal2 (issue 12): parent's answer recorded in the portal, waiting/ended leads --
+    PORTAL_STATUS_WAITING = "portal_status_cho_phu_huynh"
+    PORTAL_WAITING_TEXT = "portal_waiting_text"
+    PORTAL_PARENT_FORM = "portal_parent_form"
+    PORTAL_PARENT_FORM_INTRO = "portal_parent_form_intro"
+    PORTAL_PARENT_YES = "portal_parent_yes"
+    PORTAL_PARENT_NO = "portal_parent_no"
+    PORTAL_PARENT_BAD = "portal_parent_bad"
+    PORTAL_PARENT_DONE_YES = "portal_parent_done_yes"
+    PORTAL_PARENT_DONE_NO = "portal_parent_done_no"
+    PORTAL_PARENT_DONE_BEFORE = "portal_parent_done_before"
+    PORTAL_PARENT_DONE_ENDED = "portal_parent_done_ended"
+    PORTAL_PARENT_BY_BOT = "portal_parent_by_bot"
+    PORTAL_PARENT_BY_PHONE = "portal_parent_by_phone"
+    PORTAL_DECLINED = "portal_declined"
+    PORTAL_DECLINED_TEXT = "portal_declined_text"
+    PORTAL_EXPIRED = "portal_expired"
+    PORTAL_EXPIRED_TEXT = "portal_expired_text"
+    PORTAL_AUDIT_PARENT_YES = "portal_audit_parent_yes"
+    PORTAL_AUDIT_PARENT_NO = "portal_audit_parent_no"
+    PORTAL_AUDIT_CLI = "portal_audit_cli"
+
 
 def policy_group_key(group: str) -> str:
     """Text key of a policy group's menu label."""

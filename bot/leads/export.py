@@ -56,6 +56,25 @@ COLUMNS: list[tuple[str, str, int]] = [
 ]
 HOW_LABELS = {"bot": "Bot (điện thoại phụ huynh)", "school_phone": "Trường gọi điện"}
 HEADERS = [h for h, _, _ in COLUMNS]
+# portal2 (issue 12): the school portal's export adds the school's own work on each lead
+PORTAL_COLUMNS: list[tuple[str, str, int]] = [
+    *COLUMNS,
+    ("Trạng thái", "portal_status", 20),
+    ("Ghi chú", "portal_note", 40),
+]
+PORTAL_HEADERS = [h for h, _, _ in PORTAL_COLUMNS]
+
+
+def portal_cells(record: LeadRecord, names: Names) -> list[str]:
+    """A lead's cells of PORTAL_COLUMNS: those of COLUMNS, its portal status (as the portal
+    names it) and the staff's note."""
+    status = record.portal_status
+    label = names.catalog.texts.get(f"portal_status_{status}", status) if status else ""
+    extra = [label, record.portal_note or ""]
+    extra = extra if "|".join(extra).isprintable() else [clean(c) for c in extra]
+    return [*record_cells(record, names), *extra]
+
+
 TIME_COLUMNS = (1, 15)  # indexes of the two times: real date-time cells in XLSX
 XLSX_TIME_FORMAT = "dd/mm/yyyy hh:mm:ss"
 _FORMULA = frozenset(FORMULA_START)
@@ -149,10 +168,12 @@ class CsvWriter:
     """CSV in UTF-8 with a byte-order mark (so Excel opens Vietnamese text correctly), CRLF
     line ends, formula-like cells neutralized; `head`, then `rows` per batch."""
 
-    def __init__(self, names: Names) -> None:
+    def __init__(self, names: Names, portal: bool = False) -> None:
         self.names = names
         self._buffer = io.StringIO()
         self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+        self._headers = PORTAL_HEADERS if portal else HEADERS
+        self._cells = portal_cells if portal else record_cells
 
     def _flush(self) -> str:
         text = self._buffer.getvalue()
@@ -161,14 +182,14 @@ class CsvWriter:
         return text
 
     def head(self) -> bytes:
-        self._writer.writerow(HEADERS)
+        self._writer.writerow(self._headers)
         return self._flush().encode("utf-8-sig")
 
     def rows(self, records: Iterable[LeadRecord]) -> bytes:
-        names, formula = self.names, _FORMULA
+        names, formula, cells = self.names, _FORMULA, self._cells
         # neutralize() inlined: this runs for 16 cells of each of 100,000 leads
         self._writer.writerows(
-            [("'" + c if c[:1] in formula else c) for c in record_cells(r, names)] for r in records
+            [("'" + c if c[:1] in formula else c) for c in cells(r, names)] for r in records
         )
         return self._flush().encode("utf-8")
 
@@ -205,16 +226,18 @@ class XlsxWriter:
     row, an auto filter, column widths; text cells are strings whatever they start with, the
     two times real date-time cells in Vietnam time (they sort and filter as dates)."""
 
-    def __init__(self, names: Names, path: Path) -> None:
+    def __init__(self, names: Names, path: Path, portal: bool = False) -> None:
         self.names = names
         self.path = path
         self.count = 0
+        self._columns = PORTAL_COLUMNS if portal else COLUMNS
+        self._cells = portal_cells if portal else record_cells
         self._book = Workbook(write_only=True)
         self._sheet = self._book.create_sheet("Danh sách")
         self._sheet.freeze_panes = "A2"
-        for index, (_, _, width) in enumerate(COLUMNS, start=1):
+        for index, (_, _, width) in enumerate(self._columns, start=1):
             self._sheet.column_dimensions[get_column_letter(index)].width = width
-        self._sheet.append(HEADERS)
+        self._sheet.append([h for h, _, _ in self._columns])
         self._times = [WriteOnlyCell(self._sheet) for _ in TIME_COLUMNS]
         for cell in self._times:
             cell.number_format = XLSX_TIME_FORMAT
@@ -230,7 +253,7 @@ class XlsxWriter:
 
     def rows(self, records: Iterable[LeadRecord]) -> None:
         for record in records:
-            values: list[Any] = [self._text(c) for c in record_cells(record, self.names)]
+            values: list[Any] = [self._text(c) for c in self._cells(record, self.names)]
             for cell, index, moment in zip(
                 self._times,
                 TIME_COLUMNS,
@@ -244,7 +267,7 @@ class XlsxWriter:
 
     def close(self) -> None:
         """Set the auto filter over what was written and save the workbook to `path`."""
-        last = get_column_letter(len(COLUMNS))
+        last = get_column_letter(len(self._columns))
         self._sheet.auto_filter.ref = f"A1:{last}{self.count + 1}"
         self._book.save(self.path)
 

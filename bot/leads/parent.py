@@ -20,7 +20,7 @@ from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.core.flows.parent_view import CODE
 from bot.core.messages import Button, Reply
-from bot.storage import lead_updates, parent_codes
+from bot.storage import lead_status, lead_updates, parent_codes
 from bot.storage.models import LeadRow, ParentCodeRow
 
 log = logging.getLogger(__name__)
@@ -48,18 +48,53 @@ async def record_parent_confirmation(
     (now, or already); False for a lead that is not this school's or no longer waits."""
     if how not in HOWS:
         raise ValueError(f"how must be one of {HOWS}")
+    outcome = await record_parent_answer(
+        engine, lead_id, school_id, True, lead_status.CLI_INVITE, now, how
+    )
+    return outcome in (CONFIRMED, ALREADY_CONFIRMED)
+
+
+# portal2: what recording a parent's answer did
+CONFIRMED = "confirmed"  # the lead went to the school now
+DECLINED = "declined"  # the lead will never go; its contact data is dropped
+ALREADY_CONFIRMED = "already_confirmed"  # nothing changed: confirmed before (bot or phone)
+ENDED = "ended"  # nothing changed: the lead no longer waits (declined, expired, withdrawn)
+
+
+async def record_parent_answer(
+    engine: AsyncEngine,
+    lead_id: str,
+    school_id: str,
+    agreed: bool,
+    invite_id: int,
+    now: dt.datetime | None = None,
+    how: str = "school_phone",
+) -> str | None:
+    """Staff of `school_id` (signed in with invite `invite_id`) record the parent's answer
+    to a waiting lead: agreed, it is released to the school exactly as a confirmation in
+    the bot releases it (how=school_phone); declined, it ends as a parent's "no" in the bot
+    ends it, for this school. Logged in the portal's audit. One transaction with the lead
+    locked: a second answer (a double click, two staff at once) changes nothing. None when
+    the lead is not this school's."""
+    if not (0 < len(lead_id) <= 32 and lead_id.isascii() and lead_id.isalnum()):
+        return None  # never one of our ids (hex): nothing to look up
     now = now or _now()
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     async with sessions() as session, session.begin():
         lead = await session.get(LeadRow, lead_id, with_for_update=True)
         if lead is None or lead.school_id != school_id:
-            return False
+            return None
         if lead.status == lead_updates.ACTIVE and lead.parent_how is not None:
-            return True
+            return ALREADY_CONFIRMED
         if lead.status != lead_updates.AWAITING:
-            return False
-        await lead_updates.confirm(session, lead, how, now)
-        return True
+            return ENDED
+        if agreed:
+            await lead_updates.confirm(session, lead, how, now)
+        else:
+            await lead_updates.end_waiting(session, [lead], "declined", now)
+        if how == "school_phone":
+            lead_status.audit_parent(session, school_id, lead_id, invite_id, agreed, now)
+        return CONFIRMED if agreed else DECLINED
 
 
 @dataclass(frozen=True)

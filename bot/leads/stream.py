@@ -56,10 +56,13 @@ class LeadExport:
     """One export of a lead list. `done` is told how many leads were sent (for the export
     log) before the response ends, or when it breaks off (a client gone mid-way)."""
 
-    def __init__(self, batches: Batches, fmt: str, names: Names, done: Done) -> None:
+    def __init__(
+        self, batches: Batches, fmt: str, names: Names, done: Done, portal: bool = False
+    ) -> None:
         self.batches = batches
         self.fmt = fmt
         self.names = names
+        self.portal = portal  # portal2: the school portal's columns (status, note) too
         self.rows = 0
         self._done: Done | None = done
 
@@ -78,7 +81,11 @@ class LeadExport:
                 if self.fmt == "xlsx":
                     await self._xlsx(request, response, first, batches)
                     return response
-                writer = CsvWriter(self.names) if self.fmt == "csv" else JsonWriter(self.names)
+                writer = (
+                    CsvWriter(self.names, self.portal)
+                    if self.fmt == "csv"
+                    else JsonWriter(self.names)
+                )
                 await response.prepare(request)
                 await response.write(writer.head() + writer.rows(first))
                 self.rows += len(first)
@@ -105,7 +112,7 @@ class LeadExport:
     ) -> None:
         with tempfile.TemporaryDirectory(prefix="huongnghiep-export-") as folder:
             path = Path(folder) / "leads.xlsx"
-            writer = await asyncio.to_thread(XlsxWriter, self.names, path)
+            writer = await asyncio.to_thread(XlsxWriter, self.names, path, self.portal)
             await asyncio.to_thread(writer.rows, first)
             async for batch in rest:
                 await asyncio.to_thread(writer.rows, batch)

@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.messages import ConversationKey
 from bot.storage.models import HandoffPostRow, HandoffRow, WebPushRow
 
 OPEN, CLOSED = "open", "closed"
 PUSH_KEPT = dt.timedelta(days=1)  # a page away longer than this reads its history instead
+# portal2: the channel of a handoff whose student erased their data (its user_key is then the
+# handoff's own id): the row names nobody, yet a counsellor writing in the thread is told
+WEB, ERASED = "web", "erased"
 
 
 @dataclass(frozen=True)
@@ -181,8 +184,12 @@ class HandoffStore:
             return found is not None
 
     async def open_handoffs(self) -> list[Handoff]:
+        """Open handoffs of students still here (the idle timer's; an erased student's wait
+        for a counsellor's next message, which tells the group, or for the retention purge)."""
         async with self._sessions() as session:
-            rows = await session.scalars(select(HandoffRow).where(HandoffRow.status == OPEN))
+            rows = await session.scalars(
+                select(HandoffRow).where(HandoffRow.status == OPEN, HandoffRow.channel != ERASED)
+            )
             return [_view(r) for r in rows]
 
     # -- web pushes -----------------------------------------------------------------------------
@@ -218,3 +225,30 @@ class HandoffStore:
         """Pushes older than PUSH_KEPT (the page shows its history after a reload)."""
         async with self._sessions() as session, session.begin():
             await session.execute(delete(WebPushRow).where(WebPushRow.created_at < now - PUSH_KEPT))
+
+
+# -- portal2 (issue 12): erasure and retention of handoffs ------------------------------------
+
+
+async def forget_user(session: AsyncSession, key: ConversationKey) -> int:
+    """A student erases their data: their handoffs stop naming them (channel ERASED, user
+    the handoff's id; what was relayed lives in the counsellors' group, never here) and their
+    web chat's pushed messages (counsellors' replies) are deleted. How many handoffs."""
+    result = await session.execute(
+        update(HandoffRow)
+        .where(HandoffRow.channel == key.channel, HandoffRow.user_key == key.user_key)
+        .values(channel=ERASED, user_key=HandoffRow.id)
+    )
+    if key.channel == WEB:
+        await session.execute(delete(WebPushRow).where(WebPushRow.user_key == key.user_key))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def purge_before(session: AsyncSession, before: dt.datetime) -> int:
+    """Retention: handoffs without activity since `before` are deleted with their posts in
+    the group (message ids), and web pushes older than `before`. How many handoffs."""
+    old = select(HandoffRow.id).where(HandoffRow.last_activity_at < before)
+    await session.execute(delete(HandoffPostRow).where(HandoffPostRow.handoff_id.in_(old)))
+    result = await session.execute(delete(HandoffRow).where(HandoffRow.last_activity_at < before))
+    await session.execute(delete(WebPushRow).where(WebPushRow.created_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, String, delete, func, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.storage import lead_updates
 from bot.storage.db import READ_ONLY
 from bot.storage.models import (
     AuditRow,
@@ -27,6 +28,11 @@ NEW = "moi"
 STATUSES = (NEW, "da_lien_he", "da_dang_ky", "khong_lien_lac_duoc", "khong_quan_tam")
 WITHDRAWN = "rut_lai"  # a filter value: leads whose student withdrew consent (or was erased)
 NOTE_MAX = 1000
+# portal2 (issue 12): a filter value, leads waiting for a parent's confirmation; and the
+# personal data a school sees of such a lead (to phone the parent: never the student's phone)
+WAITING = "cho_phu_huynh"
+WAITING_FIELDS = ("name", "school_class", "parent_consent")
+PARENT_ACTION = "parent"  # audit action: a parent's answer the school recorded
 
 
 @dataclass(frozen=True)
@@ -44,13 +50,20 @@ class LeadFilter:
 
 @dataclass(frozen=True)
 class PortalLead:
-    """One lead as the portal lists it. A withdrawn lead carries no personal data."""
+    """One lead as the portal lists it. A withdrawn lead carries no personal data; a lead
+    waiting for a parent (`waiting`) only what the school needs to phone the parent."""
 
     record: LeadRecord
     withdrawn: bool
     status: str
     note: str | None
     status_at: dt.datetime | None
+    # portal2: the lead's own state (active, awaiting_parent, withdrawn, declined, expired…)
+    state: str = lead_updates.ACTIVE
+
+    @property
+    def waiting(self) -> bool:
+        return self.state == lead_updates.AWAITING
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,8 @@ def _query(school_id: str, where: LeadFilter, active_only: bool) -> Select[*tupl
             status,
             LeadStatusRow.note,
             type_coerce(LeadStatusRow.updated_at, String),
+            LeadRow.parent_how,
+            type_coerce(LeadRow.parent_at, String),
         )
         .join(ResponseRow, ResponseRow.id == LeadRow.response_id)
         .outerjoin(ContactRow, ContactRow.response_id == ResponseRow.id)
@@ -83,10 +98,12 @@ def _query(school_id: str, where: LeadFilter, active_only: bool) -> Select[*tupl
         .where(LeadRow.school_id == school_id)
         .order_by(LeadRow.created_at.desc(), LeadRow.id.desc())
     )
-    if active_only or (where.status is not None and where.status != WITHDRAWN):
-        query = query.where(LeadRow.status == "active")
+    if active_only or where.status in STATUSES:
+        query = query.where(LeadRow.status == lead_updates.ACTIVE)
+    elif where.status == WAITING:
+        query = query.where(LeadRow.status == lead_updates.AWAITING)
     elif where.status == WITHDRAWN:
-        query = query.where(LeadRow.status != "active")
+        query = query.where(LeadRow.status.not_in(lead_updates.LIVE))
     if where.status in STATUSES:
         query = query.where(status == where.status)
     if where.survey is not None:
@@ -102,8 +119,12 @@ def _query(school_id: str, where: LeadFilter, active_only: bool) -> Select[*tupl
 
 def _lead(row: Any) -> PortalLead:
     (lead_id, school_id, created, survey, grade, channel, answers, personal, parent, version,
-     consent_at, lead_status, status, note, status_at) = row  # fmt: skip
-    withdrawn = lead_status != "active"
+     consent_at, lead_status, status, note, status_at, parent_how, parent_at) = row  # fmt: skip
+    withdrawn = lead_status not in lead_updates.LIVE
+    waiting = lead_status == lead_updates.AWAITING
+    data: dict[str, Any] = {} if withdrawn or personal is None else _json(personal)
+    if waiting:
+        data = {k: v for k, v in data.items() if k in WAITING_FIELDS}
     record = LeadRecord(
         lead_id,
         school_id,
@@ -112,10 +133,14 @@ def _lead(row: Any) -> PortalLead:
         grade,
         channel,
         _json(answers),
-        {} if withdrawn or personal is None else _json(personal),
+        data,
         None if withdrawn else parent,
         version,
         _utc(consent_at) if consent_at is not None else None,
+        parent_how,
+        _utc(parent_at) if parent_at is not None else None,
+        None if withdrawn or waiting else status,
+        None if withdrawn else note,
     )
     return PortalLead(
         record,
@@ -123,6 +148,7 @@ def _lead(row: Any) -> PortalLead:
         status,
         None if withdrawn else note,
         _utc(status_at) if status_at is not None else None,
+        lead_status,
     )
 
 
@@ -136,6 +162,7 @@ class LeadStatusStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self.engine = engine  # portal2: bot.leads.parent records a parent's answer in it
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     async def leads(self, school_id: str, where: LeadFilter) -> list[PortalLead]:
@@ -291,4 +318,30 @@ async def forget_notes(session: AsyncSession, lead_ids: Sequence[str]) -> None:
     )
     await session.execute(
         delete(AuditRow).where(AuditRow.lead_id.in_(lead_ids), AuditRow.action == "note")
+    )
+
+
+# -- portal2 (issue 12): a parent's answer the school got on the phone, in the audit log --
+CLI_INVITE = 0  # the "invite" of a confirmation recorded with `huongnghiep parent confirm`
+
+
+def audit_parent(
+    session: AsyncSession,
+    school_id: str,
+    lead_id: str,
+    invite_id: int,
+    agreed: bool,
+    at: dt.datetime,
+) -> None:
+    """Log that staff recorded a parent's answer to a waiting lead (who: the invite)."""
+    session.add(
+        AuditRow(
+            school_id=school_id,
+            lead_id=lead_id,
+            invite_id=invite_id,
+            action=PARENT_ACTION,
+            old=lead_updates.AWAITING,
+            new="school_phone" if agreed else "declined",
+            at=at,
+        )
     )

@@ -20,7 +20,7 @@ from bot.core.ports import (
     Receipt,
     Submission,
 )
-from bot.storage import events, lead_updates, parent_codes, unreachable
+from bot.storage import events, handoffs, lead_updates, parent_codes, unreachable
 from bot.storage.db import checkpoint
 from bot.storage.models import (
     ConsentRow,
@@ -450,6 +450,7 @@ async def forget_user_traces(session: AsyncSession, key: ConversationKey) -> Non
     turn erases it.)"""
     await session.execute(unreachable.forget(key.channel, key.user_key))
     await session.execute(events.forget_user(key.channel, key.user_key))
+    await handoffs.forget_user(session, key)  # portal2: handoffs and web pushes
 
 
 async def forget_responses(session: AsyncSession, ids: list[str], at: dt.datetime) -> Forgotten:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.settings import MAX_RETENTION_MONTHS as MAX_MONTHS
 from bot.settings import MIN_RETENTION_MONTHS as MIN_MONTHS
-from bot.storage import events
+from bot.storage import events, handoffs
 from bot.storage.db import checkpoint
 from bot.storage.leads import forget_responses
 from bot.storage.models import ConversationRow, ResponseRow
@@ -41,6 +41,7 @@ class Purged:
     responses: int  # responses whose personal data was deleted
     conversations: int  # conversation states deleted
     events: int = 0  # seen platform events pruned (older than events.KEEP)
+    handoffs: int = 0  # portal2: handoffs to counsellors deleted (with their posts, pushes)
 
 
 async def purge(engine: AsyncEngine, now: dt.datetime, months: int) -> Purged:
@@ -66,10 +67,16 @@ async def purge(engine: AsyncEngine, now: dt.datetime, months: int) -> Purged:
         )
         conversations = int(getattr(result, "rowcount", 0) or 0)
         seen = await events.prune(session, now)
+        threads = await handoffs.purge_before(session, before)
     await checkpoint(engine)
-    if ids or conversations or seen:
+    if ids or conversations or seen or threads:
         log.info(
             "retention purge",
-            extra={"responses": len(ids), "conversations": conversations, "events": seen},
+            extra={
+                "responses": len(ids),
+                "conversations": conversations,
+                "events": seen,
+                "handoffs": threads,
+            },
         )
-    return Purged(len(ids), conversations, seen)
+    return Purged(len(ids), conversations, seen, threads)

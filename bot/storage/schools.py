@@ -103,6 +103,9 @@ class LeadRecord(NamedTuple):
     # -- parent (issue 12): how a parent confirmed (bot | school_phone) and when --
     parent_how: str | None = None
     parent_at: dt.datetime | None = None
+    # -- portal2 (issue 12): the school's own status and note (the portal's export) --
+    portal_status: str | None = None
+    portal_note: str | None = None
 
 
 class SchoolStore:

@@ -47,6 +47,7 @@ from bot.storage.retention import purge
 from bot.storage.schools import SchoolStore
 from bot.web import errors, events, portal
 from bot.web.auth import Auth  # portal
+from bot.web.parent_web import web_sender  # portal2
 from bot.web.portal_pages import SchoolPortal  # portal
 
 log = logging.getLogger(__name__)
@@ -160,6 +161,8 @@ def _parent_senders(app: web.Application) -> None:
             return None
 
         reminders.senders[ZALO_OA_CHANNEL] = to_zalo_oa
+    # portal2: a web chat student finds the reminder in the page's history and event stream
+    reminders.senders[webchat.CHANNEL] = web_sender(app[ENGINE], app[HANDOFFS], app[WAKEUPS])
 
 
 def create_app(

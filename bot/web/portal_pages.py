@@ -11,9 +11,10 @@ from aiohttp import web
 
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
+from bot.leads import parent
 from bot.leads.cells import VIETNAM
 from bot.leads.stream import LeadExport
-from bot.storage.lead_status import STATUSES, WITHDRAWN, LeadFilter, LeadStatusStore
+from bot.storage.lead_status import STATUSES, WAITING, WITHDRAWN, LeadFilter, LeadStatusStore
 from bot.web.auth import Auth, read_form
 from bot.web.html import document, notice, page, see_other
 from bot.web.portal_view import FILTER_FIELDS, PortalView
@@ -26,6 +27,15 @@ EXPORTS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 MAX_PAGE = 100_000
+# portal2: the parent's answer on the phone (form value -> agreed), and the message shown
+# after recording it (by outcome, see bot.leads.parent)
+ANSWERS = {"dong_y": True, "khong_dong_y": False}
+PARENT_MESSAGES = {
+    parent.CONFIRMED: T.PORTAL_PARENT_DONE_YES,
+    parent.DECLINED: T.PORTAL_PARENT_DONE_NO,
+    parent.ALREADY_CONFIRMED: T.PORTAL_PARENT_DONE_BEFORE,
+    parent.ENDED: T.PORTAL_PARENT_DONE_ENDED,
+}
 
 
 def _day(raw: str) -> dt.date | None:
@@ -77,7 +87,7 @@ def parse_filter(catalog: Catalog, raw: dict[str, str]) -> tuple[LeadFilter, dic
         trade=trade if keep("nghe", trade in catalog.trades) else None,
         since=start if keep("tu", start is not None) else None,
         until=end if keep("den", end is not None) else None,
-        status=status if keep("trang_thai", status in (*STATUSES, WITHDRAWN)) else None,
+        status=status if keep("trang_thai", status in (*STATUSES, WAITING, WITHDRAWN)) else None,
     )
     return where, kept, bad
 
@@ -139,7 +149,9 @@ class SchoolPortal:
         if found is None:
             return self._not_found()
         saved = request.query.get("luu", "")
-        message = {"1": T.PORTAL_SAVED, "0": T.PORTAL_UNCHANGED}.get(saved)
+        message = {"1": T.PORTAL_SAVED, "0": T.PORTAL_UNCHANGED}.get(saved) or PARENT_MESSAGES.get(
+            request.query.get("ph", "")
+        )
         audit = await self.store.audit(session.school_id, found.record.lead_id)
         body = self.view.lead_page(found, session, audit, self.view.t(message) if message else "")
         return page(self._frame(session.school_id, body, self.auth.sign_out_form(session)))
@@ -175,9 +187,38 @@ class SchoolPortal:
             log.info("lead status changed", extra={"school": session.school_id, "status": status})
         return see_other(f"/truong/hs/{lead_id}?luu={int(changed)}")
 
+    async def parent_answer(self, request: web.Request) -> web.Response:
+        """POST /truong/hs/{lead}/phu-huynh (portal2): staff record the answer a parent gave
+        on the school's phone call to a lead waiting for it (CSRF token needed; the school
+        is the session's). Answering twice changes nothing the second time."""
+        session = await self.auth.session(request, "school")
+        if session is None:
+            return self.auth.need_sign_in()
+        assert session.school_id is not None
+        form = await read_form(request)
+        if form is None or not self.auth.csrf_ok(session, form):
+            return self.auth.forbidden()
+        lead_id = request.match_info["lead"]
+        answer = form.get("y_kien", "")
+        if answer not in ANSWERS:
+            return notice(self.view.t(T.PORTAL_TITLE), self.view.t(T.PORTAL_PARENT_BAD), 400)
+        outcome = await parent.record_parent_answer(
+            self.store.engine,
+            lead_id,
+            session.school_id,
+            ANSWERS[answer],
+            session.invite_id,
+            self.auth.now(),
+        )
+        if outcome is None:
+            return self._not_found()
+        log.info("parent answer recorded", extra={"school": session.school_id, "outcome": outcome})
+        return see_other(f"/truong/hs/{lead_id}?ph={outcome}")
+
     async def export(self, request: web.Request) -> web.StreamResponse:
-        """GET /truong/xuat?dinh_dang=csv|xlsx&…: the filtered list as a file (the same
-        columns as GET /api/leads; formula-like cells neutralised by bot.leads.export)."""
+        """GET /truong/xuat?dinh_dang=csv|xlsx&…: the filtered list as a file (the
+        columns of GET /api/leads, then each lead's status and note; formula-like cells
+        neutralised by bot.leads.export)."""
         session = await self.auth.session(request, "school")
         if session is None:
             return self.auth.need_sign_in()
@@ -200,10 +241,12 @@ class SchoolPortal:
             log.info("portal export", extra={"school": school, "format": fmt, "rows": rows})
 
         batches = self.store.export_batches(school, where)
-        return await LeadExport(batches, fmt, self.view.names, logged).send(request, headers)
+        export = LeadExport(batches, fmt, self.view.names, logged, portal=True)
+        return await export.send(request, headers)
 
     def register(self, router: web.UrlDispatcher) -> None:
         router.add_get("/truong", self.index)
         router.add_get("/truong/xuat", self.export)
         router.add_get("/truong/hs/{lead}", self.lead)
         router.add_post("/truong/hs/{lead}", self.update)
+        router.add_post("/truong/hs/{lead}/phu-huynh", self.parent_answer)

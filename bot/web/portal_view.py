@@ -11,7 +11,15 @@ from bot.catalog.text_keys import T
 from bot.leads.cells import VIETNAM
 from bot.leads.records import PARENT_STEP, Names
 from bot.storage.access import Session
-from bot.storage.lead_status import STATUSES, WITHDRAWN, AuditEntry, PortalLead
+from bot.storage.lead_status import (
+    CLI_INVITE,
+    PARENT_ACTION,
+    STATUSES,
+    WAITING,
+    WITHDRAWN,
+    AuditEntry,
+    PortalLead,
+)
 from bot.web.auth import csrf_input
 from bot.web.html import esc, query
 
@@ -54,7 +62,7 @@ class PortalView:
         surveys = [(s.id, s.title) for s in self.catalog.surveys.values()]
         grades = sorted({s.grade for s in self.catalog.surveys.values()})
         trades = sorted(((t.id, t.name) for t in self.catalog.trades.values()), key=lambda x: x[1])
-        statuses = [(s, self.status_label(s)) for s in (*STATUSES, WITHDRAWN)]
+        statuses = [(s, self.status_label(s)) for s in (*STATUSES, WAITING, WITHDRAWN)]
         dates = "".join(
             f'<div class="field"><label for="f-{name}">{esc(self.t(key))}</label>'
             f'<input type="date" id="f-{name}" name="{name}" value="{esc(values.get(name, ""))}">'
@@ -101,8 +109,31 @@ class PortalView:
         name = record.personal.get("name")
         shown = str(name) if name and not lead.withdrawn else self.t(T.PORTAL_NO_NAME)
         if lead.withdrawn:
-            shown = self.status_label(WITHDRAWN)
+            shown = self._ended(lead)[0]
         return f"<{level}>{esc(shown)}</{level}>"
+
+    def _ended(self, lead: PortalLead) -> tuple[str, str]:
+        """Heading and text of a lead that will not (or no longer) reach the school: the
+        student withdrew (or erased their data), the parent declined, or never confirmed."""
+        if lead.state == "declined":
+            return self.t(T.PORTAL_DECLINED), self.t(T.PORTAL_DECLINED_TEXT)
+        if lead.state == "expired":
+            return self.t(T.PORTAL_EXPIRED), self.t(T.PORTAL_EXPIRED_TEXT)
+        return self.status_label(WITHDRAWN), self.t(T.PORTAL_WITHDRAWN_TEXT)
+
+    def parent_state(self, lead: PortalLead) -> str:
+        """Whether and how the parent confirmed (in the bot, or on the school's phone call)."""
+        record = lead.record
+        if record.parent_how is not None and record.parent_at is not None:
+            key = (
+                T.PORTAL_PARENT_BY_PHONE
+                if record.parent_how == "school_phone"
+                else T.PORTAL_PARENT_BY_BOT
+            )
+            return self.t(key, when=self.when(record.parent_at))
+        if lead.waiting or not record.parent_confirmed:
+            return self.t(T.PORTAL_PARENT_UNCONFIRMED)
+        return self.t(T.PORTAL_PARENT_CONFIRMED)
 
     def _facts(self, lead: PortalLead, full: bool) -> str:
         """The lead's details as a definition list."""
@@ -114,11 +145,7 @@ class PortalView:
             rows.append((self.t(T.PORTAL_FIELD_PHONE), _tel(phone)))
         parent = personal.get(PARENT_STEP)
         if parent:
-            confirmed = self.t(
-                T.PORTAL_PARENT_CONFIRMED
-                if record.parent_confirmed
-                else T.PORTAL_PARENT_UNCONFIRMED
-            )
+            confirmed = self.parent_state(lead)
             rows.append((self.t(T.PORTAL_FIELD_PARENT), f"{_tel(str(parent))} ({esc(confirmed)})"))
         if personal.get("school_class"):
             rows.append((self.t(T.PORTAL_FIELD_CLASS), esc(personal["school_class"])))
@@ -150,14 +177,16 @@ class PortalView:
         if lead.withdrawn:
             return (
                 f'<li class="card withdrawn">{self._heading(lead)}<p class="sub">{esc(sub)}</p>'
-                f"<p>{esc(self.t(T.PORTAL_WITHDRAWN_TEXT))}</p>"
+                f"<p>{esc(self._ended(lead)[1])}</p>"
                 f'<p class="sub">{esc(self.t(T.PORTAL_FIELD_RECEIVED))}: '
                 f"{esc(self.when(record.created_at))}</p></li>"
             )
         note = f'<p class="note">{esc(_short(lead.note))}</p>' if lead.note else ""
+        badge = self._badge(WAITING if lead.waiting else lead.status)
+        kind = "card waiting" if lead.waiting else "card"
         return (
-            f'<li class="card">{self._heading(lead)}<p class="sub">{esc(sub)} '
-            f"{self._badge(lead.status)}</p>{self._facts(lead, full=False)}{note}"
+            f'<li class="{kind}">{self._heading(lead)}'
+            f'<p class="sub">{esc(sub)} {badge}</p>{self._facts(lead, full=False)}{note}'
             f'<a class="button" href="/truong/hs/{esc(record.lead_id)}">'
             f'{esc(self.t(T.PORTAL_DETAILS))}<span class="sr"> ({esc(_plain_name(lead))})</span>'
             "</a></li>"
@@ -198,7 +227,13 @@ class PortalView:
         if lead.withdrawn:
             return (
                 f'{back}<section class="panel">{self._heading(lead)}<p class="sub">{esc(sub)}</p>'
-                f"<p>{esc(self.t(T.PORTAL_WITHDRAWN_TEXT))}</p></section>"
+                f"{said}<p>{esc(self._ended(lead)[1])}</p></section>{self.audit(audit)}"
+            )
+        if lead.waiting:
+            return (
+                f'{back}<section class="panel">{self._heading(lead)}<p class="sub">{esc(sub)} '
+                f"{self._badge(WAITING)}</p>{self._facts(lead, full=True)}</section>"
+                f"{self.parent_form(lead, session, said)}{self.audit(audit)}"
             )
         options = "".join(
             f'<option value="{s}"{" selected" if s == lead.status else ""}>'
@@ -223,11 +258,35 @@ class PortalView:
             f"{form}{self.audit(audit)}"
         )  # fmt: skip
 
+    def parent_form(self, lead: PortalLead, session: Session, said: str) -> str:
+        """portal2: record the answer the parent gave on the school's phone call."""
+        record = lead.record
+        parent = record.personal.get(PARENT_STEP)
+        phone = local_phone(str(parent)) if parent else self.t(T.PORTAL_EMPTY_VALUE)
+        intro = self.t(
+            T.PORTAL_PARENT_FORM_INTRO, phone=phone, version=record.consent_version or ""
+        )
+        return (
+            f'<section class="panel"><h2>{esc(self.t(T.PORTAL_PARENT_FORM))}</h2>{said}'
+            f"<p>{esc(self.t(T.PORTAL_WAITING_TEXT))}</p><p>{esc(intro)}</p>"
+            f'<form method="post" action="/truong/hs/{esc(record.lead_id)}/phu-huynh">'
+            f'{csrf_input(session)}<div class="actions">'
+            f'<button class="primary" type="submit" name="y_kien" value="dong_y">'
+            f"{esc(self.t(T.PORTAL_PARENT_YES))}</button>"
+            f'<button class="button" type="submit" name="y_kien" value="khong_dong_y">'
+            f"{esc(self.t(T.PORTAL_PARENT_NO))}</button></div></form></section>"
+        )
+
     def who(self, entry: AuditEntry) -> str:
+        if entry.invite_id == CLI_INVITE:
+            return self.t(T.PORTAL_AUDIT_CLI)
         return entry.label or self.t(T.PORTAL_INVITE_LABEL, n=entry.invite_id)
 
     def change(self, entry: AuditEntry) -> str:
         empty = self.t(T.PORTAL_EMPTY_VALUE)
+        if entry.action == PARENT_ACTION:
+            agreed = entry.new == "school_phone"
+            return self.t(T.PORTAL_AUDIT_PARENT_YES if agreed else T.PORTAL_AUDIT_PARENT_NO)
         if entry.action == "status":
             return self.t(
                 T.PORTAL_AUDIT_STATUS,
