@@ -69,24 +69,42 @@ def protect(
     if column_totals:  # each column, the total column's too: cells -> the total row
         span = width + (1 if row_totals else 0)
         groups += [([(i, j) for i in range(rows)], (rows, j)) for j in range(span)]
-    changed = True
-    while changed:
-        changed = False
-        for members, (ti, tj) in groups:
-            if grid[ti][tj].hidden:
-                continue
-            unknown = [(i, j) for i, j in members if grid[i][j].hidden]
-            if len(unknown) != 1:
-                continue
+    def settled(cell: tuple[int, int], skip: list[tuple[int, int]]) -> int:
+        """How many other groups of `cell` already hide a member or their total."""
+        return sum(
+            1
+            for members, (ti, tj) in groups
+            if cell in members
+            and members is not skip
+            and (grid[ti][tj].hidden or any(grid[i][j].hidden for i, j in members))
+        )
+
+    def leaking() -> list[tuple[list[tuple[int, int]], tuple[int, int]]]:
+        """Groups whose shown total minus their shown cells gives away their one hidden cell."""
+        return [
+            (members, total)
+            for members, total in groups
+            if not grid[total[0]][total[1]].hidden
+            and sum(1 for i, j in members if grid[i][j].hidden) == 1
+        ]
+
+    while found := leaking():
+        # first hide zeros (cheap: "<5" is true of 0), preferring a 0 whose other row or
+        # column hides a cell already; only where no 0 is left, show a total as a range
+        hid = False
+        for members, _ in found:
+            if sum(1 for i, j in members if grid[i][j].hidden) != 1:
+                continue  # an earlier 0 of this pass settled it
             zeros = [(i, j) for i, j in members if grid[i][j].exact == 0]
             if zeros:
-                i, j = zeros[0]
+                i, j = max(zeros, key=lambda cell: settled(cell, members))
                 grid[i][j] = _small()
-            else:
-                low = sum(grid[i][j].low for i, j in members)
-                high = sum(grid[i][j].high for i, j in members)
-                grid[ti][tj] = _range(low, high)
-            changed = True
+                hid = True
+        if not hid:
+            members, (ti, tj) = found[0]
+            low = sum(grid[i][j].low for i, j in members)
+            high = sum(grid[i][j].high for i, j in members)
+            grid[ti][tj] = _range(low, high)
     return grid
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
 from pathlib import Path
 
@@ -50,7 +51,8 @@ def to_xlsx(table: Table, caption: str) -> bytes:
     """The table in one sheet: a caption row, a header row, exact counts as numbers, every
     other cell ("<5", a range, a share) as text, never a formula."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(clean(table.title)[:SHEET_TITLE_MAX].replace("/", "-") or "Bảng")
+    title = re.sub(r"[\[\]:*?/\\]", " ", clean(table.title)).strip("' ")
+    sheet = book.create_sheet(title[:SHEET_TITLE_MAX].strip() or "Bảng")
     widths = [max(12, min(60, len(h) + 2)) for h in table.header]
     widths[0] = 40
     for index, width in enumerate(widths, start=1):
