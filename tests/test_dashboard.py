@@ -86,7 +86,9 @@ async def stack(catalog: Catalog, database_url: str, tmp_path: Path) -> AsyncIte
     db = make_engine(database_url)
     grade12 = [text for text, _ in GRADE12_TYPED]
     runs = [(f"lop12-student-{n}", grade12) for n in range(6)]
-    runs += [(f"lop9-benluc-{n}", grade9("trung cap", "Long An", True, "Bến Lức")) for n in range(5)]
+    runs += [
+        (f"lop9-benluc-{n}", grade9("trung cap", "Long An", True, "Bến Lức")) for n in range(5)
+    ]
     runs += [(f"lop9-laocai-{n}", grade9("hoc thpt", "Lào Cai", False, None)) for n in range(2)]
     try:
         said = await asyncio.gather(*(run(server, s, turns) for s, turns in runs))
@@ -106,8 +108,10 @@ def cells(html: str) -> list[str]:
 
 def row(html: str, table: str, label: str) -> list[str]:
     """The cells of the row `label` in the table section `table`."""
-    section = html.split(f'<section class="panel" id="{table}"', 1)[1].split("</section>", 1)[0]
-    found = re.search(rf'<tr[^>]*><th scope="row">{re.escape(escape(label))}</th>(.*?)</tr>', section)
+    section = html.split(f'id="{table}"', 1)[1].split("</section>", 1)[0]
+    found = re.search(
+        rf'<tr[^>]*><th scope="row">{re.escape(escape(label))}</th>(.*?)</tr>', section
+    )
     assert found, f"no row {label!r} in {table}"
     return [unescape(c) for c in re.findall(r"<td[^>]*>([^<]*)</td>", found.group(1))]
 
@@ -149,8 +153,15 @@ async def test_counts_once_per_person_and_anonymous_answers_too(stack: Stack) ->
     assert row(html, "chi-tieu", "Bến Lức (Long An), Lớp 9")[:4] == ["5", "5", "100,0 %", "40,26 %"]
     assert "000: Phụ lục, bảng I" in row(html, "chi-tieu", "Bến Lức (Long An), Lớp 9")[4]
     assert row(html, "chi-tieu", "Long An, Lớp 12")[:4] == ["0", "0", "—", "45,84 %"]
-    funnel = {label: row(html, "pheu", label)[0] for label in (
-        "Bắt đầu khảo sát", "Đã gửi khảo sát", "Đồng ý để trường liên hệ", "Trường đã liên hệ")}
+    funnel = {
+        label: row(html, "pheu", label)[0]
+        for label in (
+            "Bắt đầu khảo sát",
+            "Đã gửi khảo sát",
+            "Đồng ý để trường liên hệ",
+            "Trường đã liên hệ",
+        )
+    }
     assert funnel == {"Bắt đầu khảo sát": "14", "Đã gửi khảo sát": "13",
                       "Đồng ý để trường liên hệ": "6", "Trường đã liên hệ": "0"}  # fmt: skip
     for shown in cells(html):

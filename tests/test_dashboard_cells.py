@@ -58,7 +58,9 @@ def test_no_table_gives_a_small_count_away(
     values = [[*r, sum(r)] if row_totals else list(r) for r in cells]
     if column_totals:
         values.append([sum(r[j] for r in values) for j in range(len(values[0]))])
-    assert len(grid) == len(values) and all(len(a) == len(b) for a, b in zip(grid, values))
+    assert len(grid) == len(values) and all(
+        len(a) == len(b) for a, b in zip(grid, values, strict=True)
+    )
     for shown_row, true_row in zip(grid, values, strict=True):
         for shown, true in zip(shown_row, true_row, strict=True):
             if shown.exact is not None:

@@ -530,6 +530,7 @@ class T:
     DASH_LEAD_EXPIRED = "dash_lead_expired"
     DASH_LEAD_WITHDRAWN = "dash_lead_withdrawn"
     DASH_LEAD_DELETED = "dash_lead_deleted"
+    DASH_NO_TARGET = "dash_no_target"
 
 
 def policy_group_key(group: str) -> str:

@@ -69,6 +69,7 @@ def protect(
     if column_totals:  # each column, the total column's too: cells -> the total row
         span = width + (1 if row_totals else 0)
         groups += [([(i, j) for i in range(rows)], (rows, j)) for j in range(span)]
+
     def settled(cell: tuple[int, int], skip: list[tuple[int, int]]) -> int:
         """How many other groups of `cell` already hide a member or their total."""
         return sum(

@@ -40,6 +40,7 @@ class Table:
     rows: list[Row] = field(default_factory=list)
     note: str = ""
     chart: int | None = 0
+    aside: int | None = None  # a cell shown under the row's label on the page (a source)
 
 
 class Places:
@@ -309,7 +310,7 @@ class Tables:
         table = Table("chi-tieu", self.t(T.DASH_T_TARGETS), [
             self.t(T.DASH_H_AREA), self.t(T.DASH_H_RESPONDENTS), self.t(T.DASH_H_VOCATIONAL),
             self.t(T.DASH_H_SHARE), self.t(T.DASH_H_TARGET), self.t(T.DASH_H_SOURCE),
-        ], note=self.t(T.DASH_N_TARGETS), chart=None)  # fmt: skip
+        ], note=self.t(T.DASH_N_TARGETS), chart=None, aside=4)  # fmt: skip
         located = [(p, *self.places.of(p.answers)) for p in people]
         referenced: set[tuple[str, int]] = set()
         for target in self.catalog.targets.values():
@@ -326,7 +327,8 @@ class Tables:
                          and p.answers.get("province") == today]  # fmt: skip
                 label = self.t(T.DASH_WHOLE_PROVINCE, province=self.names.province(today),
                                grade=self.grade_label(target.grade))  # fmt: skip
-                table.rows.append(self._share_row(label, whole, target.plans, "", ""))
+                none = self.t(T.DASH_NO_TARGET)
+                table.rows.append(self._share_row(label, whole, target.plans, none, ""))
         return table
 
     def _target_row(self, target: Target, people: Sequence[Person]) -> Row:

@@ -7,15 +7,18 @@ from collections.abc import Sequence
 
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
-from bot.web.dashboard_cells import Shown
+from bot.web.dashboard_cells import HIDDEN, Shown
 from bot.web.dashboard_tables import Row, Table
 from bot.web.html import esc, query
 
 FILTER_FIELDS = ("khao_sat", "nam_hoc", "tu", "den", "tinh")
 CHART_ROWS = 15  # a chart shows at most this many rows (the table shows all)
 # the chart's drawing box: text stays readable from a 320 px phone to a wide screen
-WIDTH, LABEL_H, BAR_H, GAP, TEXT_W = 400, 16, 14, 10, 46
-SMALL_BAR = 6  # a "<5" bar: a fixed stub, hatched, whatever the count
+LABEL_H, BAR_H, GAP = 19, 14, 9  # pixels: a row's label line, its bar, the gap below
+SPAN = 82  # the longest bar, in % of the chart's width (its count is written after it)
+LABEL_MAX = 38  # characters of a label in a chart (the table beside it has them all)
+WIDE = 3  # a table with more value columns is laid out as blocks on a phone
+SMALL_BAR = 6  # a "<5" bar: a fixed stub of 6 px, hatched, whatever the count
 
 
 class DashboardView:
@@ -89,7 +92,8 @@ class DashboardView:
         )  # fmt: skip
         chart = self.chart(table) if table.chart is not None and table.rows else ""
         return (
-            f'<section class="panel" id="{esc(table.id)}" aria-labelledby="h-{esc(table.id)}">'
+            f'<section class="panel{" charted" if chart else ""}" id="{esc(table.id)}" '
+            f'aria-labelledby="h-{esc(table.id)}">'
             f'<h2 id="h-{esc(table.id)}">{esc(table.title)}</h2>{note}{chart}'
             f"{self.grid(table)}"
             f'<div class="exports">{exports}</div></section>'
@@ -98,25 +102,37 @@ class DashboardView:
     def grid(self, table: Table) -> str:
         if not table.rows:
             return f'<p class="notice">{esc(self.t(T.DASH_EMPTY))}</p>'
-        head = "".join(f'<th scope="col">{esc(h)}</th>' for h in table.header)
-        body = "".join(self._row(row) for row in table.rows)
+        aside = table.aside
+        heads = [h for i, h in enumerate(table.header) if aside is None or i != aside + 1]
+        head = "".join(f'<th scope="col">{esc(h)}</th>' for h in heads)
+        labels = [h for i, h in enumerate(table.header[1:]) if i != aside]
+        wide = len(labels) > WIDE  # on a phone, each row becomes a block with labelled values
+        body = "".join(self._row(row, aside, labels if wide else None) for row in table.rows)
+        kind = "stats wide" if wide else "stats"
         return (
             f'<div class="scroll" role="region" tabindex="0" aria-labelledby="h-{esc(table.id)}">'
-            f'<table class="stats"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
+            f'<table class="{kind}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
             "</table></div>"
         )
 
-    def _row(self, row: Row) -> str:
-        cells = "".join(self._cell(c) for c in row.cells)
+    def _row(self, row: Row, aside: int | None, labels: list[str] | None) -> str:
+        """A row; the `aside` column (a long text: a source) goes under the row's label; with
+        `labels`, each value carries its column's name (shown beside it on a phone)."""
+        kept = [c for i, c in enumerate(row.cells) if i != aside]
+        cells = "".join(self._cell(c, labels[i] if labels else None) for i, c in enumerate(kept))
         total = ' class="total"' if row.label == self.t(T.DASH_ALL) else ""
-        return f'<tr{total}><th scope="row">{esc(row.label)}</th>{cells}</tr>'
+        note = ""
+        if aside is not None and row.cells[aside]:
+            note = f'<span class="aside">{esc(row.cells[aside])}</span>'
+        return f'<tr{total}><th scope="row">{esc(row.label)}{note}</th>{cells}</tr>'
 
     @staticmethod
-    def _cell(cell: Shown | str) -> str:
+    def _cell(cell: Shown | str, label: str | None) -> str:
+        named = f' data-label="{esc(label)}"' if label else ""
         if isinstance(cell, Shown):
             kind = "num hidden" if cell.hidden else "num"
-            return f'<td class="{kind}">{esc(cell.text)}</td>'
-        return f"<td>{esc(cell)}</td>"
+            return f'<td class="{kind}"{named}>{esc(cell.text)}</td>'
+        return f'<td class="num"{named}>{esc(cell)}</td>'  # a share, a target
 
     # -- charts ------------------------------------------------------------------------------
 
@@ -126,42 +142,53 @@ class DashboardView:
         column = table.chart
         assert column is not None
         rows = [r for r in table.rows if r.label != self.t(T.DASH_ALL)][:CHART_ROWS]
-        bars = [(r.label, r.cells[column]) for r in rows if isinstance(r.cells[column], Shown)]
+        bars: list[tuple[str, Shown]] = []
+        for r in rows:
+            cell = r.cells[column]
+            if isinstance(cell, Shown):
+                bars.append((r.label, cell))
         if not bars:
             return ""
-        top = max((c.exact or 0 for _, c in bars if isinstance(c, Shown)), default=0) or 1
+        top = max((c.high if c.hidden else c.exact or 0 for _, c in bars), default=0) or 1
         step = LABEL_H + BAR_H + GAP
         height = step * len(bars)
-        span = WIDTH - TEXT_W
         parts: list[str] = []
+        hatch = f'class="stub" fill="url(#p-{esc(table.id)})"'
         for index, (label, cell) in enumerate(bars):
-            assert isinstance(cell, Shown)
             y = index * step
-            if cell.hidden:
-                length = SMALL_BAR
-                fill = f'class="stub" fill="url(#p-{esc(table.id)})"'
+
+            def rect(x: str, width: str, kind: str, y: int = y) -> str:
+                return f'<rect x="{x}" y="{y + LABEL_H}" width="{width}" height="{BAR_H}" {kind}/>'
+
+            # lengths in % of the drawing's width and text in CSS pixels: the chart takes
+            # the page's width and its text stays the page's size, on a phone as on a screen
+            def pct(n: int) -> str:
+                return f"{SPAN * n / top:.1f}%"
+
+            if cell.text == HIDDEN:  # a stub, never a length that tells the count
+                drawn, end = rect("0", str(SMALL_BAR), hatch), str(SMALL_BAR)
+            elif cell.hidden:  # a range: solid to its low end, hatched to its high end
+                drawn = rect("0", pct(cell.low), 'class="bar"') if cell.low else ""
+                drawn += rect(pct(cell.low), pct(cell.high - cell.low), hatch)
+                end = pct(cell.high)
             else:
-                length = round(span * (cell.exact or 0) / top)
-                fill = 'class="bar"'
-            short = label if len(label) <= 48 else label[:47] + "…"
+                drawn = rect("0", pct(cell.exact or 0), 'class="bar"') if cell.exact else ""
+                end = pct(cell.exact or 0) if cell.exact else "0"
+            short = label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1] + "…"
             parts.append(
-                f'<text x="0" y="{y + LABEL_H - 4}" class="lab">{esc(short)}</text>'
-                + (f'<rect x="0" y="{y + LABEL_H}" width="{length}" height="{BAR_H}" '
-                   f'rx="2" {fill}/>' if length else "")
-                + f'<text x="{length + 4}" y="{y + LABEL_H + BAR_H - 2}" class="val">'
+                f'<text x="0" y="{y + LABEL_H - 4}" class="lab">{esc(short)}</text>{drawn}'
+                f'<text x="{end}" dx="5" y="{y + LABEL_H + BAR_H - 2}" class="val">'
                 f"{esc(cell.text)}</text>"
-            )  # fmt: skip
-        described = "; ".join(
-            f"{label}: {cell.text}" for label, cell in bars if isinstance(cell, Shown)
-        )
-        drawn = [r for r in table.rows if r.label != self.t(T.DASH_ALL)]
+            )
+        described = "; ".join(f"{label}: {cell.text}" for label, cell in bars)
+        listed = [r for r in table.rows if r.label != self.t(T.DASH_ALL)]
         note = ""
-        if len(drawn) > CHART_ROWS:
+        if len(listed) > CHART_ROWS:
             note = f'<p class="hint">{esc(self.t(T.DASH_CHART_TOP, n=CHART_ROWS))}</p>'
         tid = esc(table.id)
         title = esc(self.t(T.DASH_CHART_OF, title=table.title))
         return (
-            f'<figure class="chart"><svg role="img" viewBox="0 0 {WIDTH} {height}" '
+            f'<figure class="chart"><svg role="img" width="100%" height="{height}" '
             f'aria-labelledby="c-{tid} d-{tid}" xmlns="http://www.w3.org/2000/svg">'
             f'<title id="c-{tid}">{title}</title><desc id="d-{tid}">{esc(described)}</desc>'
             f'<defs><pattern id="p-{tid}" width="4" height="4" patternUnits="userSpaceOnUse">'
