@@ -3,7 +3,6 @@ wants at a vocational level, per former province or former district, each with i
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -15,8 +14,21 @@ if TYPE_CHECKING:  # load.py imports this module
     from bot.catalog.load import Catalog, Problem
 
 FILE = "targets.yaml"
-SEED_RE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")  # a file of /work/shared/seeds/
-SCHOOL_YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
+HEX = frozenset("0123456789abcdef")
+
+
+def seed_file(name: str) -> bool:
+    """Whether `name` is shaped like a seed document's file: 000_85af76232577135e.txt."""
+    number, _, rest = name.partition("_")
+    digest = rest.removesuffix(".txt")
+    return (
+        len(number) == 3
+        and number.isascii()
+        and number.isdigit()
+        and rest.endswith(".txt")
+        and len(digest) == 16
+        and set(digest) <= HEX
+    )
 
 
 class TargetSource(Model):
@@ -29,7 +41,7 @@ class TargetSource(Model):
     @field_validator("seed")
     @classmethod
     def _seed(cls, value: str) -> str:
-        if not SEED_RE.match(value):
+        if not seed_file(value):
             raise ValueError("seed must be a seed file name like 000_85af76232577135e.txt")
         return value
 
@@ -52,11 +64,12 @@ class Target(Model):
     @field_validator("school_year")
     @classmethod
     def _school_year(cls, value: str) -> str:
-        found = SCHOOL_YEAR_RE.match(value)
-        if not found or int(found.group(2)) != int(found.group(1)) + 1:
+        first, dash, second = value.partition("-")
+        years = [first, second]
+        if not dash or not all(len(y) == 4 and y.isascii() and y.isdigit() for y in years):
             raise ValueError("school_year must be two following years, like 2024-2025")
-        if not 2000 <= int(found.group(1)) <= 2100:
-            raise ValueError("school_year out of range")
+        if int(second) != int(first) + 1 or not 2000 <= int(first) <= 2100:
+            raise ValueError("school_year must be two following years, like 2024-2025")
         return value
 
 

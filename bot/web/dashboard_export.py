@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import tempfile
 from pathlib import Path
 
@@ -23,6 +22,7 @@ EXPORTS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 SHEET_TITLE_MAX = 31  # Excel's limit
+SHEET_TITLE_BAD = str.maketrans(dict.fromkeys("[]:*?/\\", " "))  # not allowed in a sheet's name
 
 
 def _text(cell: Shown | str) -> str:
@@ -51,7 +51,7 @@ def to_xlsx(table: Table, caption: str) -> bytes:
     """The table in one sheet: a caption row, a header row, exact counts as numbers, every
     other cell ("<5", a range, a share) as text, never a formula."""
     book = Workbook(write_only=True)
-    title = re.sub(r"[\[\]:*?/\\]", " ", clean(table.title)).strip("' ")
+    title = clean(table.title).translate(SHEET_TITLE_BAD).strip("' ")
     sheet = book.create_sheet(title[:SHEET_TITLE_MAX].strip() or "Bảng")
     widths = [max(12, min(60, len(h) + 2)) for h in table.header]
     widths[0] = 40

@@ -20,6 +20,8 @@ from bot.storage.lead_status import NEW, STATUSES
 from bot.storage.stats import Person, Snapshot
 from bot.web.dashboard_cells import SMALL, Shown, one, percent, protect, share
 
+SEEN_MAX = 20_000  # (province, commune answer) pairs whose place is remembered
+
 
 @dataclass(frozen=True)
 class Row:
@@ -67,6 +69,8 @@ class Places:
         text = commune if isinstance(commune, str) else ""
         key = (province, text)
         if key not in self._seen:
+            if len(self._seen) >= SEEN_MAX:  # what students type has no end: stay bounded
+                self._seen.clear()
             self._seen[key] = self._resolve(province, text)
         return self._seen[key]
 

@@ -130,9 +130,9 @@ class DashboardView:
     def _cell(cell: Shown | str, label: str | None) -> str:
         named = f' data-label="{esc(label)}"' if label else ""
         if isinstance(cell, Shown):
-            kind = "num hidden" if cell.hidden else "num"
+            kind = "num count hidden" if cell.hidden else "num count"
             return f'<td class="{kind}"{named}>{esc(cell.text)}</td>'
-        return f'<td class="num"{named}>{esc(cell)}</td>'  # a share, a target
+        return f'<td class="num share"{named}>{esc(cell)}</td>'  # a share, a target
 
     # -- charts ------------------------------------------------------------------------------
 
