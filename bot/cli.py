@@ -488,6 +488,25 @@ def cmd_school_invite(args: argparse.Namespace, settings: Settings) -> int:
     return _with_db(settings, work)
 
 
+# -- dashboard (issue 12, deliver 5): a one-time sign-in link to the officials' dashboard --
+def cmd_admin_invite(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage.access import INVITE_TTL, AccessStore
+    from bot.web.auth import invite_link
+
+    async def work(db: AsyncEngine) -> int:
+        secret = await AccessStore(db).new_invite("official", None, _utcnow(), args.label)
+        hours = int(INVITE_TTL.total_seconds() // 3600)
+        print(invite_link(settings, secret))
+        print(
+            f"Send this link to one official: it opens the officials' dashboard (/so) once,\n"
+            f"within {hours} hours. Only its hash is stored.",
+            file=sys.stderr,
+        )
+        return 0
+
+    return _with_db(settings, work)
+
+
 def cmd_admin_token(args: argparse.Namespace, settings: Settings) -> int:
     return _new_token("admin", None, args.expires_days, settings)
 
@@ -670,6 +689,10 @@ def build_parser() -> argparse.ArgumentParser:
     c = asub.add_parser("revoke", help="revoke an officials' token by its id")
     c.add_argument("token_id", type=int)
     c.set_defaults(func=cmd_admin_revoke)
+    # dashboard (issue 12, deliver 5)
+    c = asub.add_parser("invite", help="print a one-time sign-in link to the dashboard /so (24 h)")
+    c.add_argument("--label", help="who the link is for (an official's name and office)")
+    c.set_defaults(func=cmd_admin_invite)
     p = sub.add_parser("outbox", help="lead deliveries")
     osub = p.add_subparsers(dest="outbox_command", required=True)
     c = osub.add_parser("list", help="list deliveries, newest first")

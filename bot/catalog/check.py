@@ -12,6 +12,7 @@ from bot.catalog.documents import entity_problems
 from bot.catalog.eligibility import eligibility_problems
 from bot.catalog.load import Catalog, CatalogError, Problem, load_catalog
 from bot.catalog.quiz import quiz_problems
+from bot.catalog.targets import target_problems  # dashboard (issue 12)
 from bot.catalog.text_keys import all_keys
 from bot.catalog.trust import citations, date_logic, invented, local_only, yes_no_openers
 from bot.matching.care import CareDetector
@@ -49,6 +50,7 @@ def check_catalog(catalog: Catalog, today: dt.date) -> list[Problem]:
     problems.extend(entity_problems(catalog, today))  # entities: documents.yaml, districts.yaml
     problems.extend(eligibility_problems(catalog, today))  # eligibility.yaml (issue 11)
     problems.extend(_quiz(catalog))  # quiz (issue 11): content/quiz.yaml
+    problems.extend(target_problems(catalog))  # dashboard (issue 12): content/targets.yaml
     problems.extend(_intent_model(catalog))
     return problems
 

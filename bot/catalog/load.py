@@ -35,6 +35,7 @@ from bot.catalog.models import (
     Trade,
 )
 from bot.catalog.quiz import Quiz  # quiz (issue 11)
+from bot.catalog.targets import Target, load_targets  # dashboard (issue 12)
 from bot.matching.care_model import MODEL_FILE, load_model
 from bot.matching.normalize import fold
 
@@ -96,6 +97,7 @@ class Catalog:
     school_fields: dict[str, SchoolField] = field(default_factory=dict)
     origin: dict[str, Located] = field(default_factory=dict)  # "faq:x" -> where it is defined
     quiz: Quiz | None = None  # content/quiz.yaml: the interest quiz (issue 11)
+    targets: dict[str, Target] = field(default_factory=dict)  # content/targets.yaml (dashboard)
     directory: Path = DEFAULT_CONTENT_DIR
 
     def school_name(self, school_id: str) -> str:
@@ -247,10 +249,12 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
         eligibility = _load_single(root, "eligibility.yaml", Eligibility, problems)
     quiz = _load_single(root, "quiz.yaml", Quiz, problems)  # quiz (issue 11)
     school_fields = _load_fields(root, problems)  # task directory
+    targets = load_targets(root, problems)  # dashboard (issue 12)
     if problems or texts is None or abbreviations is None or safety is None:
         raise CatalogError(problems)
     return Catalog(
         quiz=quiz,
+        targets=targets,
         school_fields=school_fields,
         texts=dict(texts.texts),
         eligibility=eligibility,

@@ -48,6 +48,7 @@ from bot.storage.schools import SchoolStore
 from bot.web import errors, events, portal
 from bot.web.auth import Auth  # portal
 from bot.web.parent_web import web_sender  # portal2
+from bot.web.dashboard import Dashboard  # dashboard (issue 12, deliver 5)
 from bot.web.portal_pages import SchoolPortal  # portal
 
 log = logging.getLogger(__name__)
@@ -286,6 +287,7 @@ def create_app(
     app[AUTH] = Auth(settings, catalog, AccessStore(db))
     app[AUTH].register(app.router)
     SchoolPortal(app[AUTH], catalog, LeadStatusStore(db)).register(app.router)
+    Dashboard(app[AUTH], catalog, db).register(app.router)  # dashboard: /so
     app.router.add_get("/static/{path:.+}", static_file)
     return app
 

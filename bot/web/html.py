@@ -21,15 +21,19 @@ def query(params: dict[str, str]) -> str:
     return "?" + urlencode(kept) if kept else ""
 
 
-def document(title: str, heading: str, body: str, top: str = "", skip: str = "") -> str:
-    """A whole page: Vietnamese, phone-first, our stylesheet only (no script at all)."""
+def document(
+    title: str, heading: str, body: str, top: str = "", skip: str = "", css: tuple[str, ...] = ()
+) -> str:
+    """A whole page: Vietnamese, phone-first, our stylesheets only (no script at all); `css`
+    names more files of /static/ (the dashboard's)."""
     skip_link = f'<a class="skip" href="#main">{esc(skip)}</a>' if skip else ""
+    more = "".join(f'<link rel="stylesheet" href="/static/{esc(name)}">' for name in css)
     return (
         '<!doctype html>\n<html lang="vi"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
         f"<title>{esc(title)}</title>"
-        '<link rel="stylesheet" href="/static/portal.css"></head><body>'
+        f'<link rel="stylesheet" href="/static/portal.css">{more}</head><body>'
         f'{skip_link}<header class="top"><div class="bar"><h1>{esc(heading)}</h1>{top}</div>'
         f'</header><main id="main">{body}</main></body></html>'
     )
