@@ -47,8 +47,8 @@ from bot.storage.retention import purge
 from bot.storage.schools import SchoolStore
 from bot.web import errors, events, portal
 from bot.web.auth import Auth  # portal
-from bot.web.parent_web import web_sender  # portal2
 from bot.web.dashboard import Dashboard  # dashboard (issue 12, deliver 5)
+from bot.web.parent_web import web_sender  # portal2
 from bot.web.portal_pages import SchoolPortal  # portal
 
 log = logging.getLogger(__name__)
