@@ -52,16 +52,18 @@ def test_question_set_size_and_targets_exist(catalog: Catalog) -> None:
 # correct >= 85%, wrong confident <= 3%, out of scope answered <= 5%; the existing sets stay
 # >= 93% correct. Measured with the learned model deciding (content/intent_model.json, see
 # README, Quality; 2026-11-30), figures only:
-#   questions.yaml     95.9% correct, 1.0% wrong confident, 0.0% out of scope answered
-#   holdout.yaml       92.7%, 4.6%, 0.0%
-#   real_dev.yaml      44.3%, 5.2%, 26.7% (asked back with the right option offered: 39.2%)
-#   real_holdout.yaml  49.1%, 2.8%, 17.6% (28.7%); never read, never tuned on
-# (lexical decision alone: 87.4/2.0/0, 83.5/1.8/0, 45.4/9.3/33.3, 42.6/10.2/33.8)
+#   questions.yaml     95.6% correct, 0.7% wrong confident, 0.0% out of scope answered
+#   holdout.yaml       91.7%, 3.7%, 0.0%
+#   real_dev.yaml      50.0%, 3.4%, 12.5% (asked back with the right option offered: 38.1%)
+#   real_holdout.yaml  46.4%, 5.5%, 19.4% (27.3%); never read, never tuned on
+# after 16 FAQ answers and 6 trades written for the dev set's content gaps and both real sets
+# relabelled against them (label-audit: 26 dev, 5 holdout labels); at the previous stop:
+# 95.9/1.0/0, 92.7/4.6/0, 44.3/5.2/26.7, 49.1/2.8/17.6.
 # The floors catch a regression; a strict xfail marks each set whose targets are missed.
 ACCURACY = {  # set: (correct at least, wrong confident at most, out of scope answered at most)
     "questions.yaml": (0.93, 0.02, 0.03),
     "holdout.yaml": (0.90, 0.05, 0.05),
-    "real_dev.yaml": (0.40, 0.07, 0.30),
+    "real_dev.yaml": (0.45, 0.05, 0.20),
     "real_holdout.yaml": (0.45, 0.06, 0.22),
 }
 OWN_TARGET, REAL_TARGET = (0.93, 0.03, 0.05), (0.85, 0.03, 0.05)
@@ -89,9 +91,9 @@ def _missed(measured: str) -> pytest.MarkDecorator:
     ("name", "target"),
     [
         pytest.param("questions.yaml", OWN_TARGET),
-        pytest.param("holdout.yaml", OWN_TARGET, marks=_missed("92.7% correct, 4.6% wrong")),
-        pytest.param("real_dev.yaml", REAL_TARGET, marks=_missed("44.3%, 5.2%, 26.7%")),
-        pytest.param("real_holdout.yaml", REAL_TARGET, marks=_missed("49.1%, 2.8%, 17.6%")),
+        pytest.param("holdout.yaml", OWN_TARGET, marks=_missed("91.7% correct, 3.7% wrong")),
+        pytest.param("real_dev.yaml", REAL_TARGET, marks=_missed("50.0%, 3.4%, 12.5%")),
+        pytest.param("real_holdout.yaml", REAL_TARGET, marks=_missed("46.4%, 5.5%, 19.4%")),
     ],
 )
 def test_accuracy_targets(
