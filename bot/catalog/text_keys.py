@@ -449,6 +449,13 @@ class T:
     DIR_SOURCE = "dir_source"
     DIR_SURVEY_NONE = "dir_survey_none"
     DIR_SURVEY_NONE_ANYWHERE = "dir_survey_none_anywhere"
+    # -- flowfix --
+    PARENT_CONSENT_BODY = "parent_consent_body"
+    PARENT_DECLINE_CHECK = "parent_decline_check"
+    PARENT_DECLINE_SURE_BUTTON = "parent_decline_sure_button"
+    PARENT_LATER_BUTTON = "parent_later_button"
+    PARENT_LATER = "parent_later"
+    PARENT_LATER_NO_DATE = "parent_later_no_date"
 
 
 def policy_group_key(group: str) -> str:
