@@ -47,7 +47,9 @@ WORDS = {
     ),
 }
 # after "are you sure?" (flowfix): these confirm the no
-_SURE = frozenset("co;dung;dung vay;chac chan;chac;xoa;xoa di;dung roi;co chac chan;phai".split(";"))
+_SURE = frozenset(
+    "co;dung;dung vay;chac chan;chac;xoa;xoa di;dung roi;co chac chan;phai".split(";")
+)
 _REFUSED = {
     "unknown": T.PARENT_CODE_UNKNOWN,
     "expired": T.PARENT_CODE_EXPIRED,
@@ -163,7 +165,8 @@ class ParentFlow(Flow):
         survey = self.catalog.surveys.get(asked.survey_id)
         steps = survey.steps if survey is not None else []
         # flowfix: the parent reads a consent text written for the parent, not the child's
-        consent = self.r.t(T.PARENT_CONSENT_BODY) if any(s.type == "consent" for s in steps) else None
+        asks = any(s.type == "consent" for s in steps)
+        consent = self.r.t(T.PARENT_CONSENT_BODY) if asks else None
         schools = {s.id for s in steps if s.type == "schools"}  # named once, below
         answers = {k: v for k, v in asked.answers.items() if k not in schools}
         kept = self.survey_view.kept(asked.survey_id, answers)

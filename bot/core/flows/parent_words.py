@@ -59,12 +59,12 @@ def code_in(folded: str) -> str | None:
     if len(tokens) > 16:
         return None
     said_code = "ma" in tokens or "code" in tokens
-    for index, token in enumerate(tokens):
+    for index, word in enumerate(tokens):
         rest = tokens[index:]
-        if token == "ph":
+        if word == "ph":
             rest = tokens[index + 1 :]
-        elif token.startswith("ph") and len(token) > 2:  # "phllnq78cf", folded apart from digits
-            rest = [token[2:], *tokens[index + 1 :]]
+        elif word.startswith("ph") and len(word) > 2:  # "phllnq78cf", folded apart from digits
+            rest = [word[2:], *tokens[index + 1 :]]
         elif not (said_code or index == 0):
             continue
         body = _joined(rest)
@@ -72,7 +72,7 @@ def code_in(folded: str) -> str | None:
             continue
         shaped = any(c.isdigit() for c in body) and not body.isdigit()
         whole = index == 0 and len("".join(tokens)) == LENGTH
-        if token == "ph" or (shaped and (said_code or whole or token.startswith("ph"))):
+        if word == "ph" or (shaped and (said_code or whole or word.startswith("ph"))):
             return body.upper()
     return None
 
