@@ -33,6 +33,8 @@ from bot.core.flows.survey_rules import (
     step_of,
 )
 from bot.core.flows.survey_view import SurveyView
+from bot.core.flows.typed import core
+from bot.core.flows.typed import pick as pick_option
 from bot.core.messages import Reply
 from bot.matching.normalize import fold
 
@@ -90,7 +92,7 @@ class SurveySteps:
         self, run: dict[str, Any], survey: Survey, step: SurveyStep, text: str, now: dt.datetime
     ) -> list[Reply]:
         kind = step.type
-        unsure = fold(text) in UNSURE
+        unsure = fold(text) in UNSURE or core(text) in UNSURE
         if unsure and kind == "trades" and step.optional:
             return self.answer(run, survey, step, None)
         if unsure and kind == "single" and "chua_quyet_dinh" in {o.id for o in step.options}:
@@ -99,7 +101,10 @@ class SurveySteps:
             declined = self._decision(run, survey, False, now, phone=None)
             return self.answer(run, survey, step, declined)
         if kind in ("single", "multi"):
-            ident = pick_label(text, {o.id: o.label for o in step.options})
+            labels = {o.id: o.label for o in step.options}
+            # flowfix: particles stripped, synonyms of content, typos; then the former reading
+            synonyms = {o.id: o.synonyms for o in step.options}
+            ident = pick_option(text, labels, synonyms) or pick_label(text, labels)
             if ident is None:
                 return self._error(run, survey, step, T.SURVEY_PICK_ONE)
             return self.button(run, survey, step, "opt", ident, now)
