@@ -456,6 +456,11 @@ class T:
     PARENT_LATER_BUTTON = "parent_later_button"
     PARENT_LATER = "parent_later"
     PARENT_LATER_NO_DATE = "parent_later_no_date"
+    SURVEY_PARENT_LATER_BUTTON = "survey_parent_later_button"
+    SURVEY_PARENT_LATER = "survey_parent_later"
+    SURVEY_PARENT_GUARDIAN_HELP = "survey_parent_guardian_help"
+    SURVEY_PARENT_SAME_PHONE_CHECK = "survey_parent_same_phone_check"
+    SURVEY_PARENT_HELD = "survey_parent_held"
 
 
 def policy_group_key(group: str) -> str:
