@@ -461,9 +461,6 @@ class T:
     SURVEY_PARENT_GUARDIAN_HELP = "survey_parent_guardian_help"
     SURVEY_PARENT_SAME_PHONE_CHECK = "survey_parent_same_phone_check"
     SURVEY_PARENT_HELD = "survey_parent_held"
-    SURVEY_SELECTED_FULL = "survey_selected_full"
-    SURVEY_UNTICKED = "survey_unticked"
-    SURVEY_NOT_TICKED = "survey_not_ticked"
 
 
 def policy_group_key(group: str) -> str:

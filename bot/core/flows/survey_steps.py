@@ -33,7 +33,7 @@ from bot.core.flows.survey_rules import (
     step_of,
 )
 from bot.core.flows.survey_view import SurveyView
-from bot.core.flows.survey_words import no_parent_number, removed_words
+from bot.core.flows.survey_words import no_parent_number
 from bot.core.flows.typed import core
 from bot.core.flows.typed import pick as pick_option
 from bot.core.messages import Reply
@@ -154,9 +154,6 @@ class SurveySteps:
     ) -> list[Reply]:
         if step.type == "schools" and fold(text) in AUTO_SCHOOL:
             return self.answer(run, survey, step, [AUTO])
-        removal = removed_words(text) if step.type == "trades" else None
-        if removal is not None:  # flowfix: "bỏ du lịch" unticks, never ticks
-            return self._untick(run, survey, step, removal)
         if step.type == "trades":
             found, unknown = self.reader.trades(text)
         else:
@@ -175,25 +172,7 @@ class SurveySteps:
             key = T.SURVEY_UNKNOWN_TRADES if step.type == "trades" else T.SURVEY_UNKNOWN_SCHOOLS
             return self._error(run, survey, step, key, items=", ".join(unknown))
         noted = self.view.note(T.SURVEY_NOTED, items=self.view.show(run, survey, step, selection))
-        if step.type == "trades":
-            # flowfix: a typed trade ticks like its button; the step goes on until "Xong" (when
-            # full, the question says so, and "bỏ …" or a button unticks)
-            return [noted, *self.ask(run, survey)]
         return [noted, *self.answer(run, survey, step, selection)]
-
-    def _untick(
-        self, run: dict[str, Any], survey: Survey, step: SurveyStep, words: str
-    ) -> list[Reply]:
-        """ "bỏ du lịch": the trades named leave the selection (flowfix)."""
-        gone, unknown = self.reader.trades(words)
-        selection = list(run.get("selection") or [])
-        taken = [t for t in gone if t in selection]
-        if not taken:
-            items = ", ".join(unknown) or words
-            return self._error(run, survey, step, T.SURVEY_NOT_TICKED, items=items)
-        run["selection"] = [t for t in selection if t not in taken]
-        shown = self.view.show(run, survey, step, taken)
-        return [self.view.note(T.SURVEY_UNTICKED, items=shown), *self.ask(run, survey)]
 
     def _typed_province(
         self, run: dict[str, Any], survey: Survey, step: SurveyStep, text: str

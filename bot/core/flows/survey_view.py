@@ -95,11 +95,7 @@ class SurveyView:
         elif step.type == "parent_consent":  # flowfix: no parent's number to give yet
             buttons.append(Button(t(T.SURVEY_PARENT_LATER_BUTTON), "sv:later"))
         if step.type in MULTI and selection:
-            items = self.show(run, survey, step, selection)
-            if len(selection) >= step.max_choices:  # flowfix: full, so no "chọn thêm"
-                lines.append(t(T.SURVEY_SELECTED_FULL, items=items, count=step.max_choices))
-            else:
-                lines.append(t(T.SURVEY_SELECTED, items=items))
+            lines.append(t(T.SURVEY_SELECTED, items=self.show(run, survey, step, selection)))
             buttons.append(Button(t(T.SURVEY_DONE), "sv:done"))
         if step.optional and not selection:
             buttons.append(Button(t(T.SURVEY_SKIP), "sv:skip"))

@@ -61,16 +61,3 @@ def strip_name_frame(text: str) -> str:
     while name and name[-1].casefold().strip(".,!") in _POLITE_END:
         name.pop()
     return " ".join(name) if name else text
-
-
-_REMOVE = ("bo chon", "bo", "xoa", "bot", "khong chon", "ko chon", "k chon", "thoi", "huy chon")
-
-
-def removed_words(text: str) -> str | None:
-    """What follows "bỏ", "xóa", "không chọn" in an answer to a several-choice question
-    ("bo du lich" -> "du lich"); None when the answer removes nothing."""
-    folded = fold(text)
-    for verb in _REMOVE:
-        if folded.startswith(verb + " ") and folded != "bo qua":
-            return folded.removeprefix(verb + " ").strip() or None
-    return None
