@@ -13,7 +13,8 @@ A file: `name`, optional `channel`, and `steps`; each step sends one action and 
 A file with `counsellors: true` runs with a desk that records the counsellors' threads.
 Parent (issue 12): a step with `as: parent` is sent by another person (their own
 conversation, on `channel` of the step or the file's); `remember: code` keeps the parent code
-("PH-ABCD-2345") the turn shows, and "{code}" in a later text is replaced by it.
+("PH-ABCD-2345") the turn shows, and "{code}" in a later text is replaced by it ("{bare}":
+by "abcd2345", flowfix).
 """
 
 from __future__ import annotations
@@ -127,6 +128,8 @@ async def _run(
                 text = text * send["times"]
             if text is not None and "code" in remembered:
                 text = text.replace("{code}", remembered["code"])
+                # flowfix: the code as some parents type it, without "PH" and dashes
+                text = text.replace("{bare}", remembered["code"][3:].replace("-", "").lower())
             inbound = Inbound(channel, user, text=text, payload=send.get("payload"))
         replies = await engine.handle(inbound)
         expect = step.get("expect", {})

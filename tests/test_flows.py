@@ -111,10 +111,12 @@ async def test_a_registered_flow_gets_its_buttons_and_its_typed_text(engine: Eng
     assert replies[-1].text.startswith(QUESTION)
     assert len(puzzle.read) == 4
 
-    # text it hands back goes the engine's way ("thôi" is no command: the matcher's fallback)
+    # text it hands back goes the engine's way ("thôi" is no command: the matcher's fallback),
+    # and its question, still waiting, is asked again after that answer (flowfix)
     replies = await _send(engine, text="thôi")
     assert puzzle.read[-1] == "thôi"
-    assert not replies[-1].text.startswith(QUESTION)
+    assert not replies[0].text.startswith(QUESTION)
+    assert replies[-1].text.startswith(QUESTION)
     assert await _answers(engine) == ["thích sửa xe máy", "khảo sát", "1", "ok"]
 
     # a button it does not own pauses it: its text is no longer read, the menu offers it back

@@ -192,6 +192,9 @@ async def test_a_parent_who_declines_leaves_nothing_to_deliver(world: World) -> 
     code = code_in(await grade9(world))
     await world.say("mum", code, channel="zalo_oa")
     said = await world.press("mum", "Không đồng ý", channel="zalo_oa")
+    assert "chắc chắn không đồng ý" in text(said)  # asked once before anything is deleted
+    assert await world.count(ContactRow) == 1
+    said = await world.press("mum", "Đúng, tôi không đồng ý", channel="zalo_oa")
     assert "không đồng ý" in text(said)
     await world.deliver()
     assert world.school.received == []

@@ -26,6 +26,7 @@ class EligOption(Model):
     id: str
     label: str = Field(min_length=1)
     note: str | None = None
+    synonyms: list[str] = Field(default_factory=list)  # typed ways to pick it (flowfix)
 
     _id = field_validator("id")(_check_id)
 

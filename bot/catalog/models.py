@@ -401,6 +401,7 @@ class SurveyOption(Model):
 
     id: str
     label: str
+    synonyms: list[str] = Field(default_factory=list)  # typed ways to pick it (flowfix)
 
     _id = field_validator("id")(_check_id)
 

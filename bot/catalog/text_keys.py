@@ -558,6 +558,18 @@ class T:
     DASH_LEAD_WITHDRAWN = "dash_lead_withdrawn"
     DASH_LEAD_DELETED = "dash_lead_deleted"
     DASH_NO_TARGET = "dash_no_target"
+    # -- flowfix --
+    PARENT_CONSENT_BODY = "parent_consent_body"
+    PARENT_DECLINE_CHECK = "parent_decline_check"
+    PARENT_DECLINE_SURE_BUTTON = "parent_decline_sure_button"
+    PARENT_LATER_BUTTON = "parent_later_button"
+    PARENT_LATER = "parent_later"
+    PARENT_LATER_NO_DATE = "parent_later_no_date"
+    SURVEY_PARENT_LATER_BUTTON = "survey_parent_later_button"
+    SURVEY_PARENT_LATER = "survey_parent_later"
+    SURVEY_PARENT_GUARDIAN_HELP = "survey_parent_guardian_help"
+    SURVEY_PARENT_SAME_PHONE_CHECK = "survey_parent_same_phone_check"
+    SURVEY_PARENT_HELD = "survey_parent_held"
 
 
 def policy_group_key(group: str) -> str:

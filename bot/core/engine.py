@@ -22,6 +22,7 @@ from bot.core.flows.handoff import HandoffFlow
 from bot.core.flows.registry import standard_flows
 from bot.core.flows.render import Renderer
 from bot.core.flows.survey import SurveyFlow
+from bot.core.flows.typed import EMOJI
 from bot.core.messages import WITHHELD, Button, Inbound, Reply, clean_input
 from bot.core.numbers import single_number
 from bot.core.ports import Clock, ConversationState, ConversationStore, LeadSink, SystemClock
@@ -139,6 +140,12 @@ class Engine:
         hit = self.care.detect(text)  # before anything: flows, commands, button numbers, length
         if hit is not None:
             return await self._care(hit, turn, self.care.happening_now(text), text)
+        active = self.flows.active(state)
+        if active is not None and text in EMOJI:
+            # flowfix: "👍" answers a flow's question (the flow hands back what it cannot read)
+            replies = await active.text(text, turn)
+            if replies is not None:
+                return replies
         unreadable = (
             T.EMPTY
             if not text
@@ -153,7 +160,6 @@ class Engine:
             in_flow = self.catalog.text(_UNREADABLE[unreadable], limit=MAX_TEXT)
             return await self._not_an_answer(turn, note, in_flow, menu_resumes=False)
         folded = fold(text.removeprefix("/"))
-        active = self.flows.active(state)
         if active is not None:
             # a few words act inside any flow's question (data rights); then the flow reads
             command = self.flows.command(folded, state, inside=active)
@@ -162,6 +168,15 @@ class Engine:
             replies = await active.text(text, turn)
             if replies is not None:
                 return replies
+            replies = await self._outside(text, folded, turn)
+            # flowfix: the flow's question, still waiting, is asked again after the answer
+            again = await active.reask(turn) if active.waiting(state) else None
+            return [*replies, *again] if again else replies
+        return await self._outside(text, folded, turn)
+
+    async def _outside(self, text: str, folded: str, turn: Turn) -> list[Reply]:
+        """Typed text no flow's question took: commands, buttons by number or name, matcher."""
+        state = turn.state
         command = _COMMANDS.get(folded) or self.flows.command(folded, state)
         if command is not None:
             return await self._payload(command, turn)

@@ -205,6 +205,7 @@ class ParentRequest:
     personal: dict[str, Any]
     schools: tuple[str, ...]  # schools whose leads wait for this parent
     consent_version: str | None
+    expires_at: dt.datetime | None = None  # when the code stops working (flowfix)
 
 
 @runtime_checkable

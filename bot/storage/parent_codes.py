@@ -156,6 +156,7 @@ async def request(session: AsyncSession, row: ParentCodeRow, leads: list[LeadRow
         personal=dict(contact.data) if contact is not None else {},
         schools=tuple(lead.school_id for lead in leads),
         consent_version=version,
+        expires_at=row.expires_at,
     )
 
 

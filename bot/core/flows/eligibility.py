@@ -15,6 +15,8 @@ from bot.catalog.eligibility import Eligibility, EligQuestion, Facts
 from bot.catalog.text_keys import T
 from bot.core.flows.base import RunFlow, Tools, Turn, choice
 from bot.core.flows.eligibility_result import ResultView, evaluate
+from bot.core.flows.typed import core
+from bot.core.flows.typed import pick as pick_option
 from bot.core.messages import Button, Reply
 from bot.core.numbers import several_numbers, single_number
 from bot.core.ports import ConversationState
@@ -122,7 +124,7 @@ class EligibilityFlow(RunFlow):
         question = self._current(run)
         assert question is not None
         folded = fold(text.removeprefix("/"))
-        if folded in STOP_WORDS:
+        if folded in STOP_WORDS or core(text) in STOP_WORDS:
             return await turn.press("el:cancel")
         numbers = several_numbers(text)
         if question.multi and numbers is not None:
@@ -138,6 +140,12 @@ class EligibilityFlow(RunFlow):
         chosen = choice(number or folded, list(state.buttons), number is not None)
         if chosen is not None:
             return await turn.press(chosen.payload)
+        # flowfix: "chua biet a", "ho can ngheo a", "lop 9", "dan toc tay": an option's label,
+        # a synonym of content, or a typo of one, read before the matcher
+        labels = {o.id: o.label for o in question.options}
+        picked = pick_option(text, labels, {o.id: o.synonyms for o in question.options})
+        if picked is not None and core(text) not in STOP_WORDS:
+            return await turn.press(f"el:opt:{picked}")
         if question.type == "province":
             province = self._province(text)
             if province is not None:

@@ -9,17 +9,29 @@ student gets a new code with "mã phụ huynh" or its button.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bot.catalog.text_keys import T
 from bot.core.flows.base import Flow, Tools, Turn
-from bot.core.flows.parent_view import AGREE, CODE, DECLINE, OPEN, ParentView
-from bot.core.flows.parent_words import parent_code
-from bot.core.flows.survey_answers import yes_no
+from bot.core.flows.parent_view import (
+    AGREE,
+    CODE,
+    DECLINE,
+    DECLINE_SURE,
+    LATER,
+    OPEN,
+    VIETNAM,
+    ParentView,
+)
+from bot.core.flows.parent_words import code_in, parent_code, parent_decision
 from bot.core.flows.survey_rules import SurveyRules
 from bot.core.flows.survey_view import SurveyView
 from bot.core.messages import Reply
 from bot.core.ports import ConversationState, ParentRequest
+from bot.matching.normalize import fold
 
-# ConversationState.data: {"code": the 8 characters being read, "open": typed yes/no answers}
+# ConversationState.data: {"code": the 8 characters being read, "open": typed yes/no answers,
+# "expires": the code's expiry (ISO), "declining": the parent said no once (flowfix)}
 KEY = "parent"
 WORDS = {
     **dict.fromkeys(
@@ -34,6 +46,10 @@ WORDS = {
         CODE,
     ),
 }
+# after "are you sure?" (flowfix): these confirm the no
+_SURE = frozenset(
+    "co;dung;dung vay;chac chan;chac;xoa;xoa di;dung roi;co chac chan;phai".split(";")
+)
 _REFUSED = {
     "unknown": T.PARENT_CODE_UNKNOWN,
     "expired": T.PARENT_CODE_EXPIRED,
@@ -68,15 +84,24 @@ class ParentFlow(Flow):
             held["open"] = False
 
     async def text(self, text: str, turn: Turn) -> list[Reply] | None:
-        """Typed yes or no to an open request; anything else goes on as usual."""
-        answer = yes_no(text)
+        """Typed agreement, a clear no (asked once more before anything is deleted) or "not
+        yet" to an open request; anything else goes on as usual."""
+        folded = fold(text)
+        answer = parent_decision(folded)
+        held = turn.state.data.get(KEY)
+        declining = isinstance(held, dict) and held.get("declining")
+        if declining and answer is None and folded in _SURE:
+            answer = "sure"
         if answer is None:
             return None
-        return await self.payload(AGREE if answer else DECLINE, turn)
+        if answer == "decline" and declining:
+            answer = "sure"  # said no twice: that is the confirmation
+        payload = {"agree": AGREE, "decline": DECLINE, "later": LATER, "sure": DECLINE_SURE}
+        return await self.payload(payload[answer], turn)
 
     def command(self, folded: str, state: ConversationState) -> str | None:
-        """ "mã phụ huynh" (a student), or a code typed alone (a parent)."""
-        body = parent_code(folded)
+        """ "mã phụ huynh" (a student), or a code typed alone or in a sentence (a parent)."""
+        body = parent_code(folded) or code_in(folded)
         if body is not None:
             return OPEN + body
         return WORDS.get(folded)
@@ -96,10 +121,21 @@ class ParentFlow(Flow):
             if isinstance(asked, str):
                 state.data.pop(KEY, None)
                 return [self._note(_REFUSED.get(asked, T.PARENT_CODE_UNKNOWN))]
-            state.data[KEY] = {"code": body, "open": True}
+            expires = asked.expires_at.isoformat() if asked.expires_at else None
+            state.data[KEY] = {"code": body, "open": True, "expires": expires}
             return [self._request(asked)]
-        if payload in (AGREE, DECLINE):
-            held = state.data.get(KEY)
+        held = state.data.get(KEY)
+        if payload in (AGREE, DECLINE, DECLINE_SURE, LATER) and not isinstance(held, dict):
+            return [self._note(T.PARENT_NO_REQUEST)]
+        if payload in (DECLINE, LATER) and isinstance(held, dict):
+            # flowfix: a no is asked once more (it deletes the child's data); "not yet" keeps
+            # the code, which the parent types again when decided
+            held["open"] = True
+            held["declining"] = payload == DECLINE
+            if payload == DECLINE:
+                return [self.view.decline_check()]
+            return [self.view.later(self._date(held.get("expires")))]
+        if payload in (AGREE, DECLINE_SURE):
             body = held.get("code") if isinstance(held, dict) else None
             if not isinstance(body, str):
                 return [self._note(T.PARENT_NO_REQUEST)]
@@ -107,11 +143,20 @@ class ParentFlow(Flow):
             state.data.pop(KEY, None)
             if isinstance(decided, str):
                 return [self._note(_REFUSED.get(decided, T.PARENT_CODE_UNKNOWN))]
-            if payload == DECLINE:
+            if payload == DECLINE_SURE:
                 return [self._note(T.PARENT_DECLINED)]
             names = ", ".join(self.catalog.school_name(s) for s in decided.schools)
             return [self._note(T.PARENT_CONFIRMED, schools=names)]
         return [self._note(T.UNKNOWN_BUTTON)]
+
+    @staticmethod
+    def _date(expires: object) -> str:
+        """A stored expiry as the parent reads it (dd/mm/yyyy), or "" when unknown."""
+        try:
+            at = dt.datetime.fromisoformat(str(expires))
+        except ValueError:
+            return ""
+        return at.astimezone(VIETNAM).strftime("%d/%m/%Y")
 
     def _note(self, key: str, **values: object) -> Reply:
         return Reply(self.r.t(key, **values), (self.r.home_button(),))
@@ -119,7 +164,9 @@ class ParentFlow(Flow):
     def _request(self, asked: ParentRequest) -> Reply:
         survey = self.catalog.surveys.get(asked.survey_id)
         steps = survey.steps if survey is not None else []
-        consent = next((s.prompt for s in steps if s.type == "consent"), None)
+        # flowfix: the parent reads a consent text written for the parent, not the child's
+        asks = any(s.type == "consent" for s in steps)
+        consent = self.r.t(T.PARENT_CONSENT_BODY) if asks else None
         schools = {s.id for s in steps if s.type == "schools"}  # named once, below
         answers = {k: v for k, v in asked.answers.items() if k not in schools}
         kept = self.survey_view.kept(asked.survey_id, answers)

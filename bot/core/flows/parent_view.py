@@ -16,6 +16,7 @@ AMENDS = "amends"  # in a survey run: it corrects the person's last submission
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 AGREE, DECLINE, CODE = "pc:yes", "pc:no", "pc:code"
 OPEN = "pc:open:"  # + the code's 8 characters
+DECLINE_SURE, LATER = "pc:no:sure", "pc:later"  # flowfix: a no confirmed; not decided yet
 
 
 def desk_of(leads: LeadSink | None) -> ParentDesk | None:
@@ -81,3 +82,26 @@ class ParentView:
             self.r.home_button(),
         )
         return Reply("\n\n".join(lines), buttons, private=True)
+
+    # -- flowfix: a no asked once more; "not yet" keeps the code --
+
+    def decline_check(self) -> Reply:
+        """Before a no deletes the child's data: are you sure?"""
+        t = self.r.t
+        buttons = (
+            Button(t(T.PARENT_DECLINE_SURE_BUTTON), DECLINE_SURE, role="destructive"),
+            Button(t(T.PARENT_LATER_BUTTON), LATER),
+            Button(t(T.PARENT_AGREE_BUTTON), AGREE, role="primary"),
+        )
+        return Reply(t(T.PARENT_DECLINE_CHECK), buttons, private=True)
+
+    def later(self, date: str) -> Reply:
+        """Not decided yet: the code keeps working until it expires."""
+        t = self.r.t
+        text = t(T.PARENT_LATER, date=date) if date else t(T.PARENT_LATER_NO_DATE)
+        buttons = (
+            Button(t(T.PARENT_AGREE_BUTTON), AGREE, role="primary"),
+            Button(t(T.PARENT_DECLINE_BUTTON), DECLINE),
+            self.r.home_button(),
+        )
+        return Reply(text, buttons, private=True)

@@ -29,3 +29,91 @@ def parent_code(text: str) -> str | None:
         return None
     body = rest[2:]
     return body.upper() if _BODY.match(body) else None
+
+
+# -- flowfix: codes inside a sentence or without "PH", and a parent's typed decision --
+ALPHABET = frozenset("abcdefghjklmnpqrstuvwxyz23456789")  # as bot/storage/parent_codes.py
+
+
+def _joined(tokens: list[str]) -> str | None:
+    """A code's 8 characters from the first folded tokens, when they split only where a code
+    is written apart (after 4 characters) or where fold() splits letters from digits."""
+    body = ""
+    for token in tokens:
+        if body and len(body) != 4 and body[-1].isdigit() == token[0].isdigit():
+            return None
+        body += token
+        if len(body) >= LENGTH:
+            break
+    if len(body) != LENGTH or not set(body) <= ALPHABET:
+        return None
+    return body
+
+
+def code_in(folded: str) -> str | None:
+    """The code's 8 characters (upper case) in a folded message: after "ph" anywhere in a short
+    sentence ("chao bot, con toi gui ma ph llnq 78cf"), or without "PH" when it has a code's
+    shape (8 letters and digits, both present) and is the whole message ("llnq78cf") or
+    follows the word "mã" ("mã của con là llnq78cf")."""
+    tokens = folded.split()
+    if len(tokens) > 16:
+        return None
+    said_code = "ma" in tokens or "code" in tokens
+    for index, word in enumerate(tokens):
+        rest = tokens[index:]
+        if word == "ph":
+            rest = tokens[index + 1 :]
+        elif word.startswith("ph") and len(word) > 2:  # "phllnq78cf", folded apart from digits
+            rest = [word[2:], *tokens[index + 1 :]]
+        elif not (said_code or index == 0):
+            continue
+        body = _joined(rest)
+        if body is None:
+            continue
+        shaped = any(c.isdigit() for c in body) and not body.isdigit()
+        whole = index == 0 and len("".join(tokens)) == LENGTH
+        if word == "ph" or (shaped and (said_code or whole or word.startswith("ph"))):
+            return body.upper()
+    return None
+
+
+_OPENERS = frozenset("vang da u uh uhm um ok oke thi the".split())
+_PEOPLE = frozenset("toi em minh chi anh co chu bac me bo ba chung gia dinh".split())
+_ENDINGS = frozenset("a ak nha nhe nhen roi r luon do day ha nhi".split())
+_FOR = ("cho chau", "cho con", "cho em", "cho chau no", "cho no", "voi", "het", "nhe")
+LATER_WORDS = (
+    "chua dong y", "chua quyet", "suy nghi", "hoi y kien", "hoi bo", "hoi me", "hoi ong",
+    "hoi ba", "ban voi", "de sau", "de toi hoi", "de toi xem", "tu tu", "chua chac", "tinh sau",
+    "xem lai", "xem da", "chua biet", "hoi lai", "bao sau", "cho toi hoi",
+)  # fmt: skip
+DECLINE_WORDS = frozenset(
+    "khong dong y;ko dong y;k dong y;kg dong y;khong;ko;k;khong dau;ko dau;tu choi;khong cho;"
+    "ko cho;khong muon;ko muon;khong chiu;ko chiu;khong dong y dau;ko dong y dau".split(";")
+)
+AGREE_WORDS = frozenset(
+    "dong y;co;co dong y;vang;da;duoc;ok;oke;dong y het;toi dong y;chap nhan;xac nhan;"
+    "dong y roi;duoc roi;cho phep;vang dong y;da dong y".split(";")
+)
+
+
+def parent_decision(folded: str) -> str | None:
+    """A parent's typed answer to a request: "agree", "decline" (a clear no), "later" (not
+    yet: "chưa đồng ý", "để tôi hỏi ý kiến bố cháu đã"), or None."""
+    if folded in AGREE_WORDS:
+        return "agree"
+    padded = f" {folded} "
+    if any(f" {words} " in padded for words in LATER_WORDS):
+        return "later"
+    words = folded.split()
+    while words and words[0] in _OPENERS | _PEOPLE:
+        words.pop(0)
+    while words and words[-1] in _ENDINGS:
+        words.pop()
+    core = " ".join(words)
+    for tail in _FOR:
+        core = core.removesuffix(" " + tail)
+    if core in DECLINE_WORDS or core.startswith(("khong dong y", "ko dong y", "k dong y")):
+        return "decline"
+    if core in AGREE_WORDS or (not core and folded.split()[:1] in (["vang"], ["da"])):
+        return "agree"
+    return None

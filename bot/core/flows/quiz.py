@@ -17,6 +17,8 @@ from bot.core.flows.base import RunFlow, Tools, Turn, choice
 from bot.core.flows.quiz_view import QZ, QuizView
 from bot.core.flows.survey import PREFILL, START
 from bot.core.flows.survey_answers import AnswerReader
+from bot.core.flows.typed import EMOJI
+from bot.core.flows.typed import pick as pick_option
 from bot.core.messages import Button, Reply
 from bot.core.numbers import single_number
 from bot.core.ports import ConversationState
@@ -60,6 +62,10 @@ class QuizFlow(RunFlow):
                 (quiz.answers.dislike, DISLIKE),
             ):
                 self.points.update((normalize(w), value) for w in words)
+        # flowfix: each kind of answer as an option of typed.pick: its words are its synonyms
+        self.kinds: dict[str, list[str]] = {}
+        for word, value in self.points.items():
+            self.kinds.setdefault(str(value), []).append(word)
 
     # -- the conversation's run -----------------------------------------------------------------
 
@@ -117,6 +123,10 @@ class QuizFlow(RunFlow):
         if run["stage"] == PROVINCE:
             return self._province(run, text)
         points = self.points.get(self.matcher.normalize(text))
+        if points is None:  # flowfix: "thick", "hmm ko chac lam", "👍"
+            said = text.strip() if text.strip() in EMOJI else self.matcher.normalize(text)
+            kind = pick_option(said, {str(p): w for w, p in self.points.items()}, self.kinds)
+            points = int(kind) if kind is not None else None
         if points is None:
             return self.view.question(run, self.r.t(T.QUIZ_PICK))
         return self._answer(run, run["current"], points)

@@ -31,6 +31,7 @@ from bot.core.flows.survey_rules import (
 from bot.core.flows.survey_steps import SurveySteps
 from bot.core.flows.survey_submit import SurveySubmitter
 from bot.core.flows.survey_view import SurveyView
+from bot.core.flows.typed import core
 from bot.core.messages import Button, Reply
 from bot.core.numbers import several_numbers, single_number
 from bot.core.ports import ConversationState
@@ -81,7 +82,12 @@ SURVEY_WORDS = {
     ),
     **dict.fromkeys(["bo qua", "skip", "qua cau nay"], "sv:skip"),
     **dict.fromkeys(["xong", "xong roi", "done", "het", "vay thoi"], "sv:done"),
+    # flowfix: the summary's "✅ Gửi" typed
+    **dict.fromkeys(["gui", "gui di", "gui luon", "gui nhe", "nop", "nop di"], "sv:submit"),
 }
+# flowfix: words around "khảo sát" in a request to start one ("e muon lam khao sat", "cho em
+# làm khảo sát"): only these, so a question about surveys still reaches the matcher
+_ASKING = frozenset("e em toi minh muon lam cho duoc voi di nao bat dau thu giup".split())
 
 
 TRADES = "trades"  # the step type a prefill ticks
@@ -177,7 +183,12 @@ class SurveyFlow(RunFlow):
 
     def command(self, folded: str, state: ConversationState) -> str | None:
         """ "khảo sát", "lớp 9" (right after the grade question), "hủy" (a paused survey)."""
+        folded = core(folded)  # flowfix: "lop 9 a", "khao sat nha"
         payload = START_WORDS.get(folded)
+        words = folded.split()
+        if payload is None and "khao sat" in folded and len(words) <= 7:
+            rest = folded.replace("khao sat", " ").split()
+            payload = START if rest and set(rest) <= _ASKING else None
         if payload is None and SURVEY_WORDS.get(folded) == "sv:cancel":
             # "hủy" cancels a paused survey too (as "xem dữ liệu" says), asking first
             payload = "sv:cancel" if self.resume_button(state) is not None else None
@@ -192,7 +203,7 @@ class SurveyFlow(RunFlow):
         await self.rules.participation.refresh()  # task directory: schools switched on
         state = turn.state
         folded = fold(text.removeprefix("/"))
-        command = SURVEY_WORDS.get(folded)
+        command = SURVEY_WORDS.get(folded) or SURVEY_WORDS.get(core(folded))
         if command == "sv:cancel" and self.expects_free_text(state) and folded == "huy":
             command = None  # "Huy" is a common given name; "hủy" with its accent still cancels
             if "ủ" in text.casefold():

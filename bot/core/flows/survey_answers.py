@@ -13,6 +13,7 @@ from rapidfuzz import fuzz, process
 
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
+from bot.core.flows.survey_words import strip_name_frame
 from bot.matching.entities import ProvinceIndex
 from bot.matching.matcher import Matcher
 from bot.matching.normalize import fold
@@ -146,7 +147,8 @@ def _name_word(word: str) -> bool:
 def parse_name(text: str) -> Parsed:
     """A person's name: a short text answer (parse_text) of 1-6 words of letters, not a sentence
     or a question ("nghề hàn có nguy hiểm không", "em là Hoa")."""
-    parsed = parse_text(text)
+    # flowfix: "e ten la nong van a", "tên em là …", "mình là …": only the name is kept
+    parsed = parse_text(strip_name_frame(clean_text(text).strip(" .,!")))
     if parsed.error is not None:
         return parsed
     words = str(parsed.value).split()

@@ -33,6 +33,9 @@ from bot.core.flows.survey_rules import (
     step_of,
 )
 from bot.core.flows.survey_view import SurveyView
+from bot.core.flows.survey_words import no_parent_number
+from bot.core.flows.typed import core
+from bot.core.flows.typed import pick as pick_option
 from bot.core.messages import Reply
 from bot.matching.normalize import fold
 
@@ -90,16 +93,22 @@ class SurveySteps:
         self, run: dict[str, Any], survey: Survey, step: SurveyStep, text: str, now: dt.datetime
     ) -> list[Reply]:
         kind = step.type
-        unsure = fold(text) in UNSURE
+        unsure = fold(text) in UNSURE or core(text) in UNSURE
         if unsure and kind == "trades" and step.optional:
             return self.answer(run, survey, step, None)
         if unsure and kind == "single" and "chua_quyet_dinh" in {o.id for o in step.options}:
             return self.answer(run, survey, step, "chua_quyet_dinh")
+        if kind == "parent_consent" and no_parent_number(text):
+            # flowfix: no parent to ask, or afraid to: a guardian's number, or later
+            return self._error(run, survey, step, T.SURVEY_PARENT_GUARDIAN_HELP)
         if kind == "parent_consent" and yes_no(text) is False:
             declined = self._decision(run, survey, False, now, phone=None)
             return self.answer(run, survey, step, declined)
         if kind in ("single", "multi"):
-            ident = pick_label(text, {o.id: o.label for o in step.options})
+            labels = {o.id: o.label for o in step.options}
+            # flowfix: particles stripped, synonyms of content, typos; then the former reading
+            synonyms = {o.id: o.synonyms for o in step.options}
+            ident = pick_option(text, labels, synonyms) or pick_label(text, labels)
             if ident is None:
                 return self._error(run, survey, step, T.SURVEY_PICK_ONE)
             return self.button(run, survey, step, "opt", ident, now)
@@ -117,9 +126,9 @@ class SurveySteps:
             return self.ask(run, survey, self.view.error(step, parsed))
         if kind == "parent_consent":
             own = {run["answers"].get(s.id) for s in survey.steps if s.type == "phone"}
-            if parsed.value in own:  # a parent confirms with their own number, not the student's
-                return self._error(run, survey, step, T.SURVEY_PARENT_SAME_PHONE)
-            run["pending"] = {"phone": parsed.value}
+            # flowfix: the contact step takes a parent's number too ("của bạn hoặc của bố
+            # mẹ"): the same number here is asked about, not refused
+            run["pending"] = {"phone": parsed.value, "same": parsed.value in own}
             return self.ask(run, survey)
         if kind == "commune":
             run["pending"] = {
@@ -207,6 +216,14 @@ class SurveySteps:
                 parent = self._decision(run, survey, False, now, phone=pending["phone"])
                 return self.answer(run, survey, step, {**parent, "agreed": None, "awaiting": True})
             return self.answer(run, survey, step, pending["value"])
+        if step.type == "parent_consent" and action in ("later", "skip"):
+            # flowfix: "Bỏ qua, để sau": the answers are kept, the leads wait for a parent's
+            # code, and nothing goes to any school until a parent or guardian confirms
+            run["pending"] = None
+            parent = self._decision(run, survey, False, now)
+            return self.answer(
+                run, survey, step, {**parent, "agreed": None, "awaiting": True, "later": True}
+            )
         if action == "skip" and step.optional:
             run["selection"] = []
             return self.answer(run, survey, step, None)

@@ -32,7 +32,7 @@ def submission(
             consent = value if isinstance(value, dict) else {}
         elif step.type == "parent_consent":
             parent = value if isinstance(value, dict) else None
-            if parent is not None:
+            if parent is not None and parent.get("phone"):  # flowfix: none when "để sau"
                 personal[step.id] = parent["phone"]
         elif step.personal:
             personal[step.id] = value
@@ -104,7 +104,12 @@ class SurveySubmitter:
             lines.append(t(T.SURVEY_LEAD_UPDATED, schools=names))
         if receipt.parent_code is not None:  # parent (issue 12): the leads wait for a parent
             names = ", ".join(self.rules.school_names(list(receipt.schools)))
-            lines.append(t(T.SURVEY_PARENT_WAITING, schools=names))
+            later = any(
+                isinstance(v, dict) and v.get("later") for v in run["answers"].values()
+            )  # flowfix: "Bỏ qua, để sau"
+            lines.append(
+                t(T.SURVEY_PARENT_HELD if later else T.SURVEY_PARENT_WAITING, schools=names)
+            )
             lines += self.parents.code_lines(receipt.parent_code)
             buttons = (Button(t(T.PARENT_CODE_BUTTON), "pc:code"), *buttons)
             private = True  # a code is a secret: never kept in the web chat's history

@@ -92,6 +92,8 @@ class SurveyView:
             buttons += [Button(t(T.SURVEY_AGREE), "sv:yes"), Button(t(T.SURVEY_DISAGREE), "sv:no")]
         elif step.type == "yesno":
             buttons += [Button(t(T.SURVEY_YES), "sv:yes"), Button(t(T.SURVEY_NO), "sv:no")]
+        elif step.type == "parent_consent":  # flowfix: no parent's number to give yet
+            buttons.append(Button(t(T.SURVEY_PARENT_LATER_BUTTON), "sv:later"))
         if step.type in MULTI and selection:
             lines.append(t(T.SURVEY_SELECTED, items=self.show(run, survey, step, selection)))
             buttons.append(Button(t(T.SURVEY_DONE), "sv:done"))
@@ -112,6 +114,8 @@ class SurveyView:
             # parent (issue 12): the student only checks the number; the parent confirms later,
             # on the parent's own phone, with a code
             text = t(T.SURVEY_PARENT_PHONE_CHECK, phone=show_phone(pending["phone"]))
+            if pending.get("same"):  # flowfix: the contact number may be a parent's
+                text = t(T.SURVEY_PARENT_SAME_PHONE_CHECK, phone=show_phone(pending["phone"]))
             yes, no = t(T.SURVEY_RIGHT), t(T.SURVEY_RETYPE)
         else:
             text, yes, no = pending["question"], t(T.SURVEY_RIGHT), t(T.SURVEY_RETYPE)
@@ -163,6 +167,8 @@ class SurveyView:
             key = T.SURVEY_PARENT_AGREE if value.get("agreed") else T.SURVEY_PARENT_DISAGREE
             if value.get("awaiting"):  # parent (issue 12): confirmed later, with a code
                 key = T.SURVEY_PARENT_AWAITING
+            if value.get("later"):  # flowfix: no number yet; nothing goes to schools
+                key = T.SURVEY_PARENT_LATER
             phone = value.get("phone")
             return f"{t(key)} ({show_phone(phone)})" if phone else t(key)
         if kind == "yesno":

@@ -1,0 +1,57 @@
+"""A parent's typed decision and codes as parents type them (flowfix)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.core.flows.parent_words import code_in, parent_decision
+from bot.matching.normalize import fold
+
+
+@pytest.mark.parametrize(
+    ("said", "decision"),
+    [
+        ("Vâng, tôi đồng ý", "agree"),
+        ("vang toi dong y", "agree"),
+        ("dạ đồng ý ạ", "agree"),
+        ("tôi đồng ý cho cháu", "agree"),
+        ("đồng ý", "agree"),
+        ("tôi chưa đồng ý", "later"),
+        ("để tôi hỏi ý kiến bố cháu đã", "later"),
+        ("cho tôi suy nghĩ thêm", "later"),
+        ("không đồng ý", "decline"),
+        ("ko dong y dau", "decline"),
+        ("học phí bao nhiêu", None),
+        ("mình là mẹ của Cúc", None),
+    ],
+)
+def test_a_parents_words_are_read(said: str, decision: str | None) -> None:
+    assert parent_decision(fold(said)) == decision
+
+
+@pytest.mark.parametrize(
+    ("said", "body"),
+    [
+        ("chao bot, con toi gui ma ph llnq 78cf", "LLNQ78CF"),
+        ("llnq78cf", "LLNQ78CF"),
+        ("PH-LLNQ-78CF", "LLNQ78CF"),
+        ("mã của con là LLNQ 78CF ạ", "LLNQ78CF"),
+        ("mình là mẹ của Cúc, mã là", None),
+        ("phụ huynh tâm", None),
+        ("dienlanh", None),  # letters only: a word, not a code
+        ("12345678", None),  # digits only: a phone number's piece
+        ("lớp 9a, 12345678", None),
+    ],
+)
+def test_codes_are_found_where_parents_put_them(said: str, body: str | None) -> None:
+    assert code_in(fold(said)) == body
+
+
+@given(st.text(max_size=200))
+def test_any_text_is_read_without_error(text: str) -> None:
+    folded = fold(text)
+    found = code_in(folded)
+    assert found is None or len(found) == 8
+    assert parent_decision(folded) in (None, "agree", "decline", "later")
