@@ -109,7 +109,7 @@ def test_fields_name_known_trades(catalog: Catalog) -> None:
         ("trường nghề ở Cần Thơ dạy điện", Query("can_tho", None, None, "dien")),
         ("cao đẳng y ở Huế", Query("hue", "cao_dang", None, "y_te")),
         ("truong nghe o can tho", Query("can_tho")),
-        ("nganh dieu duong hoc o dau", Query(None, None, "dieu_duong", None)),  # a trade now
+        ("nganh dieu duong hoc o dau", Query(None, None, None, "y_te")),
         ("nganh y hoc o dau", Query(None, None, None, "y_te")),
         ("trường nghề ở Long An", Query("tay_ninh")),  # a former province: where it is now
         ("truong nghe o dien bien", Query("dien_bien")),  # "dien" here is no field
@@ -143,7 +143,7 @@ def test_a_school_named_is_that_school(directory: Directory) -> None:
 
 def test_nursing_in_dien_bien_finds_the_university_branch(directory: Directory) -> None:
     query = directory.read(fold("trường dạy điều dưỡng ở Điện Biên"))
-    assert query == Query("dien_bien", None, "dieu_duong", None)
+    assert query == Query("dien_bien", None, None, "y_te")
     assert [s.id for s in directory.find(query).taught] == ["phan_hieu_tnu_dien_bien"]
     former = directory.school_named(fold("cao đẳng y tế điện biên"))  # its former college's name
     assert former is not None and former.id == "phan_hieu_tnu_dien_bien"
@@ -191,16 +191,24 @@ async def test_a_field_with_no_source_is_said_honestly(engine: Engine) -> None:
 
 
 async def test_nursing_lists_health_schools_with_their_grounds(engine: Engine) -> None:
-    # the trade's card names the schools whose source names nursing, and offers its field
-    card = await say(engine, "nganh dieu duong hoc o dau")
-    assert "Trường Cao đẳng Y tế Sơn La" in card.text  # its source names nursing
-    assert "Trường Cao đẳng Y tế Thanh Hóa" not in card.text
+    reply = await say(engine, "nganh dieu duong hoc o dau")
+    taught, _, likely = reply.text.partition("Trường thuộc lĩnh vực")
+    assert "Trường Cao đẳng Y tế Sơn La" in taught  # its source names nursing
+    assert "Trường Cao đẳng Y tế Thanh Hóa" in likely  # a health college: to confirm
+
+
+async def test_a_trade_card_names_schools_from_their_sources_and_offers_its_field(
+    engine: Engine,
+) -> None:
+    card = await say(engine, payload="trade:dieu_duong")
+    assert "Trường Cao đẳng Y tế Sơn La" in card.text  # its source names "Điều dưỡng"
+    assert "Trường Cao đẳng Y tế Thanh Hóa" not in card.text  # a health school, not sourced
     [field] = [b for b in card.buttons if b.payload.startswith("dir:q:")]
     assert field.label == "🔎 Trường lĩnh vực Y tế, điều dưỡng"
     reply = await say(engine, payload=field.payload)
     taught, _, likely = reply.text.partition("Trường thuộc lĩnh vực")
     assert "Trường Cao đẳng Y tế Sơn La" in taught
-    assert "Trường Cao đẳng Y tế Thanh Hóa" in likely  # a health college: to confirm
+    assert "Trường Cao đẳng Y tế Thanh Hóa" in likely
 
 
 async def test_trade_search_in_a_province(engine: Engine) -> None:

@@ -70,10 +70,16 @@ _NOT_A_FIELD = ("so dien thoai", "dien thoai", "dien bien")
 
 
 def teaches(school: School, trade: Trade) -> bool:
-    """Whether a source says the school teaches the trade: our trade id, or the trade's name in
-    what the source names."""
+    """Whether a source says the school teaches the trade: our trade id, the trade's name in
+    what the source names, or a trade the source names (two words or more: "Điều dưỡng", not
+    "Điện") inside the trade's name ("Điều dưỡng viên")."""
     name = fold(trade.name)
-    return trade.id in school.trades or any(name in fold(n) for n in school.trades_named)
+    if trade.id in school.trades:
+        return True
+    for named in map(fold, school.trades_named):
+        if name in named or (len(named.split()) >= 2 and _has(name, named)):
+            return True
+    return False
 
 
 def field_of(catalog: Catalog, trade: Trade) -> SchoolField | None:
