@@ -40,6 +40,10 @@ from bot.core.messages import Reply
 from bot.matching.normalize import fold
 
 NAME_STEP = "name"  # a "text" step with this id asks for a person's name
+REMOVE_WORDS = ("bo chon", "khong chon", "bo", "xoa")  # "bỏ du lịch": untick, folded
+NOT_REMOVAL = frozenset(
+    ("em", "me", "minh", "toi", "con", "bao", "noi", "muon", "cua", "va", "tui")
+)
 
 
 class SurveySteps:
@@ -154,6 +158,9 @@ class SurveySteps:
     ) -> list[Reply]:
         if step.type == "schools" and fold(text) in AUTO_SCHOOL:
             return self.answer(run, survey, step, [AUTO])
+        removed = self._typed_removal(run, survey, step, text)
+        if removed is not None:
+            return removed
         if step.type == "trades":
             found, unknown = self.reader.trades(text)
         else:
@@ -173,6 +180,34 @@ class SurveySteps:
             return self._error(run, survey, step, key, items=", ".join(unknown))
         noted = self.view.note(T.SURVEY_NOTED, items=self.view.show(run, survey, step, selection))
         return [noted, *self.answer(run, survey, step, selection)]
+
+    def _typed_removal(
+        self, run: dict[str, Any], survey: Survey, step: SurveyStep, text: str
+    ) -> list[Reply] | None:
+        """ "bỏ du lịch", "không chọn hàn": the named choices that are ticked are unticked and the
+        question is asked again; nothing is ever ticked by it (a reviewer's "bo du lich" was
+        saved as chosen). "bố em muốn…" is no removal: folded, "bố" is "bo" too."""
+        if step.type not in ("trades", "schools"):
+            return None
+        words = fold(text).split()
+        size = next(
+            (len(w.split()) for w in REMOVE_WORDS if words[: len(w.split())] == w.split()), 0
+        )
+        if not size or len(words) == size or words[size] in NOT_REMOVAL:
+            return None
+        rest = " ".join(words[size:])
+        if step.type == "trades":
+            found, _unknown = self.reader.trades(rest)
+        else:
+            found, _unknown = self.reader.schools(rest, self.rules.school_choices(run))
+        if not found:
+            return None
+        selection = list(run.get("selection") or [])
+        gone = [ident for ident in found if ident in selection]
+        run["selection"] = [ident for ident in selection if ident not in gone]
+        names = self.view.show(run, survey, step, gone or found)
+        key = T.SURVEY_REMOVED if gone else T.SURVEY_NOTHING_REMOVED
+        return [self.view.note(key, items=names), *self.ask(run, survey)]
 
     def _typed_province(
         self, run: dict[str, Any], survey: Survey, step: SurveyStep, text: str
