@@ -18,29 +18,13 @@ from bot.web.auth import Auth
 from bot.web.dashboard_export import EXPORTS, to_csv, to_xlsx
 from bot.web.dashboard_tables import Places, Tables
 from bot.web.dashboard_view import FILTER_FIELDS, DashboardView
+from bot.web.forms import form_day, start_of
 from bot.web.html import document, esc, notice, page
 
 log = logging.getLogger(__name__)
 
 FIRST_SCHOOL_YEAR = 2024  # 2024-2025: the targets' year; the bot's surveys began later
 YEAR_STARTS = (9, 1)  # a school year runs from 1 September (Vietnam time)
-
-
-def _day(raw: str) -> dt.date | None:
-    if not raw or len(raw) > 10:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        return None
-
-
-def _start_of(day: dt.date) -> dt.datetime | None:
-    """The first moment of a Vietnamese calendar day, in UTC (None past the calendar's ends)."""
-    try:
-        return dt.datetime.combine(day, dt.time(), VIETNAM).astimezone(dt.UTC)
-    except OverflowError:
-        return None
 
 
 def school_years(now: dt.datetime) -> list[str]:
@@ -73,11 +57,11 @@ def parse_filter(
     since = until = None
     if keep("nam_hoc", year in years):
         first = int(year[:4])
-        since = _start_of(dt.date(first, *YEAR_STARTS))
-        until = _start_of(dt.date(first + 1, *YEAR_STARTS))
-    start_day, end_day = _day(raw.get("tu", "")), _day(raw.get("den", ""))
-    start = _start_of(start_day) if start_day else None
-    end = _start_of(end_day + dt.timedelta(days=1)) if end_day and end_day < dt.date.max else None
+        since = start_of(dt.date(first, *YEAR_STARTS))
+        until = start_of(dt.date(first + 1, *YEAR_STARTS))
+    start_day, end_day = form_day(raw.get("tu", "")), form_day(raw.get("den", ""))
+    start = start_of(start_day) if start_day else None
+    end = start_of(end_day + dt.timedelta(days=1)) if end_day and end_day < dt.date.max else None
     if keep("tu", start is not None) and start is not None:
         since = max(since, start) if since else start
     if keep("den", end is not None) and end is not None:

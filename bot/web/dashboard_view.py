@@ -9,6 +9,7 @@ from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.web.dashboard_cells import HIDDEN, Shown
 from bot.web.dashboard_tables import Row, Table
+from bot.web.forms import select_field
 from bot.web.html import esc, query
 
 FILTER_FIELDS = ("khao_sat", "nam_hoc", "tu", "den", "tinh")
@@ -35,14 +36,7 @@ class DashboardView:
     def _select(
         self, name: str, label: str, options: Sequence[tuple[str, str]], chosen: str
     ) -> str:
-        items = [f'<option value="">{esc(self.t(T.DASH_ANY))}</option>']
-        for value, text in options:
-            picked = " selected" if value == chosen else ""
-            items.append(f'<option value="{esc(value)}"{picked}>{esc(text)}</option>')
-        return (
-            f'<div class="field"><label for="f-{name}">{esc(label)}</label>'
-            f'<select id="f-{name}" name="{name}">{"".join(items)}</select></div>'
-        )
+        return select_field(name, label, options, chosen, self.t(T.DASH_ANY))
 
     def filters(self, values: dict[str, str], ignored: bool, years: Sequence[str]) -> str:
         """The GET form that narrows every table (no script needed)."""

@@ -16,6 +16,7 @@ from bot.leads.cells import VIETNAM
 from bot.leads.stream import LeadExport
 from bot.storage.lead_status import STATUSES, WAITING, WITHDRAWN, LeadFilter, LeadStatusStore
 from bot.web.auth import Auth, read_form
+from bot.web.forms import form_day, start_of
 from bot.web.html import document, notice, page, see_other
 from bot.web.portal_view import FILTER_FIELDS, PortalView
 
@@ -38,23 +39,6 @@ PARENT_MESSAGES = {
 }
 
 
-def _day(raw: str) -> dt.date | None:
-    if not raw or len(raw) > 10:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        return None
-
-
-def _start_of(day: dt.date) -> dt.datetime | None:
-    """The first moment of a Vietnamese calendar day, in UTC (None past the calendar's ends)."""
-    try:
-        return dt.datetime.combine(day, dt.time(), VIETNAM).astimezone(dt.UTC)
-    except OverflowError:
-        return None
-
-
 def parse_filter(catalog: Catalog, raw: dict[str, str]) -> tuple[LeadFilter, dict[str, str], bool]:
     """The filter a query asks for, the values kept (for the form and links), and whether
     some value was not understood (it is then left out, never an error)."""
@@ -75,12 +59,12 @@ def parse_filter(catalog: Catalog, raw: dict[str, str]) -> tuple[LeadFilter, dic
     grades = {str(s.grade) for s in catalog.surveys.values()}
     trade = raw.get("nghe", "")
     status = raw.get("trang_thai", "")
-    since = _day(raw.get("tu", ""))
-    until = _day(raw.get("den", ""))
-    start = _start_of(since) if since else None
+    since = form_day(raw.get("tu", ""))
+    until = form_day(raw.get("den", ""))
+    start = start_of(since) if since else None
     end = None
     if until is not None and until < dt.date.max:
-        end = _start_of(until + dt.timedelta(days=1))
+        end = start_of(until + dt.timedelta(days=1))
     where = LeadFilter(
         survey=survey if keep("khao_sat", survey in catalog.surveys) else None,
         grade=int(grade) if keep("lop", grade in grades) else None,

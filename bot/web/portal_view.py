@@ -21,6 +21,7 @@ from bot.storage.lead_status import (
     PortalLead,
 )
 from bot.web.auth import csrf_input
+from bot.web.forms import select_field
 from bot.web.html import esc, query
 
 FILTER_FIELDS = ("khao_sat", "lop", "nghe", "tu", "den", "trang_thai")
@@ -48,14 +49,7 @@ class PortalView:
     def _select(
         self, name: str, label: str, options: Sequence[tuple[str, str]], chosen: str
     ) -> str:
-        items = [f'<option value="">{esc(self.t(T.PORTAL_FILTER_ANY))}</option>']
-        for value, text in options:
-            picked = " selected" if value == chosen else ""
-            items.append(f'<option value="{esc(value)}"{picked}>{esc(text)}</option>')
-        return (
-            f'<div class="field"><label for="f-{name}">{esc(label)}</label>'
-            f'<select id="f-{name}" name="{name}">{"".join(items)}</select></div>'
-        )
+        return select_field(name, label, options, chosen, self.t(T.PORTAL_FILTER_ANY))
 
     def filters(self, values: dict[str, str], ignored: bool) -> str:
         """The GET form that narrows the list (works without any script)."""
