@@ -18,7 +18,7 @@ from bot.web.auth import Auth
 from bot.web.dashboard_export import EXPORTS, to_csv, to_xlsx
 from bot.web.dashboard_tables import Places, Tables
 from bot.web.dashboard_view import FILTER_FIELDS, DashboardView
-from bot.web.forms import form_day, start_of
+from bot.web.forms import FormValues, start_of
 from bot.web.html import document, esc, notice, page
 
 log = logging.getLogger(__name__)
@@ -41,30 +41,18 @@ def parse_filter(
 ) -> tuple[StatsFilter, dict[str, str], bool]:
     """The filter a query asks for, the values kept (for the form and links), and whether some
     value was not understood (then left out: never an error)."""
-    kept: dict[str, str] = {}
-    bad = False
-
-    def keep(name: str, ok: bool) -> bool:
-        nonlocal bad
-        value = raw.get(name, "")
-        if value and ok:
-            kept[name] = value
-            return True
-        bad = bad or bool(value)
-        return False
-
+    form = FormValues(raw)
+    keep = form.keep
     survey, province, year = raw.get("khao_sat", ""), raw.get("tinh", ""), raw.get("nam_hoc", "")
     since = until = None
     if keep("nam_hoc", year in years):
         first = int(year[:4])
         since = start_of(dt.date(first, *YEAR_STARTS))
         until = start_of(dt.date(first + 1, *YEAR_STARTS))
-    start_day, end_day = form_day(raw.get("tu", "")), form_day(raw.get("den", ""))
-    start = start_of(start_day) if start_day else None
-    end = start_of(end_day + dt.timedelta(days=1)) if end_day and end_day < dt.date.max else None
-    if keep("tu", start is not None) and start is not None:
+    start, end = form.days()
+    if start is not None:
         since = max(since, start) if since else start
-    if keep("den", end is not None) and end is not None:
+    if end is not None:
         until = min(until, end) if until else end
     where = StatsFilter(
         survey=survey if keep("khao_sat", survey in catalog.surveys) else None,
@@ -72,7 +60,7 @@ def parse_filter(
         since=since,
         until=until,
     )
-    return where, kept, bad
+    return where, form.kept, form.bad
 
 
 class Dashboard:

@@ -3,7 +3,6 @@ audit log, CSV/XLSX export), for staff signed in with a one-time link (bot.web.a
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import math
 
@@ -16,7 +15,7 @@ from bot.leads.cells import VIETNAM
 from bot.leads.stream import LeadExport
 from bot.storage.lead_status import STATUSES, WAITING, WITHDRAWN, LeadFilter, LeadStatusStore
 from bot.web.auth import Auth, read_form
-from bot.web.forms import form_day, start_of
+from bot.web.forms import FormValues
 from bot.web.html import document, notice, page, see_other
 from bot.web.portal_view import FILTER_FIELDS, PortalView
 
@@ -42,38 +41,23 @@ PARENT_MESSAGES = {
 def parse_filter(catalog: Catalog, raw: dict[str, str]) -> tuple[LeadFilter, dict[str, str], bool]:
     """The filter a query asks for, the values kept (for the form and links), and whether
     some value was not understood (it is then left out, never an error)."""
-    kept: dict[str, str] = {}
-    bad = False
-
-    def keep(name: str, ok: bool) -> bool:
-        nonlocal bad
-        value = raw.get(name, "")
-        if value and ok:
-            kept[name] = value
-            return True
-        bad = bad or bool(value)
-        return False
-
+    form = FormValues(raw)
+    keep = form.keep
     survey = raw.get("khao_sat", "")
     grade = raw.get("lop", "")
     grades = {str(s.grade) for s in catalog.surveys.values()}
     trade = raw.get("nghe", "")
     status = raw.get("trang_thai", "")
-    since = form_day(raw.get("tu", ""))
-    until = form_day(raw.get("den", ""))
-    start = start_of(since) if since else None
-    end = None
-    if until is not None and until < dt.date.max:
-        end = start_of(until + dt.timedelta(days=1))
+    start, end = form.days()
     where = LeadFilter(
         survey=survey if keep("khao_sat", survey in catalog.surveys) else None,
         grade=int(grade) if keep("lop", grade in grades) else None,
         trade=trade if keep("nghe", trade in catalog.trades) else None,
-        since=start if keep("tu", start is not None) else None,
-        until=end if keep("den", end is not None) else None,
+        since=start,
+        until=end,
         status=status if keep("trang_thai", status in (*STATUSES, WAITING, WITHDRAWN)) else None,
     )
-    return where, kept, bad
+    return where, form.kept, form.bad
 
 
 class SchoolPortal:
