@@ -13,6 +13,7 @@ from bot.catalog.text_keys import T
 from bot.leads import parent
 from bot.leads.cells import VIETNAM
 from bot.leads.stream import LeadExport
+from bot.storage.access import Session
 from bot.storage.lead_status import STATUSES, WAITING, WITHDRAWN, LeadFilter, LeadStatusStore
 from bot.web.auth import Auth, read_form
 from bot.web.forms import FormValues
@@ -127,16 +128,27 @@ class SchoolPortal:
     def _not_found(self) -> web.Response:
         return notice(self.view.t(T.PORTAL_TITLE), self.view.t(T.PORTAL_NOT_FOUND), 404)
 
-    async def update(self, request: web.Request) -> web.Response:
-        """POST /truong/hs/{lead}: a new status and note (CSRF token needed). The school is
-        the session's: nothing in the form can name another."""
+    async def _school_form(
+        self, request: web.Request
+    ) -> tuple[Session, dict[str, str]] | web.Response:
+        """A POSTed form of a signed-in school with a valid CSRF token, or the answer refusing
+        it (sign in; forbidden)."""
         session = await self.auth.session(request, "school")
         if session is None:
             return self.auth.need_sign_in()
-        assert session.school_id is not None
         form = await read_form(request)
         if form is None or not self.auth.csrf_ok(session, form):
             return self.auth.forbidden()
+        return session, form
+
+    async def update(self, request: web.Request) -> web.Response:
+        """POST /truong/hs/{lead}: a new status and note (CSRF token needed). The school is
+        the session's: nothing in the form can name another."""
+        signed = await self._school_form(request)
+        if isinstance(signed, web.Response):
+            return signed
+        session, form = signed
+        assert session.school_id is not None
         lead_id = request.match_info["lead"]
         status = form.get("trang_thai", "")
         if status not in STATUSES:
@@ -159,13 +171,11 @@ class SchoolPortal:
         """POST /truong/hs/{lead}/phu-huynh (portal2): staff record the answer a parent gave
         on the school's phone call to a lead waiting for it (CSRF token needed; the school
         is the session's). Answering twice changes nothing the second time."""
-        session = await self.auth.session(request, "school")
-        if session is None:
-            return self.auth.need_sign_in()
+        signed = await self._school_form(request)
+        if isinstance(signed, web.Response):
+            return signed
+        session, form = signed
         assert session.school_id is not None
-        form = await read_form(request)
-        if form is None or not self.auth.csrf_ok(session, form):
-            return self.auth.forbidden()
         lead_id = request.match_info["lead"]
         answer = form.get("y_kien", "")
         if answer not in ANSWERS:
