@@ -196,6 +196,27 @@ def _section_files(directory: Path, stem: str) -> Iterator[Path]:
         yield from sorted(folder.glob("*.yaml"))
 
 
+def list_items(
+    path: Path, rel: str, list_key: str, model: type[M], problems: list[Problem]
+) -> Iterator[tuple[str, M]]:
+    """The valid items of a content file's list `list_key`, each with its problem key
+    ("faq.hp_x", or "faq[3]" without an id); what is wrong goes to `problems`."""
+    data = _read_yaml(path, rel, problems)
+    if data is None:
+        return
+    raw_list = data.get(list_key)
+    if not isinstance(raw_list, list):
+        problems.append(Problem(rel, list_key, "must be a list"))
+        return
+    for index, raw in enumerate(raw_list):
+        key = f"{list_key}[{index}]"
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+            key = f"{list_key}.{raw['id']}"
+        item = _validate(model, raw, rel, key, problems)
+        if item is not None:
+            yield key, item
+
+
 def load_catalog(directory: Path | str | None = None) -> Catalog:
     """Load and validate every content file; raise CatalogError listing all problems."""
     root = Path(directory) if directory is not None else DEFAULT_CONTENT_DIR
@@ -211,20 +232,7 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
             problems.append(Problem(f"{stem}.yaml", "-", "missing"))
         for path in files:
             rel = str(path.relative_to(root))
-            data = _read_yaml(path, rel, problems)
-            if data is None:
-                continue
-            raw_list = data.get(list_key)
-            if not isinstance(raw_list, list):
-                problems.append(Problem(rel, list_key, "must be a list"))
-                continue
-            for index, raw in enumerate(raw_list):
-                key = f"{list_key}[{index}]"
-                if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-                    key = f"{list_key}.{raw['id']}"
-                item = _validate(model, raw, rel, key, problems)
-                if item is None:
-                    continue
+            for key, item in list_items(path, rel, list_key, model, problems):
                 item_id = item.id  # type: ignore[attr-defined]
                 full = f"{prefix}:{item_id}"
                 if full in origin:

@@ -75,25 +75,13 @@ class Target(Model):
 
 def load_targets(root: Path, problems: list[Problem]) -> dict[str, Target]:
     """The targets of content/targets.yaml (none when the file is absent)."""
-    from bot.catalog.load import Problem, _read_yaml, _validate
+    from bot.catalog.load import Problem, list_items
 
     path = root / FILE
     if not path.exists():
         return {}
-    data = _read_yaml(path, FILE, problems)
-    raw_list = data.get("targets") if data is not None else None
-    if not isinstance(raw_list, list):
-        if data is not None:
-            problems.append(Problem(FILE, "targets", "must be a list"))
-        return {}
     targets: dict[str, Target] = {}
-    for index, raw in enumerate(raw_list):
-        key = f"targets[{index}]"
-        if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-            key = f"targets.{raw['id']}"
-        item = _validate(Target, raw, FILE, key, problems)
-        if item is None:
-            continue
+    for key, item in list_items(path, FILE, "targets", Target, problems):
         if item.id in targets:
             problems.append(Problem(FILE, key, "duplicate id"))
             continue
