@@ -22,6 +22,7 @@ from bot.matching.entities import MARKER, DistrictIndex, DistrictMention, Provin
 from bot.matching.intent import IntentModel
 from bot.matching.matcher import Match, Matcher, Scored, Suggestions, Target, Thresholds
 from bot.matching.normalize import Normalizer
+from bot.matching.trade_names import TRADE, TradeNames
 
 DOC = "doc:"
 DISTRICT = "district:"
@@ -85,6 +86,11 @@ class EntityMatcher(Matcher):
         self.documents = documents
         self.districts = districts
         self.provinces = provinces
+        self.trade_names = TradeNames(
+            (t.id, [normalizer.tokens(x) for x in t.texts], t.texts)
+            for t in self.targets
+            if t.id.startswith(TRADE)
+        )
 
     def match(
         self, text: str, fits: Callable[[str], bool] | None = None
@@ -99,7 +105,25 @@ class EntityMatcher(Matcher):
             if mention.asked_where and not self._names_province(text, mention):
                 district = mention.district
                 return Match(f"{DISTRICT}{district.id}", district.name, 1.0)
-        return super().match(text, fits)
+        answer = super().match(text, fits)
+        if isinstance(answer, Suggestions) and not mentions:  # a place: the engine's lists
+            return self._named_trade(text, answer) or answer
+        return answer
+
+    def _named_trade(self, text: str, asked: Suggestions) -> Match | None:
+        """The card of the one trade the question names, when asking back would offer it and
+        the question is not about money (bot/matching/trade_names.py); the other options stay
+        as buttons beside it."""
+        tokens = self.normalize.tokens(text)
+        named = self.trade_names.named(text, tokens)
+        if len(named) != 1 or self.trade_names.about_money(tokens):
+            return None
+        (ident,) = named
+        for option in asked.options:
+            if option.id == ident:
+                close = tuple(o for o in asked.options if o.id != ident)[:2]
+                return Match(option.id, option.label, option.score, close)
+        return None
 
     def topic_tokens(self, text: str) -> list[str]:
         tokens = self.query_tokens(text)

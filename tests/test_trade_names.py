@@ -1,0 +1,113 @@
+"""A question naming one trade gets that trade's card instead of "Ý bạn là…?" (issue 10),
+except when it asks about money, names two trades or a place, or the name is typed with other
+diacritics."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.core.engine import Engine, ask
+from bot.matching.matcher import Match, Matcher, Scored, Suggestions
+from bot.matching.resolve import EntityMatcher
+from bot.matching.trade_names import TradeNames
+
+
+def _names() -> TradeNames:
+    return TradeNames(
+        [
+            ("trade:dien_lanh", [["dien", "lanh"]], ["điện lạnh"]),
+            (
+                "trade:dien_cn",
+                [["hoc", "nghe", "dien"], ["dien", "cong", "nghiep"]],
+                ["học nghề điện", "điện công nghiệp"],
+            ),
+            ("trade:han", [["han"], ["nghe", "han"]], ["hàn", "nghề hàn"]),
+            ("trade:co_khi", [["co", "khi"]], ["cơ khí"]),
+            ("trade:nail", [["nail"]], ["nail"]),
+        ]
+    )
+
+
+def test_a_name_inside_a_longer_name_past_its_frame_is_not_named() -> None:
+    names = _names()
+    tokens = "em muon hoc nghe dien lanh".split()
+    assert names.named("em muon hoc nghe dien lanh", tokens) == {"trade:dien_lanh"}
+    tokens = "em muon hoc nghe dien".split()
+    assert names.named("em muon hoc nghe dien", tokens) == {"trade:dien_cn"}
+
+
+def test_short_one_word_names_are_not_read_alone() -> None:
+    names = _names()
+    # "hạn" folds to "han" (welding): three letters alone are too ambiguous
+    assert names.named("han nop ho so", "han nop ho so".split()) == set()
+    assert names.named("hoc nghe han", "hoc nghe han".split()) == {"trade:han"}
+    assert names.named("hoc nail", "hoc nail".split()) == {"trade:nail"}
+
+
+def test_a_name_typed_with_other_diacritics_is_not_named() -> None:
+    names = _names()
+    tokens = "co khi em hoc".split()
+    assert names.named("có khi em học", tokens) == set()  # "có khi" is "maybe", not "cơ khí"
+    assert names.named("cơ khí em học", tokens) == {"trade:co_khi"}
+    assert names.named("co khi em hoc", tokens) == {"trade:co_khi"}
+
+
+def test_money_words_are_read_from_normalized_tokens() -> None:
+    assert TradeNames.about_money("hoc nghe co khi ton bao nhieu tien".split())
+    assert TradeNames.about_money("co duoc ho tro gi khong".split())
+    assert TradeNames.about_money("luong bao nhieu".split())
+    assert not TradeNames.about_money("hoc co khi mat bao lau".split())
+    assert not TradeNames.about_money("gia dinh em muon em hoc co khi".split())
+
+
+def _asked(*ids: str) -> Suggestions:
+    return Suggestions(tuple(Scored(i, i, 0.2 - n * 0.01) for n, i in enumerate(ids)), 0.2)
+
+
+def test_the_named_trade_is_the_answer_and_the_other_options_stay(matcher: Matcher) -> None:
+    assert isinstance(matcher, EntityMatcher)
+    asked = _asked("faq:nganh_dang_can", "trade:co_khi_che_tao", "faq:ho_so_nhap_hoc")
+    got = matcher._named_trade("hoc nganh co khi can to chat gi", asked)
+    assert isinstance(got, Match)
+    assert got.id == "trade:co_khi_che_tao"
+    assert [c.id for c in got.close] == ["faq:nganh_dang_can", "faq:ho_so_nhap_hoc"]
+
+
+def test_no_card_for_money_two_trades_or_a_trade_not_offered(matcher: Matcher) -> None:
+    assert isinstance(matcher, EntityMatcher)
+    asked = _asked("faq:hp_muc_hoc_phi", "trade:co_khi_che_tao")
+    assert matcher._named_trade("hoc nghe co khi ton bao nhieu tien", asked) is None
+    both = _asked("trade:dien_lanh", "trade:nau_an")
+    assert matcher._named_trade("phan van giua dien lanh voi nau an", both) is None
+    other = _asked("faq:nganh_dang_can", "faq:ho_so_nhap_hoc")
+    assert matcher._named_trade("hoc nganh co khi can to chat gi", other) is None
+
+
+def test_a_question_naming_one_trade_gets_its_card(engine: Engine, matcher: Matcher) -> None:
+    text = "cho em hỏi học ngành cơ khí cần tố chất gì"
+    before = Matcher.match(matcher, text)  # the matcher alone asks back
+    assert isinstance(before, Suggestions)
+    result = ask(engine, text)
+    assert result.matched and result.id == "trade:co_khi_che_tao"
+    assert "CƠ KHÍ" in result.answer.upper()
+
+
+def test_a_place_leaves_the_question_to_the_place_lists(matcher: Matcher) -> None:
+    got = matcher.match("o da nang co truong cao dang nghe nao day nau an ko")
+    assert not (isinstance(got, Match) and got.id.startswith("trade:") and not got.close)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_is_read_without_error(text: str) -> None:
+    names = _names()
+    tokens = text.lower().split()
+    assert names.named(text, tokens) <= {
+        "trade:dien_lanh",
+        "trade:dien_cn",
+        "trade:han",
+        "trade:co_khi",
+        "trade:nail",
+    }
+    assert isinstance(TradeNames.about_money(tokens), bool)
