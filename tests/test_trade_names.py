@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from bot.core.engine import Engine, ask
 from bot.matching.matcher import Match, Matcher, Scored, Suggestions
+from bot.matching.money import asks_fees, mentions_money
 from bot.matching.resolve import EntityMatcher
 from bot.matching.trade_names import TradeNames
 
@@ -54,11 +55,11 @@ def test_a_name_typed_with_other_diacritics_is_not_named() -> None:
 
 
 def test_money_words_are_read_from_normalized_tokens() -> None:
-    assert TradeNames.about_money("hoc nghe co khi ton bao nhieu tien".split())
-    assert TradeNames.about_money("co duoc ho tro gi khong".split())
-    assert TradeNames.about_money("luong bao nhieu".split())
-    assert not TradeNames.about_money("hoc co khi mat bao lau".split())
-    assert not TradeNames.about_money("gia dinh em muon em hoc co khi".split())
+    assert mentions_money("hoc nghe co khi ton bao nhieu tien".split())
+    assert mentions_money("co duoc ho tro gi khong".split())
+    assert mentions_money("luong bao nhieu".split())
+    assert not mentions_money("hoc co khi mat bao lau".split())
+    assert not mentions_money("gia dinh em muon em hoc co khi".split())
 
 
 def _asked(*ids: str) -> Suggestions:
@@ -110,4 +111,32 @@ def test_any_text_is_read_without_error(text: str) -> None:
         "trade:co_khi",
         "trade:nail",
     }
-    assert isinstance(TradeNames.about_money(tokens), bool)
+    assert isinstance(mentions_money(tokens), bool)
+
+
+def test_fee_words_are_pairs_that_only_mean_money() -> None:
+    assert asks_fees("lien thong len dai hoc co duoc mien hoc phi khong".split())
+    assert asks_fees("truot tot nghiep co duoc vay von khong".split())
+    assert asks_fees("hoc nghe het bao nhieu tien".split())
+    # folded "vậy" is "vay" and "tiện" is "tien": single words do not count
+    assert not asks_fees("vay em hoc gi".split())
+    assert not asks_fees("hoc o gan nha cho tien".split())
+
+
+def test_a_fee_question_answered_off_money_asks_back_with_the_money_answers(
+    matcher: Matcher,
+) -> None:
+    assert isinstance(matcher, EntityMatcher)
+    text = "hoc lien thong len dai hoc thi co duoc mien hoc phi ko"
+    before = Matcher.match(matcher, text)
+    assert isinstance(before, Match) and before.id not in matcher.money  # the old answer
+    got = matcher.match(text)
+    assert isinstance(got, Suggestions)
+    ids = [o.id for o in got.options]
+    assert ids[0] == before.id
+    assert len(ids) >= 2 and all(i in matcher.money for i in ids[1:])
+
+
+def test_a_fee_question_answered_by_a_money_topic_stays_answered(matcher: Matcher) -> None:
+    got = matcher.match("Học xong lớp 9 lên trung cấp có miễn học phí không?")
+    assert isinstance(got, Match) and got.id in matcher.money  # type: ignore[attr-defined]

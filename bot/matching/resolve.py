@@ -19,8 +19,9 @@ from functools import lru_cache
 from bot.matching.doc_numbers import Found
 from bot.matching.documents import DocumentIndex
 from bot.matching.entities import MARKER, DistrictIndex, DistrictMention, ProvinceIndex
-from bot.matching.intent import IntentModel
+from bot.matching.intent import IntentModel, ranked
 from bot.matching.matcher import Match, Matcher, Scored, Suggestions, Target, Thresholds
+from bot.matching.money import asks_fees, mentions_money
 from bot.matching.normalize import Normalizer
 from bot.matching.trade_names import TRADE, TradeNames
 
@@ -81,8 +82,10 @@ class EntityMatcher(Matcher):
         districts: DistrictIndex,
         provinces: ProvinceIndex,
         intent: IntentModel | None = None,
+        money: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__(targets, normalizer, thresholds, intent)
+        self.money = money  # ids of the answers that speak of money
         self.documents = documents
         self.districts = districts
         self.provinces = provinces
@@ -108,7 +111,34 @@ class EntityMatcher(Matcher):
         answer = super().match(text, fits)
         if isinstance(answer, Suggestions) and not mentions:  # a place: the engine's lists
             return self._named_trade(text, answer) or answer
+        if isinstance(answer, Match) and answer.id not in self.money:
+            return self._fees_asked(text, answer, fits) or answer
         return answer
+
+    def _fees_asked(
+        self, text: str, answer: Match, fits: Callable[[str], bool] | None
+    ) -> Suggestions | None:
+        """A question about fees, loans or costs answered from a topic that does not speak of
+        money ("liên thông lên đại học có được miễn học phí không" got the answer on credit
+        transfer): ask back, offering that answer and the money answers the question is
+        closest to (bot/matching/money.py)."""
+        tokens = self.normalize.tokens(text)
+        if not asks_fees(tokens):
+            return None
+        keep = fits or (lambda _: True)
+        if self.intent is not None:
+            candidates = [ident for ident, _ in ranked(self.intent, self.topic_tokens(text), 12)]
+        else:
+            candidates = [s.id for s in self.rank(text, limit=12)]
+        options = [
+            Scored(ident, self._labels[ident], answer.score)
+            for ident in candidates
+            if ident in self.money and ident in self._labels and keep(ident)
+        ][:2]
+        if not options:
+            return None
+        first = Scored(answer.id, answer.label, answer.score)
+        return Suggestions((first, *options), answer.score)
 
     def _named_trade(self, text: str, asked: Suggestions) -> Match | None:
         """The card of the one trade the question names, when asking back would offer it and
@@ -116,7 +146,7 @@ class EntityMatcher(Matcher):
         as buttons beside it."""
         tokens = self.normalize.tokens(text)
         named = self.trade_names.named(text, tokens)
-        if len(named) != 1 or self.trade_names.about_money(tokens):
+        if len(named) != 1 or mentions_money(tokens):
             return None
         (ident,) = named
         for option in asked.options:

@@ -11,6 +11,7 @@ from bot.matching.documents import DocumentIndex
 from bot.matching.entities import DistrictIndex, ProvinceIndex
 from bot.matching.intent import MODEL_FILE, IntentModel, load_model
 from bot.matching.matcher import OUT_OF_SCOPE, Matcher, Target, Thresholds
+from bot.matching.money import MONEY_TOPICS
 from bot.matching.resolve import EntityMatcher, PlaceNormalizer
 
 
@@ -55,6 +56,7 @@ def build_matcher(catalog: Catalog, thresholds: Thresholds | None = None) -> Mat
         normalizer.districts,
         ProvinceIndex(catalog),
         _intent(catalog),
+        frozenset(f"faq:{f.id}" for f in catalog.faq.values() if f.topic in MONEY_TOPICS),
     )
 
 

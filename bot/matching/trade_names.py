@@ -11,16 +11,12 @@ and a wrong confident answer about money is the worst thing the bot can give.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Sequence
 
 from bot.matching.accents import Spellings, typed
 
 TRADE = "trade:"
 # normalized words that make a question one about money (fees, loans, support, pay)
-# ("đóng" and "giá" are left out: folded, they are also "động" and "gia đình")
-MONEY = frozenset({"tien", "phi", "ton", "vay", "mien", "giam", "luong", "tra"})
-MONEY_PAIRS = frozenset({("ho", "tro"), ("dong", "tien")})
 # words some keywords start with that are not the trade's name ("học điện", "thợ điện")
 FRAME = frozenset({"hoc", "nghe", "nganh", "tho"})
 MIN_SINGLE = 4  # a one-word name must be this long: "hàn" is also "hạn", "may" is also "máy"
@@ -66,10 +62,3 @@ class TradeNames:
         if marked:
             found = {t for t in found if not self._spellings.conflicts(self._index[t], marked)}
         return found
-
-    @staticmethod
-    def about_money(tokens: Sequence[str]) -> bool:
-        """The question asks about fees, loans, support or pay."""
-        return any(t in MONEY for t in tokens) or any(
-            pair in MONEY_PAIRS for pair in itertools.pairwise(tokens)
-        )
