@@ -34,7 +34,6 @@ import re
 import shutil
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -228,10 +227,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
+async def wait_ready(base: str, process: asyncio.subprocess.Process) -> None:
     async with aiohttp.ClientSession() as http:
         for _ in range(600):
-            if process.poll() is not None:
+            if process.returncode is not None:
                 raise SystemExit("serve exited before it was ready")
             with contextlib.suppress(aiohttp.ClientError):
                 async with http.get(f"{base}/healthz") as r:
@@ -245,14 +244,17 @@ async def wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
 async def serving(env: dict[str, str]) -> AsyncIterator[tuple[str, int]]:
     port = free_port()
     command = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    server = await asyncio.create_subprocess_exec(
+        *command, env=env, cwd=ROOT, stdout=asyncio.subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         await wait_ready(base, server)
         yield base, server.pid
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        if server.returncode is None:
+            server.terminate()
+            await asyncio.wait_for(server.wait(), 30)
 
 
 async def sign_in(http: aiohttp.ClientSession, base: str, secret: str) -> None:
@@ -329,9 +331,7 @@ async def baseline(url: str, repeat: int) -> float:
 
 def line(label: str, walls: list[float], cpus: list[float], base: float) -> str:
     wall, cpu = statistics.median(walls), statistics.median(cpus)
-    return (
-        f"{label:<44} {wall * 1e3:9.1f} {cpu * 1e3:9.1f} {wall / base:10.0f}x  (n={len(walls)})"
-    )
+    return f"{label:<44} {wall * 1e3:9.1f} {cpu * 1e3:9.1f} {wall / base:10.0f}x  (n={len(walls)})"
 
 
 async def bench(url: str, env: dict[str, str], args: argparse.Namespace, name: str) -> None:
@@ -390,7 +390,7 @@ async def bench(url: str, env: dict[str, str], args: argparse.Namespace, name: s
                     raise SystemExit(f"the page did not count the new response: {shown}")
             for label, (walls, cpus) in results.items():
                 print(line(label, walls, cpus, base))
-            print(f"[{name}] counted the new response each time (total went {shown[0]} → {shown[1]})")
+            print(f"[{name}] the page counted each new response (last: {shown[0]} → {shown[1]})")
 
 
 def main() -> int:

@@ -192,7 +192,7 @@ async def data_version(engine: AsyncEngine) -> tuple[Any, ...]:
     )
     async with engine.connect() as conn:
         await conn.execution_options(**{READ_ONLY: True})
-        found = [tuple((await conn.execute(people)).one())]
+        found: list[tuple[Any, ...]] = [tuple((await conn.execute(people)).one())]
         for query in (leads, marks):
             found.append(tuple(tuple(row) for row in await conn.execute(query)))
     return tuple(found)
