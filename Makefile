@@ -54,6 +54,7 @@ bench: install
 	$(PY) bench/match.py
 	$(PY) bench/chat.py
 	$(PY) bench/export.py
+	$(PY) bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) var .cache .pytest_cache .mypy_cache .ruff_cache

@@ -113,6 +113,11 @@ def latest_per_person(
 
 async def snapshot(engine: AsyncEngine, where: StatsFilter) -> Snapshot:
     """Everyone who submitted, counted once per survey, and the runs in progress."""
+    return Snapshot(await counted_people(engine, where), await in_progress(engine, where))
+
+
+async def counted_people(engine: AsyncEngine, where: StatsFilter) -> list[Person]:
+    """Everyone who submitted under the filter, counted once per survey, with their leads."""
     responses = select(
         ResponseRow.id,
         ResponseRow.survey_id,
@@ -127,24 +132,77 @@ async def snapshot(engine: AsyncEngine, where: StatsFilter) -> Snapshot:
     leads = select(
         LeadRow.response_id, LeadRow.status, func.coalesce(LeadStatusRow.status, NEW)
     ).outerjoin(LeadStatusRow, LeadStatusRow.lead_id == LeadRow.id)
-    runs = select(ConversationRow.state).where(
-        cast(ConversationRow.state, Text).like(f'%"{SURVEY_RUN}"%')
-    )
     async with engine.connect() as conn:
         await conn.execution_options(**{READ_ONLY: True})
         response_rows = list(await conn.execute(responses))
         by_response: dict[str, list[tuple[str, str]]] = {}
         for response_id, status, mark in await conn.execute(leads):
             by_response.setdefault(response_id, []).append((str(status), str(mark)))
-        states = [_json(state) for (state,) in await conn.execute(runs)]
-    found = Snapshot()
+    people: list[Person] = []
     for ids, survey, grade, answers, at in latest_per_person(response_rows):
         if not where.admits(survey, at, answers):
             continue
         marks = tuple(m for i in ids for m in by_response.get(i, ()))
-        found.people.append(Person(survey, grade, answers, at, marks))
-    found.in_progress = sum(1 for state in states if _running(state, where))
-    return found
+        people.append(Person(survey, grade, answers, at, marks))
+    return people
+
+
+async def in_progress(engine: AsyncEngine, where: StatsFilter) -> int:
+    """The survey runs in progress (started, not yet submitted or cancelled) the filter admits."""
+    runs = select(ConversationRow.state).where(
+        cast(ConversationRow.state, Text).like(f'%"{SURVEY_RUN}"%')
+    )
+    async with engine.connect() as conn:
+        await conn.execution_options(**{READ_ONLY: True})
+        states = [_json(state) for (state,) in await conn.execute(runs)]
+    return sum(1 for state in states if _running(state, where))
+
+
+async def data_version(engine: AsyncEngine) -> tuple[Any, ...]:
+    """A value that differs whenever what `counted_people` reads has changed since it was
+    taken (for a cache of the dashboard's tables). Why these figures catch every change:
+    - responses are only ever added (their number) or have their personal data deleted,
+      which clears `user_key`, strips free text from the answers and always sets
+      `personal_deleted_at` (the number of rows where it is set; never unset);
+    - leads are added (their number per status), re-pointed at a resubmission (`revision`
+      grows by one), or change status without a revision only forwards (awaiting a parent ->
+      active, declined, expired; live -> withdrawn; any -> deleted), so such changes never
+      cancel out in the number per status;
+    - a school's portal status is added (their number) or changed with `updated_at` set to
+      the time of the change: the number per status and the sum and latest of those times.
+    (The runs in progress live in conversations, which change with every message: they are
+    counted afresh each time by `in_progress`, never cached.)"""
+    people = select(
+        func.count(), func.count(ResponseRow.user_key), func.count(ResponseRow.personal_deleted_at)
+    ).select_from(ResponseRow)
+    leads = (
+        select(LeadRow.status, func.count(), func.coalesce(func.sum(LeadRow.revision), 0))
+        .group_by(LeadRow.status)
+        .order_by(LeadRow.status)
+    )
+    marks = (
+        select(
+            LeadStatusRow.status,
+            func.count(),
+            func.max(LeadStatusRow.updated_at),
+            func.sum(_seconds(engine, LeadStatusRow.updated_at)),
+        )
+        .group_by(LeadStatusRow.status)
+        .order_by(LeadStatusRow.status)
+    )
+    async with engine.connect() as conn:
+        await conn.execution_options(**{READ_ONLY: True})
+        found: list[tuple[Any, ...]] = [tuple((await conn.execute(people)).one())]
+        for query in (leads, marks):
+            found.append(tuple(tuple(row) for row in await conn.execute(query)))
+    return tuple(found)
+
+
+def _seconds(engine: AsyncEngine, column: Any) -> Any:
+    """A stored time as a number of seconds, in the engine's dialect."""
+    if engine.dialect.name == "sqlite":
+        return func.julianday(column) * 86_400.0
+    return func.extract("epoch", column)
 
 
 def _running(state: dict[str, Any], where: StatsFilter) -> bool:

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.leads.cells import VIETNAM
-from bot.storage.stats import StatsFilter, snapshot
+from bot.storage.stats import StatsFilter
 from bot.web.auth import Auth
+from bot.web.dashboard_cache import TablesCache
 from bot.web.dashboard_export import EXPORTS, to_csv, to_xlsx
 from bot.web.dashboard_tables import Places, Tables
 from bot.web.dashboard_view import FILTER_FIELDS, DashboardView
@@ -72,6 +73,7 @@ class Dashboard:
         self.db = db
         self.view = DashboardView(catalog)
         self.tables = Tables(catalog, Places(catalog))
+        self.cache = TablesCache(db, self.tables)
 
     def _query(self, request: web.Request) -> dict[str, str]:
         return {name: request.query.get(name, "")[:40] for name in FILTER_FIELDS}
@@ -96,7 +98,7 @@ class Dashboard:
             return await self._refuse(request)
         years = school_years(self.auth.now())
         where, kept, bad = parse_filter(self.catalog, self._query(request), years)
-        tables = self.tables.all(await snapshot(self.db, where))
+        tables = await self.cache.get(where)
         body = (
             self.view.filters(kept, bad, years)
             + f'<p class="count" role="status">{esc(self._caption(kept))}</p>'
@@ -130,7 +132,7 @@ class Dashboard:
         years = school_years(self.auth.now())
         where, kept, _ = parse_filter(self.catalog, self._query(request), years)
         wanted = request.query.get("bang", "")
-        tables = {t.id: t for t in self.tables.all(await snapshot(self.db, where))}
+        tables = {t.id: t for t in await self.cache.get(where)}
         table = tables.get(wanted)
         if table is None:
             return notice(self.view.t(T.DASH_TITLE), self.view.t(T.DASH_NO_TABLE), 404)

@@ -69,43 +69,54 @@ def protect(
     if column_totals:  # each column, the total column's too: cells -> the total row
         span = width + (1 if row_totals else 0)
         groups += [([(i, j) for i in range(rows)], (rows, j)) for j in range(span)]
+    # bookkeeping kept up to date as cells are hidden, so that each pass costs one look at
+    # each group rather than at each of its cells (a table of communes has hundreds of rows)
+    member_of: dict[tuple[int, int], list[int]] = {}  # cell -> the groups it is a member of
+    for g, (members, _) in enumerate(groups):
+        for cell in members:
+            member_of.setdefault(cell, []).append(g)
+    hidden = [sum(1 for i, j in members if grid[i][j].hidden) for members, _ in groups]
 
-    def settled(cell: tuple[int, int], skip: list[tuple[int, int]]) -> int:
+    def hide(cell: tuple[int, int], shown: Shown) -> None:
+        i, j = cell
+        if not grid[i][j].hidden and shown.hidden:
+            for g in member_of.get(cell, ()):
+                hidden[g] += 1
+        grid[i][j] = shown
+
+    def settled(cell: tuple[int, int], skip: int) -> int:
         """How many other groups of `cell` already hide a member or their total."""
         return sum(
             1
-            for members, (ti, tj) in groups
-            if cell in members
-            and members is not skip
-            and (grid[ti][tj].hidden or any(grid[i][j].hidden for i, j in members))
+            for g in member_of.get(cell, ())
+            if g != skip and (grid[groups[g][1][0]][groups[g][1][1]].hidden or hidden[g] > 0)
         )
 
-    def leaking() -> list[tuple[list[tuple[int, int]], tuple[int, int]]]:
+    def leaking() -> list[int]:
         """Groups whose shown total minus their shown cells gives away their one hidden cell."""
         return [
-            (members, total)
-            for members, total in groups
-            if not grid[total[0]][total[1]].hidden
-            and sum(1 for i, j in members if grid[i][j].hidden) == 1
+            g
+            for g, (_, (ti, tj)) in enumerate(groups)
+            if hidden[g] == 1 and not grid[ti][tj].hidden
         ]
 
     while found := leaking():
         # first hide zeros (cheap: "<5" is true of 0), preferring a 0 whose other row or
         # column hides a cell already; only where no 0 is left, show a total as a range
         hid = False
-        for members, _ in found:
-            if sum(1 for i, j in members if grid[i][j].hidden) != 1:
+        for g in found:
+            if hidden[g] != 1:
                 continue  # an earlier 0 of this pass settled it
+            members = groups[g][0]
             zeros = [(i, j) for i, j in members if grid[i][j].exact == 0]
             if zeros:
-                i, j = max(zeros, key=lambda cell: settled(cell, members))
-                grid[i][j] = _small()
+                hide(max(zeros, key=lambda cell: settled(cell, g)), _small())
                 hid = True
         if not hid:
-            members, (ti, tj) = found[0]
+            members, total = groups[found[0]]
             low = sum(grid[i][j].low for i, j in members)
             high = sum(grid[i][j].high for i, j in members)
-            grid[ti][tj] = _range(low, high)
+            hide(total, _range(low, high))
     return grid
 
 

@@ -130,9 +130,12 @@ class Tables:
     # -- the tables ----------------------------------------------------------------------
 
     def all(self, snap: Snapshot) -> list[Table]:
-        people = snap.people
+        """Every table, the funnel first."""
+        return [self.funnel(snap), *self.of_people(snap.people)]
+
+    def of_people(self, people: Sequence[Person]) -> list[Table]:
+        """Every table but the funnel (which also counts the runs in progress)."""
         tables = [
-            self.funnel(snap),
             self.targets(people),
             self.by_grade(people),
             self.by_province(people),
@@ -256,15 +259,30 @@ class Tables:
                               counts, order, note=self.t(T.DASH_N_TRADE), totals=False)  # fmt: skip
 
     def funnel(self, snap: Snapshot) -> Table:
-        people = snap.people
-        submitted = len(people)
+        return self.funnel_of(self.funnel_counts(snap.people), snap.in_progress)
+
+    @staticmethod
+    def funnel_counts(people: Sequence[Person]) -> tuple[int, int, int, int, int]:
+        """People who submitted, agreed to be contacted, reached a school, were contacted by
+        it, enrolled."""
+        return (
+            len(people),
+            sum(p.lead for p in people),
+            sum(p.reached for p in people),
+            sum(p.contacted for p in people),
+            sum(p.enrolled for p in people),
+        )
+
+    def funnel_of(self, counts: tuple[int, int, int, int, int], in_progress: int) -> Table:
+        """The funnel from `funnel_counts` and the runs in progress."""
+        submitted, lead, reached, contacted, enrolled = counts
         stages = [
-            (T.DASH_F_STARTED, submitted + snap.in_progress),
+            (T.DASH_F_STARTED, submitted + in_progress),
             (T.DASH_F_SUBMITTED, submitted),
-            (T.DASH_F_LEAD, sum(p.lead for p in people)),
-            (T.DASH_F_REACHED, sum(p.reached for p in people)),
-            (T.DASH_F_CONTACTED, sum(p.contacted for p in people)),
-            (T.DASH_F_ENROLLED, sum(p.enrolled for p in people)),
+            (T.DASH_F_LEAD, lead),
+            (T.DASH_F_REACHED, reached),
+            (T.DASH_F_CONTACTED, contacted),
+            (T.DASH_F_ENROLLED, enrolled),
         ]
         table = Table("pheu", self.t(T.DASH_T_FUNNEL), [self.t(T.DASH_H_STAGE),
                       self.t(T.DASH_H_PEOPLE), self.t(T.DASH_H_OF_SUBMITTED)],
