@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.storage.erasure import LEAD_WITHDRAWN as LEAD_WITHDRAWN
 from bot.storage.leads import LEAD_CREATED as LEAD_CREATED
-from bot.storage.leads import LEAD_WITHDRAWN as LEAD_WITHDRAWN
 from bot.storage.schools import LeadRecord
 
 # why a lead was withdrawn, from its status when the event is delivered (parent, issue 12: a

@@ -174,7 +174,7 @@ async def end_waiting(
     """Waiting leads that will never go: the parent declined (declined) or never answered
     (expired). Held rows are cancelled; a school that had an earlier version of the lead is
     told to delete it; the contact goes once no live lead needs it."""
-    from bot.storage.leads import _cancel_deliveries, _withdrawal_notices
+    from bot.storage.erasure import _cancel_deliveries, _withdrawal_notices
 
     if not leads:
         return

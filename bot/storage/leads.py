@@ -20,8 +20,16 @@ from bot.core.ports import (
     Receipt,
     Submission,
 )
-from bot.storage import events, handoffs, lead_updates, parent_codes, unreachable
+from bot.storage import lead_updates, parent_codes
 from bot.storage.db import checkpoint
+from bot.storage.erasure import (
+    _cancel_deliveries,
+    _drop_schools,
+    _forget_portal_notes,
+    _withdrawal_notices,
+    forget_responses,
+    forget_user_traces,
+)
 from bot.storage.models import (
     ConsentRow,
     ContactRow,
@@ -39,20 +47,12 @@ log = logging.getLogger(__name__)
 
 FORWARD = "forward_to_school"  # consent purpose: send my details to this school
 PARENT = "parent_consent"  # consent purpose: a parent agrees, for a student under 16
-FREE_TEXT = ("commune",)  # non-personal answers typed freely: deleted with the personal data
-LEAD_CREATED = "lead.created"  # outbox events: a school gets a lead ...
-LEAD_WITHDRAWN = "lead.withdrawn"  # ... and is told to delete it (consent withdrawn, data erased)
+LEAD_CREATED = "lead.created"  # outbox event: a school gets a lead (see erasure)
 
 
 def delivery_key(lead_id: str, kind: str = "webhook") -> str:
     """The idempotency key of a lead's delivery of one kind: the same on every retry."""
     return f"lead-{lead_id}-{kind}"
-
-
-def withdrawal_key(lead_id: str, kind: str = "webhook") -> str:
-    """The idempotency key of a lead's withdrawal notice of one kind (another event, so
-    another key than the lead's own delivery)."""
-    return f"lead-{lead_id}-{kind}-withdrawn"
 
 
 def consent_decisions(sub: Submission) -> list[tuple[str, str | None, bool, dt.datetime]]:
@@ -324,179 +324,3 @@ class SqlLeadSink:
         if not in_turn:
             await checkpoint(self._engine)
         return gone
-
-
-async def _withdrawal_notices(
-    session: AsyncSession, lead_ids: list[str], at: dt.datetime
-) -> list[OutboxRow]:
-    """lead.withdrawn rows (not yet added) for every way these leads reached a school, or may
-    have: a delivered lead.created row, or one tried at least once (in flight now, or timed
-    out after the school had it). A lead never tried needs none. Read before the pending rows
-    are cancelled; a notice waits for its lead's delivery in flight (its lease) to end first."""
-    if not lead_ids:
-        return []
-    # every delivery row of these leads, locked (PostgreSQL): a worker claiming one right now
-    # commits first and its claim (attempts, lease) is what is read. Filtered here, not in SQL,
-    # as a row filtered out on its old version would be neither locked nor seen claimed.
-    # (SQLite serializes writers anyway.)
-    rows = await session.execute(
-        select(
-            OutboxRow.lead_id,
-            OutboxRow.kind,
-            OutboxRow.target,
-            OutboxRow.locked_until,
-            OutboxRow.status,
-            OutboxRow.attempts,
-        )
-        .where(OutboxRow.lead_id.in_(lead_ids), OutboxRow.event == LEAD_CREATED)
-        .with_for_update()
-    )
-    due: dict[tuple[str, str, str], dt.datetime] = {}
-    for lead_id, kind, target, locked_until, status, attempts in rows:
-        reached = status == "delivered" or (attempts > 0 and status in ("pending", "dead"))
-        if lead_id is None or not reached:
-            continue
-        when = max(at, locked_until) if locked_until is not None else at
-        due[(lead_id, kind, target)] = max(when, due.get((lead_id, kind, target), when))
-    known = set(
-        await session.scalars(
-            select(OutboxRow.idempotency_key).where(
-                OutboxRow.lead_id.in_(lead_ids), OutboxRow.event == LEAD_WITHDRAWN
-            )
-        )
-    )
-    return [
-        OutboxRow(
-            kind=kind,
-            event=LEAD_WITHDRAWN,
-            lead_id=lead_id,
-            target=target,
-            idempotency_key=withdrawal_key(lead_id, kind),
-            status="pending",
-            attempts=0,
-            next_attempt_at=when,
-            created_at=at,
-        )
-        for (lead_id, kind, target), when in due.items()
-        if withdrawal_key(lead_id, kind) not in known
-    ]
-
-
-async def _cancel_deliveries(session: AsyncSession, lead_ids: list[str]) -> None:
-    """Pending (or dead-lettered) deliveries of these leads will not be made."""
-    await session.execute(
-        update(OutboxRow)
-        .where(
-            OutboxRow.lead_id.in_(lead_ids),
-            OutboxRow.event == LEAD_CREATED,
-            OutboxRow.status.in_(("pending", "dead")),
-        )
-        .values(status="cancelled", locked_until=None)
-    )
-    # parent (issue 12): deliveries held for a parent, and updates not yet sent, go too
-    await session.execute(
-        update(OutboxRow)
-        .where(
-            OutboxRow.lead_id.in_(lead_ids),
-            (OutboxRow.status == lead_updates.HELD)
-            | ((OutboxRow.event == lead_updates.LEAD_UPDATED) & (OutboxRow.status == "pending")),
-        )
-        .values(status="cancelled", locked_until=None)
-    )
-
-
-async def _drop_schools(session: AsyncSession, sub: Submission, response_id: str) -> None:
-    """A correction (issue 12, parent): the person's live leads with schools the corrected
-    answers no longer name are withdrawn (the school is told, as for "rút lại đồng ý")."""
-    kept = sub.schools if sub.forward else ()
-    leads = list(
-        await session.scalars(
-            select(LeadRow)
-            .join(ResponseRow, ResponseRow.id == LeadRow.response_id)
-            .where(
-                ResponseRow.channel == sub.key.channel,
-                ResponseRow.user_key == sub.key.user_key,
-                ResponseRow.id != response_id,
-                LeadRow.status.in_(lead_updates.LIVE),
-                LeadRow.school_id.not_in(kept),
-            )
-        )
-    )
-    if not leads:
-        return
-    ids = [lead.id for lead in leads]
-    notices = await _withdrawal_notices(session, ids, sub.submitted_at)
-    await session.execute(update(LeadRow).where(LeadRow.id.in_(ids)).values(status="withdrawn"))
-    await _cancel_deliveries(session, ids)
-    session.add_all(notices)
-    for lead in leads:
-        await session.execute(
-            update(ConsentRow)
-            .where(
-                ConsentRow.response_id == lead.response_id,
-                ConsentRow.school_id == lead.school_id,
-                ConsentRow.withdrawn_at.is_(None),
-            )
-            .values(withdrawn_at=sub.submitted_at)
-        )
-    for old in {lead.response_id for lead in leads}:
-        await lead_updates.drop_unused_contact(session, old)
-    log.info("correction withdrew leads", extra={"leads": len(ids)})
-
-
-async def forget_user_traces(session: AsyncSession, key: ConversationKey) -> None:
-    """Delete the rows that name the user outside their surveys: the unreachable mark and the
-    platform events whose ids embed the user id. (The conversation row is the store's: the
-    turn erases it.)"""
-    await session.execute(unreachable.forget(key.channel, key.user_key))
-    await session.execute(events.forget_user(key.channel, key.user_key))
-    await handoffs.forget_user(session, key)  # portal2: handoffs and web pushes
-
-
-async def forget_responses(session: AsyncSession, ids: list[str], at: dt.datetime) -> Forgotten:
-    """Delete the personal data of these responses; their anonymous answers stay."""
-    if not ids:
-        return Forgotten(0, 0, 0)
-    contacts = list(
-        await session.scalars(select(ContactRow).where(ContactRow.response_id.in_(ids)))
-    )
-    for contact in contacts:
-        await session.delete(contact)
-    lead_ids = list(
-        await session.scalars(
-            select(LeadRow.id).where(
-                LeadRow.response_id.in_(ids), LeadRow.status.in_(lead_updates.LIVE)
-            )
-        )
-    )
-    await parent_codes.forget(session, ids)  # parent (issue 12): codes name the student
-    await session.execute(
-        update(LeadRow).where(LeadRow.response_id.in_(ids)).values(status="deleted")
-    )
-    await _cancel_deliveries(session, lead_ids)
-    await _forget_portal_notes(  # portal
-        session, list(await session.scalars(select(LeadRow.id).where(LeadRow.response_id.in_(ids))))
-    )
-    consents = await session.execute(
-        update(ConsentRow)
-        .where(ConsentRow.response_id.in_(ids), ConsentRow.withdrawn_at.is_(None))
-        .values(withdrawn_at=at)
-    )
-    await session.execute(
-        update(ResponseRow)
-        .where(ResponseRow.id.in_(ids))
-        .values(user_key=None, personal_deleted_at=at)
-    )
-    for response in await session.scalars(select(ResponseRow).where(ResponseRow.id.in_(ids))):
-        # the commune is typed freely and can point at a household: it goes with the rest
-        response.answers = {k: v for k, v in response.answers.items() if k not in FREE_TEXT}
-    log.info("personal data deleted", extra={"responses": len(ids)})
-    return Forgotten(len(contacts), len(lead_ids), int(getattr(consents, "rowcount", 0) or 0))
-
-
-# -- portal (issue 12, deliver 4) --
-async def _forget_portal_notes(session: AsyncSession, lead_ids: list[str]) -> None:
-    """What school staff wrote about these leads in the portal goes with the consent."""
-    from bot.storage.lead_status import forget_notes  # it imports this module
-
-    await forget_notes(session, lead_ids)

@@ -13,7 +13,7 @@ from bot.settings import MAX_RETENTION_MONTHS as MAX_MONTHS
 from bot.settings import MIN_RETENTION_MONTHS as MIN_MONTHS
 from bot.storage import events, handoffs
 from bot.storage.db import checkpoint
-from bot.storage.leads import forget_responses
+from bot.storage.erasure import forget_responses
 from bot.storage.models import ConversationRow, ResponseRow
 
 log = logging.getLogger(__name__)
