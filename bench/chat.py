@@ -31,13 +31,14 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import yaml
+from pgdb import pg_database
 
 ROOT = Path(__file__).resolve().parents[1]
 ERROR_MARK = "Xin lỗi, mình gặp trục trặc"  # start of T.ERROR: the engine failed a turn
@@ -123,28 +124,6 @@ async def stop(server: Server) -> None:
         except TimeoutError:
             server.proc.kill()
             await server.proc.wait()
-
-
-@contextlib.asynccontextmanager
-async def pg_database(admin_url: str) -> AsyncIterator[str]:
-    """A new, empty PostgreSQL database for the run, dropped afterwards."""
-    import asyncpg
-
-    name = f"bench_{uuid.uuid4().hex[:12]}"
-    plain = admin_url.replace("postgresql+asyncpg://", "postgresql://")
-    conn = await asyncpg.connect(plain)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        conn = await asyncpg.connect(plain)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
 
 
 # -- scenarios ---------------------------------------------------------------------------------

@@ -48,6 +48,8 @@ from sqlalchemy import func, insert, select, text, update
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pgdb import pg_database  # noqa: E402
+
 from bot.catalog import Catalog, load_catalog  # noqa: E402
 from bot.catalog.documents import former_provinces  # noqa: E402
 from bot.core.messages import ConversationKey  # noqa: E402
@@ -267,28 +269,6 @@ async def sign_in(http: aiohttp.ClientSession, base: str, secret: str) -> None:
     async with http.post(f"{base}/dang-nhap", data=form, allow_redirects=False) as r:
         if r.status != 303:
             raise SystemExit(f"sign-in failed: HTTP {r.status}")
-
-
-@contextlib.asynccontextmanager
-async def pg_database(admin_url: str) -> AsyncIterator[str]:
-    """A new, empty PostgreSQL database for the run, dropped afterwards."""
-    import asyncpg
-
-    name = f"bench_{uuid.uuid4().hex[:12]}"
-    plain = admin_url.replace("postgresql+asyncpg://", "postgresql://")
-    conn = await asyncpg.connect(plain)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        conn = await asyncpg.connect(plain)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
 
 
 # -- the measurements ----------------------------------------------------------------------------
