@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from bot.catalog import Catalog
 from bot.catalog.models import School, SchoolField, Trade
-from bot.matching.entities import ProvinceIndex
+from bot.matching.entities import MARKER, ProvinceIndex, ProvinceMention
 from bot.matching.normalize import fold
 
 QUERY = "dir:q:"  # dir:q:<province>:<level>:<trade>:<field>, "-" for none
+PLACE = "dir:n:"  # dir:n:<province>:<former province or "-">: a place typed alone (schoolfix)
 MAX_QUERY_TEXT = 160  # longer messages are questions, not searches
 LEVEL_WORDS = {"cao dang": "cao_dang", "trung cap": "trung_cap", "so cap": "so_cap"}
 # a message asks where to study / which schools
@@ -64,6 +65,12 @@ NOT_A_SEARCH = (
     "co tot",
     "tai sao",
     "vi sao",
+)
+# schoolfix: words around a place that ask nothing else ("em ở Hà Tĩnh muốn học nghề"): a message
+# of these and one province (or former district) asks for that province's schools (normalized)
+_PLACE_ONLY = frozenset(
+    "em e minh toi con chau ban nha o tai que song dang hien tinh thanh pho tp muon hoc nghe "
+    "di a ah ak nhe nha oi ad voi thi khu vuc vung".split()
 )
 # words that look like a field but are not one ("số điện thoại" is no "điện")
 _NOT_A_FIELD = ("so dien thoai", "dien thoai", "dien bien")
@@ -152,6 +159,26 @@ class Directory:
         self._trade_words = sorted(set(pairs), key=lambda kv: (-len(kv[0]), kv[0]))
 
     # -- reading a message -----------------------------------------------------------------
+
+    def place_only(self, folded: str) -> ProvinceMention | None:
+        """The province a message names and nothing else ("Nghệ An", "em ở huyện Mường Tè muốn
+        học nghề"), if one (schoolfix): it asks for that province's schools, not for a school
+        whose name contains the province's (Cao đẳng Nghề An Giang). A former district alone
+        is None: its own card says where it is now."""
+        if not folded or len(folded) > MAX_QUERY_TEXT:
+            return None
+        tokens = self.normalize(folded).split()
+        mentions = self.provinces.mentions(" ".join(tokens))
+        if len(mentions) != 1:
+            return None
+        rest = [
+            t for i, t in enumerate(tokens) if t != MARKER and not (i and tokens[i - 1] == MARKER)
+        ]
+        if any(t not in _PLACE_ONLY for t in rest):
+            return None
+        if not rest and not any(_has(folded, p) for p in self.provinces.phrases):
+            return None  # a former district typed alone ("huyện Mường Tè")
+        return mentions[0]
 
     def school_named(self, folded: str) -> School | None:
         """The school a short message names ("cao dang lao cai"), if one."""
