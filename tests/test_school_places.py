@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from bot.catalog import Catalog
 from bot.core.engine import Engine
-from bot.core.flows.schools_search import Directory
+from bot.core.flows.render import Renderer
+from bot.core.flows.schools_search import Directory, Query, find
 from bot.core.messages import Inbound, Reply
 from bot.matching.entities import ProvinceIndex
 from bot.matching.matcher import Matcher
@@ -110,3 +111,19 @@ def _hostile_directory() -> Directory:
 def test_hostile_text_never_breaks_the_place_reader(text: str) -> None:
     mention = _hostile_directory().place_only(fold(text))
     assert mention is None or mention.province_id in _hostile_directory().catalog.provinces
+
+
+def test_a_trade_card_and_its_field_button_name_the_same_schools(catalog: Catalog) -> None:
+    """For every trade and province: the card's schools are the field search's, and the card
+    says the list has none there only when that search finds none (review Q80, Q97)."""
+    renderer = Renderer(catalog)
+    for trade in catalog.trades.values():
+        for province in catalog.provinces.values():
+            card = renderer.trade(trade, province.id)
+            found = find(catalog, Query(province.id, None, trade.id, None))
+            fitting = [s.id for s in (*found.taught, *found.likely)]
+            on_card = [b.payload[7:] for b in card.buttons if b.payload.startswith("school:")]
+            assert on_card == fitting[: len(on_card)], (trade.id, province.id)
+            none_said = f"chưa ghi trường nào ở {province.name} dạy nghề này" in card.text
+            assert none_said == (not fitting), (trade.id, province.id)
+            assert bool(on_card) == bool(fitting), (trade.id, province.id)

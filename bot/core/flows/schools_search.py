@@ -99,6 +99,41 @@ def _has(text: str, phrase: str) -> bool:
     return f" {phrase} " in f" {text} "
 
 
+def find(catalog: Catalog, query: Query) -> Found:
+    """Schools for a search (real schools only); with a trade or field, those a source says
+    teach it, then those of its field (to confirm with the school), then the others. The trade
+    card and the directory's screens both read this, so they name the same schools."""
+    pool = [
+        s
+        for s in catalog.schools.values()
+        if not s.example
+        and (query.province is None or s.province == query.province)
+        and (query.level is None or query.level in s.levels)
+    ]
+    trade = catalog.trades.get(query.trade or "")
+    field = catalog.school_fields.get(query.field or "")
+    if trade is not None and field is None:  # a trade's field finds the likely schools
+        field = field_of(catalog, trade)
+    if trade is None and field is None:
+        return Found(pool, [], [])
+    taught: list[School] = []
+    likely: list[School] = []
+    for school in pool:
+        named = [fold(n) for n in school.trades_named]
+        if trade is not None and teaches(school, trade):
+            taught.append(school)
+        elif field is not None:
+            if set(field.trades) & set(school.trades) or any(
+                _has(n, w) for n in named for w in field.named
+            ):
+                # teaches the field; for a trade asked, a school of its field is likely
+                (likely if trade is not None else taught).append(school)
+            elif any(w in fold(school.name) for w in field.school_names):
+                likely.append(school)
+    chosen = {s.id for s in (*taught, *likely)}
+    return Found(taught, likely, [s for s in pool if s.id not in chosen])
+
+
 @dataclass(frozen=True)
 class Query:
     """A directory search: any of province, level, trade and field (ids)."""
@@ -232,31 +267,7 @@ class Directory:
 
     def find(self, query: Query) -> Found:
         """Schools for a search; with a trade or field, those that teach it first."""
-        pool = self.in_province(query.province, query.level)
-        trade = self.catalog.trades.get(query.trade or "")
-        field = self.catalog.school_fields.get(query.field or "")
-        if trade is not None and field is None:  # a trade's field finds the likely schools
-            field = next(
-                (f for f in self.catalog.school_fields.values() if trade.id in f.trades), None
-            )
-        if trade is None and field is None:
-            return Found(pool, [], [])
-        taught: list[School] = []
-        likely: list[School] = []
-        for school in pool:
-            named = [fold(n) for n in school.trades_named]
-            if trade is not None and teaches(school, trade):
-                taught.append(school)
-            elif field is not None:
-                if set(field.trades) & set(school.trades) or any(
-                    _has(n, w) for n in named for w in field.named
-                ):
-                    # teaches the field; for a trade asked, a school of its field is likely
-                    (likely if trade is not None else taught).append(school)
-                elif any(w in fold(school.name) for w in field.school_names):
-                    likely.append(school)
-        chosen = {s.id for s in (*taught, *likely)}
-        return Found(taught, likely, [s for s in pool if s.id not in chosen])
+        return find(self.catalog, query)
 
     def describe(self, query: Query) -> str:
         """What was searched, in words: "Điện, điện tử · cao đẳng · Cần Thơ"."""
