@@ -572,6 +572,10 @@ class T:
     SURVEY_PARENT_GUARDIAN_HELP = "survey_parent_guardian_help"
     SURVEY_PARENT_SAME_PHONE_CHECK = "survey_parent_same_phone_check"
     SURVEY_PARENT_HELD = "survey_parent_held"
+    # -- schoolfix --
+    TRADE_FIELD_SCHOOLS_IN = "trade_field_schools_in"
+    TRADE_NOT_LISTED_IN = "trade_not_listed_in"
+    TRADE_NOT_LISTED_IN_FIELD = "trade_not_listed_in_field"
 
 
 def policy_group_key(group: str) -> str:

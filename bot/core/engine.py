@@ -104,6 +104,9 @@ class Engine:
             return await self._payload(payload, turn)
 
         turn = Turn(state, inbound.key, self.clock.now(), press)
+        # schoolfix: the operator's switches, read before any reply: a school card says the same
+        # whichever way it is reached (typed name, button, "back"); the sink caches them briefly
+        await self.renderer.participation.refresh()
         if inbound.payload is not None:
             return await self._payload(inbound.payload.strip(), turn)
         if inbound.shared and inbound.text is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.catalog import Catalog
-from bot.catalog.models import Province
+from bot.catalog.models import Province, School
 from bot.catalog.text_keys import T
 from bot.core.flows.menus import Menus
 from bot.core.flows.schools_search import NOT_A_SEARCH
@@ -91,6 +91,9 @@ class CatalogAnswers:
     def _fits_places(self, target_id: str, text: str) -> bool:
         """False when an answer is about certain provinces and the message names only others."""
         kind, _, ident = target_id.partition(":")
+        school = self.catalog.schools.get(ident) if kind == "school" else None
+        if school is not None:  # schoolfix: "Nghệ An" is no "Cao đẳng Nghề An Giang"
+            return self._school_fits(school, text)
         faq = self.catalog.faq.get(ident) if kind == "faq" else None
         if faq is None or not faq.provinces:
             return True
@@ -99,6 +102,19 @@ class CatalogAnswers:
             return True
         wanted = {fold(p) for p in faq.provinces}
         return any(fold(m.name) in wanted for m in named)
+
+    def _school_fits(self, school: School, text: str) -> bool:
+        """False when a message names provinces and not the school's (today's or former), nor
+        its province's name as words ("nghe an giang" reads as Nghệ An, yet names An Giang)."""
+        named = self.provinces.mentions(self.matcher.normalize(text))
+        if not named or any(m.province_id == school.province for m in named):
+            return True
+        province = self.catalog.provinces.get(school.province)
+        names = [province.name] if province is not None else []
+        former = self.catalog.former_province_name(school)
+        names += [former] if former else []
+        padded = f" {' '.join(fold(text).split())} "
+        return any(f" {fold(n)} " in padded for n in names)
 
     def reply(self, text: str, match: Match) -> Reply | None:
         """The answer for a confident match, with province facts the question names and the

@@ -9,7 +9,7 @@ from bot.catalog import Catalog
 from bot.catalog.models import Event, Faq, Level, Policy, School, Source, Trade
 from bot.catalog.text_keys import T
 from bot.core.flows.schools_gate import Participation
-from bot.core.flows.schools_search import field_of, teaches
+from bot.core.flows.schools_search import Query, field_of, find, teaches
 from bot.core.messages import Button, Reply
 
 
@@ -134,24 +134,40 @@ class Renderer:
         ]
         if trade.work_places:
             lines.append(self.t(T.TRADE_WORK_PLACES, places=trade.work_places))
-        # invented demo schools are never offered as a place to study
-        schools = [s for s in cat.schools.values() if teaches(s, trade) and not s.example]
+        field = field_of(cat, trade)
         if province is not None:
-            schools = [s for s in schools if s.province == province]
-        elif home is not None:
-            schools.sort(key=lambda s: s.province != home)  # stable: file order otherwise
+            # schoolfix: the schools of the field button's search there, so that the card never
+            # says "no school" where the button shows one
+            found = find(cat, Query(province, None, trade.id, None))
+            schools, likely = found.taught, found.likely
+        else:
+            # invented demo schools are never offered as a place to study
+            schools = [s for s in cat.schools.values() if teaches(s, trade) and not s.example]
+            likely = []
+            if home is not None:
+                schools.sort(key=lambda s: s.province != home)  # stable: file order otherwise
         buttons: list[Button] = []
-        if not schools and province in cat.provinces:
-            lines.append(self.t(T.TRADE_NO_SCHOOLS_IN, province=cat.provinces[province].name))
-        elif schools:
+        place = cat.provinces.get(province or "")
+        if schools:
             lines.append(self.t(T.TRADE_SCHOOLS, schools=", ".join(s.name for s in schools[:5])))
             buttons.extend(Button(s.name, f"school:{s.id}") for s in schools[:5])
+        elif likely and place is not None and field is not None:
+            names = ", ".join(s.name for s in likely[:5])
+            lines.append(
+                self.t(
+                    T.TRADE_FIELD_SCHOOLS_IN, province=place.name, field=field.name, schools=names
+                )
+            )
+            buttons.extend(Button(s.name, f"school:{s.id}") for s in likely[:5])
+        elif place is not None:
+            key = T.TRADE_NOT_LISTED_IN if field is None else T.TRADE_NOT_LISTED_IN_FIELD
+            button = self.t(T.TRADE_FIELD_SCHOOLS, field=field.name) if field else ""
+            lines.append(self.t(key, province=place.name, button=button))
         else:
             lines.append(self.t(T.TRADE_NO_SCHOOLS))
-        field = field_of(cat, trade)
-        if len(schools) < 5 and field is not None:  # schools of its field, with their grounds
-            place = province or home or "-"
-            query = f"dir:q:{place}:-:{trade.id}:{field.id}"
+        if len(schools) + len(likely) < 5 and field is not None:  # its field's schools, grounds
+            where = province or home or "-"
+            query = f"dir:q:{where}:-:{trade.id}:{field.id}"
             buttons.append(Button(self.t(T.TRADE_FIELD_SCHOOLS, field=field.name), query))
         buttons.extend(self.nav_buttons())
         return Reply("\n\n".join(lines), tuple(buttons), title=lines[0])

@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from bot.catalog.text_keys import T
 from bot.core.flows.base import Flow, Tools, Turn
-from bot.core.flows.schools_search import QUERY, Directory, Query
-from bot.core.flows.schools_view import level_picker, province_picker, results, school_card
+from bot.core.flows.schools_search import PLACE, QUERY, Directory, Query
+from bot.core.flows.schools_view import (
+    level_picker,
+    province_picker,
+    province_schools,
+    results,
+    school_card,
+)
 from bot.core.messages import Reply
 from bot.core.ports import ConversationState
 from bot.matching.normalize import fold
@@ -68,6 +74,10 @@ class SchoolsFlow(Flow):
             return AFTER_9
         if folded in _MENU_WORDS:
             return "menu:schools"
+        place = self.directory.place_only(folded)
+        if place is not None:  # schoolfix: "Nghệ An" is that province's schools
+            former = fold(place.name).replace(" ", "_") if place.former else "-"
+            return f"{PLACE}{place.province_id}:{former}"
         query = self.directory.read(folded)
         school = self.directory.school_named(folded)
         if school is not None and (query is None or query.trade is None):
@@ -116,6 +126,11 @@ class SchoolsFlow(Flow):
             return school_card(self.r, school, self.gate.receives(school.id))
         if kind == "province" and ident in cat.provinces:
             payload = Query(ident).payload()
+        if payload.startswith(PLACE):
+            province, _, former = payload.removeprefix(PLACE).partition(":")
+            return province_schools(
+                self.r, self.directory, province, None if former in ("", "-") else former
+            )
         if payload.startswith("dir:p:"):
             return level_picker(self.r, self.directory, payload.removeprefix("dir:p:"))
         query = Query.from_payload(payload) if payload.startswith(QUERY) else None
@@ -127,6 +142,8 @@ class SchoolsFlow(Flow):
         """The province a directory screen is about, if one."""
         if payload.startswith(("dir:p:", "province:")):
             ident = payload.split(":")[-1]
+        elif payload.startswith(PLACE):
+            ident = payload.split(":")[2]
         elif payload.startswith(QUERY):
             query = Query.from_payload(payload)
             ident = query.province if query is not None and query.province else ""

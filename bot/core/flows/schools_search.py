@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from bot.catalog import Catalog
 from bot.catalog.models import School, SchoolField, Trade
-from bot.matching.entities import ProvinceIndex
+from bot.matching.entities import MARKER, ProvinceIndex, ProvinceMention
 from bot.matching.normalize import fold
 
 QUERY = "dir:q:"  # dir:q:<province>:<level>:<trade>:<field>, "-" for none
+PLACE = "dir:n:"  # dir:n:<province>:<former province or "-">: a place typed alone (schoolfix)
 MAX_QUERY_TEXT = 160  # longer messages are questions, not searches
 LEVEL_WORDS = {"cao dang": "cao_dang", "trung cap": "trung_cap", "so cap": "so_cap"}
 # a message asks where to study / which schools
@@ -65,6 +66,12 @@ NOT_A_SEARCH = (
     "tai sao",
     "vi sao",
 )
+# schoolfix: words around a place that ask nothing else ("em ở Hà Tĩnh muốn học nghề"): a message
+# of these and one province (or former district) asks for that province's schools (normalized)
+_PLACE_ONLY = frozenset(
+    "em e minh toi con chau ban nha o tai que song dang hien tinh thanh pho tp muon hoc nghe "
+    "di a ah ak nhe nha oi ad voi thi khu vuc vung".split()
+)
 # words that look like a field but are not one ("số điện thoại" is no "điện")
 _NOT_A_FIELD = ("so dien thoai", "dien thoai", "dien bien")
 
@@ -90,6 +97,41 @@ def field_of(catalog: Catalog, trade: Trade) -> SchoolField | None:
 def _has(text: str, phrase: str) -> bool:
     """Whether a phrase occurs as whole words in text (both folded, single-spaced)."""
     return f" {phrase} " in f" {text} "
+
+
+def find(catalog: Catalog, query: Query) -> Found:
+    """Schools for a search (real schools only); with a trade or field, those a source says
+    teach it, then those of its field (to confirm with the school), then the others. The trade
+    card and the directory's screens both read this, so they name the same schools."""
+    pool = [
+        s
+        for s in catalog.schools.values()
+        if not s.example
+        and (query.province is None or s.province == query.province)
+        and (query.level is None or query.level in s.levels)
+    ]
+    trade = catalog.trades.get(query.trade or "")
+    field = catalog.school_fields.get(query.field or "")
+    if trade is not None and field is None:  # a trade's field finds the likely schools
+        field = field_of(catalog, trade)
+    if trade is None and field is None:
+        return Found(pool, [], [])
+    taught: list[School] = []
+    likely: list[School] = []
+    for school in pool:
+        named = [fold(n) for n in school.trades_named]
+        if trade is not None and teaches(school, trade):
+            taught.append(school)
+        elif field is not None:
+            if set(field.trades) & set(school.trades) or any(
+                _has(n, w) for n in named for w in field.named
+            ):
+                # teaches the field; for a trade asked, a school of its field is likely
+                (likely if trade is not None else taught).append(school)
+            elif any(w in fold(school.name) for w in field.school_names):
+                likely.append(school)
+    chosen = {s.id for s in (*taught, *likely)}
+    return Found(taught, likely, [s for s in pool if s.id not in chosen])
 
 
 @dataclass(frozen=True)
@@ -153,6 +195,26 @@ class Directory:
 
     # -- reading a message -----------------------------------------------------------------
 
+    def place_only(self, folded: str) -> ProvinceMention | None:
+        """The province a message names and nothing else ("Nghệ An", "em ở huyện Mường Tè muốn
+        học nghề"), if one (schoolfix): it asks for that province's schools, not for a school
+        whose name contains the province's (Cao đẳng Nghề An Giang). A former district alone
+        is None: its own card says where it is now."""
+        if not folded or len(folded) > MAX_QUERY_TEXT:
+            return None
+        tokens = self.normalize(folded).split()
+        mentions = self.provinces.mentions(" ".join(tokens))
+        if len(mentions) != 1:
+            return None
+        rest = [
+            t for i, t in enumerate(tokens) if t != MARKER and not (i and tokens[i - 1] == MARKER)
+        ]
+        if any(t not in _PLACE_ONLY for t in rest):
+            return None
+        if not rest and not any(_has(folded, p) for p in self.provinces.phrases):
+            return None  # a former district typed alone ("huyện Mường Tè")
+        return mentions[0]
+
     def school_named(self, folded: str) -> School | None:
         """The school a short message names ("cao dang lao cai"), if one."""
         text = self.normalize(folded)
@@ -205,31 +267,7 @@ class Directory:
 
     def find(self, query: Query) -> Found:
         """Schools for a search; with a trade or field, those that teach it first."""
-        pool = self.in_province(query.province, query.level)
-        trade = self.catalog.trades.get(query.trade or "")
-        field = self.catalog.school_fields.get(query.field or "")
-        if trade is not None and field is None:  # a trade's field finds the likely schools
-            field = next(
-                (f for f in self.catalog.school_fields.values() if trade.id in f.trades), None
-            )
-        if trade is None and field is None:
-            return Found(pool, [], [])
-        taught: list[School] = []
-        likely: list[School] = []
-        for school in pool:
-            named = [fold(n) for n in school.trades_named]
-            if trade is not None and teaches(school, trade):
-                taught.append(school)
-            elif field is not None:
-                if set(field.trades) & set(school.trades) or any(
-                    _has(n, w) for n in named for w in field.named
-                ):
-                    # teaches the field; for a trade asked, a school of its field is likely
-                    (likely if trade is not None else taught).append(school)
-                elif any(w in fold(school.name) for w in field.school_names):
-                    likely.append(school)
-        chosen = {s.id for s in (*taught, *likely)}
-        return Found(taught, likely, [s for s in pool if s.id not in chosen])
+        return find(self.catalog, query)
 
     def describe(self, query: Query) -> str:
         """What was searched, in words: "Điện, điện tử · cao đẳng · Cần Thơ"."""

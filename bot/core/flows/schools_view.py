@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.catalog.models import School
 from bot.catalog.text_keys import T
 from bot.core.flows.schools_search import Directory, Found, Query
 from bot.core.messages import Button, Reply
+from bot.matching.normalize import fold
 
 if TYPE_CHECKING:  # render imports this module
     from bot.core.flows.render import Renderer
@@ -136,3 +138,28 @@ def results(r: Renderer, directory: Directory, query: Query, found: Found) -> Re
         buttons.append(Button(r.t(T.DIR_OTHER_LEVEL), f"dir:p:{place.id}"))
     buttons.append(Button(r.t(T.DIR_OTHER_PROVINCE), "menu:schools"))
     return Reply("\n\n".join(lines), (*buttons, *r.nav_buttons()))
+
+
+def province_schools(
+    r: Renderer, directory: Directory, province: str, former: str | None
+) -> Reply | None:
+    """A province's schools, for a place typed alone (schoolfix); with `former` (a former
+    province's id, "long_an"), which province it is part of now, and its schools first."""
+    place = r.catalog.provinces.get(province)
+    if place is None:
+        return None
+    former_name = None
+    if former is not None:
+        former_name = next((n for n in place.absorbed if fold(n).replace(" ", "_") == former), None)
+        if former_name is None:
+            return None
+    query = Query(province)
+    schools = directory.find(query).taught
+    if former is not None:
+        schools = sorted(schools, key=lambda s: s.former_province != former)  # stable
+    reply = results(r, directory, query, Found(schools, [], []))
+    if former_name is None:
+        return reply
+    note = r.t(T.PROVINCE_MERGED, former=former_name, province=place.name)
+    head, _, rest = reply.text.partition("\n\n")
+    return replace(reply, text="\n\n".join((head, note, rest)))
