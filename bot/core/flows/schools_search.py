@@ -43,6 +43,14 @@ _ASK = (
 # ... but not when it asks about money, rules or the levels themselves (other answers do)
 NOT_A_SEARCH = (
     "hoc phi",
+    # costs: "mỗi năm hết bao nhiêu tiền, cả ăn ở" is a question about money, not a list
+    "bao nhieu tien",
+    "het bao nhieu",
+    "chi phi",
+    "ton bao nhieu",
+    "ton kem",
+    "mat tien",
+    "tien an",
     "mien",
     "giam",
     "ho tro",
