@@ -572,6 +572,10 @@ class T:
     SURVEY_PARENT_GUARDIAN_HELP = "survey_parent_guardian_help"
     SURVEY_PARENT_SAME_PHONE_CHECK = "survey_parent_same_phone_check"
     SURVEY_PARENT_HELD = "survey_parent_held"
+    # -- tradestep: typed trades tick (the step stays open), the maximum said and explained --
+    SURVEY_TICKED = "survey_ticked"
+    SURVEY_ALREADY_TICKED = "survey_already_ticked"
+    SURVEY_SELECTED_FULL = "survey_selected_full"
 
 
 def policy_group_key(group: str) -> str:
