@@ -25,7 +25,8 @@ GRADE12_TYPED = [
     ("khao sat", "lớp mấy"),
     ("2", "Sau khi tốt nghiệp THPT"),
     ("hoc cao dang", "nghề, ngành nào"),
-    ("dien cong nghiep", "trường nào"),
+    ("dien cong nghiep", "Đã chọn: Điện công nghiệp"),  # tradestep: ticked, the step stays
+    ("xong", "trường nào"),
     ("truong phu hop", "tỉnh, thành phố"),
     ("hung yen", "xã, phường"),
     ("bo qua", "Trường sẽ nhận thông tin"),

@@ -115,14 +115,14 @@ async def test_sigkill_mid_survey_loses_no_answer(serve: Serve, database_url: st
     await switch_on(database_url)  # task directory: the school an operator switched on
     async with aiohttp.ClientSession() as http:
         user = WebUser(http, serve.base, "crash-survey-0001")
-        await play(user, GRADE9[:10])  # up to and including consent
+        await play(user, GRADE9[:11])  # up to and including consent
         await serve.kill()
         await serve.start()
         user.base = serve.base
         # the survey resumes at the question it stopped on (the name); a greeting is not taken
         # for an answer
         assert "Họ và tên của bạn?" in await user.send(text="xin chào")
-        await play(user, GRADE9[10:])
+        await play(user, GRADE9[11:])
         done = await submit_and_confirm(user)
     assert "đã được chuyển tới: Trường Cao đẳng Long An" in done
     assert await _counts(database_url) == {"responses": 1, "contacts": 1, "leads": 1}

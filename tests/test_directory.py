@@ -261,6 +261,8 @@ async def _survey_to_schools(engine: Engine) -> Reply:
     for text in ("khao sat", "1", "trung cap"):
         await say(engine, text)
     reply = await say(engine, "dien cong nghiep va han")
+    assert "Đã chọn: Điện công nghiệp, Hàn" in reply.text  # tradestep: ticked, step open
+    reply = await say(engine, "xong")
     assert "Bạn muốn trường nào liên hệ" in reply.text
     return reply
 

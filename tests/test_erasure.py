@@ -126,7 +126,7 @@ async def _survey(chat: ZaloOAChat) -> None:
     """A grade 12 survey with consent, the name shared through a Zalo form."""
     assert await chat.post(*chat.fake.event(follow(USER))) == 200  # event id follow:<user>:<t>
     steps = [
-        *GRADE12_TYPED[:6],  # up to the commune question
+        *GRADE12_TYPED[:7],  # up to the commune question
         (COMMUNE, "Đúng không?"),
         ("đúng", "Trường sẽ nhận thông tin"),
         ("dong y", "Họ và tên"),

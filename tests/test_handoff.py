@@ -181,7 +181,7 @@ async def test_telegram_student_reply_chain_with_consent_and_ket_thuc(
     server, _db, secret = stack  # the group has no topics: reply chains
     caplog.set_level(logging.DEBUG, logger="bot")  # our logs (PTB's debug lines are its own)
     student = TelegramChat(server, fake, secret, STUDENT)
-    for text in ("khao sat", "2", "hoc cao dang", "dien cong nghiep", "truong phu hop"):
+    for text in ("khao sat", "2", "hoc cao dang", "dien cong nghiep", "xong", "truong phu hop"):
         await student.say(text)
     await student.say("hung yen")
     await student.say("menu")
@@ -227,7 +227,7 @@ async def test_declining_to_share_sends_only_the_question(
 ) -> None:
     server, _db, secret = stack
     student = TelegramChat(server, fake, secret, STUDENT + 1)
-    for text in ("khao sat", "2", "hoc cao dang", "dien cong nghiep", "truong phu hop"):
+    for text in ("khao sat", "2", "hoc cao dang", "dien cong nghiep", "xong", "truong phu hop"):
         await student.say(text)
     await student.say("hung yen")
     await student.say("menu")

@@ -37,7 +37,7 @@ from tests.fakes.zalo_oa_api import MEDIA_KINDS as OA_MEDIA
 from tests.fakes.zalo_oa_api import FakeZaloOA, user_send_media, user_send_text
 
 ZB_SECRET = "zalo-bot-secret_42"
-NAME_STEP = 8  # GRADE12_TYPED[:8] ends at "Họ và tên"
+NAME_STEP = 9  # GRADE12_TYPED[:9] ends at "Họ và tên"
 QUESTION = "hoc nghe han co mat hoc phi ko"
 _ids = itertools.count(50_000)
 

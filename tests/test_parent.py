@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.catalog import Catalog
@@ -46,6 +46,7 @@ GRADE9_TYPED = [
     "1",
     "trung cap",
     "dien cong nghiep",
+    "xong",  # tradestep: a typed trade is ticked; "xong" ends the step
     "truong phu hop",
     "hung yen",
     "bo qua",
@@ -218,6 +219,23 @@ async def test_wrong_codes_are_rate_limited(world: World) -> None:
     # another conversation (the real parent) is not blocked
     asked = await world.say("mum", code)
     assert "Nội dung đồng ý:" in text(asked)
+
+
+async def test_a_code_with_three_identical_letters_is_read_as_typed(world: World) -> None:
+    """tradestep: the text folder shortens "AAAB" to "AB"; codes are read from the raw text.
+    (New codes never hold three identical letters; one issued before that rule, or a code
+    read aloud and typed, may.)"""
+    code = code_in(await grade9(world))
+    async with world.db.begin() as conn:  # the student's code, as if it had been AAAB23CD
+        await conn.execute(
+            update(ParentCodeRow)
+            .where(ParentCodeRow.code_hash == parent_codes.hash_code(code[3:].replace("-", "")))
+            .values(code_hash=parent_codes.hash_code("AAAB23CD"))
+        )
+    for typed, who in (("aaab23cd", "mum"), ("PH-AAAB-23CD", "dad"), ("mã là AAAB 23CD ạ", "gran")):
+        asked = await world.say(who, typed)
+        assert "Nội dung đồng ý:" in text(asked), (typed, text(asked))
+        assert "Lê Thị Cúc" in text(asked)
 
 
 async def test_codes_expire_and_waiting_leads_expire_with_them(world: World) -> None:

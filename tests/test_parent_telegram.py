@@ -26,6 +26,7 @@ GRADE9 = [
     "khao sat lop 9",
     "trung cap",
     "dien cong nghiep",
+    "xong",  # tradestep: a typed trade is ticked; "xong" ends the step
     "truong phu hop",
     "hung yen",
     "bo qua",

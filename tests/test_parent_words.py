@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.flows.parent_words import code_in, parent_decision
+from bot.core.flows.parent_words import code_in, fold_code, parent_decision
 from bot.matching.normalize import fold
 
 
@@ -55,3 +57,25 @@ def test_any_text_is_read_without_error(text: str) -> None:
     found = code_in(folded)
     assert found is None or len(found) == 8
     assert parent_decision(folded) in (None, "agree", "decline", "later")
+
+
+@pytest.mark.parametrize(
+    ("said", "body"),
+    [
+        ("aaab23cd", "AAAB23CD"),
+        ("ph aaab 23cd", "AAAB23CD"),
+        ("mã của con là LLLN 78CF ạ", "LLLN78CF"),
+        ("Đây là mã: ph-kkkk-2345", "KKKK2345"),
+    ],
+)
+def test_codes_with_repeated_letters_are_read_as_typed(said: str, body: str) -> None:
+    """tradestep: fold() shortens "aaab" to "ab"; fold_code keeps the letters of a code."""
+    assert code_in(fold_code(said)) == body
+    assert code_in(fold(said)) != body  # why: the folded text lost a letter
+
+
+@given(st.text(max_size=200))
+def test_fold_code_is_fold_where_no_letter_repeats(text: str) -> None:
+    """fold_code differs from fold only where fold() shortens a run of one letter."""
+    if not re.search(r"(.)\1\1", fold_code(text)):
+        assert fold_code(text) == fold(text)

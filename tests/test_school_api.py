@@ -60,6 +60,7 @@ GRADE9 = [
     ("press", "Khảo sát nguyện vọng sau lớp 9"),
     ("press", "Học trung cấp"),
     ("text", "điện công nghiệp"),
+    ("text", "xong"),  # tradestep: a typed trade is ticked; "xong" ends the step
     ("press", "Trường Cao đẳng Long An"),
     ("press", "✔ Xong"),
     ("text", "Long An"),

@@ -11,7 +11,7 @@ from tests.drivers import GRADE12_TYPED
 
 USER = "u-shared"
 SHARED = (("name", "Trần Thị Bình"), ("phone", "84912345678"))
-TO_NAME = GRADE12_TYPED[:8]  # ends at the name question
+TO_NAME = GRADE12_TYPED[:9]  # ends at the name question
 
 
 async def _say(engine: Engine, text: str | None = None, user: str = USER) -> str:

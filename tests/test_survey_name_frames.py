@@ -27,6 +27,7 @@ TYPED = [
     "khao sat lop 12",
     "hoc cao dang",
     "logistics",
+    "xong",  # tradestep: a typed trade is ticked; "xong" ends the step
     "truong phu hop",
     "Tây Ninh",
     "bo qua",

@@ -43,7 +43,7 @@ from tests.fakes.zalo_oa_api import (
     user_submit_info,
 )
 
-NAME_STEP = 8  # GRADE12_TYPED[:8] ends at "Họ và tên"
+NAME_STEP = 9  # GRADE12_TYPED[:9] ends at "Họ và tên"
 GRADE12_TO_NAME = GRADE12_TYPED[:NAME_STEP]
 
 

@@ -576,6 +576,10 @@ class T:
     TRADE_FIELD_SCHOOLS_IN = "trade_field_schools_in"
     TRADE_NOT_LISTED_IN = "trade_not_listed_in"
     TRADE_NOT_LISTED_IN_FIELD = "trade_not_listed_in_field"
+    # -- tradestep: typed trades tick (the step stays open), the maximum said and explained --
+    SURVEY_TICKED = "survey_ticked"
+    SURVEY_ALREADY_TICKED = "survey_already_ticked"
+    SURVEY_SELECTED_FULL = "survey_selected_full"
 
 
 def policy_group_key(group: str) -> str:

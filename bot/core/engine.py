@@ -165,7 +165,7 @@ class Engine:
         folded = fold(text.removeprefix("/"))
         if active is not None:
             # a few words act inside any flow's question (data rights); then the flow reads
-            command = self.flows.command(folded, state, inside=active)
+            command = self.flows.command(folded, state, inside=active, text=text)
             if command is not None:
                 return await self._payload(command, turn)
             replies = await active.text(text, turn)
@@ -180,7 +180,7 @@ class Engine:
     async def _outside(self, text: str, folded: str, turn: Turn) -> list[Reply]:
         """Typed text no flow's question took: commands, buttons by number or name, matcher."""
         state = turn.state
-        command = _COMMANDS.get(folded) or self.flows.command(folded, state)
+        command = _COMMANDS.get(folded) or self.flows.command(folded, state, text=text)
         if command is not None:
             return await self._payload(command, turn)
         number = single_number(text)  # "2", " 2 ", "2." pick a choice; "-1" does not

@@ -90,6 +90,11 @@ class Flow(ABC):
         """The payload a typed word (folded) stands for, outside any flow's question."""
         return None
 
+    def raw_command(self, text: str, state: ConversationState) -> str | None:
+        """Like `command`, read from the text as typed, where fold() would lose what matters
+        (a parent code: fold() shortens "aaab" to "ab"); asked first, with the same reach."""
+        return None
+
     async def reask(self, turn: Turn) -> list[Reply] | None:
         """The waiting question again, after a note that the message could not answer it
         (a photo, an empty or overlong message); None: the engine shows the menu instead."""
@@ -175,14 +180,15 @@ class FlowRegistry:
         return next((b for f in self._flows if (b := f.resume_button(state)) is not None), None)
 
     def command(
-        self, folded: str, state: ConversationState, inside: Flow | None = None
+        self, folded: str, state: ConversationState, inside: Flow | None = None, text: str = ""
     ) -> str | None:
-        """The payload a typed word stands for in some flow; `inside` a flow's question, only
-        the words of the other flows that are always reachable count."""
+        """The payload a typed word stands for in some flow (read from the `text` as typed,
+        then folded); `inside` a flow's question, only the words of the other flows that are
+        always reachable count."""
         for flow in self._flows:
             if inside is not None and (flow is inside or not flow.always_reachable):
                 continue
-            payload = flow.command(folded, state)
+            payload = flow.raw_command(text, state) or flow.command(folded, state)
             if payload is not None:
                 return payload
         return None

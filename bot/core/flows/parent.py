@@ -23,7 +23,7 @@ from bot.core.flows.parent_view import (
     VIETNAM,
     ParentView,
 )
-from bot.core.flows.parent_words import code_in, parent_code, parent_decision
+from bot.core.flows.parent_words import code_in, fold_code, parent_code, parent_decision
 from bot.core.flows.survey_rules import SurveyRules
 from bot.core.flows.survey_view import SurveyView
 from bot.core.messages import Reply
@@ -105,6 +105,11 @@ class ParentFlow(Flow):
         if body is not None:
             return OPEN + body
         return WORDS.get(folded)
+
+    def raw_command(self, text: str, state: ConversationState) -> str | None:
+        """A code read from the text as typed: folded text shortens "AAAB12CD" (tradestep)."""
+        body = parent_code(text) or code_in(fold_code(text.removeprefix("/")))
+        return OPEN + body if body is not None else None
 
     async def payload(self, payload: str, turn: Turn) -> list[Reply]:
         desk = self.view.desk

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 LENGTH = 8  # characters of a code's body (32^8 = 2^40 codes)
 _BODY = re.compile(r"^[a-z0-9]{8}$")
@@ -48,6 +49,20 @@ def _joined(tokens: list[str]) -> str | None:
     if len(body) != LENGTH or not set(body) <= ALPHABET:
         return None
     return body
+
+
+_NON_CODE = re.compile(r"[^a-z0-9]+")
+_LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
+
+
+def fold_code(text: str) -> str:
+    """Text folded as fold() does (lower case, no diacritics, words of letters and digits,
+    letters split from digits) but with repeated letters kept: fold() shortens "aaab12cd" to
+    "ab 12 cd", which is no longer the code (tradestep)."""
+    text = unicodedata.normalize("NFC", text).casefold().replace("đ", "d")
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return " ".join(_LETTER_DIGIT.sub(" ", _NON_CODE.sub(" ", stripped)).split())
 
 
 def code_in(folded: str) -> str | None:

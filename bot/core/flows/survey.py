@@ -7,7 +7,8 @@ AnswerReader). Consent is stored with the schools it covers: changing the school
 province, when the bot picks them) makes it stale, and it is asked again.
 
 The pieces: survey_rules (which steps apply), survey_view (replies), survey_steps (answers and
-moves), survey_submit (the Submission), survey_answers (reading typed answers).
+moves), survey_ticks (typed names that tick or untick), survey_submit (the Submission),
+survey_answers (reading typed answers).
 """
 
 from __future__ import annotations
@@ -217,8 +218,8 @@ class SurveyFlow(RunFlow):
             return await self._numbers(numbers, turn)
         number = single_number(text)
         chosen = choice(number or folded, state.buttons, number is not None)
-        # a typed name in a several-choice question is an answer (kept, then on to the next
-        # question), while a pressed button or its number only ticks the choice
+        # a typed name in a several-choice question is read by the step (a trade's name ticks
+        # it, tradestep; a school's name answers), while a pressed button or its number toggles
         if chosen is not None and (number or not self.typed_choice(state, chosen)):
             return await turn.press(chosen.payload)
         run = self.run(state)

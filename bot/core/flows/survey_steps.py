@@ -32,6 +32,7 @@ from bot.core.flows.survey_rules import (
     initial_selection,
     step_of,
 )
+from bot.core.flows.survey_ticks import TypedTicks
 from bot.core.flows.survey_view import SurveyView
 from bot.core.flows.survey_words import no_parent_number
 from bot.core.flows.typed import core
@@ -40,10 +41,6 @@ from bot.core.messages import Reply
 from bot.matching.normalize import fold
 
 NAME_STEP = "name"  # a "text" step with this id asks for a person's name
-REMOVE_WORDS = ("bo chon", "khong chon", "bo", "xoa")  # "bỏ du lịch": untick, folded
-NOT_REMOVAL = frozenset(
-    ("em", "me", "minh", "toi", "con", "bao", "noi", "muon", "cua", "va", "tui")
-)
 
 
 class SurveySteps:
@@ -56,6 +53,7 @@ class SurveySteps:
         self.reader = reader
         self.rules = rules
         self.view = view
+        self.ticks = TypedTicks(reader, rules, view)
 
     def ask(self, run: dict[str, Any], survey: Survey, error: Reply | None = None) -> list[Reply]:
         """The current question (or the summary), with an error note first if there is one."""
@@ -156,58 +154,32 @@ class SurveySteps:
     def _typed_choices(
         self, run: dict[str, Any], survey: Survey, step: SurveyStep, text: str
     ) -> list[Reply]:
+        """Typed names in a trades or schools step (see survey_ticks): trades are ticked and
+        the question asked again (tradestep); schools named are the answer."""
         if step.type == "schools" and fold(text) in AUTO_SCHOOL:
             return self.answer(run, survey, step, [AUTO])
-        removed = self._typed_removal(run, survey, step, text)
+        removed = self.ticks.removal(run, survey, step, text)
         if removed is not None:
-            return removed
+            return [*removed, *self.ask(run, survey)]
+        found, unknown = self.ticks.read(run, step, text)
+        if not found and not unknown:  # digits or signs only: nothing to note
+            return self._error(run, survey, step, T.SURVEY_PICK_ONE)
         if step.type == "trades":
-            found, unknown = self.reader.trades(text)
-        else:
-            found, unknown = self.reader.schools(text, self.rules.school_choices(run))
+            return [*self.ticks.tick(run, survey, step, found, unknown), *self.ask(run, survey)]
         selection = list(run.get("selection") or [])
         for ident in found:
             if ident not in selection:
                 selection.append(ident)
         if len(selection) > step.max_choices:
             run["selection"] = selection[: step.max_choices]
-            return self._error(run, survey, step, T.SURVEY_TOO_MANY, count=step.max_choices)
+            extra = selection[step.max_choices :]
+            return self.ask(run, survey, self.ticks.too_many(run, survey, step, extra))
         run["selection"] = selection
-        if not found and not unknown:  # digits or signs only: nothing to note
-            return self._error(run, survey, step, T.SURVEY_PICK_ONE)
         if unknown:
-            key = T.SURVEY_UNKNOWN_TRADES if step.type == "trades" else T.SURVEY_UNKNOWN_SCHOOLS
-            return self._error(run, survey, step, key, items=", ".join(unknown))
+            items = ", ".join(unknown)
+            return self._error(run, survey, step, T.SURVEY_UNKNOWN_SCHOOLS, items=items)
         noted = self.view.note(T.SURVEY_NOTED, items=self.view.show(run, survey, step, selection))
         return [noted, *self.answer(run, survey, step, selection)]
-
-    def _typed_removal(
-        self, run: dict[str, Any], survey: Survey, step: SurveyStep, text: str
-    ) -> list[Reply] | None:
-        """ "bỏ du lịch", "không chọn hàn": the named choices that are ticked are unticked and the
-        question is asked again; nothing is ever ticked by it (a reviewer's "bo du lich" was
-        saved as chosen). "bố em muốn…" is no removal: folded, "bố" is "bo" too."""
-        if step.type not in ("trades", "schools"):
-            return None
-        words = fold(text).split()
-        size = next(
-            (len(w.split()) for w in REMOVE_WORDS if words[: len(w.split())] == w.split()), 0
-        )
-        if not size or len(words) == size or words[size] in NOT_REMOVAL:
-            return None
-        rest = " ".join(words[size:])
-        if step.type == "trades":
-            found, _unknown = self.reader.trades(rest)
-        else:
-            found, _unknown = self.reader.schools(rest, self.rules.school_choices(run))
-        if not found:
-            return None
-        selection = list(run.get("selection") or [])
-        gone = [ident for ident in found if ident in selection]
-        run["selection"] = [ident for ident in selection if ident not in gone]
-        names = self.view.show(run, survey, step, gone or found)
-        key = T.SURVEY_REMOVED if gone else T.SURVEY_NOTHING_REMOVED
-        return [self.view.note(key, items=names), *self.ask(run, survey)]
 
     def _typed_province(
         self, run: dict[str, Any], survey: Survey, step: SurveyStep, text: str
@@ -298,7 +270,8 @@ class SurveySteps:
         if ident in selection:
             selection.remove(ident)
         elif len(selection) >= step.max_choices:
-            return self._error(run, survey, step, T.SURVEY_TOO_MANY, count=step.max_choices)
+            # tradestep: the maximum is reached: said so, with how to untick one
+            return self.ask(run, survey, self.ticks.too_many(run, survey, step, [ident]))
         else:
             selection.append(ident)
         run["selection"] = selection

@@ -95,7 +95,11 @@ class SurveyView:
         elif step.type == "parent_consent":  # flowfix: no parent's number to give yet
             buttons.append(Button(t(T.SURVEY_PARENT_LATER_BUTTON), "sv:later"))
         if step.type in MULTI and selection:
-            lines.append(t(T.SURVEY_SELECTED, items=self.show(run, survey, step, selection)))
+            items = self.show(run, survey, step, selection)
+            if len(selection) >= step.max_choices:  # tradestep: no "chọn thêm" when full
+                lines.append(t(T.SURVEY_SELECTED_FULL, items=items, count=step.max_choices))
+            else:
+                lines.append(t(T.SURVEY_SELECTED, items=items))
             buttons.append(Button(t(T.SURVEY_DONE), "sv:done"))
         if step.optional and not selection:
             buttons.append(Button(t(T.SURVEY_SKIP), "sv:skip"))
