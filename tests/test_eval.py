@@ -171,9 +171,17 @@ TRAINING = [
 #      to care_own.yaml (batch13b); threshold 0.83, with patterns 0.75: care_holdout 92.3%
 #      (84/91), 0.0%; care_holdout2 96.3% (103/107), 1.2%; care_holdout3 95.8% (115/120), 0.0%;
 #      care_holdout4 97.5% (118/121), 0.0%; care_holdout5 93.8% (61/65), 2.2% (1/45).
-# Pooled over the four older holdouts (439 messages needing care, 455 ordinary): recall 95.7%,
-# false care 0.2%; over all five 95.4% (481/504). The xfails below mark each target a set
-# misses; care_holdout's floor is 0.92 since 8 (one message either way between retrainings).
+#   9. retrained on the merged content of stop 16 (national sources for the priority groups'
+#      entitlements, four social trades, a reviewer's phrasings); cross-validation chose
+#      threshold 0.87, with patterns 0.65 (its dev figures rose: care_own 96.5% -> 98.2% recall,
+#      0.9% -> 0.5% false care): care_holdout 94.5% (86/91), 0.0%; care_holdout2 96.3%
+#      (103/107), 1.2%; care_holdout3 96.7% (116/120), 2.0% (2/101); care_holdout4 94.2%
+#      (114/121), 0.0%; care_holdout5 92.3% (60/65), 2.2% (1/45). Not tuned on the holdouts:
+#      care_holdout4's recall and care_holdout3's false care miss their targets again (xfails).
+# Pooled over the four older holdouts (439 messages needing care, 455 ordinary): recall 95.4%
+# (419/439), false care 0.7% (3/455); over all five 95.0% (479/504). The xfails below mark each
+# target a set misses; care_holdout's floor is 0.92 since 8 (one message either way between
+# retrainings).
 # A strict xfail fails the day its target is met, so the marker is removed then; the floors
 # below catch a regression meanwhile.
 MISSED = "measured: {} (target {})"
@@ -181,6 +189,8 @@ HOLDOUT2_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("1.2% 
 HOLDOUT_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("92.3% (84/91)", "95%"))
 HOLDOUT5_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("93.8% (61/65)", "95%"))
 HOLDOUT5_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("2.2% (1/45)", "1%"))
+HOLDOUT3_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("2.0% (2/101)", "1%"))
+HOLDOUT4_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("94.2% (114/121)", "95%"))
 FLOORS = {
     "care_holdout.yaml": (0.92, 0.02),
     "care_holdout2.yaml": (0.93, 0.03),
@@ -202,7 +212,7 @@ def detector(catalog: Catalog) -> CareDetector:
         pytest.param("care_holdout.yaml", marks=HOLDOUT_RECALL),
         "care_holdout2.yaml",
         "care_holdout3.yaml",
-        "care_holdout4.yaml",
+        pytest.param("care_holdout4.yaml", marks=HOLDOUT4_RECALL),
         pytest.param("care_holdout5.yaml", marks=HOLDOUT5_RECALL),
     ],
 )
@@ -219,7 +229,7 @@ def test_care_recall_target(name: str, detector: CareDetector) -> None:
         *TRAINING,
         "care_holdout.yaml",
         pytest.param("care_holdout2.yaml", marks=HOLDOUT2_FALSE_CARE),
-        "care_holdout3.yaml",
+        pytest.param("care_holdout3.yaml", marks=HOLDOUT3_FALSE_CARE),
         "care_holdout4.yaml",
         pytest.param("care_holdout5.yaml", marks=HOLDOUT5_FALSE_CARE),
     ],
