@@ -572,6 +572,11 @@ class T:
     SURVEY_PARENT_GUARDIAN_HELP = "survey_parent_guardian_help"
     SURVEY_PARENT_SAME_PHONE_CHECK = "survey_parent_same_phone_check"
     SURVEY_PARENT_HELD = "survey_parent_held"
+    # -- eligfix: circumstances named but not ticked, a province typed before its question --
+    ELIG_NOT_TICKED = "elig_not_ticked"
+    ELIG_NOT_TICKED_HERE = "elig_not_ticked_here"
+    ELIG_ONLY_IF = "elig_only_if"
+    ELIG_PROVINCE_EARLY = "elig_province_early"
 
 
 def policy_group_key(group: str) -> str:
