@@ -216,3 +216,34 @@ def test_a_parent_who_is_a_martyrs_child_makes_the_student_a_grandchild(
 ) -> None:
     text = _text(person, possessor, "là con liệt sĩ", question, False)
     assert "con_liet_si" not in ticked(None, text), text
+
+
+# -- one dead parent is not "mồ côi cả cha lẫn mẹ" -----------------------------------------------
+
+ONE_PARENT_OR_UNSAID = [
+    "Cháu nhà tôi mồ côi mẹ, bố làm thuê, cháu học trung cấp có được hỗ trợ gì không ạ",  # Q7
+    "con em mo coi cha, me di lam xa, em hoc trung cap co duoc mien hoc phi ko",  # C22
+    "con em mo coi cha me di lam xa em hoc trung cap co duoc mien hoc phi ko",  # no commas
+    "em mồ côi bố từ nhỏ, học cao đẳng có được miễn học phí không",
+    "em bị mồ côi, học trung cấp có được miễn học phí không",
+    "e mo coi cha me o voi ba ngoai hoc cd co dc mien hp ko",
+]
+
+
+@pytest.mark.parametrize("text", ONE_PARENT_OR_UNSAID)
+def test_one_dead_parent_or_unsaid_is_asked_not_ticked(text: str) -> None:
+    assert "mo_coi" not in ticked(None, text)
+    reading = detector().read(text)
+    assert reading is not None and "mo_coi" in reading.unsure.get("circumstances", [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "em mồ côi cả cha lẫn mẹ, ở với bà, học cao đẳng có phải đóng học phí không",  # X6
+        "cháu mồ côi cả bố lẫn mẹ, học trung cấp có được miễn học phí không ạ",
+        "em mo coi ca cha me, hoc cao dang co dc mien hp ko",
+    ],
+)
+def test_both_parents_said_is_ticked(text: str) -> None:
+    assert "mo_coi" in ticked(None, text)
