@@ -247,3 +247,31 @@ def test_one_dead_parent_or_unsaid_is_asked_not_ticked(text: str) -> None:
 )
 def test_both_parents_said_is_ticked(text: str) -> None:
     assert "mo_coi" in ticked(None, text)
+
+
+# -- a household that left poverty is not "hộ nghèo" -----------------------------------------------
+
+LEFT_POVERTY = [
+    "Nhà tôi năm ngoái là hộ nghèo nhưng năm nay thoát nghèo rồi, con học cao đẳng có được miễn"
+    " học phí không?",  # X2
+    "nhà em không còn là hộ nghèo, học trung cấp có được vay vốn không",
+    "nha e het ho ngheo roi thi hoc cao dang co dc vay von ko",
+    "gia đình em vừa ra khỏi hộ nghèo, em học cao đẳng có được hỗ trợ gì không",
+    "năm ngoái nhà em là hộ nghèo, học cao đẳng có được miễn học phí không",
+    "trước đây là hộ nghèo, giờ con học trung cấp có được giảm học phí không",
+]
+
+
+@pytest.mark.parametrize("text", LEFT_POVERTY)
+def test_a_household_that_left_poverty_is_asked_not_ticked(text: str) -> None:
+    facts = detector().detect(text) or {}
+    assert facts.get("household") != "ho_ngheo"
+    reading = detector().read(text)
+    assert reading is not None and "ho_ngheo" in reading.unsure.get("household", [])
+
+
+def test_still_poor_is_still_poor() -> None:
+    text = "năm ngoái nhà em là hộ nghèo, năm nay vẫn là hộ nghèo, học cao đẳng có được vay không"
+    assert (detector().detect(text) or {}).get("household") == "ho_ngheo"
+    near = "nhà em vừa thoát nghèo, giờ là hộ cận nghèo, học cao đẳng có được vay vốn không"
+    assert (detector().detect(near) or {}).get("household") == "ho_can_ngheo"

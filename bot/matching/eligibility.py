@@ -32,6 +32,7 @@ AFTER_POSSESSOR = "after_possessor"  # a relative only before "em", "tôi" ("chi
 NOBODY = "none"  # starts like a person, is not one ("bộ đội")
 CONNECTORS = frozenset({"nha", "cua"})  # "cháu nhà tôi", "mẹ của em"
 OBJECT_OF = frozenset({"voi", "cung", "theo", "cho", "nuoi"})  # "ở với bà": not who it is about
+ENDED = "ended"  # said to be over, or said of the past
 CHILD_WORD = "con"  # "con liệt sĩ": the student is the child of the status that follows
 
 
@@ -193,11 +194,14 @@ class EligibilityDetector:
         if any(
             True for p in self._ended.get(question, {}).get(option, []) for _ in _find(words, p)
         ):
-            return "ended"
+            return ENDED
         other: str | None = None
         for phrase in phrases:
             for start in _find(words, phrase):
-                if not self._free_at(words, start, question):
+                if _ends_before(words, start, self._negators, NEGATION_GAP):
+                    continue
+                if self._past_at(words, start, question):
+                    other = other or ENDED
                     continue
                 if not whose:
                     return True
@@ -214,7 +218,11 @@ class EligibilityDetector:
         """Not negated, and not in the past for a status that can end."""
         if _ends_before(words, start, self._negators, NEGATION_GAP):
             return False
-        return not (question in self._ended and _ends_before(words, start, self._past, PAST_GAP))
+        return not self._past_at(words, start, question)
+
+    def _past_at(self, words: list[str], start: int, question: str) -> bool:
+        """ "năm ngoái (nhà em là) hộ nghèo": a status that can end, said of the past."""
+        return question in self._ended and _ends_before(words, start, self._past, PAST_GAP)
 
     def _holder_of(
         self,
