@@ -275,3 +275,32 @@ def test_still_poor_is_still_poor() -> None:
     assert (detector().detect(text) or {}).get("household") == "ho_ngheo"
     near = "nhà em vừa thoát nghèo, giờ là hộ cận nghèo, học cao đẳng có được vay vốn không"
     assert (detector().detect(near) or {}).get("household") == "ho_can_ngheo"
+
+
+# -- a question about military service is no circumstance -------------------------------------------
+
+MILITARY_QUESTIONS = [
+    "Con đi học nghề có được miễn nghĩa vụ quân sự không ạ, hay chỉ tạm hoãn?",  # Q23
+    "hoc trung cap co duoc mien nvqs ko",
+    "đang học cao đẳng có được hoãn nghĩa vụ quân sự không, có phải đóng học phí không",
+    "học nghề có được miễn đi nghĩa vụ công an không",
+]
+
+
+@pytest.mark.parametrize("text", MILITARY_QUESTIONS)
+def test_a_question_about_military_service_ticks_nothing(text: str) -> None:
+    assert "xuat_ngu" not in ticked(None, text)
+    reading = detector().read(text)
+    assert reading is None or "xuat_ngu" not in reading.unsure.get("circumstances", [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bộ đội xuất ngũ đi học nghề có được hỗ trợ không",
+        "em đã hoàn thành nghĩa vụ quân sự, học trung cấp có được hỗ trợ gì không",
+        "em vừa đi nghĩa vụ về, học nghề có được hỗ trợ học phí không",
+    ],
+)
+def test_service_done_is_still_read(text: str) -> None:
+    assert "xuat_ngu" in ticked(None, text)
