@@ -277,7 +277,7 @@ def test_still_poor_is_still_poor() -> None:
     assert (detector().detect(near) or {}).get("household") == "ho_can_ngheo"
 
 
-# -- a question about military service is no circumstance -------------------------------------------
+# -- a question about military service is no circumstance ---------------------------------------
 
 MILITARY_QUESTIONS = [
     "Con đi học nghề có được miễn nghĩa vụ quân sự không ạ, hay chỉ tạm hoãn?",  # Q23
