@@ -11,9 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.catalog import Catalog, load_catalog
+from bot.catalog.text_keys import T
+from bot.core.engine import Engine
+from bot.core.flows.eligibility_words import decode
+from bot.core.memory import MemoryConversationStore
+from bot.core.messages import Inbound
 from bot.matching.eligibility import EligibilityDetector
+from bot.matching.matcher import Matcher
 from bot.matching.normalize import Normalizer
-from tests.conftest import CONTENT
+from tests.conftest import CONTENT, FixedClock
 
 
 @functools.cache
@@ -304,3 +310,46 @@ def test_a_question_about_military_service_ticks_nothing(text: str) -> None:
 )
 def test_service_done_is_still_read(text: str) -> None:
     assert "xuat_ngu" in ticked(None, text)
+
+
+# -- the payload that carries what was named but not ticked -------------------------------------
+
+KEYS = ["~circumstances", "~household", "~province", "~level", "~nope", "faq", "circumstances", "x"]
+VALUES = ["khuyet_tat", "ho_ngheo", "mo_coi", "hp_cha_me_khuyet_tat", "xoa_du_lieu", "nghe_an"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(KEYS),
+            st.lists(st.one_of(st.sampled_from(VALUES), st.text(max_size=12)), max_size=3),
+        ),
+        max_size=6,
+    )
+)
+def test_a_forged_payload_only_carries_known_options_and_offers(
+    parts: list[tuple[str, list[str]]],
+) -> None:
+    catalog = _content()
+    assert catalog.eligibility is not None
+    tail = ";".join(f"{key}={'+'.join(values)}" for key, values in parts)
+    facts, unsure, offers = decode(catalog.eligibility, catalog, tail)
+    for question_id, options in unsure.items():
+        question = catalog.eligibility.question(question_id)
+        assert question is not None
+        if question.type != "province":
+            assert all(question.option(o) is not None for o in options)
+    assert set(offers) <= set(catalog.eligibility.detector.offers.values())
+    assert all(catalog.eligibility.question(q) is not None for q in facts)
+
+
+async def test_a_forged_offer_of_another_answer_is_ignored(
+    catalog: Catalog, matcher: Matcher
+) -> None:
+    engine = Engine(catalog, matcher, MemoryConversationStore(), FixedClock())
+    payload = "el:ask:level=trung_cap;~circumstances=khuyet_tat;faq=xoa_du_lieu"
+    replies = await engine.handle(Inbound("test", "forger", payload=payload))
+    text = "\n".join(r.text for r in replies)
+    assert "Mình chưa đánh dấu sẵn: Người khuyết tật" in text and "Câu 1/5." in text
+    assert catalog.text(T.ERROR) not in text

@@ -20,12 +20,12 @@ from bot.catalog.eligibility import Eligibility, EligQuestion, Facts
 from bot.catalog.text_keys import T
 from bot.core.flows.base import RunFlow, Tools, Turn, choice
 from bot.core.flows.eligibility_result import ResultView, evaluate
+from bot.core.flows.eligibility_words import decode, encode, province_alone
 from bot.core.flows.typed import core
 from bot.core.flows.typed import pick as pick_option
 from bot.core.messages import Button, Reply
 from bot.core.numbers import several_numbers, single_number
 from bot.core.ports import ConversationState
-from bot.matching.entities import MARKER
 from bot.matching.matcher import Match, Suggestions
 from bot.matching.normalize import Normalizer, fold
 
@@ -34,27 +34,6 @@ MAX_FACTS_PAYLOAD = 512  # an "el:ask:" payload longer than this is not ours
 # typed words that start the check (folded), besides the menu label
 START_WORDS = {"kiem tra mien giam", "kiem tra mien giam hoc phi", "mien giam cua minh"}
 STOP_WORDS = {"huy", "dung", "dung lai", "thoi", "dung kiem tra"}
-UNSURE = "~"  # eligfix: "~circumstances=con_liet_si": named, not ticked
-OFFER = "faq"  # eligfix: "faq=hp_cha_me_khuyet_tat": the answer about a parent's circumstance
-# eligfix: words around a province typed alone ("em ở Nghệ An ạ"), after the matcher's normalizer
-PROVINCE_FILLERS = frozenset(
-    "em minh toi tui chau con nha o tai song que thuoc tinh thanh pho tp la a ak ah nhe nha "
-    "day roi dang ve ben".split()
-)
-
-
-def encode(
-    facts: Facts, unsure: dict[str, list[str]] | None = None, offers: list[str] | None = None
-) -> str:
-    """Answers as a payload tail: "level=trung_cap;circumstances=con_liet_si+khuyet_tat",
-    then what was named but not ticked ("~household=ho_ngheo") and answers offered."""
-    parts = []
-    for question, value in facts.items():
-        joined = value if isinstance(value, str) else "+".join(value)
-        parts.append(f"{question}={joined}")
-    parts += [f"{UNSURE}{q}={'+'.join(options)}" for q, options in (unsure or {}).items()]
-    parts += [f"{OFFER}={faq}" for faq in offers or []]
-    return ";".join(parts)
 
 
 class EligibilityFlow(RunFlow):
@@ -211,15 +190,9 @@ class EligibilityFlow(RunFlow):
         check waits for "Xong") is that question's answer: kept, and this question asked again."""
         later = self.elig.questions[self.elig.questions.index(question) + 1 :]
         target = next((q for q in later if q.type == "province"), None)
-        tokens = self.matcher.normalize(text).split()
-        mentions = self.provinces.mentions(" ".join(tokens))
-        if target is None or len(mentions) != 1:
+        province = province_alone(self.matcher.normalize(text), self.provinces)
+        if target is None or province is None:
             return None
-        key = tokens.index(MARKER) if MARKER in tokens else -1
-        rest = tokens[:key] + tokens[key + 2 :] if key >= 0 else tokens
-        if any(word not in PROVINCE_FILLERS for word in rest):
-            return None  # a question about the province ("trường nghề ở Nghệ An"): not ours
-        province = mentions[0].province_id
         self._facts(run)[target.id] = province
         skipped = run.get("skipped", [])
         if target.id in skipped:
@@ -250,7 +223,7 @@ class EligibilityFlow(RunFlow):
         if action == "start":
             return self._start(state, {}, turn)
         if action == "ask":
-            facts, unsure, offers = self._decode(arg[:MAX_FACTS_PAYLOAD])
+            facts, unsure, offers = decode(self.elig, self.catalog, arg[:MAX_FACTS_PAYLOAD])
             return self._asked(state, facts, turn, unsure, offers)
         run = self.run(state)
         if run is None:
@@ -285,33 +258,6 @@ class EligibilityFlow(RunFlow):
 
     def _stale(self) -> Reply:
         return Reply(self.r.t(T.ELIG_STALE), (Button(self.r.t(T.ELIG_AGAIN), "el:start"),))
-
-    def _decode(self, tail: str) -> tuple[Facts, dict[str, list[str]], list[str]]:
-        """The answers of an "el:ask:" payload that name known questions and options; those
-        named but not ticked; the known answers offered."""
-        facts: Facts = {}
-        unsure: dict[str, list[str]] = {}
-        offers: list[str] = []
-        for part in tail.split(";"):
-            question_id, _, joined = part.partition("=")
-            if question_id == OFFER:
-                if joined in self.elig.detector.offers.values() and joined in self.catalog.faq:
-                    offers.append(joined)
-                continue
-            named = question_id.startswith(UNSURE)
-            question = self.elig.question(question_id.removeprefix(UNSURE))
-            if question is None or not joined:
-                continue
-            values = joined.split("+")
-            if question.type == "province":
-                known = [v for v in values if v in self.catalog.provinces]
-            else:
-                known = [v for v in values if question.option(v) is not None]
-            if known and named:
-                unsure[question.id] = list(dict.fromkeys(known))
-            elif known:
-                facts[question.id] = known if question.multi else known[0]
-        return facts, unsure, list(dict.fromkeys(offers))
 
     # -- steps ----------------------------------------------------------------------------------
 
