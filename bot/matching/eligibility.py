@@ -32,6 +32,7 @@ AFTER_POSSESSOR = "after_possessor"  # a relative only before "em", "tôi" ("chi
 NOBODY = "none"  # starts like a person, is not one ("bộ đội")
 CONNECTORS = frozenset({"nha", "cua"})  # "cháu nhà tôi", "mẹ của em"
 OBJECT_OF = frozenset({"voi", "cung", "theo", "cho", "nuoi"})  # "ở với bà": not who it is about
+CONJUNCTIONS = frozenset({"hay", "hoac", "va", "lan", "voi"})  # a negation carries over them
 ENDED = "ended"  # said to be over, or said of the past
 CHILD_WORD = "con"  # "con liệt sĩ": the student is the child of the status that follows
 
@@ -141,6 +142,11 @@ class EligibilityDetector:
         ):
             self._people.update((tuple(p.split()), kind) for p in words)
         self._parent_writing = [p.split() for p in w.people.parent_writing]
+        self._all_phrases = sorted(
+            {tuple(p) for options in self._phrases.values() for ps in options.values() for p in ps},
+            key=len,
+            reverse=True,
+        )
 
     def detect(self, text: str) -> Facts | None:
         """The answers a message gives (question id -> option id, or ids for a multi
@@ -198,7 +204,7 @@ class EligibilityDetector:
         other: str | None = None
         for phrase in phrases:
             for start in _find(words, phrase):
-                if _ends_before(words, start, self._negators, NEGATION_GAP):
+                if self._negated(words, start):
                     continue
                 if self._past_at(words, start, question):
                     other = other or ENDED
@@ -216,9 +222,22 @@ class EligibilityDetector:
 
     def _free_at(self, words: list[str], start: int, question: str) -> bool:
         """Not negated, and not in the past for a status that can end."""
-        if _ends_before(words, start, self._negators, NEGATION_GAP):
+        if self._negated(words, start):
             return False
         return not self._past_at(words, start, question)
+
+    def _negated(self, words: list[str], start: int, depth: int = 0) -> bool:
+        """A negator just before, or before a negated phrase joined by "hay", "và"…: "không có
+        sổ hộ nghèo hay cận nghèo" negates both."""
+        if _ends_before(words, start, self._negators, NEGATION_GAP):
+            return True
+        if depth > 3 or start < 2 or words[start - 1] not in CONJUNCTIONS:
+            return False
+        for phrase in self._all_phrases:
+            begin = start - 1 - len(phrase)
+            if begin >= 0 and tuple(words[begin : start - 1]) == phrase:
+                return self._negated(words, begin, depth + 1)
+        return False
 
     def _past_at(self, words: list[str], start: int, question: str) -> bool:
         """ "năm ngoái (nhà em là) hộ nghèo": a status that can end, said of the past."""
