@@ -138,13 +138,13 @@ class EligibilityFlow(RunFlow):
         chosen = choice(number or folded, list(state.buttons), number is not None)
         if chosen is not None:
             return await turn.press(chosen.payload)
-        said = self._said_at_step(run, question, text, turn)
-        if said is not None:
-            return said
         # flowfix: "chua biet a", "ho can ngheo a", "lop 9", "dan toc tay": an option's label,
         # a synonym of content, or a typo of one, read before the matcher
         labels = {o.id: o.label for o in question.options}
         picked = pick_option(text, labels, {o.id: o.synonyms for o in question.options})
+        said = self._said_at_step(run, question, text, turn, picked is not None)
+        if said is not None:
+            return said
         if picked is not None and core(text) not in STOP_WORDS:
             return await turn.press(f"el:opt:{picked}")
         if question.type == "province":
@@ -156,17 +156,20 @@ class EligibilityFlow(RunFlow):
         return self._province_early(run, question, text)
 
     def _said_at_step(
-        self, run: dict[str, Any], question: EligQuestion, text: str, turn: Turn
+        self, run: dict[str, Any], question: EligQuestion, text: str, turn: Turn, picked: bool
     ) -> list[Reply] | None:
         """eligfix: a sentence typed at the household or circumstances question ("bố cháu bị
         khuyết tật", "mồ côi mẹ"): what is the student's own is ticked, the rest is not, and
-        its question says when it counts; None when it names none of this question's options."""
+        its question says when it counts; None when it names none of this question's options,
+        or only what an option's name (`picked`) already says (it ticks or unticks as before)."""
         if question.id not in self.elig.detector.triggers:
             return None
         reading = self.detector.read(text, need_topic=False)
         if reading is None:
             return None
         unsure = reading.unsure.get(question.id, [])
+        if picked and not unsure:
+            return None
         said = reading.facts.get(question.id)
         if said is not None and not question.multi and not unsure:
             return self._answer(run, question, said, turn)
