@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, field_validator, model_validator
 
 from bot.catalog.models import Model, Policy, Source, _check_id
-from bot.matching.eligibility import EligibilityDetector
+from bot.matching.eligibility import EligibilityDetector, People, Whose
 from bot.matching.normalize import Normalizer
 
 if TYPE_CHECKING:  # load.py imports this module: no import of it at run time
@@ -27,6 +27,9 @@ class EligOption(Model):
     label: str = Field(min_length=1)
     note: str | None = None
     synonyms: list[str] = Field(default_factory=list)  # typed ways to pick it (flowfix)
+    # eligfix: when it counts ("cả cha và mẹ của người học đều đã mất"), said when a message
+    # named it but it was not ticked
+    only_if: str | None = None
 
     _id = field_validator("id")(_check_id)
 
@@ -127,10 +130,30 @@ class Paper(Model):
 
 
 class DetectorExample(Model):
-    """A message the detector must read, and what it must find."""
+    """A message the detector must read, and what it must find (eligfix: and leave unticked,
+    and which answers it offers)."""
 
     text: str
     facts: Facts
+    unsure: dict[str, list[str]] = Field(default_factory=dict)
+    offers: list[str] = Field(default_factory=list)
+
+
+class DetectorPeople(Model):
+    """Words naming people, normalized, by who they are to the student (eligfix)."""
+
+    student: list[str] = Field(default_factory=list)
+    parent: list[str] = Field(default_factory=list)
+    relative: list[str] = Field(default_factory=list)
+    parent_or_not: list[str] = Field(default_factory=list)
+    writer: list[str] = Field(default_factory=list)
+    after_possessor: list[str] = Field(default_factory=list)
+    none: list[str] = Field(default_factory=list)
+    parent_writing: list[str] = Field(default_factory=list)
+
+    def all(self) -> list[tuple[str, str]]:
+        """(field, phrase) for every phrase."""
+        return [(name, p) for name, phrases in self.model_dump().items() for p in phrases]
 
 
 class DetectorExamples(Model):
@@ -151,7 +174,22 @@ class DetectorContent(Model):
     # much a loan is, its interest, when to repay): when the matcher is sure of one of them, it
     # answers, and the check is offered after it instead of starting
     answer_first: list[str] = Field(default_factory=list)
+    # eligfix: whose circumstance a phrase is, and phrases that name one without ticking it
+    people: DetectorPeople = Field(default_factory=DetectorPeople)
+    child_of: dict[str, list[str]] = Field(default_factory=dict)  # a parent's status
+    family: dict[str, list[str]] = Field(default_factory=dict)  # shared with the parents
+    vague: dict[str, dict[str, list[str]]] = Field(default_factory=dict)  # not enough to tick
+    ended: dict[str, dict[str, list[str]]] = Field(default_factory=dict)  # over, anywhere
+    past: list[str] = Field(default_factory=list)  # just before an ended option's phrase
+    offers: dict[str, str] = Field(default_factory=dict)  # option -> FAQ, when a parent's
     examples: DetectorExamples = Field(default_factory=DetectorExamples)
+
+    def whose(self) -> Whose:
+        """The detector's view of these fields."""
+        people = People(**self.people.model_dump())
+        return Whose(
+            people, self.child_of, self.family, self.vague, self.ended, self.past, self.offers
+        )
 
 
 class Eligibility(Model):
@@ -176,7 +214,9 @@ class Eligibility(Model):
         """The detector over these phrases (multi questions give lists)."""
         multi = {q.id for q in self.questions if q.multi}
         d = self.detector
-        return EligibilityDetector(normalize, d.phrases, d.topic, d.negators, d.triggers, multi)
+        return EligibilityDetector(
+            normalize, d.phrases, d.topic, d.negators, d.triggers, multi, d.whose()
+        )
 
 
 def source_of(rule: EligRule, policy: Policy) -> Source:
@@ -225,6 +265,9 @@ def eligibility_problems(catalog: Catalog, today: dt.date) -> list[Problem]:
     for faq in elig.detector.answer_first:
         if faq not in catalog.faq:
             bad("detector.answer_first", f"unknown FAQ '{faq}'")
+    for offered, faq in elig.detector.offers.items():
+        if faq not in catalog.faq:
+            bad(f"detector.offers.{offered}", f"unknown FAQ '{faq}'")
     papers = {p.id for p in elig.papers}
     seen: set[str] = set()
     for rule in elig.rules:
@@ -275,15 +318,27 @@ def _detector_problems(catalog: Catalog, known: dict[str, set[str]]) -> list[Pro
     out: list[Problem] = []
     d = elig.detector
     words = [("topic", w) for w in d.topic] + [("negators", w) for w in d.negators]
-    for question, options in d.phrases.items():
-        if question not in known:
-            out.append(Problem(FILE, f"detector.phrases.{question}", "unknown question"))
-            continue
-        for option, phrases in options.items():
-            if option not in known[question]:
-                key = f"detector.phrases.{question}.{option}"
-                out.append(Problem(FILE, key, "unknown value"))
-            words.extend((f"phrases.{question}.{option}", p) for p in phrases)
+    words += [("past", w) for w in d.past] + [(f"people.{k}", w) for k, w in d.people.all()]
+    tables = [("phrases", d.phrases), ("vague", d.vague), ("ended", d.ended)]
+    for name, table in tables:
+        for question, options in table.items():
+            if question not in known:
+                out.append(Problem(FILE, f"detector.{name}.{question}", "unknown question"))
+                continue
+            for option, phrases in options.items():
+                if option not in known[question]:
+                    key = f"detector.{name}.{question}.{option}"
+                    out.append(Problem(FILE, key, "unknown value"))
+                words.extend((f"{name}.{question}.{option}", p) for p in phrases)
+    for name, lists in (("child_of", d.child_of), ("family", d.family)):
+        for question, values in lists.items():
+            for value in values:
+                if value not in known.get(question, set()):
+                    out.append(Problem(FILE, f"detector.{name}.{question}", f"unknown '{value}'"))
+    named = {o for options in d.phrases.values() for o in options}
+    for option in d.offers:
+        if option not in named:
+            out.append(Problem(FILE, f"detector.offers.{option}", "no phrase names it"))
     for trigger in d.triggers:
         if trigger not in d.phrases:
             out.append(Problem(FILE, "detector.triggers", f"'{trigger}' has no phrases"))
@@ -293,14 +348,19 @@ def _detector_problems(catalog: Catalog, known: dict[str, set[str]]) -> list[Pro
             out.append(Problem(FILE, f"detector.{where}", msg))
     detector = elig.detector_for(normalize)
     for index, example in enumerate(d.examples.fire):
-        found = detector.detect(example.text)
-        if found is None:
+        reading = detector.read(example.text)
+        if reading is None:
             out.append(Problem(FILE, f"detector.examples.fire[{index}]", "not detected"))
-        elif found != example.facts:
-            msg = f"found {found}, expected {example.facts}"
+            continue
+        got = (reading.facts, reading.unsure, reading.offers)
+        wanted = (example.facts, example.unsure, example.offers)
+        if got != wanted:
+            msg = f"found {got[0]}, expected {wanted[0]}"
+            if got[1:] != wanted[1:]:
+                msg = f"found {got}, expected {wanted} (facts, unsure, offers)"
             out.append(Problem(FILE, f"detector.examples.fire[{index}]", msg))
     for index, text in enumerate(d.examples.quiet):
-        found = detector.detect(text)
-        if found is not None:
-            out.append(Problem(FILE, f"detector.examples.quiet[{index}]", f"fired: {found}"))
+        quiet = detector.read(text)
+        if quiet is not None:
+            out.append(Problem(FILE, f"detector.examples.quiet[{index}]", f"fired: {quiet.facts}"))
     return out

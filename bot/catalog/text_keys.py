@@ -580,6 +580,11 @@ class T:
     SURVEY_TICKED = "survey_ticked"
     SURVEY_ALREADY_TICKED = "survey_already_ticked"
     SURVEY_SELECTED_FULL = "survey_selected_full"
+    # -- eligfix: circumstances named but not ticked, a province typed before its question --
+    ELIG_NOT_TICKED = "elig_not_ticked"
+    ELIG_NOT_TICKED_HERE = "elig_not_ticked_here"
+    ELIG_ONLY_IF = "elig_only_if"
+    ELIG_PROVINCE_EARLY = "elig_province_early"
 
 
 def policy_group_key(group: str) -> str:

@@ -3,16 +3,79 @@
 
 Pure and small: phrases come from content/eligibility.yaml, already normalized (folded,
 teencode expanded); a phrase counts only as whole words and not right after a negator.
+eligfix: a circumstance is ticked only when it is the student's own and current. The person a
+phrase is about is the nearest person named before it ("ông ngoại em là liệt sĩ": a
+grandparent); a phrase that is someone else's, vague ("mồ côi mẹ") or over ("năm nay thoát
+nghèo rồi") is never ticked: it is reported as `unsure`, and the check asks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 MAX_CHARS = 4096  # like the care detector: a question is short; the rest is not read
 NEGATION_GAP = 2  # words allowed between a negator and the phrase it negates
+PAST_GAP = 3  # words allowed between "năm ngoái", "trước đây" and the status it puts in the past
+LOOK_BACK = 6  # words searched before a phrase for the person it is about
+LONGEST_PERSON = 3  # words in the longest person phrase ("ong ba ngoai")
 
 Facts = dict[str, str | list[str]]
+
+# who a phrase is about
+STUDENT = "student"  # the student, named by themselves or by a parent ("em", "con tôi", "cháu")
+PARENT = "parent"  # a parent of the student ("bố em", "mẹ cháu", "chồng tôi")
+RELATIVE = "relative"  # anyone else ("ông ngoại em", "anh trai")
+PARENT_OR_NOT = "parent_or_not"  # folded, unclear: "ba" is bố or bà, "ma" is má or mà
+WRITER = "writer"  # "em", "tôi": the student, or a parent when the message shows one writing
+AFTER_POSSESSOR = "after_possessor"  # a relative only before "em", "tôi" ("chi": chị or chỉ)
+NOBODY = "none"  # starts like a person, is not one ("bộ đội")
+CONNECTORS = frozenset({"nha", "cua"})  # "cháu nhà tôi", "mẹ của em"
+OBJECT_OF = frozenset({"voi", "cung", "theo", "cho", "nuoi"})  # "ở với bà": not who it is about
+CONJUNCTIONS = frozenset({"hay", "hoac", "va", "lan", "voi"})  # a negation carries over them
+ENDED = "ended"  # said to be over, or said of the past
+CHILD_WORD = "con"  # "con liệt sĩ": the student is the child of the status that follows
+
+
+@dataclass(frozen=True)
+class People:
+    """Words naming people (normalized), by who they are to the student."""
+
+    student: list[str] = field(default_factory=list)
+    parent: list[str] = field(default_factory=list)
+    relative: list[str] = field(default_factory=list)
+    parent_or_not: list[str] = field(default_factory=list)
+    writer: list[str] = field(default_factory=list)
+    after_possessor: list[str] = field(default_factory=list)
+    none: list[str] = field(default_factory=list)
+    parent_writing: list[str] = field(default_factory=list)  # "con tôi": a parent writes
+
+
+@dataclass(frozen=True)
+class Whose:
+    """Which options are whose: `child_of` options name a parent's status ("liệt sĩ"),
+    `family` ones are shared with the parents (a household); the rest are the student's own.
+    `vague` phrases name an option without saying enough; `ended` ones say it is over, and
+    `past` words just before a phrase of an ended option make that mention a past one;
+    `offers`: option -> FAQ answering it when it is a parent's."""
+
+    people: People = field(default_factory=People)
+    child_of: Mapping[str, list[str]] = field(default_factory=dict)
+    family: Mapping[str, list[str]] = field(default_factory=dict)
+    vague: Mapping[str, Mapping[str, list[str]]] = field(default_factory=dict)
+    ended: Mapping[str, Mapping[str, list[str]]] = field(default_factory=dict)
+    past: list[str] = field(default_factory=list)
+    offers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Reading:
+    """What a message says: `facts` (the student's own, current), `unsure` (question -> options
+    named but not ticked), `offers` (FAQ ids answering a parent's circumstance)."""
+
+    facts: Facts = field(default_factory=dict)
+    unsure: dict[str, list[str]] = field(default_factory=dict)
+    offers: list[str] = field(default_factory=list)
 
 
 def _find(words: list[str], phrase: list[str]) -> Iterable[int]:
@@ -21,6 +84,16 @@ def _find(words: list[str], phrase: list[str]) -> Iterable[int]:
     for start in range(len(words) - size + 1):
         if words[start : start + size] == phrase:
             yield start
+
+
+def _ends_before(words: list[str], end: int, phrases: list[list[str]], gap: int) -> bool:
+    """Some phrase ends at most `gap` words before `end`."""
+    for phrase in phrases:
+        size = len(phrase)
+        for stop in range(max(end - gap, 0), end + 1):
+            if stop - size >= 0 and words[stop - size : stop] == phrase:
+                return True
+    return False
 
 
 class EligibilityDetector:
@@ -35,6 +108,7 @@ class EligibilityDetector:
         negators: list[str],
         triggers: list[str],
         multi: set[str],
+        whose: Whose | None = None,
     ) -> None:
         self._normalize = normalize
         self._phrases = {
@@ -45,33 +119,213 @@ class EligibilityDetector:
         self._negators = [n.split() for n in negators]
         self._triggers = list(triggers)
         self._multi = set(multi)
+        self._whose = whose or Whose()
+        w = self._whose
+        self._vague = {
+            q: {o: [p.split() for p in ps] for o, ps in options.items()}
+            for q, options in w.vague.items()
+        }
+        self._ended = {
+            q: {o: [p.split() for p in ps] for o, ps in options.items()}
+            for q, options in w.ended.items()
+        }
+        self._past = [p.split() for p in w.past]
+        self._people: dict[tuple[str, ...], str] = {}
+        for kind, words in (
+            (STUDENT, w.people.student),
+            (PARENT, w.people.parent),
+            (RELATIVE, w.people.relative),
+            (PARENT_OR_NOT, w.people.parent_or_not),
+            (WRITER, w.people.writer),
+            (AFTER_POSSESSOR, w.people.after_possessor),
+            (NOBODY, w.people.none),
+        ):
+            self._people.update((tuple(p.split()), kind) for p in words)
+        self._parent_writing = [p.split() for p in w.people.parent_writing]
+        self._all_phrases = sorted(
+            {tuple(p) for options in self._phrases.values() for ps in options.values() for p in ps},
+            key=len,
+            reverse=True,
+        )
 
     def detect(self, text: str) -> Facts | None:
         """The answers a message gives (question id -> option id, or ids for a multi
         question), when it names a trigger circumstance and asks about money; else None."""
+        reading = self.read(text)
+        return reading.facts if reading is not None else None
+
+    def read(self, text: str, need_topic: bool = True) -> Reading | None:
+        """What a message says, when it names a trigger circumstance (ticked or not) and asks
+        about money (`need_topic`); else None."""
         words = self._normalize(text[:MAX_CHARS]).split()
-        if not any(True for t in self._topic for _ in _find(words, t)):
+        if need_topic and not any(True for t in self._topic for _ in _find(words, t)):
             return None
-        facts: Facts = {}
+        parent_writes = any(True for p in self._parent_writing for _ in _find(words, p))
+        reading = Reading()
         for question, options in self._phrases.items():
-            found = [o for o, ps in options.items() if any(self._said(words, p) for p in ps)]
+            whose = question in self._triggers
+            found: list[str] = []
+            for option, phrases in options.items():
+                said = self._said(words, question, option, phrases, whose, parent_writes)
+                if said is True:
+                    found.append(option)
+                elif said is not None:
+                    reading.unsure.setdefault(question, []).append(option)
+                    offer = self._whose.offers.get(option)
+                    if said in (PARENT, PARENT_OR_NOT) and offer and offer not in reading.offers:
+                        reading.offers.append(offer)
+            for option, phrases in self._vague.get(question, {}).items():
+                named = option in found or option in reading.unsure.get(question, [])
+                if not named and any(self._free(words, p, question) for p in phrases):
+                    reading.unsure.setdefault(question, []).append(option)
             if question in self._multi and found:
-                facts[question] = found
+                reading.facts[question] = found
             elif len(found) == 1:  # two levels named ("trung cấp hay cao đẳng"): not known
-                facts[question] = found[0]
-        if not any(q in facts for q in self._triggers):
+                reading.facts[question] = found[0]
+        if not any(q in reading.facts or q in reading.unsure for q in self._triggers):
             return None
-        return facts
+        return reading
 
-    def _said(self, words: list[str], phrase: list[str]) -> bool:
-        """Whether the phrase occurs at least once not negated."""
-        return any(not self._negated(words, start) for start in _find(words, phrase))
-
-    def _negated(self, words: list[str], start: int) -> bool:
-        """A negator ends at most NEGATION_GAP words before `start`."""
-        for negator in self._negators:
-            size = len(negator)
-            for end in range(max(start - NEGATION_GAP, 0), start + 1):
-                if end - size >= 0 and words[end - size : end] == negator:
+    def _said(
+        self,
+        words: list[str],
+        question: str,
+        option: str,
+        phrases: list[list[str]],
+        whose: bool,
+        parent_writes: bool,
+    ) -> bool | str | None:
+        """True: said as the student's own and current; None: not said; else who it is about
+        (or "ended") when said but not ticked."""
+        if any(
+            True for p in self._ended.get(question, {}).get(option, []) for _ in _find(words, p)
+        ):
+            return ENDED
+        other: str | None = None
+        for phrase in phrases:
+            for start in _find(words, phrase):
+                if self._negated(words, start):
+                    continue
+                if self._past_at(words, start, question):
+                    other = other or ENDED
+                    continue
+                if not whose:
                     return True
+                holder = self._holder_of(words, question, option, phrase, start, parent_writes)
+                if holder is True:
+                    return True
+                other = other or str(holder)
+        return other
+
+    def _free(self, words: list[str], phrase: list[str], question: str) -> bool:
+        return any(self._free_at(words, start, question) for start in _find(words, phrase))
+
+    def _free_at(self, words: list[str], start: int, question: str) -> bool:
+        """Not negated, and not in the past for a status that can end."""
+        if self._negated(words, start):
+            return False
+        return not self._past_at(words, start, question)
+
+    def _negated(self, words: list[str], start: int, depth: int = 0) -> bool:
+        """A negator just before, or before a negated phrase joined by "hay", "và"…: "không có
+        sổ hộ nghèo hay cận nghèo" negates both."""
+        if _ends_before(words, start, self._negators, NEGATION_GAP):
+            return True
+        if depth > 3 or start < 2 or words[start - 1] not in CONJUNCTIONS:
+            return False
+        for phrase in self._all_phrases:
+            begin = start - 1 - len(phrase)
+            if begin >= 0 and tuple(words[begin : start - 1]) == phrase:
+                return self._negated(words, begin, depth + 1)
         return False
+
+    def _past_at(self, words: list[str], start: int, question: str) -> bool:
+        """ "năm ngoái (nhà em là) hộ nghèo": a status that can end, said of the past."""
+        return question in self._ended and _ends_before(words, start, self._past, PAST_GAP)
+
+    def _holder_of(
+        self,
+        words: list[str],
+        question: str,
+        option: str,
+        phrase: list[str],
+        start: int,
+        parent_writes: bool,
+    ) -> bool | str:
+        """True when this mention is the student's; else who it is about."""
+        if option in self._whose.child_of.get(question, []):
+            child = phrase[0] == CHILD_WORD
+            if not child and start > 0 and words[start - 1] == CHILD_WORD:
+                child, start = True, start - 1
+            elif not child and words[max(start - 2, 0) : start] == [CHILD_WORD, "cua"]:
+                child, start = True, start - 2
+            if child:  # "em là con liệt sĩ": the student is the child; "bố em là con…": not
+                who = self._person(words, start, start + len(phrase), parent_writes)
+                return True if who in (None, STUDENT) else who
+            who = self._person(words, start, start + len(phrase), parent_writes)
+            return True if who == PARENT else (who or STUDENT)
+        who = self._person(words, start, start + len(phrase), parent_writes)
+        if who in (None, STUDENT):
+            return True
+        if who == PARENT and option in self._whose.family.get(question, []):
+            return True
+        assert who is not None
+        return who
+
+    def _person(self, words: list[str], start: int, end: int, parent_writes: bool) -> str | None:
+        """Who the words from `start` to `end` are about: "X là/của <person>" after them, else
+        the nearest person named before them."""
+        if end < len(words) - 1 and words[end] in ("la", "cua"):
+            found = self._person_from(words, end + 1)
+            if found is not None:
+                return self._resolve(self._owner(words, *found)[0], parent_writes)
+        stop = start
+        while stop > max(start - LOOK_BACK, 0):
+            found = self._person_until(words, stop)
+            if found is None or found[0] == AFTER_POSSESSOR:
+                stop -= 1
+                continue
+            if found[0] == NOBODY:
+                stop = found[1]
+                continue
+            kind, begin = self._owner(words, *found)
+            if begin > 0 and words[begin - 1] in OBJECT_OF:  # "ở với bà ngoại": not the subject
+                stop = begin - 1
+                continue
+            return self._resolve(kind, parent_writes)
+        return None
+
+    def _person_until(self, words: list[str], stop: int) -> tuple[str, int] | None:
+        """The longest person phrase ending right before `stop`: (kind, its start)."""
+        for size in range(min(LONGEST_PERSON, stop), 0, -1):
+            kind = self._people.get(tuple(words[stop - size : stop]))
+            if kind is not None:
+                return kind, stop - size
+        return None
+
+    def _person_from(self, words: list[str], begin: int) -> tuple[str, int] | None:
+        """The longest person phrase starting at `begin`, as (kind, start of its owner)."""
+        for size in range(LONGEST_PERSON, 0, -1):
+            kind = self._people.get(tuple(words[begin : begin + size]))
+            if kind is not None and kind not in (AFTER_POSSESSOR, NOBODY):
+                return kind, begin
+        return None
+
+    def _owner(self, words: list[str], kind: str, begin: int) -> tuple[str, int]:
+        """A possessor names the person before it: "mẹ em", "bố cháu", "cháu nhà tôi"."""
+        if kind not in (WRITER, STUDENT):
+            return kind, begin
+        at = begin - 1 if begin > 0 and words[begin - 1] in CONNECTORS else begin
+        before = self._person_until(words, at)
+        if before is None or before[0] == NOBODY:
+            return kind, begin
+        if words[begin] == CHILD_WORD and before[0] == AFTER_POSSESSOR:  # "có con": not "cô"
+            return kind, begin
+        owner = RELATIVE if before[0] == AFTER_POSSESSOR else before[0]
+        return (STUDENT if owner == WRITER else owner), before[1]
+
+    @staticmethod
+    def _resolve(kind: str, parent_writes: bool) -> str:
+        if kind == WRITER:
+            return PARENT if parent_writes else STUDENT
+        return kind

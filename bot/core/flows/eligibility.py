@@ -5,16 +5,22 @@ A typed question that already states a circumstance ("con liệt sĩ học trung
 phí không") is caught by `command`, before the matcher: the detector's answers ride in an
 "el:ask:" payload; when they already make something certain, that is answered directly,
 otherwise the check starts with what it knows.
+eligfix: what a message names but is not the student's own and current ("ông ngoại em là liệt
+sĩ", "mồ côi mẹ", "năm nay thoát nghèo rồi") is never ticked: it rides as "~question=option",
+is said as not ticked, and its question then says when it counts; a parent's circumstance the
+FAQ answers ("bố cháu bị khuyết tật") rides as "faq=id" and that answer comes first.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from bot.catalog.eligibility import Eligibility, EligQuestion, Facts
 from bot.catalog.text_keys import T
 from bot.core.flows.base import RunFlow, Tools, Turn, choice
 from bot.core.flows.eligibility_result import ResultView, evaluate
+from bot.core.flows.eligibility_words import decode, encode, province_alone
 from bot.core.flows.typed import core
 from bot.core.flows.typed import pick as pick_option
 from bot.core.messages import Button, Reply
@@ -28,15 +34,6 @@ MAX_FACTS_PAYLOAD = 512  # an "el:ask:" payload longer than this is not ours
 # typed words that start the check (folded), besides the menu label
 START_WORDS = {"kiem tra mien giam", "kiem tra mien giam hoc phi", "mien giam cua minh"}
 STOP_WORDS = {"huy", "dung", "dung lai", "thoi", "dung kiem tra"}
-
-
-def encode(facts: Facts) -> str:
-    """Answers as a payload tail: "level=trung_cap;circumstances=con_liet_si+khuyet_tat"."""
-    parts = []
-    for question, value in facts.items():
-        joined = value if isinstance(value, str) else "+".join(value)
-        parts.append(f"{question}={joined}")
-    return ";".join(parts)
 
 
 class EligibilityFlow(RunFlow):
@@ -87,13 +84,14 @@ class EligibilityFlow(RunFlow):
         """The menu label or "kiểm tra miễn giảm"; a question stating circumstances."""
         if folded in self.start_words:
             return "el:start"
-        facts = self.detector.detect(folded)
-        if facts is None or self._answer_first(folded):
+        reading = self.detector.read(folded)
+        if reading is None or self._answer_first(folded):
             return None
+        facts = reading.facts
         province = self._province(folded)
         if province is not None and self.elig.question("province") is not None:
             facts["province"] = province
-        return "el:ask:" + encode(facts)
+        return "el:ask:" + encode(facts, reading.unsure, reading.offers)
 
     def _answer_first(self, text: str) -> bool:
         """Whether the message asks a detail an FAQ answers better than the check ("vay tối
@@ -144,6 +142,9 @@ class EligibilityFlow(RunFlow):
         # a synonym of content, or a typo of one, read before the matcher
         labels = {o.id: o.label for o in question.options}
         picked = pick_option(text, labels, {o.id: o.synonyms for o in question.options})
+        said = self._said_at_step(run, question, text, turn, picked is not None)
+        if said is not None:
+            return said
         if picked is not None and core(text) not in STOP_WORDS:
             return await turn.press(f"el:opt:{picked}")
         if question.type == "province":
@@ -152,7 +153,66 @@ class EligibilityFlow(RunFlow):
                 return self._answer(run, question, province, turn)
             unknown = Reply(self.r.t(T.ELIG_PROVINCE_UNKNOWN))
             return [unknown, self._question(run)]
-        return None
+        return self._province_early(run, question, text)
+
+    def _said_at_step(
+        self, run: dict[str, Any], question: EligQuestion, text: str, turn: Turn, picked: bool
+    ) -> list[Reply] | None:
+        """eligfix: a sentence typed at the household or circumstances question ("bố cháu bị
+        khuyết tật", "mồ côi mẹ"): what is the student's own is ticked, the rest is not, and
+        its question says when it counts; None when it names none of this question's options,
+        or only what an option's name (`picked`) already says (it ticks or unticks as before)."""
+        if question.id not in self.elig.detector.triggers:
+            return None
+        reading = self.detector.read(text, need_topic=False)
+        if reading is None:
+            return None
+        unsure = reading.unsure.get(question.id, [])
+        if picked and not unsure:
+            return None
+        said = reading.facts.get(question.id)
+        if said is not None and not question.multi and not unsure:
+            return self._answer(run, question, said, turn)
+        if question.multi and isinstance(said, list):
+            for ident in said:
+                if ident not in run.get("selection", []):
+                    self._toggle(run, question, ident)
+        if not unsure and not question.multi:
+            return None
+        if not unsure:
+            return [self._question(run)] if said else None
+        kept = run.setdefault("unsure", {}).setdefault(question.id, [])
+        kept.extend(o for o in unsure if o not in kept)
+        note = self._not_ticked({question.id: unsure}, T.ELIG_NOT_TICKED_HERE)
+        return [Reply(note), self._question(run)]
+
+    def _province_early(
+        self, run: dict[str, Any], question: EligQuestion, text: str
+    ) -> list[Reply] | None:
+        """eligfix: a province typed alone before the province question ("Nghệ An" while the
+        check waits for "Xong") is that question's answer: kept, and this question asked again."""
+        later = self.elig.questions[self.elig.questions.index(question) + 1 :]
+        target = next((q for q in later if q.type == "province"), None)
+        province = province_alone(self.matcher.normalize(text), self.provinces)
+        if target is None or province is None:
+            return None
+        self._facts(run)[target.id] = province
+        skipped = run.get("skipped", [])
+        if target.id in skipped:
+            skipped.remove(target.id)
+        name = self.catalog.provinces[province].name
+        return [Reply(self.r.t(T.ELIG_PROVINCE_EARLY, province=name)), self._question(run)]
+
+    def _not_ticked(self, unsure: dict[str, list[str]], key: str = T.ELIG_NOT_TICKED) -> str:
+        """ "Mình chưa đánh dấu sẵn: Con liệt sĩ…" for options named but not ticked."""
+        labels = []
+        for question_id, options in unsure.items():
+            question = self.elig.question(question_id)
+            for ident in options:
+                option = question.option(ident) if question is not None else None
+                if option is not None and option.label not in labels:
+                    labels.append(option.label)
+        return self.r.t(key, items=", ".join(labels))
 
     async def reask(self, turn: Turn) -> list[Reply] | None:
         run = self.run(turn.state)
@@ -166,7 +226,8 @@ class EligibilityFlow(RunFlow):
         if action == "start":
             return self._start(state, {}, turn)
         if action == "ask":
-            return self._asked(state, self._decode(arg[:MAX_FACTS_PAYLOAD]), turn)
+            facts, unsure, offers = decode(self.elig, self.catalog, arg[:MAX_FACTS_PAYLOAD])
+            return self._asked(state, facts, turn, unsure, offers)
         run = self.run(state)
         if run is None:
             return [self._stale()]
@@ -201,26 +262,15 @@ class EligibilityFlow(RunFlow):
     def _stale(self) -> Reply:
         return Reply(self.r.t(T.ELIG_STALE), (Button(self.r.t(T.ELIG_AGAIN), "el:start"),))
 
-    def _decode(self, tail: str) -> Facts:
-        """The answers of an "el:ask:" payload that name known questions and options."""
-        facts: Facts = {}
-        for part in tail.split(";"):
-            question_id, _, joined = part.partition("=")
-            question = self.elig.question(question_id)
-            if question is None or not joined:
-                continue
-            values = joined.split("+")
-            if question.type == "province":
-                known = [v for v in values if v in self.catalog.provinces]
-            else:
-                known = [v for v in values if question.option(v) is not None]
-            if known:
-                facts[question.id] = known if question.multi else known[0]
-        return facts
-
     # -- steps ----------------------------------------------------------------------------------
 
-    def _start(self, state: ConversationState, facts: Facts, turn: Turn) -> list[Reply]:
+    def _start(
+        self,
+        state: ConversationState,
+        facts: Facts,
+        turn: Turn,
+        unsure: dict[str, list[str]] | None = None,
+    ) -> list[Reply]:
         multi = {q.id for q in self.elig.questions if q.multi}
         run: dict[str, Any] = {
             "active": True,
@@ -232,20 +282,44 @@ class EligibilityFlow(RunFlow):
             "history": [],
             "selection": [],
             "current": None,
+            "unsure": dict(unsure or {}),  # eligfix: named, not ticked: their question says why
         }
         state.data[KEY] = run
         replies = self._next(run, turn)
         intro = self.r.t(T.ELIG_KNOWN, facts=self.view.described(facts)) if facts else None
-        return [Reply(intro or self.r.t(T.ELIG_INTRO)), *replies]
+        lines = [intro or self.r.t(T.ELIG_INTRO)]
+        if unsure:
+            lines.append(self._not_ticked(unsure))
+        return [Reply("\n\n".join(lines)), *replies]
 
-    def _asked(self, state: ConversationState, facts: Facts, turn: Turn) -> list[Reply]:
-        """A typed question with circumstances: certain already -> said; else the check."""
+    def _asked(
+        self,
+        state: ConversationState,
+        facts: Facts,
+        turn: Turn,
+        unsure: dict[str, list[str]] | None = None,
+        offers: list[str] | None = None,
+    ) -> list[Reply]:
+        """A typed question with circumstances: certain already -> said; a parent's
+        circumstance an FAQ answers -> that answer; else the check."""
         verdict = evaluate(self.elig, self.catalog, facts, turn.now.date())
-        if not any(r.outcome in ("exempt", "reduced") for r in verdict.sure):
-            return self._start(state, facts, turn)
-        self._start(state, facts, turn)  # kept, paused: "Kiểm tra đầy đủ" goes on from here
+        sure = any(r.outcome in ("exempt", "reduced") for r in verdict.sure)
+        if not sure and not offers:
+            return self._start(state, facts, turn, unsure)
+        self._start(state, facts, turn, unsure)  # kept, paused: "Kiểm tra đầy đủ" goes on
         self.pause(state)
-        return [self.view.direct(facts, verdict)]
+        note = [Reply(self._not_ticked(unsure))] if unsure else []
+        full = Button(self.r.t(T.ELIG_FULL), "el:full")
+        if sure:
+            direct = self.view.direct(facts, verdict)
+            extra = [Button(label, f"faq:{f}") for f in offers or [] if (label := self._q(f))]
+            buttons = (direct.buttons[0], *extra, *direct.buttons[1:])
+            return [*note, dataclasses.replace(direct, buttons=buttons)]
+        card = self.r.faq(self.catalog.faq[(offers or [])[0]], turn.now.date())
+        return [*note, dataclasses.replace(card, buttons=(full, *card.buttons))]
+
+    def _q(self, faq: str) -> str | None:
+        return self.r.label_for(f"faq:{faq}")
 
     def _next(self, run: dict[str, Any], turn: Turn) -> list[Reply]:
         """The first question not answered yet, or the result."""
@@ -305,6 +379,10 @@ class EligibilityFlow(RunFlow):
         asked = [q for q in self.elig.questions if q.id not in run.get("given", [])]
         number = next((i for i, q in enumerate(asked, 1) if q.id == question.id), len(asked))
         lines = [f"{t(T.ELIG_COUNTER, n=number, total=len(asked))} {question.prompt}"]
+        for ident in run.get("unsure", {}).get(question.id, []):  # eligfix: when it counts
+            option = question.option(ident)
+            if option is not None and option.only_if:
+                lines.append(t(T.ELIG_ONLY_IF, label=option.label, only_if=option.only_if))
         selection: list[str] = run.get("selection", [])
         buttons: list[Button] = []
         for option in question.options:

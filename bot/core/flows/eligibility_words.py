@@ -1,0 +1,74 @@
+"""What typed words say to the eligibility check (eligfix): the "el:ask:" payload a question
+stating circumstances rides in, and a province typed alone before its question."""
+
+from __future__ import annotations
+
+from bot.catalog import Catalog
+from bot.catalog.eligibility import Eligibility, Facts
+from bot.matching.entities import MARKER, ProvinceIndex
+
+UNSURE = "~"  # "~circumstances=con_liet_si": named, not ticked
+OFFER = "faq"  # "faq=hp_cha_me_khuyet_tat": the answer about a parent's circumstance
+# words around a province typed alone ("em ở Nghệ An ạ"), after the matcher's normalizer
+PROVINCE_FILLERS = frozenset(
+    "em minh toi tui chau con nha o tai song que thuoc tinh thanh pho tp la a ak ah nhe nha "
+    "day roi dang ve ben".split()
+)
+
+
+def encode(
+    facts: Facts, unsure: dict[str, list[str]] | None = None, offers: list[str] | None = None
+) -> str:
+    """Answers as a payload tail: "level=trung_cap;circumstances=con_liet_si+khuyet_tat",
+    then what was named but not ticked ("~household=ho_ngheo") and answers offered."""
+    parts = []
+    for question, value in facts.items():
+        joined = value if isinstance(value, str) else "+".join(value)
+        parts.append(f"{question}={joined}")
+    parts += [f"{UNSURE}{q}={'+'.join(options)}" for q, options in (unsure or {}).items()]
+    parts += [f"{OFFER}={faq}" for faq in offers or []]
+    return ";".join(parts)
+
+
+def decode(
+    elig: Eligibility, catalog: Catalog, tail: str
+) -> tuple[Facts, dict[str, list[str]], list[str]]:
+    """The answers of an "el:ask:" payload that name known questions and options; those
+    named but not ticked; the known answers offered."""
+    facts: Facts = {}
+    unsure: dict[str, list[str]] = {}
+    offers: list[str] = []
+    for part in tail.split(";"):
+        question_id, _, joined = part.partition("=")
+        if question_id == OFFER:
+            if joined in elig.detector.offers.values() and joined in catalog.faq:
+                offers.append(joined)
+            continue
+        named = question_id.startswith(UNSURE)
+        question = elig.question(question_id.removeprefix(UNSURE))
+        if question is None or not joined:
+            continue
+        values = joined.split("+")
+        if question.type == "province":
+            known = [v for v in values if v in catalog.provinces]
+        else:
+            known = [v for v in values if question.option(v) is not None]
+        if known and named:
+            unsure[question.id] = list(dict.fromkeys(known))
+        elif known:
+            facts[question.id] = known if question.multi else known[0]
+    return facts, unsure, list(dict.fromkeys(offers))
+
+
+def province_alone(normalized: str, provinces: ProvinceIndex) -> str | None:
+    """The province a message names when it says nothing else ("Nghệ An", "em ở Hà Giang ạ");
+    None for a question about it ("trường nghề ở Nghệ An") or two provinces."""
+    tokens = normalized.split()
+    mentions = provinces.mentions(normalized)
+    if len(mentions) != 1 or MARKER not in tokens:
+        return None
+    key = tokens.index(MARKER)
+    rest = tokens[:key] + tokens[key + 2 :]
+    if any(word not in PROVINCE_FILLERS for word in rest):
+        return None
+    return mentions[0].province_id
