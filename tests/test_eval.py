@@ -52,12 +52,12 @@ def test_question_set_size_and_targets_exist(catalog: Catalog) -> None:
 # correct >= 85%, wrong confident <= 3%, out of scope answered <= 5%; the existing sets stay
 # >= 93% correct. Measured with the learned model deciding (content/intent_model.json, see
 # README, Quality; 2026-11-30), figures only:
-#   questions.yaml     95.6% correct, 0.7% wrong confident, 0.0% out of scope answered
-#   holdout.yaml       91.7%, 3.7%, 0.0%
-#   real_dev.yaml      50.0%, 3.4%, 12.5% (asked back with the right option offered: 38.1%)
-#   real_holdout.yaml  46.4%, 5.5%, 19.4% (27.3%); never read, never tuned on
-# after 16 FAQ answers and 6 trades written for the dev set's content gaps and both real sets
-# relabelled against them (label-audit: 26 dev, 5 holdout labels); at the previous stop:
+#   questions.yaml     95.2% correct, 0.7% wrong confident, 0.0% out of scope answered
+#   holdout.yaml       92.7%, 3.7%, 0.0%
+#   real_dev.yaml      55.9%, 3.4%, 16.7% (asked back with the right option offered: 32.2%)
+#   real_holdout.yaml  49.1%, 5.5%, 20.8% (24.5%); never read, never tuned on
+# after a named trade's card, the money guard (README, Quality) and this stop's content; at
+# the previous stop: 95.6/0.7/0, 91.7/3.7/0, 50.0/3.4/12.5, 46.4/5.5/19.4; the one before:
 # 95.9/1.0/0, 92.7/4.6/0, 44.3/5.2/26.7, 49.1/2.8/17.6.
 # The floors catch a regression; a strict xfail marks each set whose targets are missed.
 ACCURACY = {  # set: (correct at least, wrong confident at most, out of scope answered at most)
@@ -91,9 +91,9 @@ def _missed(measured: str) -> pytest.MarkDecorator:
     ("name", "target"),
     [
         pytest.param("questions.yaml", OWN_TARGET),
-        pytest.param("holdout.yaml", OWN_TARGET, marks=_missed("91.7% correct, 3.7% wrong")),
-        pytest.param("real_dev.yaml", REAL_TARGET, marks=_missed("50.0%, 3.4%, 12.5%")),
-        pytest.param("real_holdout.yaml", REAL_TARGET, marks=_missed("46.4%, 5.5%, 19.4%")),
+        pytest.param("holdout.yaml", OWN_TARGET, marks=_missed("92.7% correct, 3.7% wrong")),
+        pytest.param("real_dev.yaml", REAL_TARGET, marks=_missed("55.9%, 3.4%, 16.7%")),
+        pytest.param("real_holdout.yaml", REAL_TARGET, marks=_missed("49.1%, 5.5%, 20.8%")),
     ],
 )
 def test_accuracy_targets(
