@@ -250,3 +250,15 @@ def test_answer_first_names_known_answers(content_copy: Path) -> None:
     )
     problems = [str(p) for p in check_directory(content_copy)]
     assert any("answer_first" in p and "khong_co_dau" in p for p in problems), problems
+
+
+async def test_where_to_get_the_papers_is_answered_not_asked_about(
+    catalog: Catalog, matcher: Matcher
+) -> None:
+    # a reviewer's parent asked where to get the hộ nghèo certificate for the school and got the
+    # check's first question; the papers' own answer comes first (detector.answer_first)
+    text = await Chat(catalog, matcher).send(
+        "Cho tôi hỏi giấy chứng nhận hộ nghèo xin ở đâu để nộp cho trường xin miễn học phí ạ?"
+    )
+    assert "Mình đã ghi nhận" not in text and "Câu 1/" not in text
+    assert "đơn đề nghị miễn, giảm học phí" in text
