@@ -8,50 +8,59 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.engine import Engine, ask
+from bot.matching.accents import Key, Spellings
 from bot.matching.matcher import Match, Matcher, Scored, Suggestions
 from bot.matching.money import asks_fees, mentions_money
 from bot.matching.resolve import EntityMatcher
 from bot.matching.trade_names import TradeNames
 
+TRADES = [
+    ("trade:dien_lanh", [["dien", "lanh"]], ["điện lạnh"]),
+    (
+        "trade:dien_cn",
+        [["hoc", "nghe", "dien"], ["dien", "cong", "nghiep"]],
+        ["học nghề điện", "điện công nghiệp"],
+    ),
+    ("trade:han", [["han"], ["nghe", "han"]], ["hàn", "nghề hàn"]),
+    ("trade:co_khi", [["co", "khi"]], ["cơ khí"]),
+    ("trade:nail", [["nail"]], ["nail"]),
+]
+SPELLINGS = Spellings(texts for _, _, texts in TRADES)  # as the matcher keeps them
+INDEX = {ident: i for i, (ident, _, _) in enumerate(TRADES)}
+
+
+def _conflicts(ident: str, marked: list[Key]) -> list[str]:
+    return SPELLINGS.conflicts(INDEX[ident], marked)
+
 
 def _names() -> TradeNames:
-    return TradeNames(
-        [
-            ("trade:dien_lanh", [["dien", "lanh"]], ["điện lạnh"]),
-            (
-                "trade:dien_cn",
-                [["hoc", "nghe", "dien"], ["dien", "cong", "nghiep"]],
-                ["học nghề điện", "điện công nghiệp"],
-            ),
-            ("trade:han", [["han"], ["nghe", "han"]], ["hàn", "nghề hàn"]),
-            ("trade:co_khi", [["co", "khi"]], ["cơ khí"]),
-            ("trade:nail", [["nail"]], ["nail"]),
-        ]
-    )
+    return TradeNames([(ident, names) for ident, names, _ in TRADES])
 
 
 def test_a_name_inside_a_longer_name_past_its_frame_is_not_named() -> None:
     names = _names()
     tokens = "em muon hoc nghe dien lanh".split()
-    assert names.named("em muon hoc nghe dien lanh", tokens) == {"trade:dien_lanh"}
+    assert names.named("em muon hoc nghe dien lanh", tokens, _conflicts) == {"trade:dien_lanh"}
     tokens = "em muon hoc nghe dien".split()
-    assert names.named("em muon hoc nghe dien", tokens) == {"trade:dien_cn"}
+    assert names.named("em muon hoc nghe dien", tokens, _conflicts) == {"trade:dien_cn"}
 
 
 def test_short_one_word_names_are_not_read_alone() -> None:
     names = _names()
     # "hạn" folds to "han" (welding): three letters alone are too ambiguous
-    assert names.named("han nop ho so", "han nop ho so".split()) == set()
-    assert names.named("hoc nghe han", "hoc nghe han".split()) == {"trade:han"}
-    assert names.named("hoc nail", "hoc nail".split()) == {"trade:nail"}
+    assert names.named("han nop ho so", "han nop ho so".split(), _conflicts) == set()
+    assert names.named("hoc nghe han", "hoc nghe han".split(), _conflicts) == {"trade:han"}
+    assert names.named("hoc nail", "hoc nail".split(), _conflicts) == {"trade:nail"}
 
 
 def test_a_name_typed_with_other_diacritics_is_not_named() -> None:
     names = _names()
     tokens = "co khi em hoc".split()
-    assert names.named("có khi em học", tokens) == set()  # "có khi" is "maybe", not "cơ khí"
-    assert names.named("cơ khí em học", tokens) == {"trade:co_khi"}
-    assert names.named("co khi em hoc", tokens) == {"trade:co_khi"}
+    assert (
+        names.named("có khi em học", tokens, _conflicts) == set()
+    )  # "có khi" is "maybe", not "cơ khí"
+    assert names.named("cơ khí em học", tokens, _conflicts) == {"trade:co_khi"}
+    assert names.named("co khi em hoc", tokens, _conflicts) == {"trade:co_khi"}
 
 
 def test_money_words_are_read_from_normalized_tokens() -> None:
@@ -104,7 +113,7 @@ def test_a_place_leaves_the_question_to_the_place_lists(matcher: Matcher) -> Non
 def test_any_text_is_read_without_error(text: str) -> None:
     names = _names()
     tokens = text.lower().split()
-    assert names.named(text, tokens) <= {
+    assert names.named(text, tokens, _conflicts) <= {
         "trade:dien_lanh",
         "trade:dien_cn",
         "trade:han",

@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
+from bot.matching.accents import Key
 from bot.matching.doc_numbers import Found
 from bot.matching.documents import DocumentIndex
 from bot.matching.entities import MARKER, DistrictIndex, DistrictMention, ProvinceIndex
@@ -89,8 +90,9 @@ class EntityMatcher(Matcher):
         self.documents = documents
         self.districts = districts
         self.provinces = provinces
+        self._index = {t.id: i for i, t in enumerate(self.targets)}
         self.trade_names = TradeNames(
-            (t.id, [normalizer.tokens(x) for x in t.texts], t.texts)
+            (t.id, [normalizer.tokens(x) for x in t.texts])
             for t in self.targets
             if t.id.startswith(TRADE)
         )
@@ -145,7 +147,7 @@ class EntityMatcher(Matcher):
         the question is not about money (bot/matching/trade_names.py); the other options stay
         as buttons beside it."""
         tokens = self.normalize.tokens(text)
-        named = self.trade_names.named(text, tokens)
+        named = self.trade_names.named(text, tokens, self._conflicts)
         if len(named) != 1 or mentions_money(tokens):
             return None
         (ident,) = named
@@ -154,6 +156,10 @@ class EntityMatcher(Matcher):
                 close = tuple(o for o in asked.options if o.id != ident)[:2]
                 return Match(option.id, option.label, option.score, close)
         return None
+
+    def _conflicts(self, ident: str, marked: list[Key]) -> list[str]:
+        """The syllables of a message target `ident` writes only with other diacritics."""
+        return self._spellings.conflicts(self._index[ident], marked)
 
     def topic_tokens(self, text: str) -> list[str]:
         tokens = self.query_tokens(text)

@@ -11,38 +11,34 @@ and a wrong confident answer about money is the worst thing the bot can give.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from bot.matching.accents import Spellings, typed
+from bot.matching.accents import Key, typed
 
 TRADE = "trade:"
-# normalized words that make a question one about money (fees, loans, support, pay)
 # words some keywords start with that are not the trade's name ("học điện", "thợ điện")
 FRAME = frozenset({"hoc", "nghe", "nganh", "tho"})
 MIN_SINGLE = 4  # a one-word name must be this long: "hàn" is also "hạn", "may" is also "máy"
 
 
 class TradeNames:
-    """Each trade's names and keywords as token sequences, and how they are spelt."""
+    """Each trade's names and keywords as token sequences."""
 
-    def __init__(self, trades: Iterable[tuple[str, Sequence[Sequence[str]], Sequence[str]]]):
-        """`trades`: (target id, normalized token lists of its names, its raw names)."""
+    def __init__(self, trades: Iterable[tuple[str, Sequence[Sequence[str]]]]) -> None:
+        """`trades`: (target id, normalized token lists of its names)."""
         self._phrases: dict[tuple[str, ...], set[str]] = {}
-        ids: list[str] = []
-        raw: list[Sequence[str]] = []
-        for ident, token_lists, texts in trades:
-            ids.append(ident)
-            raw.append(texts)
+        for ident, token_lists in trades:
             for toks in token_lists:
                 if len(toks) >= 2 or (len(toks) == 1 and len(toks[0]) >= MIN_SINGLE):
                     self._phrases.setdefault(tuple(toks), set()).add(ident)
-        self._index = {ident: i for i, ident in enumerate(ids)}
-        self._spellings = Spellings(raw)
         self._longest = max((len(p) for p in self._phrases), default=0)
 
-    def named(self, text: str, tokens: Sequence[str]) -> set[str]:
-        """The trades whose name or keyword the message contains, as written (a syllable typed
-        with other diacritics than the trade's own does not name it)."""
+    def named(
+        self, text: str, tokens: Sequence[str], conflicts: Callable[[str, list[Key]], list[str]]
+    ) -> set[str]:
+        """The trades whose name or keyword the message contains, as written: a syllable typed
+        with other diacritics than the trade's own does not name it (`conflicts`: the matcher's
+        own Spellings, by target id)."""
         spans: list[tuple[int, int, str]] = []
         for i in range(len(tokens)):
             for k in range(1, min(self._longest, len(tokens) - i) + 1):
@@ -60,5 +56,5 @@ class TradeNames:
         }
         marked = typed(text)
         if marked:
-            found = {t for t in found if not self._spellings.conflicts(self._index[t], marked)}
+            found = {t for t in found if not conflicts(t, marked)}
         return found
