@@ -1,5 +1,5 @@
 """python -m bot: same as the `huongnghiep` command."""
 
-from bot.cli import main
+from bot.cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

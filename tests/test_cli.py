@@ -13,6 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bot.cli import main
 from tests.conftest import CONTENT, ROOT
 
 
@@ -69,6 +70,36 @@ def test_eval_prints_figures() -> None:
     ):
         assert line in out.stdout, line
     assert "per category:" in out.stdout and "  hoc_phi " in out.stdout
+
+
+def test_eval_names_a_missing_file(tmp_path: Path) -> None:
+    out = run("eval", str(tmp_path / "nope.yaml"))
+    assert out.returncode == 2 and "no such file" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_main_called_in_process_changes_no_signal(tmp_path: Path) -> None:
+    # Tests call main() inside pytest: a default SIGPIPE there let one write to a closed socket
+    # kill the whole test run (CI: "make: *** [unit] Broken pipe").
+    before = signal.getsignal(signal.SIGPIPE)
+    assert main(["eval", str(tmp_path / "nope.yaml")]) == 2
+    assert signal.getsignal(signal.SIGPIPE) == before
+
+
+def test_the_program_piped_into_head_ends_quietly() -> None:
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "eval", "tests/eval/questions.yaml"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        first = proc.stdout.readline()
+        proc.stdout.close()  # as `| head -1` does
+        err = proc.stderr.read()
+        code = proc.wait(timeout=60)
+    assert first.startswith("correct:")
+    assert code in (0, -signal.SIGPIPE) and "Traceback" not in err, err
 
 
 def test_chat_in_terminal_understands_numbers(tmp_path: Path) -> None:

@@ -163,15 +163,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run() -> int:
+    """The `huongnghiep` program: `main` in a process of its own.
+
+    Only here does a closed pipe end the process quietly (`huongnghiep eval … | head`). `main` is
+    also called inside other processes (the tests), where that setting would let any write to a
+    closed socket kill the whole process.
+    """
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    return main()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `huongnghiep` command."""
+    """Parse the command line and run one command; changes no process-wide setting."""
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         print(f"huongnghiep: {exc}", file=sys.stderr)
         return 2
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `huongnghiep eval … | head` ends quietly
     level = settings.log_level
     if getattr(args, "quiet_logs", False) and "HUONGNGHIEP_LOG_LEVEL" not in os.environ:
         level = "WARNING"  # the terminal is the conversation: only problems are shown there

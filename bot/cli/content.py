@@ -42,6 +42,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     )
     from bot.matching.care import CareDetector
 
+    if not Path(args.file).is_file():
+        print(f"huongnghiep: no such file: {args.file}", file=sys.stderr)
+        return 2
     built = _load_built(settings)
     detector = CareDetector(built.catalog.safety)
     if is_care_set(args.file):
