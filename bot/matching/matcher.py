@@ -311,6 +311,11 @@ class Matcher:
         ][:4]
         return self.decide_learned(lexical, learned)
 
+    def beyond(self, text: str) -> str | None:
+        """The out-of-scope topic a question is about by its words alone (EntityMatcher reads
+        university and study abroad); None here."""
+        return None
+
     def decide_learned(
         self, lexical: Sequence[Scored], learned: Sequence[Scored]
     ) -> Match | Suggestions | None:

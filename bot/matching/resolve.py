@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from bot.matching.accents import Key
+from bot.matching.beyond import beyond_scope
 from bot.matching.doc_numbers import Found
 from bot.matching.documents import DocumentIndex
 from bot.matching.entities import MARKER, DistrictIndex, DistrictMention, ProvinceIndex
@@ -96,12 +97,37 @@ class EntityMatcher(Matcher):
             for t in self.targets
             if t.id.startswith(TRADE)
         )
+        # each target's phrasings as written, normalized: an answer written for university
+        # words keeps questions that use them (bot/matching/beyond.py)
+        self._written = {
+            t.id: f" {' | '.join(normalizer(x) for x in t.texts)} " for t in self.targets
+        }
 
     def match(
         self, text: str, fits: Callable[[str], bool] | None = None
     ) -> Match | Suggestions | None:
         """A card for a document the text names, the district's answer to "which province is
-        X in", or the usual match (`fits` as in Matcher.match)."""
+        X in", or the usual match (`fits` as in Matcher.match); None for a question about
+        university or study abroad that no answer was written for (bot/matching/beyond.py)."""
+        answer = self._resolved(text, fits)
+        if answer is None or (isinstance(answer, Match) and answer.id.startswith((DOC, DISTRICT))):
+            return answer
+        found = beyond_scope(self.normalize(text))
+        if found is None:
+            return answer
+        ids = [answer.id] if isinstance(answer, Match) else [o.id for o in answer.options]
+        written = f" {found[1]} "
+        return answer if any(written in self._written.get(i, "") for i in ids) else None
+
+    def beyond(self, text: str) -> str | None:
+        """The out-of-scope topic whose pointer answers a question about university or study
+        abroad (content/out_of_scope.yaml), if the text is one."""
+        found = beyond_scope(self.normalize(text))
+        return found[0] if found else None
+
+    def _resolved(
+        self, text: str, fits: Callable[[str], bool] | None
+    ) -> Match | Suggestions | None:
         mentions = self.provinces.mentions(self.normalize(text))
         found = self.documents.find(text, mentions)
         if found:

@@ -74,10 +74,13 @@ class CatalogAnswers:
         province = self._schools_asked_in(text)
         if province is not None:
             return Reply(self.catalog.text(T.NO_SCHOOLS_IN_PROVINCE, province=province.name), ())
-        ranked = self.matcher.rank(text, limit=1)
-        if not ranked or not ranked[0].id.startswith(OUT_OF_SCOPE):
-            return None
-        topic = self.catalog.out_of_scope.get(ranked[0].id.removeprefix(OUT_OF_SCOPE))
+        ident = self.matcher.beyond(text)
+        if ident is None:
+            ranked = self.matcher.rank(text, limit=1)
+            if not ranked or not ranked[0].id.startswith(OUT_OF_SCOPE):
+                return None
+            ident = ranked[0].id.removeprefix(OUT_OF_SCOPE)
+        topic = self.catalog.out_of_scope.get(ident)
         if topic is None or topic.answer is None:
             return None
         buttons = []

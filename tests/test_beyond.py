@@ -1,0 +1,78 @@
+"""University and study-abroad questions get a pointer, not a vocational answer, unless they
+name a vocational level (bot/matching/beyond.py)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.core.engine import Engine, ask
+from bot.matching.beyond import ABROAD, UNIVERSITY, VOCATIONAL, beyond_scope
+from bot.matching.matcher import Matcher
+from bot.matching.normalize import fold
+
+
+def test_university_and_abroad_words_are_read() -> None:
+    assert beyond_scope(fold("hoc thac si quan tri kinh doanh mat may nam")) == (
+        "dai_hoc",
+        "thac si",
+    )
+    assert beyond_scope(fold("Học bổng du học Úc toàn phần")) == ("du_hoc", "du hoc")
+    assert beyond_scope(fold("điểm chuẩn ngành điều dưỡng")) == ("dai_hoc", "diem chuan")
+
+
+def test_a_vocational_level_keeps_the_question() -> None:
+    for text in (
+        "học trung cấp xong có học thạc sĩ được không",
+        "cao đẳng điểm chuẩn bao nhiêu",
+        "đi du học nghề ở Đức hay xuất khẩu lao động",
+        "học nghề xong liên thông lên đại học công lập được không",
+    ):
+        assert beyond_scope(fold(text)) is None, text
+
+
+def test_words_vocational_questions_also_use_are_not_read() -> None:
+    # vocational schools admit by school records and license nurses by a test of competence;
+    # "công nghệ cao học ở đâu" is high-tech farming, not a master's degree
+    for text in (
+        "xét học bạ cần điểm bao nhiêu",
+        "kỳ kiểm tra đánh giá năng lực hành nghề điều dưỡng",
+        "nông nghiệp công nghệ cao học ở đâu",
+        "cho em hỏi học phí",
+    ):
+        assert beyond_scope(fold(text)) is None, text
+    assert beyond_scope(fold("học cao học mất mấy năm")) == ("dai_hoc", "hoc cao hoc")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(max_size=60),
+    st.sampled_from(UNIVERSITY + ABROAD),
+    st.sampled_from(VOCATIONAL),
+    st.text(max_size=60),
+)
+def test_a_vocational_word_always_wins(
+    before: str, beyond: str, vocational: str, after: str
+) -> None:
+    assert beyond_scope(fold(f"{before} {beyond} {after} {vocational}")) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_is_read_without_error(text: str) -> None:
+    found = beyond_scope(fold(text))
+    assert found is None or found[0] in ("dai_hoc", "du_hoc")
+
+
+def test_the_matcher_declines_them(matcher: Matcher) -> None:
+    assert matcher.beyond("học thạc sĩ ở đâu") == "dai_hoc"
+    assert matcher.match("hoc thac si quan tri kinh doanh mat may nam") is None
+    assert matcher.match("Trường đại học tư thục học phí bao nhiêu một năm?") is None
+
+
+def test_the_pointer_says_where_to_ask(engine: Engine) -> None:
+    out = ask(engine, "Học bổng du học Úc toàn phần xin thế nào?")
+    assert not out.matched and "du học" in out.answer
+    assert "Đi làm nước ngoài cần học nghề, ngoại ngữ gì?" in out.suggestions
+    out = ask(engine, "Học thạc sĩ quản trị kinh doanh mất mấy năm?")
+    assert not out.matched and "thạc sĩ" in out.answer
