@@ -178,26 +178,18 @@ TRAINING = [
 #      (103/107), 1.2%; care_holdout3 96.7% (116/120), 2.0% (2/101); care_holdout4 94.2%
 #      (114/121), 0.0%; care_holdout5 92.3% (60/65), 2.2% (1/45). Not tuned on the holdouts:
 #      care_holdout4's recall and care_holdout3's false care miss their targets again (xfails).
-#  10. a lone "tạm biệt" typed with diacritics got the care answer (reviewer review2): goodbyes
-#      with diacritics added to the FAQ's small talk (the model's ordinary messages) and goodbyes
-#      carrying exhaustion or an ending to care_own.yaml (batch14); new out-of-scope topics
-#      (moods, complaints, support that is not about learning) are ordinary messages too.
-#      Cross-validation: threshold 0.87, with patterns 0.7; CV recall 92.7% (main's content
-#      retrained the same way: 92.9%), false care 0.3% (0.3%). Holdouts, measured after:
-#      care_holdout 94.5% (86/91), 0.0%; care_holdout2 95.3% (102/107), 1.2%; care_holdout3
-#      96.7% (116/120), 1.0% (1/101: its target met); care_holdout4 94.2% (114/121), 0.0%;
-#      care_holdout5 89.2% (58/65), 2.2% (1/45): two fewer heard than in 9, as in 7.
-# Pooled over the four older holdouts (439 messages needing care, 455 ordinary): recall 95.2%
-# (418/439), false care 0.4% (2/455); over all five 94.4% (476/504). The xfails below mark each
+# Pooled over the four older holdouts (439 messages needing care, 455 ordinary): recall 95.4%
+# (419/439), false care 0.7% (3/455); over all five 95.0% (479/504). The xfails below mark each
 # target a set misses; care_holdout's floor is 0.92 since 8 (one message either way between
 # retrainings).
 # A strict xfail fails the day its target is met, so the marker is removed then; the floors
 # below catch a regression meanwhile.
 MISSED = "measured: {} (target {})"
 HOLDOUT2_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("1.2% (1/86)", "1%"))
-HOLDOUT_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("94.5% (86/91)", "95%"))
-HOLDOUT5_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("89.2% (58/65)", "95%"))
+HOLDOUT_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("92.3% (84/91)", "95%"))
+HOLDOUT5_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("93.8% (61/65)", "95%"))
 HOLDOUT5_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("2.2% (1/45)", "1%"))
+HOLDOUT3_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("2.0% (2/101)", "1%"))
 HOLDOUT4_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("94.2% (114/121)", "95%"))
 FLOORS = {
     "care_holdout.yaml": (0.92, 0.02),
@@ -237,7 +229,7 @@ def test_care_recall_target(name: str, detector: CareDetector) -> None:
         *TRAINING,
         "care_holdout.yaml",
         pytest.param("care_holdout2.yaml", marks=HOLDOUT2_FALSE_CARE),
-        "care_holdout3.yaml",
+        pytest.param("care_holdout3.yaml", marks=HOLDOUT3_FALSE_CARE),
         "care_holdout4.yaml",
         pytest.param("care_holdout5.yaml", marks=HOLDOUT5_FALSE_CARE),
     ],
