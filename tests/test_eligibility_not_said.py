@@ -196,3 +196,41 @@ def test_any_office_name_in_any_sentence_ticks_nothing(
 def test_an_office_name_does_not_hide_the_students_own_circumstance() -> None:
     text = "em là con thương binh, Phòng LĐ-TB&XH bảo lên trường hỏi, học trung cấp được miễn không"
     assert "con_thuong_binh" in ticked(None, text)
+
+
+# -- what the real questions showed (questions.yaml, real_dev, FAQ phrasings) --------------------
+
+
+def test_the_subject_left_out_is_the_writer() -> None:
+    # nobody named, but "là", "thuộc diện" say it of the writer
+    text = "Là con thương binh hạng 3/4, nay học thêm trung cấp 2 năm, có được miễn học phí không?"
+    assert "con_thuong_binh" in ticked(None, text)
+    text = "Thuộc diện con thương binh, đang học cao đẳng, có được hưởng chế độ miễn học phí không"
+    assert "con_thuong_binh" in ticked(None, text)
+
+
+def test_a_group_named_through_a_link_is_still_a_group() -> None:
+    for text in (
+        "chính sách hỗ trợ chi phí học tập đối với sinh viên là người dân tộc thiểu số",
+        "Người thuộc hộ nghèo đã được hỗ trợ học nghề, nay muốn chuyển nghề có được hỗ trợ không",
+    ):
+        assert said(text) == [], text
+
+
+def test_but_is_no_group_and_training_no_writer() -> None:
+    # folded, "nhưng" is "những"; "đào tạo" holds "tao"
+    text = "e hoc xong cap 3 nhung nha ngheo ko du tien hoc, e muon hoc cao dang, co hoc bong ko a"
+    assert (detector().detect(text) or {}).get("household") == "ho_ngheo"
+    assert said("chinh sach dao tao nghe cho quan nhan xuat ngu") == []
+    assert said("Chính sách hỗ trợ đào tạo nghề cho đồng bào dân tộc thiểu số như thế nào?") == []
+
+
+def test_an_in_laws_or_a_disabled_persons_status_is_not_the_students() -> None:
+    text = "Bố chồng là thương binh, con dâu đi học cao đẳng có được miễn giảm học phí?"
+    assert "con_thuong_binh" not in ticked(None, text)
+    reading = detector().read("con nguoi khuyet tat co thuoc dien mien giam hoc phi ko")
+    assert reading is not None
+    assert "khuyet_tat" not in ticked(
+        None, "con nguoi khuyet tat co thuoc dien mien giam hoc phi ko"
+    )
+    assert reading.offers == ["hp_cha_me_khuyet_tat"]

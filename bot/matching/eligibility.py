@@ -45,6 +45,8 @@ GENERAL = "general"  # eligfix2: a group, a report or a restriction: not about t
 OTHERS = "others"  # eligfix2: someone else's, where only the student's own counts
 QUIET = frozenset({GENERAL, OTHERS})  # neither ticked nor asked about
 CHILD_WORD = "con"  # "con liệt sĩ": the student is the child of the status that follows
+# eligfix2: "con (của) người khuyết tật": the status is a parent's
+CHILD_OF_SOMEONE = (["con", "nguoi"], ["con", "cua", "nguoi"])
 
 
 @dataclass(frozen=True)
@@ -260,7 +262,7 @@ class EligibilityDetector:
         ("con thương binh học trung cấp có được miễn không")."""
         if persons is None:
             return False
-        return not persons or self._not_theirs.general(words, start, end, persons)
+        return self._not_theirs.general(words, start, end, persons)
 
     def _persons(self, words: list[str]) -> list[tuple[int, int]]:
         """Where a message names someone (begin, end), outside the circumstances' own words
@@ -344,6 +346,9 @@ class EligibilityDetector:
                 return True if who in (None, STUDENT) else who
             who = self._person(words, start, start + len(phrase), parent_writes)
             return True if who == PARENT else (who or STUDENT)
+        if any(words[max(start - len(c), 0) : start] == c for c in CHILD_OF_SOMEONE):
+            who = PARENT
+            return True if option in self._whose.family.get(question, []) else who
         who = self._person(words, start, start + len(phrase), parent_writes)
         if who in (None, STUDENT):
             return True

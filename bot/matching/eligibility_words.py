@@ -90,17 +90,28 @@ class NotTheStudents:
         end: int,
         persons: list[tuple[int, int]],
     ) -> bool:
-        """The mention words[start:end] speaks of a group, or repeats a report or a
-        restriction; `persons`: where the message names someone (begin, end)."""
+        """The mention words[start:end] speaks of a group, repeats a report or a
+        restriction, or stands in a message naming nobody; `persons`: where the message names
+        someone (begin, end). "Là con thương binh…", "thuộc diện hộ nghèo…" with nobody
+        named are the writer's own (the subject left out)."""
 
         def person_between(a: int, b: int) -> bool:
             return any(a <= begin and stop <= b for begin, stop in persons)
 
+        def group_at(stop: int) -> bool:
+            """A group noun ends at `stop`, and nobody, no link stands right before it."""
+            noun = _ending_at(words, stop, self._groups)
+            if noun is None or any(end == noun for _, end in persons):
+                return False
+            return _ending_at(words, noun, self._links) is None
+
+        if group_at(start):
+            return True
         noun = _ending_at(words, start, self._groups)
-        if noun is not None:
-            linked = _ending_at(words, noun, self._links) is not None
-            if not linked and not any(stop == noun for _, stop in persons):
-                return True
+        link = _ending_at(words, start if noun is None else noun, self._links)
+        if link is not None and group_at(link):  # "sinh viên là người dân tộc (thiểu số)"
+            return True
+        linked = link is not None
         for stop in range(start, max(start - REPORT_GAP, 0) - 1, -1):
             if _ending_at(words, stop, self._reported) is not None:
                 if not person_between(stop, start):
@@ -113,4 +124,4 @@ class NotTheStudents:
             stops = range(len(after) + 1)
             if any(_ending_at(after, i, self._only_after) is not None for i in stops):
                 return True
-        return False
+        return not persons and not linked
