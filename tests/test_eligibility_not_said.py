@@ -67,6 +67,11 @@ def test_a_group_named_at_a_step_of_the_check_is_the_students_answer() -> None:
     # typed at the circumstances question, "người khuyết tật" answers it (the option's name)
     reading = detector().read("người khuyết tật", need_topic=False)
     assert reading is not None and reading.facts == {"circumstances": ["khuyet_tat"]}
+    # a question about the group, typed at the step, is still the FAQ's
+    assert detector().read(GROUP_QUESTIONS[2], need_topic=False) is None
+    # and at a step, nobody named is the student: "mồ côi cả cha lẫn mẹ ạ, có được miễn không"
+    reading = detector().read("mồ côi cả cha lẫn mẹ ạ, có được miễn không", need_topic=False)
+    assert reading is not None and reading.facts == {"circumstances": ["mo_coi"]}
 
 
 # -- 2. someone else's service ------------------------------------------------------------------

@@ -81,6 +81,15 @@ class Whose:
     not_said: NotSaid = field(default_factory=NotSaid)  # eligfix2
 
 
+@dataclass(frozen=True)
+class Scene:
+    """eligfix2: where a message names people, and whether it opens a conversation (a
+    question) rather than answers a step of the check (where nobody named is the student)."""
+
+    persons: list[tuple[int, int]]
+    opening: bool
+
+
 @dataclass
 class Reading:
     """What a message says: `facts` (the student's own, current), `unsure` (question -> options
@@ -184,13 +193,15 @@ class EligibilityDetector:
         if need_topic and not any(True for t in self._topic for _ in _find(words, t)):
             return None
         parent_writes = any(True for p in self._parent_writing for _ in _find(words, p))
-        persons = self._persons(words) if need_topic else None
+        # a question: at a step, one asking about money ("người khuyết tật có được miễn không")
+        asking = need_topic or any(True for t in self._topic for _ in _find(words, t))
+        scene = Scene(self._persons(words), need_topic) if asking else None
         reading = Reading()
         for question, options in self._phrases.items():
             whose = question in self._triggers
             found: list[str] = []
             for option, phrases in options.items():
-                said = self._said(words, question, option, phrases, whose, parent_writes, persons)
+                said = self._said(words, question, option, phrases, whose, parent_writes, scene)
                 if said is True:
                     found.append(option)
                 elif said in QUIET:
@@ -202,7 +213,7 @@ class EligibilityDetector:
                         reading.offers.append(offer)
             for option, phrases in self._vague.get(question, {}).items():
                 named = option in found or option in reading.unsure.get(question, [])
-                if not named and any(self._free(words, p, question, persons) for p in phrases):
+                if not named and any(self._free(words, p, question, scene) for p in phrases):
                     reading.unsure.setdefault(question, []).append(option)
             if question in self._multi and found:
                 reading.facts[question] = found
@@ -220,11 +231,10 @@ class EligibilityDetector:
         phrases: list[list[str]],
         whose: bool,
         parent_writes: bool,
-        persons: list[tuple[int, int]] | None = None,
+        scene: Scene | None = None,
     ) -> bool | str | None:
         """True: said as the student's own and current; None: not said; else who it is about
-        (or "ended", or QUIET) when said but not ticked. `persons`: in a question, where
-        people are named."""
+        (or "ended", or QUIET) when said but not ticked; `scene`: a question's."""
         if any(
             True for p in self._ended.get(question, {}).get(option, []) for _ in _find(words, p)
         ):
@@ -239,14 +249,15 @@ class EligibilityDetector:
                     continue
                 if not whose:
                     return True
-                if self._general(words, start, start + len(phrase), persons):
+                if self._general(words, start, start + len(phrase), scene):
                     other = _keep(other, GENERAL)
                     continue
                 holder = self._holder_of(words, question, option, phrase, start, parent_writes)
                 if holder is True:
                     return True
                 if (
-                    persons is not None
+                    scene is not None
+                    and scene.opening
                     and holder in (PARENT, RELATIVE, PARENT_OR_NOT)
                     and self._not_theirs.own_only(question, option)
                 ):
@@ -254,15 +265,13 @@ class EligibilityDetector:
                 other = _keep(other, str(holder))
         return other
 
-    def _general(
-        self, words: list[str], start: int, end: int, persons: list[tuple[int, int]] | None
-    ) -> bool:
+    def _general(self, words: list[str], start: int, end: int, scene: Scene | None) -> bool:
         """eligfix2: in a question, a mention of a group ("học sinh mồ côi"), a report or a
         restriction ("chỉ có hộ nghèo mới…"), or one in a message naming nobody at all
         ("con thương binh học trung cấp có được miễn không")."""
-        if persons is None:
+        if scene is None:
             return False
-        return self._not_theirs.general(words, start, end, persons)
+        return self._not_theirs.general(words, start, end, scene.persons, scene.opening)
 
     def _persons(self, words: list[str]) -> list[tuple[int, int]]:
         """Where a message names someone (begin, end), outside the circumstances' own words
@@ -294,11 +303,11 @@ class EligibilityDetector:
         words: list[str],
         phrase: list[str],
         question: str,
-        persons: list[tuple[int, int]] | None = None,
+        scene: Scene | None = None,
     ) -> bool:
         return any(
             self._free_at(words, start, question)
-            and not self._general(words, start, start + len(phrase), persons)
+            and not self._general(words, start, start + len(phrase), scene)
             for start in _find(words, phrase)
         )
 

@@ -89,11 +89,12 @@ class NotTheStudents:
         start: int,
         end: int,
         persons: list[tuple[int, int]],
+        alone: bool = True,
     ) -> bool:
         """The mention words[start:end] speaks of a group, repeats a report or a
-        restriction, or stands in a message naming nobody; `persons`: where the message names
-        someone (begin, end). "Là con thương binh…", "thuộc diện hộ nghèo…" with nobody
-        named are the writer's own (the subject left out)."""
+        restriction, or (`alone`) stands in a message naming nobody; `persons`: where the
+        message names someone (begin, end). "Là con thương binh…", "thuộc diện hộ nghèo…"
+        with nobody named are the writer's own (the subject left out)."""
 
         def person_between(a: int, b: int) -> bool:
             return any(a <= begin and stop <= b for begin, stop in persons)
@@ -124,4 +125,4 @@ class NotTheStudents:
             stops = range(len(after) + 1)
             if any(_ending_at(after, i, self._only_after) is not None for i in stops):
                 return True
-        return not persons and not linked
+        return alone and not persons and not linked
