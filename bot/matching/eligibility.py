@@ -1,5 +1,6 @@
 """The eligibility detector: a typed question that already states a family's circumstances
-("con liệt sĩ học trung cấp có được miễn học phí không") -> what it says, as the check's answers.
+("em là con liệt sĩ, học trung cấp có được miễn học phí không") -> what it says, as the check's
+answers.
 
 Pure and small: phrases come from content/eligibility.yaml, already normalized (folded,
 teencode expanded); a phrase counts only as whole words and not right after a negator.
