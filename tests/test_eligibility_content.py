@@ -80,7 +80,7 @@ def test_an_ended_policy_never_answers_as_current(content_copy: Path) -> None:
 def test_detector_phrases_are_normalized_and_examples_hold(content_copy: Path) -> None:
     def change(data: dict[str, Any]) -> None:
         data["detector"]["phrases"]["circumstances"]["con_liet_si"].append("Con Liệt Sĩ")
-        data["detector"]["examples"]["quiet"].append("con liệt sĩ có được miễn học phí không")
+        data["detector"]["examples"]["quiet"].append("em là con liệt sĩ có được miễn học phí không")
         data["detector"]["examples"]["fire"][0]["facts"]["level"] = "cao_dang"
 
     found = problems_after(content_copy, change)
@@ -91,7 +91,8 @@ def test_detector_phrases_are_normalized_and_examples_hold(content_copy: Path) -
 
 def test_detector_reads_the_issue_questions(catalog: Catalog) -> None:
     found = detector(catalog)
-    assert found.detect("con liệt sĩ học trung cấp có được miễn học phí không") == {
+    # eligfix2: "con liệt sĩ học trung cấp…" with nobody named asks about a group (the FAQ's)
+    assert found.detect("em là con liệt sĩ học trung cấp có được miễn học phí không") == {
         "circumstances": ["con_liet_si"],
         "level": "trung_cap",
     }
@@ -116,7 +117,8 @@ def test_detector_stays_quiet_without_a_stated_circumstance(catalog: Catalog) ->
 
 
 def test_two_levels_named_leave_the_level_unknown(catalog: Catalog) -> None:
-    facts = detector(catalog).detect("con liệt sĩ học trung cấp hay cao đẳng thì được miễn học phí")
+    text = "em là con liệt sĩ học trung cấp hay cao đẳng thì được miễn học phí"
+    facts = detector(catalog).detect(text)
     assert facts == {"circumstances": ["con_liet_si"]}
 
 

@@ -20,7 +20,7 @@ from bot.core.messages import Inbound, Reply
 from bot.matching.matcher import Matcher
 from tests.conftest import FixedClock, edit_yaml
 
-LIET_SI = "con liệt sĩ học trung cấp có được miễn học phí không"
+LIET_SI = "con tôi là con liệt sĩ, học trung cấp có được miễn học phí không"  # eligfix2: a case
 
 
 class Chat:

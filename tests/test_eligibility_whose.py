@@ -82,7 +82,7 @@ PARENTS_MAKE_THE_STUDENT_THEIR_CHILD = [
     # a parent writing: "cháu" is their child, "bố cháu" the child's father
     ("con tôi học cao đẳng, bố cháu là thương binh, có được miễn học phí không", "con_thuong_binh"),
     ("Tôi là thương binh, con tôi học trung cấp có được miễn học phí không", "con_thuong_binh"),
-    ("con liệt sĩ học trung cấp có được miễn học phí không", "con_liet_si"),
+    ("em là con liệt sĩ, học trung cấp có được miễn học phí không", "con_liet_si"),
     ("em là con thương binh, học cao đẳng có được giảm học phí không", "con_thuong_binh"),
     ("bo e bi tai nan lao dong, e hoc cao dang co dc giam hp ko", "con_tnld"),
 ]
@@ -107,7 +107,7 @@ STUDENTS_OWN = [
         "em ở với bà ngoại, bị khuyết tật từ nhỏ, học trung cấp có được miễn học phí không",
         "khuyet_tat",
     ),
-    ("bộ đội xuất ngũ đi học nghề có được hỗ trợ không", "xuat_ngu"),
+    ("em là bộ đội xuất ngũ, đi học nghề có được hỗ trợ không", "xuat_ngu"),
 ]
 
 
@@ -303,7 +303,7 @@ def test_a_question_about_military_service_ticks_nothing(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "bộ đội xuất ngũ đi học nghề có được hỗ trợ không",
+        "em là bộ đội xuất ngũ, đi học nghề có được hỗ trợ không",
         "em đã hoàn thành nghĩa vụ quân sự, học trung cấp có được hỗ trợ gì không",
         "em vừa đi nghĩa vụ về, học nghề có được hỗ trợ học phí không",
     ],

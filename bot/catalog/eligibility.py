@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from bot.catalog.models import Model, Policy, Source, _check_id
 from bot.matching.eligibility import EligibilityDetector, People, Whose
+from bot.matching.eligibility_words import NotSaid
 from bot.matching.normalize import Normalizer
 
 if TYPE_CHECKING:  # load.py imports this module: no import of it at run time
@@ -156,6 +157,25 @@ class DetectorPeople(Model):
         return [(name, p) for name, phrases in self.model_dump().items() for p in phrases]
 
 
+class DetectorNotSaid(Model):
+    """Words that say a circumstance named is not the student's (eligfix2), normalized:
+    see bot/matching/eligibility_words.py."""
+
+    names: list[str] = Field(default_factory=list)  # offices, places, days: never read
+    groups: list[str] = Field(default_factory=list)  # "học sinh" before a phrase: a group
+    links: list[str] = Field(default_factory=list)  # "là" before that noun: the student's
+    reported: list[str] = Field(default_factory=list)  # "nghe nói": someone's words
+    only: list[str] = Field(default_factory=list)  # "chỉ có" … `only_after` ("mới")
+    only_after: list[str] = Field(default_factory=list)
+    asking: list[str] = Field(default_factory=list)  # "(em) hỏi": the person asks
+    own_only: dict[str, list[str]] = Field(default_factory=dict)  # someone else's says nothing
+
+    def words(self) -> list[tuple[str, str]]:
+        """(field, phrase) for every phrase."""
+        fields = ("names", "groups", "links", "reported", "only", "only_after", "asking")
+        return [(name, p) for name in fields for p in getattr(self, name)]
+
+
 class DetectorExamples(Model):
     fire: list[DetectorExample] = Field(default_factory=list)
     quiet: list[str] = Field(default_factory=list)
@@ -182,13 +202,22 @@ class DetectorContent(Model):
     ended: dict[str, dict[str, list[str]]] = Field(default_factory=dict)  # over, anywhere
     past: list[str] = Field(default_factory=list)  # just before an ended option's phrase
     offers: dict[str, str] = Field(default_factory=dict)  # option -> FAQ, when a parent's
+    not_said: DetectorNotSaid = Field(default_factory=DetectorNotSaid)  # eligfix2
     examples: DetectorExamples = Field(default_factory=DetectorExamples)
 
     def whose(self) -> Whose:
         """The detector's view of these fields."""
         people = People(**self.people.model_dump())
+        not_said = NotSaid(**self.not_said.model_dump())
         return Whose(
-            people, self.child_of, self.family, self.vague, self.ended, self.past, self.offers
+            people,
+            self.child_of,
+            self.family,
+            self.vague,
+            self.ended,
+            self.past,
+            self.offers,
+            not_said,
         )
 
 
@@ -319,6 +348,7 @@ def _detector_problems(catalog: Catalog, known: dict[str, set[str]]) -> list[Pro
     d = elig.detector
     words = [("topic", w) for w in d.topic] + [("negators", w) for w in d.negators]
     words += [("past", w) for w in d.past] + [(f"people.{k}", w) for k, w in d.people.all()]
+    words += [(f"not_said.{k}", w) for k, w in d.not_said.words()]
     tables = [("phrases", d.phrases), ("vague", d.vague), ("ended", d.ended)]
     for name, table in tables:
         for question, options in table.items():
@@ -330,7 +360,8 @@ def _detector_problems(catalog: Catalog, known: dict[str, set[str]]) -> list[Pro
                     key = f"detector.{name}.{question}.{option}"
                     out.append(Problem(FILE, key, "unknown value"))
                 words.extend((f"{name}.{question}.{option}", p) for p in phrases)
-    for name, lists in (("child_of", d.child_of), ("family", d.family)):
+    own_only = ("not_said.own_only", d.not_said.own_only)
+    for name, lists in (("child_of", d.child_of), ("family", d.family), own_only):
         for question, values in lists.items():
             for value in values:
                 if value not in known.get(question, set()):

@@ -1,5 +1,6 @@
 """The eligibility detector: a typed question that already states a family's circumstances
-("con liệt sĩ học trung cấp có được miễn học phí không") -> what it says, as the check's answers.
+("em là con liệt sĩ, học trung cấp có được miễn học phí không") -> what it says, as the check's
+answers.
 
 Pure and small: phrases come from content/eligibility.yaml, already normalized (folded,
 teencode expanded); a phrase counts only as whole words and not right after a negator.
@@ -7,12 +8,19 @@ eligfix: a circumstance is ticked only when it is the student's own and current.
 phrase is about is the nearest person named before it ("ông ngoại em là liệt sĩ": a
 grandparent); a phrase that is someone else's, vague ("mồ côi mẹ") or over ("năm nay thoát
 nghèo rồi") is never ticked: it is reported as `unsure`, and the check asks.
+eligfix2: in a question (not an answer typed at a step), a phrase that speaks of a group
+("học sinh mồ côi", "con thương binh học trung cấp…" with nobody named), repeats a report or a
+restriction ("chỉ có hộ nghèo mới…") or is someone else's where only the student's own counts
+("anh trai em vừa xuất ngũ") is neither ticked nor asked about: the FAQ answers it. Names of
+offices, places and days ("Phòng Lao động - Thương binh và Xã hội") are never read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+
+from bot.matching.eligibility_words import NotSaid, NotTheStudents
 
 MAX_CHARS = 4096  # like the care detector: a question is short; the rest is not read
 NEGATION_GAP = 2  # words allowed between a negator and the phrase it negates
@@ -34,7 +42,12 @@ CONNECTORS = frozenset({"nha", "cua"})  # "cháu nhà tôi", "mẹ của em"
 OBJECT_OF = frozenset({"voi", "cung", "theo", "cho", "nuoi"})  # "ở với bà": not who it is about
 CONJUNCTIONS = frozenset({"hay", "hoac", "va", "lan", "voi"})  # a negation carries over them
 ENDED = "ended"  # said to be over, or said of the past
+GENERAL = "general"  # eligfix2: a group, a report or a restriction: not about the student
+OTHERS = "others"  # eligfix2: someone else's, where only the student's own counts
+QUIET = frozenset({GENERAL, OTHERS})  # neither ticked nor asked about
 CHILD_WORD = "con"  # "con liệt sĩ": the student is the child of the status that follows
+# eligfix2: "con (của) người khuyết tật": the status is a parent's
+CHILD_OF_SOMEONE = (["con", "nguoi"], ["con", "cua", "nguoi"])
 
 
 @dataclass(frozen=True)
@@ -66,16 +79,34 @@ class Whose:
     ended: Mapping[str, Mapping[str, list[str]]] = field(default_factory=dict)
     past: list[str] = field(default_factory=list)
     offers: Mapping[str, str] = field(default_factory=dict)
+    not_said: NotSaid = field(default_factory=NotSaid)  # eligfix2
+
+
+@dataclass(frozen=True)
+class Scene:
+    """eligfix2: where a message names people, and whether it opens a conversation (a
+    question) rather than answers a step of the check (where nobody named is the student)."""
+
+    persons: list[tuple[int, int]]
+    opening: bool
 
 
 @dataclass
 class Reading:
     """What a message says: `facts` (the student's own, current), `unsure` (question -> options
-    named but not ticked), `offers` (FAQ ids answering a parent's circumstance)."""
+    named but not ticked), `offers` (FAQ ids answering a parent's circumstance), `quiet`
+    (eligfix2: options named of a group, in a report, or as someone else's: left alone)."""
 
     facts: Facts = field(default_factory=dict)
     unsure: dict[str, list[str]] = field(default_factory=dict)
     offers: list[str] = field(default_factory=list)
+    quiet: list[str] = field(default_factory=list)
+
+
+def _keep(old: str | None, new: str) -> str:
+    """Who a mention is about, over earlier ones: someone named beats a group or a report
+    (asked about rather than left alone)."""
+    return new if old is None or (old in QUIET and new not in QUIET) else old
 
 
 def _find(words: list[str], phrase: list[str]) -> Iterable[int]:
@@ -142,6 +173,7 @@ class EligibilityDetector:
         ):
             self._people.update((tuple(p.split()), kind) for p in words)
         self._parent_writing = [p.split() for p in w.people.parent_writing]
+        self._not_theirs = NotTheStudents(w.not_said)
         self._all_phrases = sorted(
             {tuple(p) for options in self._phrases.values() for ps in options.values() for p in ps},
             key=len,
@@ -156,19 +188,25 @@ class EligibilityDetector:
 
     def read(self, text: str, need_topic: bool = True) -> Reading | None:
         """What a message says, when it names a trigger circumstance (ticked or not) and asks
-        about money (`need_topic`); else None."""
-        words = self._normalize(text[:MAX_CHARS]).split()
+        about money (`need_topic`: a question, where a group or a report is not the student's;
+        without it, an answer typed at a step of the check); else None."""
+        words = self._not_theirs.mask(self._normalize(text[:MAX_CHARS]).split())
         if need_topic and not any(True for t in self._topic for _ in _find(words, t)):
             return None
         parent_writes = any(True for p in self._parent_writing for _ in _find(words, p))
+        # a question: at a step, one asking about money ("người khuyết tật có được miễn không")
+        asking = need_topic or any(True for t in self._topic for _ in _find(words, t))
+        scene = Scene(self._persons(words), need_topic) if asking else None
         reading = Reading()
         for question, options in self._phrases.items():
             whose = question in self._triggers
             found: list[str] = []
             for option, phrases in options.items():
-                said = self._said(words, question, option, phrases, whose, parent_writes)
+                said = self._said(words, question, option, phrases, whose, parent_writes, scene)
                 if said is True:
                     found.append(option)
+                elif said in QUIET:
+                    reading.quiet.append(option)
                 elif said is not None:
                     reading.unsure.setdefault(question, []).append(option)
                     offer = self._whose.offers.get(option)
@@ -176,7 +214,7 @@ class EligibilityDetector:
                         reading.offers.append(offer)
             for option, phrases in self._vague.get(question, {}).items():
                 named = option in found or option in reading.unsure.get(question, [])
-                if not named and any(self._free(words, p, question) for p in phrases):
+                if not named and any(self._free(words, p, question, scene) for p in phrases):
                     reading.unsure.setdefault(question, []).append(option)
             if question in self._multi and found:
                 reading.facts[question] = found
@@ -194,9 +232,10 @@ class EligibilityDetector:
         phrases: list[list[str]],
         whose: bool,
         parent_writes: bool,
+        scene: Scene | None = None,
     ) -> bool | str | None:
         """True: said as the student's own and current; None: not said; else who it is about
-        (or "ended") when said but not ticked."""
+        (or "ended", or QUIET) when said but not ticked; `scene`: a question's."""
         if any(
             True for p in self._ended.get(question, {}).get(option, []) for _ in _find(words, p)
         ):
@@ -211,14 +250,67 @@ class EligibilityDetector:
                     continue
                 if not whose:
                     return True
+                if self._general(words, start, start + len(phrase), scene):
+                    other = _keep(other, GENERAL)
+                    continue
                 holder = self._holder_of(words, question, option, phrase, start, parent_writes)
                 if holder is True:
                     return True
-                other = other or str(holder)
+                if (
+                    scene is not None
+                    and scene.opening
+                    and holder in (PARENT, RELATIVE, PARENT_OR_NOT)
+                    and self._not_theirs.own_only(question, option)
+                ):
+                    holder = OTHERS
+                other = _keep(other, str(holder))
         return other
 
-    def _free(self, words: list[str], phrase: list[str], question: str) -> bool:
-        return any(self._free_at(words, start, question) for start in _find(words, phrase))
+    def _general(self, words: list[str], start: int, end: int, scene: Scene | None) -> bool:
+        """eligfix2: in a question, a mention of a group ("học sinh mồ côi"), a report or a
+        restriction ("chỉ có hộ nghèo mới…"), or one in a message naming nobody at all
+        ("con thương binh học trung cấp có được miễn không")."""
+        if scene is None:
+            return False
+        return self._not_theirs.general(words, start, end, scene.persons, scene.opening)
+
+    def _persons(self, words: list[str]) -> list[tuple[int, int]]:
+        """Where a message names someone (begin, end), outside the circumstances' own words
+        ("con" of "con liệt sĩ") and besides whoever asks ("cho em hỏi")."""
+        inside: set[int] = set()
+        for question in self._triggers:
+            tables = [self._phrases.get(question, {}), self._vague.get(question, {})]
+            for phrases in (p for table in tables for p in table.values()):
+                for phrase in phrases:
+                    for start in _find(words, phrase):
+                        inside.update(range(start, start + len(phrase)))
+        out: list[tuple[int, int]] = []
+        at = 0
+        while at < len(words):
+            sizes = range(LONGEST_PERSON, 0, -1)
+            size = next((n for n in sizes if tuple(words[at : at + n]) in self._people), 0)
+            if not size:
+                at += 1
+                continue
+            kind = self._people[tuple(words[at : at + size])]
+            mine = kind not in (AFTER_POSSESSOR, NOBODY) and not inside & set(range(at, at + size))
+            if mine and not self._not_theirs.asks(words, at + size):
+                out.append((at, at + size))
+            at += size
+        return out
+
+    def _free(
+        self,
+        words: list[str],
+        phrase: list[str],
+        question: str,
+        scene: Scene | None = None,
+    ) -> bool:
+        return any(
+            self._free_at(words, start, question)
+            and not self._general(words, start, start + len(phrase), scene)
+            for start in _find(words, phrase)
+        )
 
     def _free_at(self, words: list[str], start: int, question: str) -> bool:
         """Not negated, and not in the past for a status that can end."""
@@ -264,6 +356,9 @@ class EligibilityDetector:
                 return True if who in (None, STUDENT) else who
             who = self._person(words, start, start + len(phrase), parent_writes)
             return True if who == PARENT else (who or STUDENT)
+        if any(words[max(start - len(c), 0) : start] == c for c in CHILD_OF_SOMEONE):
+            who = PARENT
+            return True if option in self._whose.family.get(question, []) else who
         who = self._person(words, start, start + len(phrase), parent_writes)
         if who in (None, STUDENT):
             return True

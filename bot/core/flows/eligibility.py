@@ -1,8 +1,8 @@
 """The eligibility check "Mình có được miễn, giảm học phí không?": a few questions from
 content/eligibility.yaml, then what applies (bot/core/flows/eligibility_result.py).
 
-A typed question that already states a circumstance ("con liệt sĩ học trung cấp có được miễn học
-phí không") is caught by `command`, before the matcher: the detector's answers ride in an
+A typed question that already states a circumstance ("em là con liệt sĩ, học trung cấp có được
+miễn học phí không") is caught by `command`, before the matcher: the detector's answers ride in an
 "el:ask:" payload; when they already make something certain, that is answered directly,
 otherwise the check starts with what it knows.
 eligfix: what a message names but is not the student's own and current ("ông ngoại em là liệt
