@@ -16,10 +16,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from bot.catalog.eligibility import Eligibility, EligQuestion, Facts
+from bot.catalog.eligibility import Eligibility, EligQuestion, EligRule, Facts
 from bot.catalog.text_keys import T
 from bot.core.flows.base import RunFlow, Tools, Turn, choice
-from bot.core.flows.eligibility_result import ResultView, evaluate
+from bot.core.flows.eligibility_result import ResultView, Verdict, evaluate
 from bot.core.flows.eligibility_words import decode, encode, province_alone
 from bot.core.flows.typed import core
 from bot.core.flows.typed import pick as pick_option
@@ -34,6 +34,9 @@ MAX_FACTS_PAYLOAD = 512  # an "el:ask:" payload longer than this is not ours
 # typed words that start the check (folded), besides the menu label
 START_WORDS = {"kiem tra mien giam", "kiem tra mien giam hoc phi", "mien giam cua minh"}
 STOP_WORDS = {"huy", "dung", "dung lai", "thoi", "dung kiem tra"}
+
+
+UNKNOWN = "chua_biet"  # the option every question may have for "I do not know"
 
 
 class EligibilityFlow(RunFlow):
@@ -311,12 +314,25 @@ class EligibilityFlow(RunFlow):
         note = [Reply(self._not_ticked(unsure))] if unsure else []
         full = Button(self.r.t(T.ELIG_FULL), "el:full")
         if sure:
-            direct = self.view.direct(facts, verdict)
+            caveats = self._caveats(facts, verdict, turn)
+            direct = self.view.direct(facts, verdict, caveats)
             extra = [Button(label, f"faq:{f}") for f in offers or [] if (label := self._q(f))]
             buttons = (direct.buttons[0], *extra, *direct.buttons[1:])
             return [*note, dataclasses.replace(direct, buttons=buttons)]
         card = self.r.faq(self.catalog.faq[(offers or [])[0]], turn.now.date())
         return [*note, dataclasses.replace(card, buttons=(full, *card.buttons))]
+
+    def _caveats(self, facts: Facts, verdict: Verdict, turn: Turn) -> list[EligRule]:
+        """Unsure rules that qualify a sure outcome of a direct answer, reading what the user
+        did not say as "Chưa biết" ("học xong lớp 9 vào trung cấp", school unsaid: whether a
+        private school exempts is unconfirmed)."""
+        unknown = dict(facts)
+        for question in self.elig.questions:
+            if question.id not in unknown and question.option(UNKNOWN) is not None:
+                unknown[question.id] = UNKNOWN
+        shown = {r.outcome for r in verdict.sure}
+        widened = evaluate(self.elig, self.catalog, unknown, turn.now.date())
+        return [r for r in widened.open if r.outcome in shown]
 
     def _q(self, faq: str) -> str | None:
         return self.r.label_for(f"faq:{faq}")

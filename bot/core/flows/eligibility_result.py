@@ -4,6 +4,7 @@ given, and the reply that says what applies, what may, what has ended and what d
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.catalog import Catalog
@@ -94,11 +95,14 @@ class ResultView:
     def lines(self, rules: list[EligRule]) -> list[str]:
         return list(dict.fromkeys(self.line(r) for r in rules))  # two rules, one sentence
 
-    def direct(self, facts: Facts, verdict: Verdict) -> Reply:
-        """The answer to a question that stated its circumstances: what is certain already."""
+    def direct(self, facts: Facts, verdict: Verdict, caveats: Sequence[EligRule] = ()) -> Reply:
+        """The answer to a question that stated its circumstances: what is certain already,
+        and what qualifies it (`caveats`: unsure rules with the same outcome)."""
         t = self.r.t
         blocks = [t(T.ELIG_YOU_SAID, facts=self.described(facts))]
         blocks.extend(self._sure_blocks(verdict))
+        if caveats:
+            blocks.append("\n".join([t(T.ELIG_ASK_MORE), *self.lines(list(caveats))]))
         blocks.append(t(T.ELIG_DIRECT))
         buttons = (Button(t(T.ELIG_FULL), "el:full"), *self._policy_buttons(verdict))
         return Reply("\n\n".join(blocks), (*buttons, self.r.home_button()))
