@@ -1,6 +1,6 @@
-"""Former places in a school search (schoolfix2): a search naming a former province or district
-says where it is now and lists that place's schools first; the province reader never breaks on
-any text."""
+"""Former places and several provinces in a school search (schoolfix2): a search naming a former
+province or district says where it is now and lists that place's schools first; a message naming
+two provinces lists both; the province reader never breaks on any text."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bot.catalog import Catalog
 from bot.core.engine import Engine
 from bot.core.flows.schools_places import former_id, resolve
-from bot.core.flows.schools_search import Directory, Query
+from bot.core.flows.schools_search import BOTH, Directory, Query, both_payload, from_both
 from bot.core.messages import Inbound, Reply
 from bot.matching.entities import ProvinceIndex
 from bot.matching.matcher import Matcher
@@ -77,6 +77,34 @@ def test_a_search_naming_a_former_district_keeps_it(
     assert [(q.province, q.near) for q in directory.search(fold(text))] == [(province, near)]
 
 
+@pytest.mark.parametrize(
+    ("text", "provinces"),
+    [
+        ("trường nghề ở Nghệ An hoặc Hà Tĩnh", ["nghe_an", "ha_tinh"]),
+        ("truong trung cap o nghe an hay ha tinh", ["nghe_an", "ha_tinh"]),
+        ("em o hai duong muon hoc o ha noi", ["hai_phong", "ha_noi"]),
+        ("Nghệ An hay Hà Tĩnh", ["nghe_an", "ha_tinh"]),
+        ("Nghệ An, Hà Tĩnh, Thanh Hóa hoặc Quảng Trị", ["nghe_an", "ha_tinh", "thanh_hoa"]),
+        ("Nam Định hoặc Hà Nam", ["ninh_binh"]),  # one province today: once
+    ],
+)
+def test_several_provinces_are_each_searched(
+    directory: Directory, text: str, provinces: list[str]
+) -> None:
+    queries = directory.places(fold(text)) or directory.search(fold(text))
+    assert [q.province for q in queries] == provinces
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["học phí ở Nghệ An với Hà Tĩnh", "Nghệ An hay Hà Tĩnh tốt hơn", "nghe an ha tinh a b c"],
+)
+def test_two_provinces_in_other_questions_are_no_place_list(
+    directory: Directory, text: str
+) -> None:
+    assert len(directory.places(fold(text))) < 2
+
+
 async def test_every_former_province_in_a_search_is_said_with_its_schools_first(
     engine: Engine, catalog: Catalog
 ) -> None:
@@ -93,6 +121,21 @@ async def test_every_former_province_in_a_search_is_said_with_its_schools_first(
         assert schools[: len(theirs)] == theirs, name
 
 
+async def test_two_provinces_list_only_real_schools_of_those_provinces(
+    engine: Engine, catalog: Catalog
+) -> None:
+    reply = await say(engine, "two", "trường nghề ở Nghệ An hoặc Hà Tĩnh")
+    schools = [
+        catalog.schools[b.payload[7:]] for b in reply.buttons if b.payload.startswith("school:")
+    ]
+    assert {s.province for s in schools} == {"nghe_an", "ha_tinh"}
+    assert not any(s.example for s in schools)
+    lines = set(reply.text.splitlines())
+    for school in catalog.schools.values():
+        listed = f"• {school.name}" in lines
+        assert listed == (school.province in ("nghe_an", "ha_tinh") and not school.example)
+
+
 def test_a_former_place_outside_its_province_is_refused(catalog: Catalog) -> None:
     assert resolve(catalog, "tay_ninh", "long_an") is not None
     assert resolve(catalog, "tay_ninh", "ben_luc_long_an") is not None
@@ -105,14 +148,21 @@ def test_a_former_place_outside_its_province_is_refused(catalog: Catalog) -> Non
 
 
 def test_payloads_round_trip() -> None:
-    query = Query("tay_ninh", "cao_dang", None, None, "ben_luc_long_an")
-    assert Query.from_payload(query.payload()) == query
+    queries = [Query("tay_ninh", "cao_dang", None, None, "ben_luc_long_an"), Query("ha_noi")]
+    assert from_both(both_payload(queries)) == queries
+    assert Query.from_payload(queries[0].payload()) == queries[0]
     assert Query("ha_noi").payload() == "dir:q:ha_noi:-:-:-"  # old payloads unchanged
 
 
 @pytest.mark.parametrize(
     "payload",
     [
+        BOTH,
+        f"{BOTH}nghe_an:-:-:-",  # one province only
+        f"{BOTH}nghe_an:-:-:-|nowhere:-:-:-",
+        f"{BOTH}nghe_an:-:-:-|ha_tinh",
+        f"{BOTH}nghe_an:-:-:-|tay_ninh:-:-:-:hai_duong",
+        f"{BOTH}a:-:-:-|b:-:-:-|c:-:-:-|d:-:-:-",
         "dir:q:tay_ninh:-:-:-:hai_duong",
         "dir:q:tay_ninh:-:-:-:ben_luc_long_an:x",
         "dir:n:tay_ninh:my_hao_hung_yen",
@@ -160,3 +210,10 @@ def test_hostile_text_never_breaks_the_province_reader(text: str) -> None:
                 assert query.province in provinces
             if query.near is not None:
                 assert resolve(directory.catalog, query.province or "", query.near) is not None
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=120))
+def test_hostile_both_payloads_parse_or_are_refused(text: str) -> None:
+    queries = from_both(BOTH + text)
+    assert queries is None or 2 <= len(queries) <= 3

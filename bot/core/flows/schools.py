@@ -6,13 +6,17 @@ from __future__ import annotations
 from bot.catalog.text_keys import T
 from bot.core.flows.base import Flow, Tools, Turn
 from bot.core.flows.schools_search import (
+    BOTH,
     PLACE,
     QUERY,
     Directory,
     Query,
+    both_payload,
+    from_both,
 )
 from bot.core.flows.schools_view import (
     level_picker,
+    one_after_another,
     province_picker,
     province_schools,
     school_card,
@@ -87,6 +91,8 @@ class SchoolsFlow(Flow):
         places = self.directory.places(folded)
         if len(places) == 1:  # schoolfix: "Nghệ An" is that province's schools
             return f"{PLACE}{places[0].province}:{places[0].near or '-'}"
+        if places:  # schoolfix2: "Nghệ An hoặc Hà Tĩnh": both, one after the other
+            return both_payload(places)
         queries = self.directory.search(folded)
         query = queries[0] if queries else None
         school = self.directory.school_named(folded)
@@ -94,6 +100,8 @@ class SchoolsFlow(Flow):
             return f"school:{school.id}"
         if query is not None and query.trade and not (query.province or query.level):
             return f"trade:{query.trade}"  # the trade's card lists its schools, local first
+        if len(queries) > 1:
+            return both_payload(queries)
         return query.payload() if query is not None else None
 
     async def text(self, text: str, turn: Turn) -> list[Reply] | None:
@@ -143,6 +151,11 @@ class SchoolsFlow(Flow):
             )
         if payload.startswith("dir:p:"):
             return level_picker(self.r, self.directory, payload.removeprefix("dir:p:"))
+        if payload.startswith(BOTH):
+            queries = from_both(payload)
+            if queries is None or not all(map(self._valid, queries)):
+                return None
+            return one_after_another(self.r, self.directory, queries)
         query = Query.from_payload(payload) if payload.startswith(QUERY) else None
         if query is None or not self._valid(query):
             return None

@@ -13,6 +13,7 @@ from bot.matching.entities import MARKER, DistrictIndex, ProvinceIndex, Province
 from bot.matching.normalize import fold
 
 QUERY = "dir:q:"  # dir:q:<province>:<level>:<trade>:<field>[:<former place>], "-" for none
+BOTH = "dir:b:"  # dir:b:<query>|<query>…: provinces listed one after the other (schoolfix2)
 PLACE = "dir:n:"  # dir:n:<province>:<former province or "-">: a place typed alone (schoolfix)
 MAX_QUERY_TEXT = 160  # longer messages are questions, not searches
 LEVEL_WORDS = {"cao dang": "cao_dang", "trung cap": "trung_cap", "so cap": "so_cap"}
@@ -81,6 +82,8 @@ _PLACE_ONLY = frozenset(
     "em e minh toi con chau ban nha o tai que song dang hien tinh thanh pho tp muon hoc nghe "
     "di a ah ak nhe nha oi ad voi thi khu vuc vung".split()
 )
+# schoolfix2: words between two places ("Nghệ An hoặc Hà Tĩnh") (normalized)
+_JOINERS = frozenset("hoac hay va voi roi cung la".split())
 # words that look like a field but are not one ("số điện thoại" is no "điện")
 _NOT_A_FIELD = ("so dien thoai", "dien thoai", "dien bien")
 
@@ -168,6 +171,20 @@ class Query:
         return cls(province, level, trade, field_id, near[0] if near else None)
 
 
+def both_payload(queries: list[Query]) -> str:
+    """One screen listing several provinces' schools, one after the other (schoolfix2)."""
+    return BOTH + "|".join(q.payload().removeprefix(QUERY) for q in queries)
+
+
+def from_both(payload: str) -> list[Query] | None:
+    """The searches of a `both_payload`, or None when one of them is not a search."""
+    parts = payload.removeprefix(BOTH).split("|")
+    if not payload.startswith(BOTH) or not 2 <= len(parts) <= MAX_PLACES:
+        return None
+    queries = [Query.from_payload(QUERY + part) for part in parts]
+    return [q for q in queries if q is not None] if None not in queries else None
+
+
 @dataclass(frozen=True)
 class Found:
     """Schools for a query: those a source says teach what was asked, those whose kind (name)
@@ -230,12 +247,13 @@ class Directory:
             return []
         tokens = self.normalize(folded).split()
         mentions = self.provinces.mentions(" ".join(tokens))
-        if len(mentions) != 1:
+        if not mentions:
             return []
         rest = [
             t for i, t in enumerate(tokens) if t != MARKER and not (i and tokens[i - 1] == MARKER)
         ]
-        if any(t not in _PLACE_ONLY for t in rest):
+        allowed = _PLACE_ONLY if len(mentions) == 1 else _PLACE_ONLY | _JOINERS
+        if any(t not in allowed for t in rest):
             return []
         if not rest and not any(_has(folded, p) for p in self.provinces.phrases):
             return []  # a former district typed alone ("huyện Mường Tè")

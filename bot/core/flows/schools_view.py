@@ -165,3 +165,20 @@ def searched(r: Renderer, directory: Directory, query: Query) -> Reply | None:
     reply = results(r, directory, query, found)
     head, _, rest = reply.text.partition("\n\n")
     return replace(reply, text="\n\n".join((head, sentence(r.t, near), rest)))
+
+
+def one_after_another(r: Renderer, directory: Directory, queries: list[Query]) -> Reply | None:
+    """Several provinces' schools in one screen, in the order the message named them
+    (schoolfix2); each province's first schools as buttons."""
+    replies = [searched(r, directory, q) if q.province else None for q in queries]
+    shown = [reply for reply in replies if reply is not None]
+    if len(shown) != len(queries):
+        return None
+    each = max(1, LIST_BUTTONS // len(shown))
+    buttons: list[Button] = []
+    for reply in shown:
+        schools = [b for b in reply.buttons if b.payload.startswith("school:")]
+        buttons += [b for b in schools if b not in buttons][:each]
+    buttons.append(Button(r.t(T.DIR_OTHER_PROVINCE), "menu:schools"))
+    text = "\n\n".join(reply.text for reply in shown)
+    return Reply(text, (*buttons, *r.nav_buttons()))
