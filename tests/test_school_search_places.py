@@ -166,6 +166,7 @@ def test_payloads_round_trip() -> None:
         "dir:q:tay_ninh:-:-:-:hai_duong",
         "dir:q:tay_ninh:-:-:-:ben_luc_long_an:x",
         "dir:n:tay_ninh:my_hao_hung_yen",
+        "dir:q:tay_ninh:-:-:-:-",
     ],
 )
 async def test_bad_payloads_get_a_polite_answer(engine: Engine, payload: str) -> None:

@@ -167,6 +167,8 @@ class Query:
         parts = payload.removeprefix(QUERY).split(":")
         if not payload.startswith(QUERY) or len(parts) not in (4, 5):
             return None
+        if len(parts) == 5 and parts[4] in ("", "-"):
+            return None  # a fifth slot names a former place, or is not there
         province, level, trade, field_id, *near = (None if p in ("", "-") else p for p in parts)
         return cls(province, level, trade, field_id, near[0] if near else None)
 
