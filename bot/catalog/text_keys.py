@@ -585,6 +585,9 @@ class T:
     ELIG_NOT_TICKED_HERE = "elig_not_ticked_here"
     ELIG_ONLY_IF = "elig_only_if"
     ELIG_PROVINCE_EARLY = "elig_province_early"
+    # -- schoolfix2: a former district named in a school search --
+    DIR_DISTRICT_MERGED = "dir_district_merged"
+    DIR_DISTRICT_KEPT = "dir_district_kept"
 
 
 def policy_group_key(group: str) -> str:

@@ -5,17 +5,27 @@ from __future__ import annotations
 
 from bot.catalog.text_keys import T
 from bot.core.flows.base import Flow, Tools, Turn
-from bot.core.flows.schools_search import PLACE, QUERY, Directory, Query
+from bot.core.flows.schools_search import (
+    BOTH,
+    PLACE,
+    QUERY,
+    Directory,
+    Query,
+    both_payload,
+    from_both,
+)
 from bot.core.flows.schools_view import (
     level_picker,
+    one_after_another,
     province_picker,
     province_schools,
-    results,
     school_card,
+    searched,
 )
 from bot.core.messages import Reply
 from bot.core.ports import ConversationState
 from bot.matching.normalize import fold
+from bot.matching.resolve import EntityMatcher
 
 KEY = "directory"  # its state in ConversationState.data
 MAX_SCREENS = 20  # navigation history kept for "back" (as the engine keeps)
@@ -59,7 +69,11 @@ class SchoolsFlow(Flow):
         self.tools = tools
         self.r = tools.renderer
         self.gate = tools.renderer.participation
-        self.directory = Directory(tools.catalog, tools.provinces, tools.matcher.normalize)
+        # the matcher's own former districts (the ones its normalizer reads), when it has them
+        districts = tools.matcher.districts if isinstance(tools.matcher, EntityMatcher) else None
+        self.directory = Directory(
+            tools.catalog, tools.provinces, tools.matcher.normalize, districts
+        )
         tools.renderer.directory_screen = self._screen
 
     def waiting(self, state: ConversationState) -> bool:
@@ -74,16 +88,20 @@ class SchoolsFlow(Flow):
             return AFTER_9
         if folded in _MENU_WORDS:
             return "menu:schools"
-        place = self.directory.place_only(folded)
-        if place is not None:  # schoolfix: "Nghệ An" is that province's schools
-            former = fold(place.name).replace(" ", "_") if place.former else "-"
-            return f"{PLACE}{place.province_id}:{former}"
-        query = self.directory.read(folded)
+        places = self.directory.places(folded)
+        if len(places) == 1:  # schoolfix: "Nghệ An" is that province's schools
+            return f"{PLACE}{places[0].province}:{places[0].near or '-'}"
+        if places:  # schoolfix2: "Nghệ An hoặc Hà Tĩnh": both, one after the other
+            return both_payload(places)
+        queries = self.directory.search(folded)
+        query = queries[0] if queries else None
         school = self.directory.school_named(folded)
         if school is not None and (query is None or query.trade is None):
             return f"school:{school.id}"
         if query is not None and query.trade and not (query.province or query.level):
             return f"trade:{query.trade}"  # the trade's card lists its schools, local first
+        if len(queries) > 1:
+            return both_payload(queries)
         return query.payload() if query is not None else None
 
     async def text(self, text: str, turn: Turn) -> list[Reply] | None:
@@ -133,10 +151,15 @@ class SchoolsFlow(Flow):
             )
         if payload.startswith("dir:p:"):
             return level_picker(self.r, self.directory, payload.removeprefix("dir:p:"))
+        if payload.startswith(BOTH):
+            queries = from_both(payload)
+            if queries is None or not all(map(self._valid, queries)):
+                return None
+            return one_after_another(self.r, self.directory, queries)
         query = Query.from_payload(payload) if payload.startswith(QUERY) else None
         if query is None or not self._valid(query):
             return None
-        return results(self.r, self.directory, query, self.directory.find(query))
+        return searched(self.r, self.directory, query)
 
     def _province_of(self, payload: str) -> str | None:
         """The province a directory screen is about, if one."""

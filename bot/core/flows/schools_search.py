@@ -4,14 +4,16 @@ the schools that fit. Pure functions over the catalog: no I/O."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.catalog import Catalog
 from bot.catalog.models import School, SchoolField, Trade
-from bot.matching.entities import MARKER, ProvinceIndex, ProvinceMention
+from bot.core.flows.schools_places import MAX_PLACES, nears
+from bot.matching.entities import MARKER, DistrictIndex, ProvinceIndex, ProvinceMention
 from bot.matching.normalize import fold
 
-QUERY = "dir:q:"  # dir:q:<province>:<level>:<trade>:<field>, "-" for none
+QUERY = "dir:q:"  # dir:q:<province>:<level>:<trade>:<field>[:<former place>], "-" for none
+BOTH = "dir:b:"  # dir:b:<query>|<query>…: provinces listed one after the other (schoolfix2)
 PLACE = "dir:n:"  # dir:n:<province>:<former province or "-">: a place typed alone (schoolfix)
 MAX_QUERY_TEXT = 160  # longer messages are questions, not searches
 LEVEL_WORDS = {"cao dang": "cao_dang", "trung cap": "trung_cap", "so cap": "so_cap"}
@@ -80,6 +82,8 @@ _PLACE_ONLY = frozenset(
     "em e minh toi con chau ban nha o tai que song dang hien tinh thanh pho tp muon hoc nghe "
     "di a ah ak nhe nha oi ad voi thi khu vuc vung".split()
 )
+# schoolfix2: words between two places ("Nghệ An hoặc Hà Tĩnh") (normalized)
+_JOINERS = frozenset("hoac hay va voi roi cung la".split())
 # words that look like a field but are not one ("số điện thoại" is no "điện")
 _NOT_A_FIELD = ("so dien thoai", "dien thoai", "dien bien")
 
@@ -144,24 +148,43 @@ def find(catalog: Catalog, query: Query) -> Found:
 
 @dataclass(frozen=True)
 class Query:
-    """A directory search: any of province, level, trade and field (ids)."""
+    """A directory search: any of province, level, trade and field (ids); `near` is the former
+    province or former district named inside the province (schoolfix2), its schools first."""
 
     province: str | None = None
     level: str | None = None
     trade: str | None = None
     field: str | None = None
+    near: str | None = None
 
     def payload(self) -> str:
         parts = (self.province, self.level, self.trade, self.field)
-        return QUERY + ":".join(p or "-" for p in parts)
+        near = f":{self.near}" if self.near else ""
+        return QUERY + ":".join(p or "-" for p in parts) + near
 
     @classmethod
     def from_payload(cls, payload: str) -> Query | None:
         parts = payload.removeprefix(QUERY).split(":")
-        if not payload.startswith(QUERY) or len(parts) != 4:
+        if not payload.startswith(QUERY) or len(parts) not in (4, 5):
             return None
-        province, level, trade, field_id = (None if p in ("", "-") else p for p in parts)
-        return cls(province, level, trade, field_id)
+        if len(parts) == 5 and parts[4] in ("", "-"):
+            return None  # a fifth slot names a former place, or is not there
+        province, level, trade, field_id, *near = (None if p in ("", "-") else p for p in parts)
+        return cls(province, level, trade, field_id, near[0] if near else None)
+
+
+def both_payload(queries: list[Query]) -> str:
+    """One screen listing several provinces' schools, one after the other (schoolfix2)."""
+    return BOTH + "|".join(q.payload().removeprefix(QUERY) for q in queries)
+
+
+def from_both(payload: str) -> list[Query] | None:
+    """The searches of a `both_payload`, or None when one of them is not a search."""
+    parts = payload.removeprefix(BOTH).split("|")
+    if not payload.startswith(BOTH) or not 2 <= len(parts) <= MAX_PLACES:
+        return None
+    queries = [Query.from_payload(QUERY + part) for part in parts]
+    return [q for q in queries if q is not None] if None not in queries else None
 
 
 @dataclass(frozen=True)
@@ -178,11 +201,16 @@ class Directory:
     """Reads searches from typed text and finds schools, over one catalog."""
 
     def __init__(
-        self, catalog: Catalog, provinces: ProvinceIndex, normalize: Callable[[str], str]
+        self,
+        catalog: Catalog,
+        provinces: ProvinceIndex,
+        normalize: Callable[[str], str],
+        districts: DistrictIndex | None = None,
     ) -> None:
         self.catalog = catalog
         self.provinces = provinces
         self.normalize = normalize
+        self.districts = districts or DistrictIndex(catalog, provinces)
         self.schools = [s for s in catalog.schools.values() if not s.example]
         names: dict[str, str] = {}
         for school in self.schools:
@@ -208,20 +236,40 @@ class Directory:
         học nghề"), if one (schoolfix): it asks for that province's schools, not for a school
         whose name contains the province's (Cao đẳng Nghề An Giang). A former district alone
         is None: its own card says where it is now."""
+        mentions = self._places(folded)
+        return mentions[0] if len(mentions) == 1 else None
+
+    def places(self, folded: str) -> list[Query]:
+        """The provinces a message names and nothing else, in order: one ("em ở Bến Lức"), or
+        a few ("Nghệ An hoặc Hà Tĩnh", schoolfix2), each with the former place it named."""
+        return self._queries(folded, Query(), self._places(folded))
+
+    def _places(self, folded: str) -> list[ProvinceMention]:
         if not folded or len(folded) > MAX_QUERY_TEXT:
-            return None
+            return []
         tokens = self.normalize(folded).split()
         mentions = self.provinces.mentions(" ".join(tokens))
-        if len(mentions) != 1:
-            return None
+        if not mentions:
+            return []
         rest = [
             t for i, t in enumerate(tokens) if t != MARKER and not (i and tokens[i - 1] == MARKER)
         ]
-        if any(t not in _PLACE_ONLY for t in rest):
-            return None
+        allowed = _PLACE_ONLY if len(mentions) == 1 else _PLACE_ONLY | _JOINERS
+        if any(t not in allowed for t in rest):
+            return []
         if not rest and not any(_has(folded, p) for p in self.provinces.phrases):
-            return None  # a former district typed alone ("huyện Mường Tè")
-        return mentions[0]
+            return []  # a former district typed alone ("huyện Mường Tè")
+        return mentions
+
+    def _queries(self, folded: str, query: Query, mentions: list[ProvinceMention]) -> list[Query]:
+        """The search in each province named (the first MAX_PLACES of them, once each)."""
+        out: list[Query] = []
+        for mention, near in zip(
+            mentions, nears(self.catalog, self.districts, folded, mentions), strict=True
+        ):
+            if all(q.province != mention.province_id for q in out):
+                out.append(replace(query, province=mention.province_id, near=near))
+        return out[:MAX_PLACES]
 
     def school_named(self, folded: str) -> School | None:
         """The school a short message names ("cao dang lao cai"), if one."""
@@ -231,6 +279,21 @@ class Directory:
                 return self.catalog.schools[school_id]
         return None
 
+    def search(self, folded: str) -> list[Query]:
+        """The search a message asks for, in each province it names (schoolfix2: with the
+        former place named), or [] when it asks something else."""
+        query = self.read(folded)
+        if query is None or query.province is None:
+            return [query] if query is not None else []
+        mentions = self.provinces.mentions(self._searched(folded))
+        return self._queries(folded, query, mentions) or [query]
+
+    def _searched(self, folded: str) -> str:
+        text = self.normalize(folded)
+        for phrase in _NOT_A_FIELD:
+            text = f" {text} ".replace(f" {phrase} ", " ").strip()
+        return text
+
     def read(self, folded: str) -> Query | None:
         """The search a message asks for ("truong nghe o can tho day dien"), or None when it
         asks something else (fees, rules, a trade's description)."""
@@ -239,8 +302,7 @@ class Directory:
         text = self.normalize(folded)
         if any(_has(text, p) for p in NOT_A_SEARCH):
             return None
-        for phrase in _NOT_A_FIELD:
-            text = f" {text} ".replace(f" {phrase} ", " ").strip()
+        text = self._searched(folded)
         mentions = self.provinces.mentions(text)
         province = mentions[0].province_id if mentions else None
         level = next((lv for w, lv in LEVEL_WORDS.items() if _has(text, w)), None)
@@ -251,8 +313,8 @@ class Directory:
         school_word = _has(text, "truong") or level is not None
         if asks and (province or level or trade or field):
             return Query(province, level, trade, field)
-        if school_word and province and not trade:
-            return Query(province, level, None, field)
+        if school_word and province:  # "cao đẳng nghề Hà Nam học điện" (schoolfix2)
+            return Query(province, level, trade, field)
         return None
 
     def _field(self, text: str) -> SchoolField | None:

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from bot.catalog.models import School
 from bot.catalog.text_keys import T
+from bot.core.flows.schools_places import first, resolve, sentence
 from bot.core.flows.schools_search import Directory, Found, Query
 from bot.core.messages import Button, Reply
-from bot.matching.normalize import fold
 
 if TYPE_CHECKING:  # render imports this module
     from bot.core.flows.render import Renderer
@@ -144,22 +144,41 @@ def province_schools(
     r: Renderer, directory: Directory, province: str, former: str | None
 ) -> Reply | None:
     """A province's schools, for a place typed alone (schoolfix); with `former` (a former
-    province's id, "long_an"), which province it is part of now, and its schools first."""
-    place = r.catalog.provinces.get(province)
-    if place is None:
-        return None
-    former_name = None
-    if former is not None:
-        former_name = next((n for n in place.absorbed if fold(n).replace(" ", "_") == former), None)
-        if former_name is None:
+    province's id, "long_an", or a former district's, schoolfix2), where it is now, and the
+    former province's schools first."""
+    return searched(r, directory, Query(province, near=former))
+
+
+def searched(r: Renderer, directory: Directory, query: Query) -> Reply | None:
+    """A search's results; with a former place named (`query.near`), one sentence saying where
+    it is now, and that former province's schools first (schoolfix2). None for a former place
+    that is not part of the province (a forged or stale payload)."""
+    if query.near is None:
+        if query.province is not None and query.province not in r.catalog.provinces:
             return None
-    query = Query(province)
-    schools = directory.find(query).taught
-    if former is not None:
-        schools = sorted(schools, key=lambda s: s.former_province != former)  # stable
-    reply = results(r, directory, query, Found(schools, [], []))
-    if former_name is None:
-        return reply
-    note = r.t(T.PROVINCE_MERGED, former=former_name, province=place.name)
+        return results(r, directory, query, directory.find(query))
+    near = resolve(r.catalog, query.province or "", query.near)
+    if near is None:
+        return None
+    found = directory.find(query)
+    found = Found(first(found.taught, near), first(found.likely, near), first(found.others, near))
+    reply = results(r, directory, query, found)
     head, _, rest = reply.text.partition("\n\n")
-    return replace(reply, text="\n\n".join((head, note, rest)))
+    return replace(reply, text="\n\n".join((head, sentence(r.t, near), rest)))
+
+
+def one_after_another(r: Renderer, directory: Directory, queries: list[Query]) -> Reply | None:
+    """Several provinces' schools in one screen, in the order the message named them
+    (schoolfix2); each province's first schools as buttons."""
+    replies = [searched(r, directory, q) if q.province else None for q in queries]
+    shown = [reply for reply in replies if reply is not None]
+    if len(shown) != len(queries):
+        return None
+    each = max(1, LIST_BUTTONS // len(shown))
+    buttons: list[Button] = []
+    for reply in shown:
+        schools = [b for b in reply.buttons if b.payload.startswith("school:")]
+        buttons += [b for b in schools if b not in buttons][:each]
+    buttons.append(Button(r.t(T.DIR_OTHER_PROVINCE), "menu:schools"))
+    text = "\n\n".join(reply.text for reply in shown)
+    return Reply(text, (*buttons, *r.nav_buttons()))
