@@ -348,3 +348,17 @@ async def test_navigation_history_stays_bounded(engine: Engine) -> None:
         await say(engine, payload="dir:p:can_tho" if number % 2 else "dir:p:hue")
     state = await engine.store.load(Inbound("test", "student").key)  # type: ignore[attr-defined]
     assert 0 < len(state.screens) <= 20
+
+
+def test_a_trade_name_is_read_as_whole_words_in_what_a_source_names(catalog: Catalog) -> None:
+    # "Hàn" folded is inside "nhà hàng": a tourism college was offered for welding (review2)
+    from bot.core.flows.schools_search import teaches
+
+    han = catalog.trades["han"]
+    tourism = catalog.schools["cd_nghe_dl_va_dich_vu_hai_phong"]
+    assert "Quản trị nhà hàng" in tourism.trades_named
+    assert not teaches(tourism, han)
+    welding = [
+        s for s in catalog.schools.values() if any(n.startswith("Hàn") for n in s.trades_named)
+    ]
+    assert all(teaches(s, han) for s in welding)

@@ -96,7 +96,9 @@ def teaches(school: School, trade: Trade) -> bool:
     if trade.id in school.trades:
         return True
     for named in map(fold, school.trades_named):
-        if name in named or (len(named.split()) >= 2 and _has(name, named)):
+        # whole words: "Hàn" is not inside "Quản trị nhà hàng" (a reviewer saw a tourism college
+        # offered for welding)
+        if _has(named, name) or (len(named.split()) >= 2 and _has(name, named)):
             return True
     return False
 
