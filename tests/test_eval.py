@@ -52,13 +52,14 @@ def test_question_set_size_and_targets_exist(catalog: Catalog) -> None:
 # correct >= 85%, wrong confident <= 3%, out of scope answered <= 5%; the existing sets stay
 # >= 93% correct. Measured with the learned model deciding (content/intent_model.json, see
 # README, Quality; 2026-11-30), figures only:
-#   questions.yaml     95.2% correct, 0.7% wrong confident, 0.0% out of scope answered
-#   holdout.yaml       92.7%, 3.7%, 0.0%
-#   real_dev.yaml      55.9%, 3.4%, 16.7% (asked back with the right option offered: 32.2%)
-#   real_holdout.yaml  49.1%, 5.5%, 20.8% (24.5%); never read, never tuned on
-# after a named trade's card, the money guard (README, Quality) and this stop's content; at
-# the previous stop: 95.6/0.7/0, 91.7/3.7/0, 50.0/3.4/12.5, 46.4/5.5/19.4; the one before:
-# 95.9/1.0/0, 92.7/4.6/0, 44.3/5.2/26.7, 49.1/2.8/17.6.
+#   questions.yaml     95.6% correct, 0.7% wrong confident, 0.0% out of scope answered
+#   holdout.yaml       93.6%, 3.7%, 0.0%
+#   real_dev.yaml      55.9%, 4.2%, 12.5% (asked back with the right option offered: 32.2%)
+#   real_holdout.yaml  47.3%, 5.5%, 16.7% (26.4%); never read, never tuned on
+# after university and study-abroad words (bot/matching/beyond.py), new out-of-scope pointers,
+# a reviewer's fixes and 36 more real training questions (stop 17); at stop 16: 95.2/0.7/0,
+# 92.7/3.7/0, 55.9/3.4/16.7, 49.1/5.5/20.8; at stop 15: 95.6/0.7/0, 91.7/3.7/0, 50.0/3.4/12.5,
+# 46.4/5.5/19.4; the one before: 95.9/1.0/0, 92.7/4.6/0, 44.3/5.2/26.7, 49.1/2.8/17.6.
 # The floors catch a regression; a strict xfail marks each set whose targets are missed.
 ACCURACY = {  # set: (correct at least, wrong confident at most, out of scope answered at most)
     "questions.yaml": (0.93, 0.02, 0.03),
@@ -91,9 +92,9 @@ def _missed(measured: str) -> pytest.MarkDecorator:
     ("name", "target"),
     [
         pytest.param("questions.yaml", OWN_TARGET),
-        pytest.param("holdout.yaml", OWN_TARGET, marks=_missed("92.7% correct, 3.7% wrong")),
-        pytest.param("real_dev.yaml", REAL_TARGET, marks=_missed("55.9%, 3.4%, 16.7%")),
-        pytest.param("real_holdout.yaml", REAL_TARGET, marks=_missed("49.1%, 5.5%, 20.8%")),
+        pytest.param("holdout.yaml", OWN_TARGET, marks=_missed("93.6% correct, 3.7% wrong")),
+        pytest.param("real_dev.yaml", REAL_TARGET, marks=_missed("55.9%, 4.2%, 12.5%")),
+        pytest.param("real_holdout.yaml", REAL_TARGET, marks=_missed("47.3%, 5.5%, 16.7%")),
     ],
 )
 def test_accuracy_targets(
@@ -178,19 +179,30 @@ TRAINING = [
 #      (103/107), 1.2%; care_holdout3 96.7% (116/120), 2.0% (2/101); care_holdout4 94.2%
 #      (114/121), 0.0%; care_holdout5 92.3% (60/65), 2.2% (1/45). Not tuned on the holdouts:
 #      care_holdout4's recall and care_holdout3's false care miss their targets again (xfails).
-# Pooled over the four older holdouts (439 messages needing care, 455 ordinary): recall 95.4%
-# (419/439), false care 0.7% (3/455); over all five 95.0% (479/504). The xfails below mark each
+#  10. stop 17: a lone "tạm biệt" typed with diacritics got the care answer (reviewer review2):
+#      goodbyes with diacritics joined the FAQ's small talk (the model's ordinary messages) and
+#      goodbyes carrying despair joined care_own.yaml (batch14: "em buồn quá, tạm biệt" still
+#      gets care); new out-of-scope topics (moods, complaints, other schooling, support that is
+#      not about learning) are ordinary messages too. Cross-validation: threshold 0.86, with
+#      patterns 0.65, CV recall 92.7%, false care 0.3% (main's content retrained the same way:
+#      92.9%, 0.3%). Holdouts, measured after: care_holdout 94.5% (86/91), 0.0%; care_holdout2
+#      97.2% (104/107), 1.2%; care_holdout3 95.8% (115/120), 2.0% (2/101); care_holdout4 95.9%
+#      (116/121), 0.0% (its target met: xfail removed); care_holdout5 89.2% (58/65), 2.2% (1/45),
+#      three fewer heard than in 9 (as in 7: this set moves by two or three between retrainings).
+#      Several retrainings of this stop (each after a content fix) gave holdout figures within
+#      one or two messages of these; none was chosen for its holdout figures.
+# Pooled over the four older holdouts (439 messages needing care, 455 ordinary): recall 95.9%
+# (421/439), false care 0.7% (3/455); over all five 95.0% (479/504). The xfails below mark each
 # target a set misses; care_holdout's floor is 0.92 since 8 (one message either way between
 # retrainings).
 # A strict xfail fails the day its target is met, so the marker is removed then; the floors
 # below catch a regression meanwhile.
 MISSED = "measured: {} (target {})"
 HOLDOUT2_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("1.2% (1/86)", "1%"))
-HOLDOUT_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("92.3% (84/91)", "95%"))
-HOLDOUT5_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("93.8% (61/65)", "95%"))
+HOLDOUT_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("94.5% (86/91)", "95%"))
+HOLDOUT5_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("89.2% (58/65)", "95%"))
 HOLDOUT5_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("2.2% (1/45)", "1%"))
 HOLDOUT3_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("2.0% (2/101)", "1%"))
-HOLDOUT4_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("94.2% (114/121)", "95%"))
 FLOORS = {
     "care_holdout.yaml": (0.92, 0.02),
     "care_holdout2.yaml": (0.93, 0.03),
@@ -212,7 +224,7 @@ def detector(catalog: Catalog) -> CareDetector:
         pytest.param("care_holdout.yaml", marks=HOLDOUT_RECALL),
         "care_holdout2.yaml",
         "care_holdout3.yaml",
-        pytest.param("care_holdout4.yaml", marks=HOLDOUT4_RECALL),
+        "care_holdout4.yaml",
         pytest.param("care_holdout5.yaml", marks=HOLDOUT5_RECALL),
     ],
 )
