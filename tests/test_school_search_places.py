@@ -4,8 +4,6 @@ two provinces lists both; the province reader never breaks on any text."""
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,7 +16,7 @@ from bot.core.messages import Inbound, Reply
 from bot.matching.entities import ProvinceIndex
 from bot.matching.matcher import Matcher
 from bot.matching.normalize import fold
-from tests.conftest import CONTENT
+from tests.test_school_places import _hostile_directory  # one directory for hostile input
 
 SEARCHES = ("trường nghề ở {}", "truong cao dang o {}", "cao đẳng nghề {} học điện")
 
@@ -172,15 +170,6 @@ def test_payloads_round_trip() -> None:
 async def test_bad_payloads_get_a_polite_answer(engine: Engine, payload: str) -> None:
     reply = await say(engine, "u-bad2", payload=payload)
     assert "TRƯỜNG NGHỀ" not in reply.text and reply.buttons
-
-
-@cache
-def _hostile_directory() -> Directory:
-    from bot.catalog import load_catalog
-    from bot.matching.targets import build_matcher
-
-    cat = load_catalog(CONTENT)
-    return Directory(cat, ProvinceIndex(cat), build_matcher(cat).normalize)
 
 
 _PLACE_WORDS = st.sampled_from(
