@@ -54,7 +54,7 @@ def test_question_set_size_and_targets_exist(catalog: Catalog) -> None:
 # README, Quality; 2026-11-30), figures only:
 #   questions.yaml     95.6% correct, 0.7% wrong confident, 0.0% out of scope answered
 #   holdout.yaml       93.6%, 3.7%, 0.0%
-#   real_dev.yaml      55.9%, 4.2%, 12.5% (asked back with the right option offered: 32.2%)
+#   real_dev.yaml      55.9%, 4.2%, 12.5% (asked back with the right option offered: 31.4%)
 #   real_holdout.yaml  47.3%, 5.5%, 16.7% (26.4%); never read, never tuned on
 # after university and study-abroad words (bot/matching/beyond.py), new out-of-scope pointers,
 # a reviewer's fixes and 36 more real training questions (stop 17); at stop 16: 95.2/0.7/0,
@@ -183,16 +183,17 @@ TRAINING = [
 #      goodbyes with diacritics joined the FAQ's small talk (the model's ordinary messages) and
 #      goodbyes carrying despair joined care_own.yaml (batch14: "em buồn quá, tạm biệt" still
 #      gets care); new out-of-scope topics (moods, complaints, other schooling, support that is
-#      not about learning) are ordinary messages too. Cross-validation: threshold 0.86, with
-#      patterns 0.65, CV recall 92.7%, false care 0.3% (main's content retrained the same way:
-#      92.9%, 0.3%). Holdouts, measured after: care_holdout 94.5% (86/91), 0.0%; care_holdout2
-#      97.2% (104/107), 1.2%; care_holdout3 95.8% (115/120), 2.0% (2/101); care_holdout4 95.9%
-#      (116/121), 0.0% (its target met: xfail removed); care_holdout5 89.2% (58/65), 2.2% (1/45),
-#      three fewer heard than in 9 (as in 7: this set moves by two or three between retrainings).
-#      Several retrainings of this stop (each after a content fix) gave holdout figures within
-#      one or two messages of these; none was chosen for its holdout figures.
-# Pooled over the four older holdouts (439 messages needing care, 455 ordinary): recall 95.9%
-# (421/439), false care 0.7% (3/455); over all five 95.0% (479/504). The xfails below mark each
+#      not about learning, unemployment benefits, minimum wages) are ordinary messages too.
+#      Cross-validation: threshold 0.81, with patterns 0.75, CV recall 93.9%, false care 0.3%
+#      (main's content retrained the same way: 92.9%, 0.3%). Holdouts, measured after:
+#      care_holdout 94.5% (86/91), 0.0%; care_holdout2 98.1% (105/107), 1.2%; care_holdout3
+#      96.7% (116/120), 0.0%; care_holdout4 95.9% (116/121), 0.0%; care_holdout5 95.4% (62/65),
+#      2.2% (1/45). care_holdout3's false care, care_holdout4's and care_holdout5's recall now
+#      meet their targets (xfails removed). Five retrainings this stop, each after a content
+#      fix, moved these by one to three messages per set (care_holdout5 went as low as 89.2%);
+#      none was chosen for its holdout figures.
+# Pooled over the four older holdouts (439 messages needing care, 455 ordinary): recall 96.4%
+# (423/439), false care 0.2% (1/455); over all five 96.2% (485/504). The xfails below mark each
 # target a set misses; care_holdout's floor is 0.92 since 8 (one message either way between
 # retrainings).
 # A strict xfail fails the day its target is met, so the marker is removed then; the floors
@@ -200,9 +201,7 @@ TRAINING = [
 MISSED = "measured: {} (target {})"
 HOLDOUT2_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("1.2% (1/86)", "1%"))
 HOLDOUT_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("94.5% (86/91)", "95%"))
-HOLDOUT5_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("89.2% (58/65)", "95%"))
 HOLDOUT5_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("2.2% (1/45)", "1%"))
-HOLDOUT3_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("2.0% (2/101)", "1%"))
 FLOORS = {
     "care_holdout.yaml": (0.92, 0.02),
     "care_holdout2.yaml": (0.93, 0.03),
@@ -225,7 +224,7 @@ def detector(catalog: Catalog) -> CareDetector:
         "care_holdout2.yaml",
         "care_holdout3.yaml",
         "care_holdout4.yaml",
-        pytest.param("care_holdout5.yaml", marks=HOLDOUT5_RECALL),
+        "care_holdout5.yaml",
     ],
 )
 def test_care_recall_target(name: str, detector: CareDetector) -> None:
@@ -241,7 +240,7 @@ def test_care_recall_target(name: str, detector: CareDetector) -> None:
         *TRAINING,
         "care_holdout.yaml",
         pytest.param("care_holdout2.yaml", marks=HOLDOUT2_FALSE_CARE),
-        pytest.param("care_holdout3.yaml", marks=HOLDOUT3_FALSE_CARE),
+        "care_holdout3.yaml",
         "care_holdout4.yaml",
         pytest.param("care_holdout5.yaml", marks=HOLDOUT5_FALSE_CARE),
     ],
