@@ -12,11 +12,10 @@ from bot.catalog import Catalog
 from bot.core.engine import Engine
 from bot.core.flows.schools_places import former_id, resolve
 from bot.core.flows.schools_search import BOTH, Directory, Query, both_payload, from_both
-from bot.core.messages import Inbound, Reply
 from bot.matching.entities import ProvinceIndex
 from bot.matching.matcher import Matcher
 from bot.matching.normalize import fold
-from tests.test_school_places import _hostile_directory  # one directory for hostile input
+from tests.test_school_places import _hostile_directory, say  # one of each for both files
 
 SEARCHES = ("trường nghề ở {}", "truong cao dang o {}", "cao đẳng nghề {} học điện")
 
@@ -24,14 +23,6 @@ SEARCHES = ("trường nghề ở {}", "truong cao dang o {}", "cao đẳng ngh�
 @pytest.fixture(scope="module")
 def directory(catalog: Catalog, matcher: Matcher) -> Directory:
     return Directory(catalog, ProvinceIndex(catalog), matcher.normalize)
-
-
-async def say(
-    engine: Engine, user: str, text: str | None = None, payload: str | None = None
-) -> Reply:
-    replies = await engine.handle(Inbound("test", user, text=text, payload=payload))
-    assert replies
-    return replies[-1]
 
 
 def _former(catalog: Catalog) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ targets at all.
 from __future__ import annotations
 
 import unicodedata
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
@@ -92,15 +93,17 @@ class EntityMatcher(Matcher):
         self.districts = districts
         self.provinces = provinces
         self._index = {t.id: i for i, t in enumerate(self.targets)}
+        # each target's phrasings, normalized once by Matcher (its training documents)
+        phrasings: dict[str, list[list[str]]] = defaultdict(list)
+        for ident, toks in self.training_docs:
+            phrasings[ident].append(toks)
         self.trade_names = TradeNames(
-            (t.id, [normalizer.tokens(x) for x in t.texts])
-            for t in self.targets
-            if t.id.startswith(TRADE)
+            (ident, toks) for ident, toks in phrasings.items() if ident.startswith(TRADE)
         )
-        # each target's phrasings as written, normalized: an answer written for university
-        # words keeps questions that use them (bot/matching/beyond.py)
+        # an answer written for university words keeps questions that use them
+        # (bot/matching/beyond.py)
         self._written = {
-            t.id: f" {' | '.join(normalizer(x) for x in t.texts)} " for t in self.targets
+            ident: f" {' | '.join(' '.join(t) for t in toks)} " for ident, toks in phrasings.items()
         }
 
     def match(
