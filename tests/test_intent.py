@@ -144,3 +144,20 @@ def test_decision_with_the_model(small: Matcher) -> None:
     )
     assert isinstance(got, Suggestions)
     assert [o.id for o in got.options] == ["faq:vay", "faq:noi_tru"]
+
+
+def test_a_weak_out_of_scope_guess_asks_back_when_the_content_shares_the_words(
+    small: Matcher,
+) -> None:
+    decide = small.decide_learned
+    lexical = [_s("faq:noi_tru", 0.38), _s("faq:vay", 0.3), _s("faq:x", 0.19)]
+    # the model's best is out of scope but weak, and the words resemble the content: ask back,
+    # in-scope options only, never a confident answer
+    got = decide(lexical, [_s("oos:dai_hoc", 0.1), _s("faq:vay", 0.06), _s("oos:x", 0.05)])
+    assert isinstance(got, Suggestions)
+    assert [o.id for o in got.options] == ["faq:vay", "faq:noi_tru"]
+    # a sure out-of-scope guess still declines
+    assert decide(lexical, [_s("oos:dai_hoc", 0.3), _s("faq:vay", 0.06)]) is None
+    # so do a lexical ranking led by an out-of-scope topic, and words the content hardly shares
+    assert decide([_s("oos:dai_hoc", 0.4), *lexical], [_s("oos:dai_hoc", 0.1)]) is None
+    assert decide([_s("faq:noi_tru", 0.22)], [_s("oos:dai_hoc", 0.1), _s("faq:vay", 0.06)]) is None
