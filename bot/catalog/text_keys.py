@@ -453,6 +453,9 @@ class T:
     CARE_COUNSELLOR_BUTTON = "care_counsellor_button"
     CARE_COUNSELLOR_READS = "care_counsellor_reads"
     HANDOFF_CARE_FLAG = "handoff_care_flag"
+    # care after care (bot/core/care_after.py): the messages right after a care answer
+    CARE_FOLLOW = "care_follow"
+    CARE_FOLLOW_AFTER = "care_follow_after"
     SURVEY_REMOVED = "survey_removed"  # "bỏ du lịch" in the trades or schools step
     SURVEY_NOTHING_REMOVED = "survey_nothing_removed"
     TRADE_FIELD_SCHOOLS = "trade_field_schools"  # a trade card's button to its field's schools

@@ -57,3 +57,19 @@ def care_reply(
     if counsellor is not None:
         buttons = (counsellor, *buttons)
     return Reply(care_text(catalog, hit, survey_waiting, now), buttons)
+
+
+def care_follow_reply(
+    catalog: Catalog,
+    home: Button,
+    resume: str | None = None,
+    counsellor: Button | None = None,
+) -> Reply:
+    """The short reply to a message right after a care answer: still here, the help lines
+    again, and the way back (bot/core/care_after.py)."""
+    after = T.CARE_SURVEY_KEPT if resume else T.CARE_FOLLOW_AFTER
+    parts = [catalog.text(T.CARE_FOLLOW), catalog.text(after)]
+    buttons = (Button(catalog.text(T.CARE_CONTINUE), resume), home) if resume else (home,)
+    if counsellor is not None:
+        buttons = (counsellor, *buttons)
+    return Reply("\n\n".join(parts), buttons)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
-from bot.core.care import care_reply, care_text
+from bot.core import care_after
+from bot.core.care import care_follow_reply, care_reply, care_text
 from bot.core.documents import EntityMenus
 from bot.core.flows.answers import CatalogAnswers
 from bot.core.flows.base import FlowRegistry, Tools, Turn, choice
@@ -143,6 +144,9 @@ class Engine:
         hit = self.care.detect(text)  # before anything: flows, commands, button numbers, length
         if hit is not None:
             return await self._care(hit, turn, self.care.happening_now(text), text)
+        after_care = care_after.spend(state, turn.now)  # the messages right after a care answer
+        if after_care and self.care.heard_after(text, care_after.AFTER_CARE_PROBABILITY):
+            return await self._care_follow(turn, text)
         active = self.flows.active(state)
         if active is not None and text in EMOJI:
             # flowfix: "👍" answers a flow's question (the flow hands back what it cannot read)
@@ -171,14 +175,17 @@ class Engine:
             replies = await active.text(text, turn)
             if replies is not None:
                 return replies
-            replies = await self._outside(text, folded, turn)
+            replies = await self._outside(text, folded, turn, after_care)
             # flowfix: the flow's question, still waiting, is asked again after the answer
             again = await active.reask(turn) if active.waiting(state) else None
             return [*replies, *again] if again else replies
-        return await self._outside(text, folded, turn)
+        return await self._outside(text, folded, turn, after_care)
 
-    async def _outside(self, text: str, folded: str, turn: Turn) -> list[Reply]:
-        """Typed text no flow's question took: commands, buttons by number or name, matcher."""
+    async def _outside(
+        self, text: str, folded: str, turn: Turn, after_care: bool = False
+    ) -> list[Reply]:
+        """Typed text no flow's question took: commands, buttons by number or name, matcher;
+        right after a care answer, what nothing answers is heard with care."""
         state = turn.state
         command = _COMMANDS.get(folded) or self.flows.command(folded, state, text=text)
         if command is not None:
@@ -192,7 +199,10 @@ class Engine:
             key = T.NUMBER_ONLY_ONE if one else T.NUMBER_OUT_OF_RANGE
             note = self.catalog.text(key, count=len(state.buttons))
             return [Reply(note, tuple(state.buttons))]
-        return self._answer(text, state)
+        replies = self._answer(text, state)
+        if after_care and replies[-1].text == self.catalog.text(T.FALLBACK):
+            return await self._care_follow(turn, text)
+        return replies
 
     async def _shared(self, shared: dict[str, str], turn: Turn) -> list[Reply]:
         """Details shared through the platform: an answer only to the question asking for them."""
@@ -237,6 +247,7 @@ class Engine:
         if await handoff.care_heard(turn, text):
             return [Reply(care_text(self.catalog, hit, now=now, counsellor_reads=True))]
         self.flows.pause(state)
+        care_after.opened(state, turn.now)
         resume = self.flows.resume_button(state)
         home = self.renderer.home_button()
         person = await handoff.care_button()
@@ -245,6 +256,24 @@ class Engine:
         waiting = resume.payload
         return [
             care_reply(self.catalog, hit, home, True, resume=waiting, now=now, counsellor=person)
+        ]
+
+    async def _care_follow(self, turn: Turn, text: str) -> list[Reply]:
+        """A message right after a care answer: still here, the help lines, the way back;
+        the flow stays paused and the message is no answer to it."""
+        handoff = self.flows.find(HandoffFlow)
+        if await handoff.care_heard(turn, text):  # a counsellor is talking with the child
+            return [Reply(self.catalog.text(T.CARE_COUNSELLOR_READS))]
+        self.flows.pause(turn.state)
+        care_after.opened(turn.state, turn.now)  # the window stays open while the child talks
+        resume = self.flows.resume_button(turn.state)
+        return [
+            care_follow_reply(
+                self.catalog,
+                self.renderer.home_button(),
+                resume.payload if resume else None,
+                await handoff.care_button(),
+            )
         ]
 
     # -- menus and answers --------------------------------------------------------------------

@@ -171,6 +171,15 @@ class CareDetector:
             return CareHit(reading.kind or "distress", 0, (f"model:{p:.2f}",))
         return None
 
+    def heard_after(self, text: str, bar: float) -> CareHit | None:
+        """Right after a care answer (bot/core/care_after.py): a CareHit when the model's
+        probability reaches `bar`, lower than its usual threshold; None without a model."""
+        if self.model is None:
+            return None
+        reading = self.analyse(text)
+        p = self.model.probability(reading.features())
+        return CareHit(reading.kind or "distress", 0, (f"after:{p:.2f}",)) if p >= bar else None
+
     def _marks_only(self, text: str) -> CareHit | None:
         """Emoji with no word at all: a harm or crying mark is heard as such."""
         head = scanned(text)
