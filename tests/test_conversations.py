@@ -7,6 +7,7 @@ A file: `name`, optional `channel`, and `steps`; each step sends one action and 
       buttons: [labels that must be offered]         no_buttons: true
       first_buttons: [the first labels, in this order (what "1", "2"... pick)]
       replies: N                                     screen: "faq:id" (top of the nav stack)
+      not_buttons: [labels that must not be offered]
       stored: {responses: N, leads: [school ids with an active lead], personal: bool}
         (what the database holds after the step: every file runs on SQLite and PostgreSQL)
       quiet: true (no reply: a counsellor answers)   thread: [substrings sent to counsellors]
@@ -61,6 +62,8 @@ def _check(expect: dict[str, Any], replies: list[Reply], where: str) -> None:
         assert part not in text, f"{where}: did not expect {part!r} in:\n{text}"
     for label in expect.get("buttons", []):
         assert label in labels, f"{where}: expected button {label!r} in {labels}"
+    for label in expect.get("not_buttons", []):
+        assert label not in labels, f"{where}: did not expect button {label!r} in {labels}"
     if "first_buttons" in expect:
         first = labels[: len(expect["first_buttons"])]
         assert first == expect["first_buttons"], f"{where}: buttons in order: {labels}"

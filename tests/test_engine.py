@@ -42,7 +42,7 @@ async def test_start_shows_greeting_and_main_menu(engine: Engine) -> None:
         "menu:schools",
         "menu:events",
         "survey:start",
-        "menu:counsellor",
+        # "menu:counsellor" only when a counsellors' group is linked (11_counsellor_handoff)
         "qz:start",  # quiz (issue 11)
         "faq:sau_lop_9_so_sanh",  # task directory: after grade 9, side by side
     ]

@@ -108,6 +108,7 @@ class Engine:
         # schoolfix: the operator's switches, read before any reply: a school card says the same
         # whichever way it is reached (typed name, button, "back"); the sink caches them briefly
         await self.renderer.participation.refresh()
+        self.menus.counsellor = await self.flows.find(HandoffFlow).reachable()
         if inbound.payload is not None:
             return await self._payload(inbound.payload.strip(), turn)
         if inbound.shared and inbound.text is None:
@@ -144,10 +145,12 @@ class Engine:
         hit = self.care.detect(text)  # before anything: flows, commands, button numbers, length
         if hit is not None:
             return await self._care(hit, turn, self.care.happening_now(text), text)
-        after_care = care_after.spend(state, turn.now)  # the messages right after a care answer
+        active = self.flows.active(state)
+        # the messages right after a care answer; what the child writes to a counsellor (the
+        # handoff waits for it) goes to the counsellor
+        after_care = care_after.spend(state, turn.now) and not isinstance(active, HandoffFlow)
         if after_care and self.care.heard_after(text, care_after.AFTER_CARE_PROBABILITY):
             return await self._care_follow(turn, text)
-        active = self.flows.active(state)
         if active is not None and text in EMOJI:
             # flowfix: "👍" answers a flow's question (the flow hands back what it cannot read)
             replies = await active.text(text, turn)

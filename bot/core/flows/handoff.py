@@ -116,9 +116,13 @@ class HandoffFlow(Flow):
         flagged = self.r.t(T.HANDOFF_CARE_FLAG, text=text)
         return await self.desk.forward(turn.key, str(run["id"]), flagged)
 
+    async def reachable(self) -> bool:
+        """Whether counsellors can be reached now (a group is linked)."""
+        return self.desk is not None and await self.desk.available()
+
     async def care_button(self) -> Button | None:
         """ "Talk to a counsellor" under the care answer, when counsellors can be reached."""
-        if self.desk is None or not await self.desk.available():
+        if not await self.reachable():
             return None
         return Button(self.r.t(T.CARE_COUNSELLOR_BUTTON), START, role="primary")
 
@@ -147,8 +151,13 @@ class HandoffFlow(Flow):
             assert run is not None
             run["paused"] = False
             return [Reply(self.r.t(T.HANDOFF_RESUMED), (self._end_button(),))]
-        if self.desk is None or not await self.desk.available():
-            return [Reply(self.r.t(T.HANDOFF_UNAVAILABLE), self.r.nav_buttons())]
+        if not await self.reachable():
+            # where a person can be found instead: the schools' admission offices, the events
+            elsewhere = (
+                Button(self.r.t(T.MENU_SCHOOLS), "menu:schools"),
+                Button(self.r.t(T.MENU_EVENTS), "menu:events"),
+            )
+            return [Reply(self.r.t(T.HANDOFF_UNAVAILABLE), (*elsewhere, *self.r.nav_buttons()))]
         profile = self.profile(state)
         cancel = Button(self.r.t(T.HANDOFF_CANCEL), "ho:cancel")
         if not profile:
