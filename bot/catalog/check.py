@@ -94,7 +94,7 @@ def _where(catalog: Catalog, full_id: str) -> tuple[str, str]:
 
 
 def _known_payload(catalog: Catalog, payload: str) -> bool:
-    if payload == "menu:schools":  # task directory: the school directory's first screen
+    if payload in ("menu:schools", "el:start"):  # the school directory, the eligibility check
         return True
     kind, _, ident = payload.partition(":")
     tables: dict[str, object] = {

@@ -56,6 +56,8 @@ class Renderer:
 
     def label_for(self, payload: str) -> str | None:
         """The human label of a payload that names a catalog item, or None if unknown."""
+        if payload == "el:start":  # the eligibility check, offered under the fee answers
+            return self.t(T.ELIG_MENU)
         kind, _, ident = payload.partition(":")
         cat = self.catalog
         if kind == "faq" and ident in cat.faq:
