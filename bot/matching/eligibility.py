@@ -4,6 +4,8 @@ answers.
 
 Pure and small: phrases come from content/eligibility.yaml, already normalized (folded,
 teencode expanded); a phrase counts only as whole words and not right after a negator.
+negation: nor inside a negation's scope ("nhà em chưa được công nhận hộ cận nghèo", "chả
+phải"): bot/matching/negation.py.
 eligfix: a circumstance is ticked only when it is the student's own and current. The person a
 phrase is about is the nearest person named before it ("ông ngoại em là liệt sĩ": a
 grandparent); a phrase that is someone else's, vague ("mồ côi mẹ") or over ("năm nay thoát
@@ -21,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from bot.matching.eligibility_words import NotSaid, NotTheStudents
+from bot.matching.negation import negated, spell_negations
 
 MAX_CHARS = 4096  # like the care detector: a question is short; the rest is not read
 NEGATION_GAP = 2  # words allowed between a negator and the phrase it negates
@@ -190,7 +193,7 @@ class EligibilityDetector:
         """What a message says, when it names a trigger circumstance (ticked or not) and asks
         about money (`need_topic`: a question, where a group or a report is not the student's;
         without it, an answer typed at a step of the check); else None."""
-        words = self._not_theirs.mask(self._normalize(text[:MAX_CHARS]).split())
+        words = self._not_theirs.mask(self._normalize(spell_negations(text[:MAX_CHARS])).split())
         if need_topic and not any(True for t in self._topic for _ in _find(words, t)):
             return None
         parent_writes = any(True for p in self._parent_writing for _ in _find(words, p))
@@ -321,8 +324,8 @@ class EligibilityDetector:
     def _negated(self, words: list[str], start: int, depth: int = 0) -> bool:
         """A negator just before, or before a negated phrase joined by "hay", "và"…: "không có
         sổ hộ nghèo hay cận nghèo" negates both."""
-        if _ends_before(words, start, self._negators, NEGATION_GAP):
-            return True
+        if _ends_before(words, start, self._negators, NEGATION_GAP) or negated(words, start):
+            return True  # negation: the content's negators, or the scope of one (negation.py)
         if depth > 3 or start < 2 or words[start - 1] not in CONJUNCTIONS:
             return False
         for phrase in self._all_phrases:

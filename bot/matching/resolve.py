@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
 from bot.matching.accents import Key
@@ -25,6 +25,7 @@ from bot.matching.entities import MARKER, DistrictIndex, DistrictMention, Provin
 from bot.matching.intent import IntentModel, ranked
 from bot.matching.matcher import Match, Matcher, Scored, Suggestions, Target, Thresholds
 from bot.matching.money import asks_fees, mentions_money
+from bot.matching.negation import GroupReader, spell_negations
 from bot.matching.normalize import Normalizer
 from bot.matching.trade_names import TRADE, TradeNames
 
@@ -86,9 +87,14 @@ class EntityMatcher(Matcher):
         provinces: ProvinceIndex,
         intent: IntentModel | None = None,
         money: frozenset[str] = frozenset(),
+        groups: GroupReader | None = None,
+        target_groups: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         super().__init__(targets, normalizer, thresholds, intent)
         self.money = money  # ids of the answers that speak of money
+        # negation: the groups a message may name, and the targets each group defines
+        self.groups = groups
+        self.target_groups = dict(target_groups or {})
         self.documents = documents
         self.districts = districts
         self.provinces = provinces
@@ -111,8 +117,13 @@ class EntityMatcher(Matcher):
     ) -> Match | Suggestions | None:
         """A card for a document the text names, the district's answer to "which province is
         X in", or the usual match (`fits` as in Matcher.match); None for a question about
-        university or study abroad that no answer was written for (bot/matching/beyond.py)."""
-        answer = self._resolved(text, fits)
+        university or study abroad that no answer was written for (bot/matching/beyond.py);
+        never an answer written for a group the message says its writer is not in."""
+        narrowed = self._not_negated(text, fits)
+        answer = self._resolved(text, narrowed)
+        if answer is None and narrowed is not fits:
+            return self._money_instead(text, narrowed)
+        fits = narrowed
         if answer is None or (isinstance(answer, Match) and answer.id.startswith((DOC, DISTRICT))):
             return answer
         found = beyond_scope(self.normalize(text))
@@ -121,6 +132,52 @@ class EntityMatcher(Matcher):
         ids = [answer.id] if isinstance(answer, Match) else [o.id for o in answer.options]
         written = f" {found[1]} "
         return answer if any(written in self._written.get(i, "") for i in ids) else None
+
+    def _not_negated(
+        self, text: str, fits: Callable[[str], bool] | None
+    ) -> Callable[[str], bool] | None:
+        """`fits`, minus the targets written for a group the message names only in a
+        negation ("nhà em không thuộc hộ nghèo": not the answer for poor households) and
+        that name no group the message says (bot/matching/negation.py)."""
+        if self.groups is None or not self.target_groups:
+            return fits
+        negative, said = self.groups.read(self.normalize(spell_negations(text)).split())
+        if not negative:
+            return fits
+        out = {
+            t for t, named in self.target_groups.items() if named & negative and not named & said
+        }
+        if not out:
+            return fits
+        keep = fits or (lambda _: True)
+        return lambda ident: ident not in out and keep(ident)
+
+    def _money_instead(self, text: str, fits: Callable[[str], bool] | None) -> Suggestions | None:
+        """negation: nothing answers once the negated group's answers are set aside ("nếu nhà
+        em không thuộc hộ nghèo thì có được hỗ trợ gì không"): ask back with the general money
+        answers (no other group's) closest to the question without the negated group, when it
+        is about money (else None, as before)."""
+        if self.groups is None or not mentions_money(self.normalize.tokens(text)):
+            return None
+        words = self.normalize(spell_negations(text)).split()
+        rest = " ".join(self.groups.without_negated(words))  # the question, minus the group
+        said = self.groups.read(words)[1]
+        fit = fits or (lambda _: True)
+
+        def keep(ident: str) -> bool:  # the general answers, and those of a group said
+            named = self.target_groups.get(ident)
+            return fit(ident) and (named is None or bool(named & said))
+
+        if self.intent is not None:
+            candidates = ranked(self.intent, self.topic_tokens(rest), 12)
+        else:
+            candidates = [(s.id, s.score) for s in self.rank(rest, limit=12)]
+        options = tuple(
+            Scored(ident, self._labels[ident], round(score, 4))
+            for ident, score in candidates
+            if ident in self.money and ident in self._labels and keep(ident)
+        )[:3]
+        return Suggestions(options, options[0].score) if options else None
 
     def beyond(self, text: str) -> str | None:
         """The out-of-scope topic whose pointer answers a question about university or study

@@ -12,6 +12,7 @@ from bot.matching.entities import DistrictIndex, ProvinceIndex
 from bot.matching.intent import MODEL_FILE, IntentModel, load_model
 from bot.matching.matcher import OUT_OF_SCOPE, Matcher, Target, Thresholds
 from bot.matching.money import MONEY_TOPICS
+from bot.matching.negation import GroupReader
 from bot.matching.resolve import EntityMatcher, PlaceNormalizer
 
 
@@ -48,6 +49,7 @@ def build_matcher(catalog: Catalog, thresholds: Thresholds | None = None) -> Mat
     """A matcher over the whole catalog, answering document numbers and "which province is this
     former district in" before matching (bot/matching/resolve.py)."""
     normalizer = normalizer_for(catalog)
+    groups = group_reader(catalog)
     return EntityMatcher(
         catalog_targets(catalog),
         normalizer,
@@ -57,7 +59,37 @@ def build_matcher(catalog: Catalog, thresholds: Thresholds | None = None) -> Mat
         ProvinceIndex(catalog),
         _intent(catalog),
         frozenset(f"faq:{f.id}" for f in catalog.faq.values() if f.topic in MONEY_TOPICS),
+        groups,
+        target_groups(catalog, groups, normalizer) if groups is not None else None,
     )
+
+
+def group_reader(catalog: Catalog) -> GroupReader | None:
+    """negation: the groups of the eligibility check ("household.ho_ngheo",
+    "circumstances.khuyet_tat"), by the detector's phrases and vague phrases."""
+    if catalog.eligibility is None:
+        return None
+    d = catalog.eligibility.detector
+    groups: dict[str, list[str]] = {}
+    for table in (d.phrases, d.vague):
+        for question in d.triggers:
+            for option, phrases in table.get(question, {}).items():
+                groups.setdefault(f"{question}.{option}", []).extend(phrases)
+    return GroupReader(groups)
+
+
+def target_groups(
+    catalog: Catalog, groups: GroupReader, normalizer: PlaceNormalizer
+) -> dict[str, frozenset[str]]:
+    """negation: the FAQ answers written for a group, by the groups their question names
+    ("Hộ nghèo, cận nghèo học nghề được hỗ trợ gì?"); the phrasings are left out: they name
+    groups in passing ("học sinh dân tộc thiểu số thuộc hộ nghèo…")."""
+    out: dict[str, frozenset[str]] = {}
+    for faq in catalog.faq.values():
+        named = groups.named(normalizer(faq.question).split())
+        if named:
+            out[f"faq:{faq.id}"] = named
+    return out
 
 
 def _intent(catalog: Catalog) -> IntentModel | None:

@@ -84,10 +84,16 @@ class EligibilityFlow(RunFlow):
     # -- typed words ----------------------------------------------------------------------------
 
     def command(self, folded: str, state: ConversationState) -> str | None:
-        """The menu label or "kiểm tra miễn giảm"; a question stating circumstances."""
+        """The menu label or "kiểm tra miễn giảm"."""
+        return "el:start" if folded in self.start_words else None
+
+    def raw_command(self, text: str, state: ConversationState) -> str | None:
+        """A question stating circumstances, read as typed (negation: "chả" is a negation,
+        which folding makes "cha", father)."""
+        folded = fold(text.removeprefix("/"))
         if folded in self.start_words:
-            return "el:start"
-        reading = self.detector.read(folded)
+            return None
+        reading = self.detector.read(text)
         if reading is None or self._answer_first(folded):
             return None
         facts = reading.facts
