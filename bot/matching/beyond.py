@@ -10,9 +10,18 @@ got the vocational fees, "Học bổng du học Úc" got the vocational scholars
 
 An answer whose own phrasings use the same words is left alone (the matcher asks
 `Matcher.speaks_of`): it was written for such questions.
+
+Some subjects are the bot's only for learners: military service (its answer is the deferral of
+students) and licences to practise (its answer is the nursing licence). A question about them
+that names no learning ("học", "sinh viên", a vocational level) and, for licences, names a
+profession the bot does not train for is beyond scope whatever answer the words lean to
+(`outside_learning`): "Mồ côi từ nhỏ có được miễn nghĩa vụ quân sự?" got the deferral of
+students, "Giấy phép hành nghề luật sư cấp ở đâu" the nursing licence (task oosprobe).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 # out-of-scope topics (content/out_of_scope.yaml) whose pointer answers these questions
 UNIVERSITY_TOPIC = "dai_hoc"
@@ -66,4 +75,65 @@ def beyond_scope(normalized: str) -> tuple[str, str] | None:
     found = _has(padded, ABROAD)
     if found:
         return ABROAD_TOPIC, found
+    return None
+
+
+# named learning: the question is about a learner, which the bot's answers on these subjects are
+LEARNING = (*VOCATIONAL, "hoc", "sinh vien", "sv", "nha truong")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Words of a subject the bot answers only for learners, and the out-of-scope topic whose
+    pointer answers the rest."""
+
+    topic: str
+    words: tuple[str, ...]
+    needs: tuple[str, ...] = ()  # one of these must be named too (empty: nothing more)
+    unless: tuple[str, ...] = ()  # words that leave the question to the usual match
+
+
+SUBJECTS = (
+    Subject(
+        "nghia_vu_khac",
+        ("nghia vu quan su", "nvqs", "nhap ngu", "di bo doi", "di nghia vu"),
+        # discharged soldiers ask about support for learning a trade (faq ho_tro_bo_doi_xuat_ngu)
+        unless=("xuat ngu", "hoan thanh nghia vu", "ra quan"),
+    ),
+    Subject(
+        "chung_chi_hanh_nghe_khac",
+        ("chung chi hanh nghe", "giay phep hanh nghe", "cchn"),
+        needs=(
+            "luat su",
+            "duoc si",
+            "bac si",
+            "cong chung",
+            "kiem toan",
+            "moi gioi",
+            "bat dong san",
+            "tham dinh gia",
+            "dau gia",
+            "kien truc",
+            "xay dung",
+            "giam sat",
+            "thua phat lai",
+            "chung khoan",
+        ),
+    ),
+)
+
+
+def outside_learning(normalized: str) -> tuple[str, str] | None:
+    """(out-of-scope topic id, the words that put it there) for a question on a subject the bot
+    answers only for learners that names no learning; None otherwise."""
+    padded = f" {normalized} "
+    if _has(padded, LEARNING):
+        return None
+    for subject in SUBJECTS:
+        found = _has(padded, subject.words)
+        if found is None or _has(padded, subject.unless):
+            continue
+        if subject.needs and _has(padded, subject.needs) is None:
+            continue
+        return subject.topic, found
     return None

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
 from bot.matching.accents import Key
-from bot.matching.beyond import beyond_scope
+from bot.matching.beyond import beyond_scope, outside_learning
 from bot.matching.doc_numbers import Found
 from bot.matching.documents import DocumentIndex
 from bot.matching.entities import MARKER, DistrictIndex, DistrictMention, ProvinceIndex
@@ -117,16 +117,19 @@ class EntityMatcher(Matcher):
     ) -> Match | Suggestions | None:
         """A card for a document the text names, the district's answer to "which province is
         X in", or the usual match (`fits` as in Matcher.match); None for a question about
-        university or study abroad that no answer was written for (bot/matching/beyond.py);
-        never an answer written for a group the message says its writer is not in."""
+        university or study abroad that no answer was written for, or on a subject answered only
+        for learners that names no learning (bot/matching/beyond.py); never an answer written for
+        a group the message says its writer is not in."""
         narrowed = self._not_negated(text, fits)
         answer = self._resolved(text, narrowed)
         if answer is None and narrowed is not fits:
             return self._money_instead(text, narrowed)
-        fits = narrowed
         if answer is None or (isinstance(answer, Match) and answer.id.startswith((DOC, DISTRICT))):
             return answer
-        found = beyond_scope(self.normalize(text))
+        normalized = self.normalize(text)
+        if outside_learning(normalized) is not None:
+            return None  # every answer on these subjects is for learners (beyond.py)
+        found = beyond_scope(normalized)
         if found is None:
             return answer
         ids = [answer.id] if isinstance(answer, Match) else [o.id for o in answer.options]
@@ -181,8 +184,10 @@ class EntityMatcher(Matcher):
 
     def beyond(self, text: str) -> str | None:
         """The out-of-scope topic whose pointer answers a question about university or study
-        abroad (content/out_of_scope.yaml), if the text is one."""
-        found = beyond_scope(self.normalize(text))
+        abroad, or on a subject answered only for learners (content/out_of_scope.yaml), if the
+        text is one."""
+        normalized = self.normalize(text)
+        found = beyond_scope(normalized) or outside_learning(normalized)
         return found[0] if found else None
 
     def _resolved(
