@@ -136,3 +136,25 @@ async def test_the_engine_answers_with_care_on_the_models_word(engine: Engine) -
     replies = await engine.handle(Inbound("test", "model-only", text=text))
     assert len(replies) == 1 and "111" in replies[0].text
     assert [b.payload for b in replies[0].buttons] == ["home"]
+
+
+def test_a_wish_to_die_read_by_the_patterns_needs_a_surer_veto(model: CareModel) -> None:
+    from bot.matching.care import SEVERE_WITH_PATTERNS, pattern_bar
+    from bot.matching.care_train import Example, Scored
+
+    ex = Example("x", True, "s", "k")
+    assert pattern_bar("suicide", 0.8) == SEVERE_WITH_PATTERNS == pattern_bar("self_harm", 0.8)
+    assert pattern_bar("abuse", 0.8) == 0.8
+    # between the severe bar and the ordinary pattern bar: heard only when the patterns read
+    # suicide or self-harm
+    between = (SEVERE_WITH_PATTERNS + 0.8) / 2
+    assert decide(Scored(ex, between, True, True), 0.9, 0.8)
+    assert not decide(Scored(ex, between, True, False), 0.9, 0.8)
+    assert not decide(Scored(ex, SEVERE_WITH_PATTERNS - 0.01, True, True), 0.9, 0.8)
+
+
+def test_thanks_then_a_wish_to_die_gets_care(catalog: Catalog) -> None:
+    detector = CareDetector(catalog.safety)
+    for text in ("em cảm ơn bot, nhưng em muốn chết", "cam on bot nhung e muon chet"):
+        hit = detector.detect(text)
+        assert hit is not None and hit.kind == "suicide", text

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bot.catalog import Catalog
 from bot.evaluate import load_care_set
-from bot.matching.care import CareDetector
+from bot.matching.care import SEVERE_KINDS, CareDetector, pattern_bar
 from bot.matching.care_model import TRAINING_SETS, CareModel, fingerprint, sigmoid, vector
 
 FOLDS = 5
@@ -153,6 +153,7 @@ class Scored:
     example: Example
     p: float
     patterns: bool
+    severe: bool = False  # the patterns read suicide or self-harm (care.SEVERE_KINDS)
 
 
 def cross_validate(
@@ -160,6 +161,7 @@ def cross_validate(
     features: Sequence[list[str]],
     patterns: Sequence[bool],
     progress: Callable[[str], None] = lambda _: None,
+    severe: Sequence[bool] = (),
 ) -> list[Scored]:
     """Out-of-fold probabilities: groups are dealt to FOLDS folds, never split. A group's fold
     follows from the hash of its first message, so adding or editing a few messages moves only
@@ -183,13 +185,18 @@ def cross_validate(
         )
         for i, e in enumerate(examples):
             if fold_of[e.group] == fold:
-                out[i] = Scored(e, _score(bias, weights, vectors[i]), patterns[i])
+                bad = bool(severe) and severe[i]
+                out[i] = Scored(e, _score(bias, weights, vectors[i]), patterns[i], bad)
     return [s for s in out if s is not None]
 
 
 def decide(s: Scored, threshold: float, with_patterns: float) -> bool:
     """The combination rule of CareDetector.detect."""
-    return s.p >= threshold or (s.patterns and s.p >= with_patterns)
+    if s.p >= threshold:
+        return True
+    if s.severe:
+        return s.p >= pattern_bar("suicide", with_patterns)
+    return s.patterns and s.p >= with_patterns
 
 
 def rates(scored: Sequence[Scored], threshold: float, with_patterns: float) -> dict[str, float]:
@@ -215,13 +222,17 @@ def rates(scored: Sequence[Scored], threshold: float, with_patterns: float) -> d
 
 def choose(scored: Sequence[Scored]) -> tuple[float, float]:
     """The thresholds with the best recall whose false care on the sets' ordinary messages and
-    on the content's questions stays within FALSE_CARE_TARGET (ties: the stricter pair)."""
+    on the content's questions stays within FALSE_CARE_TARGET. Ties: fewer false alarms, then
+    the stricter bar for the model alone and the more lenient one where the patterns say care.
+    (Ties went to the stricter pair on both: where lowering the pattern bar gained nothing in
+    cross-validation, it rose to 0.80 and the model vetoed "em cảm ơn bot, nhưng em muốn chết",
+    whose patterns read "muốn chết", at 0.73.)"""
     care = [s for s in scored if s.example.care]
     hard = [s for s in scored if not s.example.care and s.example.source.startswith("tests/")]
     easy = [s for s in scored if not s.example.care and not s.example.source.startswith("tests/")]
     fine = [round(0.01 * k, 2) for k in range(5, 100)]
     coarse = [round(0.05 * k, 2) for k in range(1, 20)]
-    best: tuple[int, float, float] | None = None
+    best: tuple[int, int, float, float] | None = None
     for threshold in fine:
         for with_patterns in sorted({w for w in coarse if w < threshold} | {threshold}):
             if sum(decide(s, threshold, with_patterns) for s in hard) > FALSE_CARE_TARGET * len(
@@ -230,12 +241,14 @@ def choose(scored: Sequence[Scored]) -> tuple[float, float]:
                 easy
             ):
                 continue
-            key = (sum(decide(s, threshold, with_patterns) for s in care), threshold, with_patterns)
+            heard = sum(decide(s, threshold, with_patterns) for s in care)
+            alarms = sum(decide(s, threshold, with_patterns) for s in hard)
+            key = (heard, -alarms, threshold, -with_patterns)
             if best is None or key > best:
                 best = key
     if best is None:
         return 0.99, 0.99
-    return best[1], best[2]
+    return best[2], -best[3]
 
 
 def build(root: Path, catalog: Catalog, progress: Callable[[str], None] = print) -> CareModel:
@@ -243,9 +256,11 @@ def build(root: Path, catalog: Catalog, progress: Callable[[str], None] = print)
     examples = load_examples(root, catalog)
     progress(f"{len(examples)} messages, {len({e.group for e in examples})} groups")
     detector = CareDetector(catalog.safety, model=False)
-    patterns = [detector.detect(e.q) is not None for e in examples]
+    hits = [detector.detect(e.q) for e in examples]
+    patterns = [h is not None for h in hits]
+    severe = [h is not None and h.kind in SEVERE_KINDS for h in hits]
     features = featurize(detector, examples)
-    scored = cross_validate(examples, features, patterns, progress)
+    scored = cross_validate(examples, features, patterns, progress, severe)
     threshold, with_patterns = choose(scored)
     figures = rates(scored, threshold, with_patterns)
     progress("training on all messages")
