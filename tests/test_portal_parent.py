@@ -332,7 +332,7 @@ async def test_exports_hold_status_note_and_how_the_parent_confirmed(phone: Phon
     assert mine["Phụ huynh xác nhận qua"] == "Trường gọi điện"
     assert mine["Thời điểm phụ huynh xác nhận"] != "" and mine["Phụ huynh đồng ý"] == "Có"
     assert (other["Trạng thái"], other["Ghi chú"]) == ("Đã đăng ký học", "'+84 gọi lại")
-    assert other["Phụ huynh xác nhận qua"] == "Bot (điện thoại phụ huynh)"
+    assert other["Phụ huynh xác nhận qua"] == "Bot (chưa xác minh: gọi phụ huynh trước)"
     sheet = book.active
     assert sheet is not None
     cells = [list(row) for row in sheet.iter_rows()]
@@ -343,4 +343,4 @@ async def test_exports_hold_status_note_and_how_the_parent_confirmed(phone: Phon
     assert noted.value == note and noted.data_type == "s"  # the text as typed, never a formula
     assert by_name[WAITING][head.index("Trạng thái")].value == "Đã liên hệ"
     how = by_name[OTHER][head.index("Phụ huynh xác nhận qua")].value
-    assert how == "Bot (điện thoại phụ huynh)"
+    assert how == "Bot (chưa xác minh: gọi phụ huynh trước)"  # parentsafe: a typed code
