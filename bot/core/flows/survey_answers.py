@@ -171,7 +171,7 @@ def parse_name(text: str) -> Parsed:
 # parentsafe: words that make a sentence of what looks like a name ("Tôi đồng ý thay cho
 # cháu"): never syllables of a name. With diacritics as written; without them only where the
 # folded word is no name syllable ("khong" is also "Khổng").
-_SENTENCE_MARKED = frozenset("tôi không cháu giúp thay đồng_ý".split())
+_SENTENCE_MARKED = frozenset("tôi không cháu đồng_ý".split())
 _SENTENCE_FOLDED = frozenset("toi ko kg tui dong_y".split())
 
 
