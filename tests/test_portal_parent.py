@@ -15,7 +15,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalog import Catalog
@@ -283,6 +283,16 @@ async def test_the_school_sees_a_confirmation_made_in_the_bot(phone: PhoneStack)
         _, page = await get(client, f"{phone.base}/truong/hs/{lead}")
         assert "phụ huynh đã đồng ý trong bot lúc" in page
         assert "qua điện thoại với trường" not in page
+        # parentsafe: who typed the code is not known: the school phones the parent first
+        assert "Chưa xác minh được người đồng ý: trường cần gọi số phụ huynh" in page
+        async with phone.db.begin() as conn:  # as a parent's own Telegram phone verifies it
+            await conn.execute(
+                update(LeadRow).where(LeadRow.id == lead).values(parent_how="bot_verified")
+            )
+        _, page = await get(client, f"{phone.base}/truong/hs/{lead}")
+        assert "phụ huynh đã đồng ý trong bot lúc" in page
+        assert "Số phụ huynh đã được xác minh qua Telegram" in page
+        assert "Chưa xác minh" not in page
     assert await phone.count(AuditRow) == 0  # the parent did it, not the school's staff
 
 
