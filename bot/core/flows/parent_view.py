@@ -85,10 +85,10 @@ class ParentView:
         if share:
             lines.append(t(T.PARENT_SHARE_HINT))
         buttons = (
-            *self.share_buttons(share),
             Button(t(T.PARENT_AGREE_BUTTON), AGREE, role="primary"),
             Button(t(T.PARENT_DECLINE_BUTTON), DECLINE),
             self.r.home_button(),
+            *self.share_buttons(share),  # last: "1" still picks "✅ Tôi đồng ý"
         )
         return Reply("\n\n".join(lines), buttons, private=True)
 
@@ -127,9 +127,9 @@ class ParentView:
         t = self.r.t
         text = t(T.PARENT_LATER, date=date) if date else t(T.PARENT_LATER_NO_DATE)
         buttons = (
-            *self.share_buttons(share),
             Button(t(T.PARENT_AGREE_BUTTON), AGREE, role="primary"),
             Button(t(T.PARENT_DECLINE_BUTTON), DECLINE),
             self.r.home_button(),
+            *self.share_buttons(share),  # last: "1" still picks "✅ Tôi đồng ý"
         )
         return Reply(text, buttons, private=True)
