@@ -20,10 +20,6 @@ def compact(body: str) -> str:
     return f"PH{body}"
 
 
-# parentsafe: the printed form, dashes and all ("PH-ABCD-2345", after "/start" too)
-_PRINTED = re.compile(r"^/?(?:start\s*)?ph-[a-z0-9]{4}-[a-z0-9]{4}$")
-
-
 def shaped(body: str) -> bool:
     """Whether 8 characters look like a code's: letters and digits both (every code has both:
     bot/storage/parent_codes.py), so a name ("Pham Van Duc", "Phuong Thao") never does."""
@@ -43,7 +39,9 @@ def parent_code(text: str) -> str | None:
     body = rest[2:]
     if not _BODY.match(body):
         return None
-    printed = _PRINTED.match(text.strip().casefold()) is not None
+    # parentsafe: the printed form, dashes and all ("PH-ABCD-2345", after "/start" too)
+    typed = text.strip().casefold().removeprefix("/").removeprefix("start").strip()
+    printed = len(typed) == LENGTH + 4 and typed.startswith("ph-") and typed[7] == "-"
     return body.upper() if printed or shaped(body) else None
 
 
