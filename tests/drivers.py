@@ -12,7 +12,12 @@ from aiohttp.test_utils import TestServer
 
 from bot.channels import zalo_bot, zalo_oa
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
-from tests.fakes.telegram_api import FakeTelegramApi, button_update, text_update
+from tests.fakes.telegram_api import (
+    FakeTelegramApi,
+    button_update,
+    contact_update,
+    text_update,
+)
 from tests.fakes.zalo_bot_api import FakeZaloBotApi
 from tests.fakes.zalo_bot_api import message as zalo_message
 from tests.fakes.zalo_oa_api import FakeZaloOA, user_send_text
@@ -82,7 +87,7 @@ class TelegramChat:
         """Press a button of the last message with buttons, by its label."""
         for message in reversed(self.fake.messages(self.chat_id)):
             markup = message.get("reply_markup")
-            if markup:
+            if markup and "inline_keyboard" in markup:  # not a reply keyboard (parentsafe)
                 buttons = {
                     b["text"]: b["callback_data"] for row in markup["inline_keyboard"] for b in row
                 }
@@ -91,6 +96,21 @@ class TelegramChat:
                     button_update(next(_update_ids), self.chat_id, buttons[label])
                 )
         raise AssertionError("no message with buttons")
+
+    async def share_contact(self, phone: str, own: bool = True) -> str:
+        """Share a contact: the user's own (Telegram vouches for it), or someone else's."""
+        owner = self.chat_id if own else self.chat_id + 1
+        return await self._turn(contact_update(next(_update_ids), self.chat_id, phone, owner))
+
+    def contact_button(self) -> str | None:
+        """The label of the last reply keyboard's "share my phone" button, if one was sent."""
+        for message in reversed(self.fake.messages(self.chat_id)):
+            markup = message.get("reply_markup") or {}
+            for row in markup.get("keyboard") or []:
+                for button in row:
+                    if isinstance(button, dict) and button.get("request_contact"):
+                        return str(button["text"])
+        return None
 
 
 class WebChat:

@@ -366,5 +366,12 @@ def test_lead_payload_names_how_the_parent_confirmed(catalog: Catalog) -> None:
         True, "v1", TODAY, "school_phone", TODAY,
     )  # fmt: skip
     lead = lead_dict(record, catalog)
-    assert lead["parent_confirmation"] == {"how": "school_phone", "at": "2026-11-22T16:00:00+07:00"}
+    at = "2026-11-22T16:00:00+07:00"
+    # parentsafe: the school phoned the parent: verified
+    assert lead["parent_confirmation"] == {"how": "school_phone", "at": at, "verified": True}
     assert lead["parent"] == {"phone": "+84987654321", "confirmed": True}
+    # parentsafe: a code typed in the bot proves nothing about who typed it; a phone Telegram
+    # vouched for, equal to the parent's number, does (the lead still says "bot")
+    for stored, verified in (("bot", False), ("bot_verified", True)):
+        lead = lead_dict(record._replace(parent_how=stored), catalog)
+        assert lead["parent_confirmation"] == {"how": "bot", "at": at, "verified": verified}

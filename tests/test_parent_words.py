@@ -8,8 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.flows.parent_words import code_in, fold_code, parent_decision
+from bot.core.flows.parent_words import (
+    code_in,
+    compact,
+    fold_code,
+    parent_code,
+    parent_decision,
+    shown,
+)
 from bot.matching.normalize import fold
+from bot.storage.parent_codes import _body
 
 
 @pytest.mark.parametrize(
@@ -79,3 +87,38 @@ def test_fold_code_is_fold_where_no_letter_repeats(text: str) -> None:
     """fold_code differs from fold only where fold() shortens a run of one letter."""
     if not re.search(r"(.)\1\1", fold_code(text)):
         assert fold_code(text) == fold(text)
+
+
+# -- parentsafe: only what is shaped like a code is read as one (review3 W1) --
+
+NAMES = ["Pham Van Duc", "Phan Thi Lan", "Phan Van Tai", "Pham Thi Hoa", "Phuong Thao",
+         "phạm văn đức", "Phamthuy Linh", "ph thao ngoc", "mã của con là Phuong Thao"]  # fmt: skip
+
+
+@pytest.mark.parametrize("typed", NAMES)
+def test_names_are_not_codes(typed: str) -> None:
+    assert parent_code(typed) is None
+    assert code_in(fold(typed)) is None
+    assert code_in(fold_code(typed)) is None
+
+
+def test_every_code_given_is_read_in_every_form() -> None:
+    """Codes hold a letter and a digit, never only letters: each is still read printed,
+    compact, lower case, in a sentence and after /start."""
+    for _ in range(300):
+        body = _body()
+        printed = shown(body)
+        assert parent_code(printed) == body
+        assert parent_code(compact(body).lower()) == body
+        assert parent_code(f"/start {compact(body)}") == body
+        assert code_in(fold_code(f"mã của con là {printed} ạ")) == body
+
+
+@given(st.text(alphabet=st.characters(categories=["L", "Zs", "P"]), max_size=40))
+def test_text_without_digits_is_never_a_code_unless_printed(typed: str) -> None:
+    """Letters, spaces and punctuation (any name): never a code, except the printed form
+    "PH-XXXX-XXXX" itself, which a person only types as a code."""
+    if not re.fullmatch(r"\s*/?(start\s*)?ph-[a-z]{4}-[a-z]{4}\s*", typed.casefold()):
+        assert parent_code(typed) is None
+    assert code_in(fold(typed)) is None
+    assert code_in(fold_code(typed)) is None

@@ -15,7 +15,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalog import Catalog
@@ -283,6 +283,16 @@ async def test_the_school_sees_a_confirmation_made_in_the_bot(phone: PhoneStack)
         _, page = await get(client, f"{phone.base}/truong/hs/{lead}")
         assert "phụ huynh đã đồng ý trong bot lúc" in page
         assert "qua điện thoại với trường" not in page
+        # parentsafe: who typed the code is not known: the school phones the parent first
+        assert "Chưa xác minh được người đồng ý: trường cần gọi số phụ huynh" in page
+        async with phone.db.begin() as conn:  # as a parent's own Telegram phone verifies it
+            await conn.execute(
+                update(LeadRow).where(LeadRow.id == lead).values(parent_how="bot_verified")
+            )
+        _, page = await get(client, f"{phone.base}/truong/hs/{lead}")
+        assert "phụ huynh đã đồng ý trong bot lúc" in page
+        assert "Số phụ huynh đã được xác minh qua Telegram" in page
+        assert "Chưa xác minh" not in page
     assert await phone.count(AuditRow) == 0  # the parent did it, not the school's staff
 
 
@@ -332,7 +342,7 @@ async def test_exports_hold_status_note_and_how_the_parent_confirmed(phone: Phon
     assert mine["Phụ huynh xác nhận qua"] == "Trường gọi điện"
     assert mine["Thời điểm phụ huynh xác nhận"] != "" and mine["Phụ huynh đồng ý"] == "Có"
     assert (other["Trạng thái"], other["Ghi chú"]) == ("Đã đăng ký học", "'+84 gọi lại")
-    assert other["Phụ huynh xác nhận qua"] == "Bot (điện thoại phụ huynh)"
+    assert other["Phụ huynh xác nhận qua"] == "Bot (chưa xác minh: gọi phụ huynh trước)"
     sheet = book.active
     assert sheet is not None
     cells = [list(row) for row in sheet.iter_rows()]
@@ -343,4 +353,4 @@ async def test_exports_hold_status_note_and_how_the_parent_confirmed(phone: Phon
     assert noted.value == note and noted.data_type == "s"  # the text as typed, never a formula
     assert by_name[WAITING][head.index("Trạng thái")].value == "Đã liên hệ"
     how = by_name[OTHER][head.index("Phụ huynh xác nhận qua")].value
-    assert how == "Bot (điện thoại phụ huynh)"
+    assert how == "Bot (chưa xác minh: gọi phụ huynh trước)"  # parentsafe: a typed code

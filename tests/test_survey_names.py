@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.core.flows.survey_answers import MAX_NAME_WORDS, parse_commune, parse_name
 
@@ -151,3 +152,39 @@ def test_any_accepted_commune_is_short(text: str) -> None:
     parsed = parse_commune(text)
     if parsed.error is None:
         assert "?" not in str(parsed.value)
+
+
+# -- parentsafe: a sentence with "tôi", "em", "đồng ý", "không" is no name (review3 W4) --
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Tôi đồng ý thay cho cháu",
+        "toi dong y thay cho chau",
+        "Tôi làm giúp cháu",
+        "Em đồng ý",
+        "em dong y nha",
+        "Đồng ý",
+        "dong y",
+        "Không đồng ý",
+        "Tôi",
+        "Mẹ em đồng ý",
+        "Cháu không biết",
+    ],
+)
+def test_a_sentence_about_consent_is_not_a_name(typed: str) -> None:
+    assert parse_name(typed).error is not None, typed
+
+
+@pytest.mark.parametrize(
+    "name", ["Nguyễn Thị Em", "nguyen thi em", "Lê Thị Ý", "Phạm Thị Thay", "Kong Tú"]
+)
+def test_names_with_syllables_like_sentence_words_pass(name: str) -> None:
+    assert parse_name(name).error is None, name
+
+
+def test_the_sentence_complaint_gives_an_example(catalog: Catalog) -> None:
+    assert parse_name("Tôi đồng ý thay cho cháu").error == T.SURVEY_NAME_SENTENCE
+    assert "ví dụ: Nguyễn Văn An" in catalog.text(T.SURVEY_NAME_SENTENCE)
+    assert "ví dụ: Nguyễn Văn An" in catalog.text(T.SURVEY_BAD_NAME)

@@ -142,6 +142,14 @@ TG_BROKEN += [
     ("photo a string", _tg_message(photo="x")),
     ("sticker a number", _tg_message(sticker=1)),
     ("migrate_to_chat_id a string", _tg_message(migrate_to_chat_id="x")),
+    # parentsafe: a shared contact's fields are read (a parent's own phone)
+    ("contact phone a number", _tg_message(contact={"phone_number": 84912, "first_name": "A"})),
+    ("contact without phone", _tg_message(contact={"first_name": "A"})),
+    (
+        "contact user_id a string",
+        _tg_message(contact={"phone_number": "1", "first_name": "A", "user_id": "7"}),
+    ),
+    ("contact first_name a list", _tg_message(contact={"phone_number": "1", "first_name": []})),
 ]
 
 

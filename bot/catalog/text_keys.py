@@ -573,8 +573,6 @@ class T:
     SURVEY_PARENT_LATER_BUTTON = "survey_parent_later_button"
     SURVEY_PARENT_LATER = "survey_parent_later"
     SURVEY_PARENT_GUARDIAN_HELP = "survey_parent_guardian_help"
-    SURVEY_PARENT_SAME_PHONE_CHECK = "survey_parent_same_phone_check"
-    SURVEY_PARENT_HELD = "survey_parent_held"
     # -- schoolfix --
     TRADE_FIELD_SCHOOLS_IN = "trade_field_schools_in"
     TRADE_NOT_LISTED_IN = "trade_not_listed_in"
@@ -591,6 +589,22 @@ class T:
     # -- schoolfix2: a former district named in a school search --
     DIR_DISTRICT_MERGED = "dir_district_merged"
     DIR_DISTRICT_KEPT = "dir_district_kept"
+    # parentsafe: the parent's number is not the student's, none means no code, a name is not
+    # a sentence, and how strong a parent's confirmation is (verified phone or not)
+    SURVEY_PARENT_SAME_AS_OWN = "survey_parent_same_as_own"
+    SURVEY_PARENT_NO_PHONE_HELD = "survey_parent_no_phone_held"
+    SURVEY_NAME_SENTENCE = "survey_name_sentence"
+    PARENT_NEED_PHONE = "parent_need_phone"
+    PARENT_CODE_NO_PHONE = "parent_code_no_phone"
+    PARENT_SHARE_BUTTON = "parent_share_button"
+    PARENT_SHARE_HINT = "parent_share_hint"
+    PARENT_SHARE_KEYBOARD = "parent_share_keyboard"
+    PARENT_SHARE_MISMATCH = "parent_share_mismatch"
+    PARENT_SHARE_UNREADABLE = "parent_share_unreadable"
+    PARENT_CONFIRMED_VERIFIED = "parent_confirmed_verified"
+    PARENT_CONFIRMED_UNVERIFIED = "parent_confirmed_unverified"
+    PORTAL_PARENT_VERIFIED = "portal_parent_verified"
+    PORTAL_PARENT_UNVERIFIED = "portal_parent_unverified"
 
 
 def policy_group_key(group: str) -> str:

@@ -25,7 +25,14 @@ import re
 from typing import Any
 
 from aiohttp import web
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import ChatMigrated, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
@@ -43,8 +50,9 @@ from bot.channels.handoff_desk import COUNSELLORS, CounsellorDesk
 from bot.channels.telegram_handoff import group_message
 from bot.channels.telegram_shape import MEDIA_KINDS, check_update
 from bot.core.engine import Engine
+from bot.core.flows.parent_view import SHARE
 from bot.core.flows.parent_words import parent_code
-from bot.core.messages import Inbound, Reply
+from bot.core.messages import VERIFIED_PHONE, Inbound, Reply
 from bot.leads.delivery import LEAD_UPDATED, LEAD_WITHDRAWN, Delivery, Gone
 from bot.leads.export import VIETNAM, as_lines, to_csv
 from bot.leads.records import lead_dict
@@ -86,9 +94,29 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     rows = [
         [InlineKeyboardButton(b.label, callback_data=b.payload)]
         for b in reply.buttons
-        if len(b.payload.encode("utf-8")) <= MAX_CALLBACK_BYTES
+        if len(b.payload.encode("utf-8")) <= MAX_CALLBACK_BYTES and b.payload != SHARE
     ]
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def share_keyboard(reply: Reply) -> ReplyKeyboardMarkup | None:
+    """parentsafe: "agree and share my phone" as Telegram's request for the user's own contact
+    (a reply keyboard: inline buttons cannot ask for it), when the reply offers it."""
+    share = next((b for b in reply.buttons if b.payload == SHARE), None)
+    if share is None:
+        return None
+    button = KeyboardButton(share.label, request_contact=True)
+    return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+
+
+def own_contact(message: Any) -> str | None:
+    """parentsafe: the phone of a contact the sender shared of themselves (its user id is the
+    sender's: Telegram vouches for it), with its "+"; None for anyone else's contact."""
+    contact, sender = message.contact, message.from_user
+    if contact is None or sender is None or contact.user_id != sender.id:
+        return None
+    phone = clean_text(contact.phone_number or "").strip()
+    return phone if phone.startswith("+") else f"+{phone}"
 
 
 class TelegramChannel:
@@ -208,6 +236,9 @@ class TelegramChannel:
             return None
         chat_id = str(message.chat.id)
         text = message.text or message.caption
+        phone = own_contact(message)
+        if phone is not None and not text:
+            return Inbound(CHANNEL, chat_id, shared=((VERIFIED_PHONE, phone),))
         if not text:
             media = next((kind for kind in MEDIA_KINDS if getattr(message, kind, None)), None)
             if media is not None:
@@ -237,6 +268,16 @@ class TelegramChannel:
                 try:
                     await self.app.bot.send_message(
                         chat_id, piece, parse_mode=ParseMode.HTML, reply_markup=markup
+                    )
+                except TelegramError as exc:
+                    log.warning("telegram: sendMessage failed: %s", type(exc).__name__)
+                    return
+            asking = share_keyboard(reply)
+            if asking is not None:  # parentsafe: the request for the parent's own phone
+                hint = html.escape(self.catalog.text(T.PARENT_SHARE_KEYBOARD), quote=False)
+                try:
+                    await self.app.bot.send_message(
+                        chat_id, hint, parse_mode=ParseMode.HTML, reply_markup=asking
                     )
                 except TelegramError as exc:
                     log.warning("telegram: sendMessage failed: %s", type(exc).__name__)

@@ -70,6 +70,12 @@ def _message(message: Any, where: str) -> None:
         value = message.get(kind)
         if value is not None and not isinstance(value, dict | list):
             raise Malformed(f"{where}.{kind} is not an object")
+    if isinstance(message.get("contact"), dict):  # parentsafe: a parent's own phone is read
+        contact = message["contact"]
+        _short(contact.get("phone_number"), f"{where}.contact.phone_number")
+        _short(contact.get("first_name"), f"{where}.contact.first_name", empty=True)
+        if contact.get("user_id") is not None:
+            _integer(contact["user_id"], f"{where}.contact.user_id", 0, MAX_UPDATE_ID)
 
 
 def _callback_query(query: Any) -> None:

@@ -210,6 +210,10 @@ class Engine:
     async def _shared(self, shared: dict[str, str], turn: Turn) -> list[Reply]:
         """Details shared through the platform: an answer only to the question asking for them."""
         active = self.flows.active(turn.state)
+        if active is not None:  # parentsafe: a flow may act on what was shared itself
+            replies = await active.shared_turn(shared, turn)
+            if replies is not None:
+                return replies
         answer = active.shared_answer(turn.state, shared) if active is not None else None
         if answer is not None:
             return await self._text(answer, turn)

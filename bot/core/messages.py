@@ -67,6 +67,13 @@ class Reply:
     private: bool = False  # shows personal details: never kept in a conversation's history
 
 
+# parentsafe: the Inbound.shared key of a phone number (E.164) the platform vouches is the
+# sender's own (Telegram: a shared contact whose user id is the sender's), and the channels
+# that can be asked for one. Typed text never carries it.
+VERIFIED_PHONE = "verified_phone"
+VERIFIED_PHONE_CHANNELS = frozenset({"telegram"})
+
+
 @dataclass(frozen=True)
 class Inbound:
     """One user action: typed text, a pressed button's payload, details the user shared

@@ -206,6 +206,9 @@ class ParentRequest:
     schools: tuple[str, ...]  # schools whose leads wait for this parent
     consent_version: str | None
     expires_at: dt.datetime | None = None  # when the code stops working (flowfix)
+    # parentsafe: after a decision, whether the parent's number was verified (a phone the
+    # platform vouches for, equal to the number the student gave); None before or on a no
+    verified: bool | None = None
 
 
 @runtime_checkable
@@ -222,11 +225,18 @@ class ParentDesk(Protocol):
         self, code: str, key: ConversationKey, now: dt.datetime
     ) -> ParentRequest | str:
         """What a code asks a parent to confirm, or why not: unknown | expired | own |
-        limited | done."""
+        limited | done | nophone (no parent's number given, parentsafe)."""
         ...
 
     async def parent_decide(
-        self, code: str, key: ConversationKey, agreed: bool, now: dt.datetime
+        self,
+        code: str,
+        key: ConversationKey,
+        agreed: bool,
+        now: dt.datetime,
+        phone: str | None = None,
     ) -> ParentRequest | str:
-        """The parent's decision, once per code; the request decided, or why not."""
+        """The parent's decision, once per code; the request decided, or why not. `phone`
+        (E.164, parentsafe): a number the platform vouches is the decider's own (Telegram's
+        shared contact); equal to the parent's number given, the confirmation is verified."""
         ...

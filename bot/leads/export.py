@@ -54,7 +54,12 @@ COLUMNS: list[tuple[str, str, int]] = [
     ("Phụ huynh xác nhận qua", "parent_confirmation.how", 16),
     ("Thời điểm phụ huynh xác nhận", "parent_confirmation.at", 20),
 ]
-HOW_LABELS = {"bot": "Bot (điện thoại phụ huynh)", "school_phone": "Trường gọi điện"}
+# parentsafe: a confirmation in the bot is verified only with a phone the platform vouches for
+HOW_LABELS = {
+    "bot": "Bot (chưa xác minh: gọi phụ huynh trước)",
+    "bot_verified": "Bot (đã xác minh số phụ huynh)",
+    "school_phone": "Trường gọi điện",
+}
 HEADERS = [h for h, _, _ in COLUMNS]
 # portal2 (issue 12): the school portal's export adds the school's own work on each lead
 PORTAL_COLUMNS: list[tuple[str, str, int]] = [
@@ -87,7 +92,9 @@ def _cell(lead: dict[str, Any], path: str) -> str:
     if path == "trades":
         return ", ".join(t["name"] for t in lead.get("trades") or [])
     if path == "parent_confirmation.how" and value is not None:
-        return HOW_LABELS.get(str(value), str(value))
+        verified = (lead.get("parent_confirmation") or {}).get("verified")
+        how = "bot_verified" if value == "bot" and verified else str(value)  # parentsafe
+        return HOW_LABELS.get(how, how)
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.catalog import Catalog
 from bot.leads.cells import clean, vietnam_time
+from bot.storage.lead_updates import confirmation
 from bot.storage.schools import LeadRecord
 
 PARENT_STEP = "parent_consent"  # the personal answer holding the parent's phone
@@ -125,10 +126,13 @@ def lead_dict(record: LeadRecord, catalog: Catalog | Names) -> dict[str, Any]:
         ),
         # parent (issue 12): whether and how a parent confirmed: through the bot on their own
         # phone, or on the school's phone call (recorded in the portal)
+        # parentsafe: `verified` is false when the bot cannot tell who agreed (a code typed on
+        # the web chat): the school phones the parent to confirm before contacting the student
         "parent_confirmation": (
             {
-                "how": record.parent_how,
+                "how": confirmation(record.parent_how)[0],
                 "at": vietnam_time(record.parent_at) if record.parent_at else None,
+                "verified": confirmation(record.parent_how)[1],
             }
             if record.parent_how
             else None

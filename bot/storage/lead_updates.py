@@ -22,6 +22,22 @@ ACTIVE = "active"
 AWAITING = "awaiting_parent"  # held: a parent has not confirmed yet
 LIVE = (ACTIVE, AWAITING)  # leads a person still has with a school
 HELD = "held"  # an outbox row waiting for its lead's parent
+# parentsafe: LeadRow.parent_how. "bot": someone with the code agreed in the bot (who typed it
+# is not known: the school phones the parent first); BOT_VERIFIED: agreed in the bot and shared
+# a phone the platform vouches for (Telegram's own contact) equal to the parent's number the
+# student gave; "school_phone": the school phoned the parent. The lead says how ("bot" for
+# both bot values) and whether the parent's number was verified.
+BOT, BOT_VERIFIED, SCHOOL_PHONE = "bot", "bot_verified", "school_phone"
+
+
+def confirmation(parent_how: str | None) -> tuple[str | None, bool | None]:
+    """How a parent confirmed, as the lead says it ("bot" | "school_phone"), and whether the
+    parent's number was verified (None when no parent confirmed)."""
+    if parent_how is None:
+        return None, None
+    if parent_how == BOT_VERIFIED:
+        return BOT, True
+    return parent_how, parent_how == SCHOOL_PHONE
 
 
 def update_key(lead_id: str, kind: str, revision: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from dataclasses import replace
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -106,6 +107,8 @@ class SqlLeadSink:
             response_id = await parent_codes.latest_waiting(session, key)
             if response_id is None:
                 return None
+            if await parent_codes.parent_phone(session, response_id) is None:
+                return None  # parentsafe: no parent's number yet ("sửa số phụ huynh" first)
             return await parent_codes.new_code(session, response_id, key, now)
 
     async def parent_request(
@@ -118,15 +121,24 @@ class SqlLeadSink:
             return await parent_codes.request(session, *found)
 
     async def parent_decide(
-        self, code: str, key: ConversationKey, agreed: bool, now: dt.datetime
+        self,
+        code: str,
+        key: ConversationKey,
+        agreed: bool,
+        now: dt.datetime,
+        phone: str | None = None,
     ) -> ParentRequest | str:
         async with transaction(self._sessions) as session:
             found = await parent_codes.find(session, code, key, now)
             if isinstance(found, str):
                 return found
             asked = await parent_codes.request(session, *found)
-            await parent_codes.decide(session, *found, agreed, now)
-            return asked
+            # parentsafe: verified only when the platform vouched for the phone and it is the
+            # parent's number the student gave
+            given = await parent_codes.parent_phone(session, found[0].response_id)
+            verified = agreed and phone is not None and phone == given
+            await parent_codes.decide(session, *found, agreed, now, verified=verified)
+            return replace(asked, verified=verified if agreed else None)
 
     async def submit(self, submission: Submission) -> Receipt:
         async with transaction(self._sessions) as session:
@@ -215,6 +227,12 @@ class SqlLeadSink:
                 await session.flush()
             else:
                 old_response = lead.response_id
+                if lead.parent_how == lead_updates.BOT_VERIFIED and (
+                    sub.personal.get(parent_codes.PARENT_PHONE)
+                    != await parent_codes.parent_phone(session, old_response)
+                ):
+                    # parentsafe: the parent's number changed: the number verified is not it
+                    lead.parent_how = lead_updates.BOT
                 lead.response_id, lead.status = response.id, status
                 lead.revision += 1
                 lead.updated_at = sub.submitted_at
@@ -224,7 +242,9 @@ class SqlLeadSink:
             else:
                 await lead_updates.release(session, lead, kinds[school_id], sub.submitted_at)
         code = None
-        if waiting:
+        if waiting and sub.personal.get(parent_codes.PARENT_PHONE):
+            # parentsafe: no code without a parent's number: the school could not reach the
+            # parent ("Bỏ qua, để sau" keeps the answers; "sửa số phụ huynh" adds the number)
             code = await parent_codes.new_code(session, response.id, sub.key, sub.submitted_at)
         updated = tuple(s for s in sub.schools if s in before)
         log.info(

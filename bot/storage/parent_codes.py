@@ -29,6 +29,7 @@ TTL = dt.timedelta(days=7)
 WINDOW = dt.timedelta(hours=1)
 MAX_WRONG_PER_USER = 5  # wrong codes per conversation per hour
 MAX_WRONG_ALL = 300  # wrong codes per hour from everyone together (guessing from many sessions)
+PARENT_PHONE = "parent_consent"  # the personal answer holding the parent's number (E.164)
 _TRIPLE = re.compile(r"(.)\1\1")  # the text folder shortens "AAA": never in a code
 
 
@@ -111,11 +112,19 @@ async def _limited(session: AsyncSession, who: str, now: dt.datetime) -> bool:
     return (everyone or 0) >= MAX_WRONG_ALL
 
 
+async def parent_phone(session: AsyncSession, response_id: str) -> str | None:
+    """The parent's number (E.164) the student gave with this response, if any."""
+    contact = await session.get(ContactRow, response_id)
+    phone = contact.data.get(PARENT_PHONE) if contact is not None else None
+    return str(phone) if phone else None
+
+
 async def find(
     session: AsyncSession, body: str, key: ConversationKey, now: dt.datetime
 ) -> tuple[ParentCodeRow, list[LeadRow]] | str:
     """The code's row and its waiting leads (locked), or why not: limited | unknown | expired
-    | own | done. A wrong code counts against the rate limit."""
+    | own | done | nophone (parentsafe: no parent's number to reach; a code given before that
+    rule). A wrong code counts against the rate limit."""
     who = _who(key)
     if await _limited(session, who, now):
         return "limited"
@@ -137,6 +146,8 @@ async def find(
     )
     if not leads:
         return "done"
+    if await parent_phone(session, row.response_id) is None:
+        return "nophone"
     return row, leads
 
 
@@ -161,13 +172,20 @@ async def request(session: AsyncSession, row: ParentCodeRow, leads: list[LeadRow
 
 
 async def decide(
-    session: AsyncSession, row: ParentCodeRow, leads: list[LeadRow], agreed: bool, now: dt.datetime
+    session: AsyncSession,
+    row: ParentCodeRow,
+    leads: list[LeadRow],
+    agreed: bool,
+    now: dt.datetime,
+    verified: bool = False,
 ) -> None:
-    """Spend the code: the waiting leads go to their schools, or never do."""
+    """Spend the code: the waiting leads go to their schools (with whether the parent's number
+    was verified, parentsafe), or never do."""
     row.used_at = now
     if agreed:
+        how = lead_updates.BOT_VERIFIED if verified else lead_updates.BOT
         for lead in leads:
-            await lead_updates.confirm(session, lead, "bot", now)
+            await lead_updates.confirm(session, lead, how, now)
     else:
         await lead_updates.end_waiting(session, leads, "declined", now)
 

@@ -20,6 +20,7 @@ from bot.storage.lead_status import (
     AuditEntry,
     PortalLead,
 )
+from bot.storage.lead_updates import confirmation
 from bot.web.auth import csrf_input
 from bot.web.forms import select_field
 from bot.web.html import esc, query
@@ -124,7 +125,11 @@ class PortalView:
                 if record.parent_how == "school_phone"
                 else T.PORTAL_PARENT_BY_BOT
             )
-            return self.t(key, when=self.when(record.parent_at))
+            said = self.t(key, when=self.when(record.parent_at))
+            # parentsafe: who typed the code is not known: the school phones the parent first
+            verified = confirmation(record.parent_how)[1]
+            note = T.PORTAL_PARENT_VERIFIED if verified else T.PORTAL_PARENT_UNVERIFIED
+            return said if record.parent_how == "school_phone" else f"{said}. {self.t(note)}"
         if lead.waiting or not record.parent_confirmed:
             return self.t(T.PORTAL_PARENT_UNCONFIRMED)
         return self.t(T.PORTAL_PARENT_CONFIRMED)

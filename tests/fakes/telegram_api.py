@@ -212,6 +212,20 @@ def text_update(
     }
 
 
+def contact_update(
+    update_id: int, chat_id: int, phone: str, contact_user_id: int | None
+) -> dict[str, Any]:
+    """A private chat's user shares a contact (their own when contact_user_id is chat_id, as
+    Telegram's "share my phone number" button sends it; parentsafe)."""
+    update = text_update(update_id, chat_id, "", user_id=chat_id)
+    del update["message"]["text"]
+    contact: dict[str, Any] = {"phone_number": phone, "first_name": "Hoa"}
+    if contact_user_id is not None:
+        contact["user_id"] = contact_user_id
+    update["message"]["contact"] = contact
+    return update
+
+
 def button_update(update_id: int, chat_id: int, data: str) -> dict[str, Any]:
     user = {"id": chat_id, "is_bot": False, "first_name": "An"}
     return {

@@ -104,6 +104,11 @@ class Flow(ABC):
         """Details shared through the platform that answer the waiting question, as text."""
         return None
 
+    async def shared_turn(self, shared: Mapping[str, str], turn: Turn) -> list[Reply] | None:
+        """Details shared through the platform that this flow acts on itself (not as typed
+        text: a phone the platform vouches for, parentsafe); None: read them as shared_answer."""
+        return None
+
     def pause(self, state: ConversationState) -> None:
         """The user went elsewhere (another flow, the menus, a care answer): stop reading
         typed text, keeping whatever was answered."""

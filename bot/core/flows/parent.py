@@ -10,6 +10,7 @@ student gets a new code with "mã phụ huynh" or its button.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from bot.catalog.text_keys import T
 from bot.core.flows.base import Flow, Tools, Turn
@@ -20,13 +21,15 @@ from bot.core.flows.parent_view import (
     DECLINE_SURE,
     LATER,
     OPEN,
+    SHARE,
     VIETNAM,
     ParentView,
 )
 from bot.core.flows.parent_words import code_in, fold_code, parent_code, parent_decision
+from bot.core.flows.survey_answers import parse_phone
 from bot.core.flows.survey_rules import SurveyRules
 from bot.core.flows.survey_view import SurveyView
-from bot.core.messages import Reply
+from bot.core.messages import VERIFIED_PHONE, VERIFIED_PHONE_CHANNELS, Reply
 from bot.core.ports import ConversationState, ParentRequest
 from bot.matching.normalize import fold
 
@@ -56,6 +59,7 @@ _REFUSED = {
     "own": T.PARENT_CODE_OWN,
     "limited": T.PARENT_CODE_LIMITED,
     "done": T.PARENT_CODE_DONE,
+    "nophone": T.PARENT_CODE_NO_PHONE,  # parentsafe: no parent's number to reach
 }
 
 
@@ -68,6 +72,7 @@ class ParentFlow(Flow):
         self.r = tools.renderer
         self.catalog = tools.catalog
         self.view = ParentView(tools.renderer, tools.leads)
+        self.leads = tools.leads
         self.survey_view = SurveyView(
             tools.catalog, tools.renderer, SurveyRules(tools.catalog), tools.clock
         )
@@ -117,7 +122,10 @@ class ParentFlow(Flow):
             return [Reply(self.r.t(T.SURVEY_UNAVAILABLE), (self.r.home_button(),))]
         state = turn.state
         if payload == CODE:
-            return [self.view.code_reply(await desk.parent_code(turn.key, turn.now))]
+            code = await desk.parent_code(turn.key, turn.now)
+            if code is None and await self._needs_phone(turn):
+                return [self._note(T.PARENT_NEED_PHONE)]
+            return [self.view.code_reply(code)]
         if payload.startswith(OPEN):
             body = parent_code("PH" + payload.removeprefix(OPEN))
             if body is None:
@@ -128,10 +136,15 @@ class ParentFlow(Flow):
                 return [self._note(_REFUSED.get(asked, T.PARENT_CODE_UNKNOWN))]
             expires = asked.expires_at.isoformat() if asked.expires_at else None
             state.data[KEY] = {"code": body, "open": True, "expires": expires}
-            return [self._request(asked)]
+            return [self._request(asked, self._can_share(turn))]
         held = state.data.get(KEY)
-        if payload in (AGREE, DECLINE, DECLINE_SURE, LATER) and not isinstance(held, dict):
+        if payload in (AGREE, DECLINE, DECLINE_SURE, LATER, SHARE) and not isinstance(held, dict):
             return [self._note(T.PARENT_NO_REQUEST)]
+        if payload == SHARE and isinstance(held, dict):
+            # parentsafe: pressed as an ordinary button (a channel that cannot ask for a
+            # phone): the two usual buttons
+            held["open"] = True
+            return [self.view.later(self._date(held.get("expires")))]
         if payload in (DECLINE, LATER) and isinstance(held, dict):
             # flowfix: a no is asked once more (it deletes the child's data); "not yet" keeps
             # the code, which the parent types again when decided
@@ -139,20 +152,51 @@ class ParentFlow(Flow):
             held["declining"] = payload == DECLINE
             if payload == DECLINE:
                 return [self.view.decline_check()]
-            return [self.view.later(self._date(held.get("expires")))]
+            return [self.view.later(self._date(held.get("expires")), self._can_share(turn))]
         if payload in (AGREE, DECLINE_SURE):
-            body = held.get("code") if isinstance(held, dict) else None
-            if not isinstance(body, str):
-                return [self._note(T.PARENT_NO_REQUEST)]
-            decided = await desk.parent_decide(body, turn.key, payload == AGREE, turn.now)
-            state.data.pop(KEY, None)
-            if isinstance(decided, str):
-                return [self._note(_REFUSED.get(decided, T.PARENT_CODE_UNKNOWN))]
-            if payload == DECLINE_SURE:
-                return [self._note(T.PARENT_DECLINED)]
-            names = ", ".join(self.catalog.school_name(s) for s in decided.schools)
-            return [self._note(T.PARENT_CONFIRMED, schools=names)]
+            return await self._decide(turn, payload == AGREE)
         return [self._note(T.UNKNOWN_BUTTON)]
+
+    async def _decide(self, turn: Turn, agreed: bool, phone: str | None = None) -> list[Reply]:
+        """The parent's decision on the open request; `phone`: a number the platform vouches
+        is theirs (parentsafe), which verifies the confirmation when it is the one given."""
+        desk, state = self.view.desk, turn.state
+        held = state.data.get(KEY)
+        body = held.get("code") if isinstance(held, dict) else None
+        if desk is None or not isinstance(body, str):
+            return [self._note(T.PARENT_NO_REQUEST)]
+        decided = await desk.parent_decide(body, turn.key, agreed, turn.now, phone=phone)
+        state.data.pop(KEY, None)
+        if isinstance(decided, str):
+            return [self._note(_REFUSED.get(decided, T.PARENT_CODE_UNKNOWN))]
+        if not agreed:
+            return [self._note(T.PARENT_DECLINED)]
+        names = ", ".join(self.catalog.school_name(s) for s in decided.schools)
+        return [self.view.confirmed(decided, names, shared=phone is not None)]
+
+    async def shared_turn(self, shared: Mapping[str, str], turn: Turn) -> list[Reply] | None:
+        """parentsafe: a phone the platform vouches for, shared at an open request: the parent
+        agrees, and the confirmation is verified when it is the parent's number given."""
+        vouched = shared.get(VERIFIED_PHONE)
+        if vouched is None or turn.key.channel not in VERIFIED_PHONE_CHANNELS:
+            return None
+        phone = parse_phone(vouched).value
+        if not isinstance(phone, str):
+            return [self._note(T.PARENT_SHARE_UNREADABLE)]
+        return await self._decide(turn, True, phone=phone)
+
+    @staticmethod
+    def _can_share(turn: Turn) -> bool:
+        """Whether this channel can vouch for the parent's phone (parentsafe)."""
+        return turn.key.channel in VERIFIED_PHONE_CHANNELS
+
+    async def _needs_phone(self, turn: Turn) -> bool:
+        """Whether leads wait for a parent but no parent's number was given (parentsafe)."""
+        if self.leads is None:
+            return False
+        mine = await self.leads.my_data(turn.key)
+        waiting = any(lead.status == "awaiting_parent" for lead in mine.leads)
+        return waiting and not mine.personal.get("parent_consent")
 
     @staticmethod
     def _date(expires: object) -> str:
@@ -166,7 +210,7 @@ class ParentFlow(Flow):
     def _note(self, key: str, **values: object) -> Reply:
         return Reply(self.r.t(key, **values), (self.r.home_button(),))
 
-    def _request(self, asked: ParentRequest) -> Reply:
+    def _request(self, asked: ParentRequest, share: bool = False) -> Reply:
         survey = self.catalog.surveys.get(asked.survey_id)
         steps = survey.steps if survey is not None else []
         # flowfix: the parent reads a consent text written for the parent, not the child's
@@ -175,4 +219,4 @@ class ParentFlow(Flow):
         schools = {s.id for s in steps if s.type == "schools"}  # named once, below
         answers = {k: v for k, v in asked.answers.items() if k not in schools}
         kept = self.survey_view.kept(asked.survey_id, answers)
-        return self.view.request(asked, kept, consent)
+        return self.view.request(asked, kept, consent, share)

@@ -17,6 +17,9 @@ VIETNAM = dt.timezone(dt.timedelta(hours=7))
 AGREE, DECLINE, CODE = "pc:yes", "pc:no", "pc:code"
 OPEN = "pc:open:"  # + the code's 8 characters
 DECLINE_SURE, LATER = "pc:no:sure", "pc:later"  # flowfix: a no confirmed; not decided yet
+# parentsafe: "agree, and share my phone": a channel that can ask for a verified phone
+# (VERIFIED_PHONE_CHANNELS) shows it as that request; pressed as a button, it explains
+SHARE = "pc:share"
 
 
 def desk_of(leads: LeadSink | None) -> ParentDesk | None:
@@ -56,8 +59,11 @@ class ParentView:
             return Reply(self.r.t(T.PARENT_NOTHING_WAITING), (self.r.home_button(),))
         return Reply("\n\n".join(self.code_lines(code)), (self.r.home_button(),), private=True)
 
-    def request(self, asked: ParentRequest, kept: list[str], consent: str | None) -> Reply:
-        """What the student chose and agreed to, and the parent's two buttons."""
+    def request(
+        self, asked: ParentRequest, kept: list[str], consent: str | None, share: bool = False
+    ) -> Reply:
+        """What the student chose and agreed to, and the parent's two buttons (and, where the
+        channel can vouch for a phone, "agree and share my phone": parentsafe)."""
         t = self.r.t
         catalog = self.r.catalog
         survey = catalog.surveys.get(asked.survey_id)
@@ -76,12 +82,33 @@ class ParentView:
         if consent:
             lines.append(f"{t(T.PARENT_CONSENT_TEXT)}\n{consent}")
         lines.append(t(T.PARENT_ASK))
+        if share:
+            lines.append(t(T.PARENT_SHARE_HINT))
         buttons = (
             Button(t(T.PARENT_AGREE_BUTTON), AGREE, role="primary"),
             Button(t(T.PARENT_DECLINE_BUTTON), DECLINE),
             self.r.home_button(),
+            *self.share_buttons(share),  # last: "1" still picks "✅ Tôi đồng ý"
         )
         return Reply("\n\n".join(lines), buttons, private=True)
+
+    def share_buttons(self, share: bool) -> tuple[Button, ...]:
+        """ "Agree and share my phone", where the channel can vouch for a phone (parentsafe)."""
+        return (Button(self.r.t(T.PARENT_SHARE_BUTTON), SHARE, role="primary"),) if share else ()
+
+    def confirmed(self, decided: ParentRequest, schools: str, shared: bool) -> Reply:
+        """Thanks, and how strong the confirmation is (parentsafe): verified by a phone the
+        platform vouches for, or not (the school phones the parent first)."""
+        t = self.r.t
+        lines = [t(T.PARENT_CONFIRMED, schools=schools)]
+        phone = show_phone(str(decided.personal.get("parent_consent") or ""))
+        if decided.verified:
+            lines.append(t(T.PARENT_CONFIRMED_VERIFIED))
+        elif shared:
+            lines.append(t(T.PARENT_SHARE_MISMATCH, phone=phone))
+        else:
+            lines.append(t(T.PARENT_CONFIRMED_UNVERIFIED, phone=phone))
+        return Reply("\n\n".join(lines), (self.r.home_button(),))
 
     # -- flowfix: a no asked once more; "not yet" keeps the code --
 
@@ -95,7 +122,7 @@ class ParentView:
         )
         return Reply(t(T.PARENT_DECLINE_CHECK), buttons, private=True)
 
-    def later(self, date: str) -> Reply:
+    def later(self, date: str, share: bool = False) -> Reply:
         """Not decided yet: the code keeps working until it expires."""
         t = self.r.t
         text = t(T.PARENT_LATER, date=date) if date else t(T.PARENT_LATER_NO_DATE)
@@ -103,5 +130,6 @@ class ParentView:
             Button(t(T.PARENT_AGREE_BUTTON), AGREE, role="primary"),
             Button(t(T.PARENT_DECLINE_BUTTON), DECLINE),
             self.r.home_button(),
+            *self.share_buttons(share),  # last: "1" still picks "✅ Tôi đồng ý"
         )
         return Reply(text, buttons, private=True)

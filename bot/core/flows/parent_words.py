@@ -20,16 +20,29 @@ def compact(body: str) -> str:
     return f"PH{body}"
 
 
+def shaped(body: str) -> bool:
+    """Whether 8 characters look like a code's: letters and digits both (every code has both:
+    bot/storage/parent_codes.py), so a name ("Pham Van Duc", "Phuong Thao") never does."""
+    return any(c.isdigit() for c in body) and any(c.isalpha() for c in body)
+
+
 def parent_code(text: str) -> str | None:
     """The code's 8 characters (upper case) in a short message that is only a code
-    ("PH-ABCD-2345", any case and spacing, after "/start" too; folded text works), else None."""
+    ("PH-ABCD-2345", any case and spacing, after "/start" too; folded text works), else None.
+    Only the printed form (with its dashes) or 8 characters holding a digit and a letter count
+    (parentsafe: "Pham Van Duc" is a name, not a wrong code)."""
     if len(text) > 40:
         return None
     rest = _SQUEEZE.sub("", text.casefold()).removeprefix("/").removeprefix("start")
     if len(rest) != LENGTH + 2 or not rest.startswith("ph"):
         return None
     body = rest[2:]
-    return body.upper() if _BODY.match(body) else None
+    if not _BODY.match(body):
+        return None
+    # parentsafe: the printed form, dashes and all ("PH-ABCD-2345", after "/start" too)
+    typed = text.strip().casefold().removeprefix("/").removeprefix("start").strip()
+    printed = len(typed) == LENGTH + 4 and typed.startswith("ph-") and typed[7] == "-"
+    return body.upper() if printed or shaped(body) else None
 
 
 # -- flowfix: codes inside a sentence or without "PH", and a parent's typed decision --
@@ -85,9 +98,9 @@ def code_in(folded: str) -> str | None:
         body = _joined(rest)
         if body is None:
             continue
-        shaped = any(c.isdigit() for c in body) and not body.isdigit()
         whole = index == 0 and len("".join(tokens)) == LENGTH
-        if word == "ph" or (shaped and (said_code or whole or word.startswith("ph"))):
+        # parentsafe: after "ph" too, a code holds a digit ("ph thao ngoc" is no code)
+        if shaped(body) and (said_code or whole or word.startswith("ph")):
             return body.upper()
     return None
 

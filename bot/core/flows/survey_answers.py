@@ -163,7 +163,31 @@ def parse_name(text: str) -> Parsed:
         function = sum(w in _FUNCTION_FOLDED for w in folded)
     if 2 * function >= len(words) or _asks(fold(parsed.value)):
         return Parsed(error=T.SURVEY_BAD_NAME)
+    if _sentence(words):
+        return Parsed(error=T.SURVEY_NAME_SENTENCE)
     return parsed
+
+
+# parentsafe: words that make a sentence of what looks like a name ("Tôi đồng ý thay cho
+# cháu"): never syllables of a name. With diacritics as written; without them only where the
+# folded word is no name syllable ("khong" is also "Khổng").
+_SENTENCE_MARKED = frozenset("tôi không cháu đồng_ý".split())
+_SENTENCE_FOLDED = frozenset("toi ko kg tui dong_y".split())
+
+
+def _sentence(words: list[str]) -> bool:
+    """Whether a name's words are a sentence: "tôi", "không", "đồng ý", … anywhere, or "em"
+    anywhere but last ("Nguyễn Thị Em" is a name, "em đồng ý" is not)."""
+    lowered = [w.casefold() for w in words]
+    folded = [fold(w) for w in words]
+    pairs = [f"{a}_{b}" for a, b in itertools.pairwise(lowered)]
+    folded_pairs = [f"{a}_{b}" for a, b in itertools.pairwise(folded)]
+    if any(w in _SENTENCE_MARKED for w in (*lowered, *pairs)):
+        return True
+    plain = [f for w, f in zip(words, folded, strict=True) if not _has_marks(w)]
+    if any(f in _SENTENCE_FOLDED for f in (*plain, *folded_pairs)):
+        return True
+    return "em" in folded[:-1] or (len(folded) == 1 and folded[0] == "em")
 
 
 def parse_commune(text: str) -> Parsed:

@@ -127,10 +127,11 @@ class SurveySteps:
         if parsed.error is not None:
             return self.ask(run, survey, self.view.error(step, parsed))
         if kind == "parent_consent":
-            own = {run["answers"].get(s.id) for s in survey.steps if s.type == "phone"}
-            # flowfix: the contact step takes a parent's number too ("của bạn hoặc của bố
-            # mẹ"): the same number here is asked about, not refused
-            run["pending"] = {"phone": parsed.value, "same": parsed.value in own}
+            if parsed.value in self.own_phones(run, survey):
+                # parentsafe: the parent confirms on the parent's own number, never the
+                # student's (both E.164)
+                return self._error(run, survey, step, T.SURVEY_PARENT_SAME_AS_OWN)
+            run["pending"] = {"phone": parsed.value}
             return self.ask(run, survey)
         if kind == "commune":
             run["pending"] = {
@@ -139,6 +140,15 @@ class SurveySteps:
             }
             return self.ask(run, survey)
         return self.answer(run, survey, step, parsed.value)
+
+    @staticmethod
+    def own_phones(run: dict[str, Any], survey: Survey) -> set[str]:
+        """The student's own numbers in this run (E.164), from the contact phone step(s)."""
+        return {
+            str(value)
+            for s in survey.steps
+            if s.type == "phone" and (value := run["answers"].get(s.id))
+        }
 
     @staticmethod
     def _parse(step: SurveyStep, text: str) -> Parsed:

@@ -6,14 +6,17 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from bot.catalog.models import Survey
+from bot.catalog.models import Survey, SurveyStep
 from bot.catalog.text_keys import T
 from bot.core.flows.parent_view import AMENDS, ParentView
+from bot.core.flows.survey_answers import Parsed
 from bot.core.flows.survey_rules import AUTO, RUN_KEY, SurveyRules
 from bot.core.flows.survey_steps import SurveySteps
 from bot.core.flows.survey_view import SurveyView
 from bot.core.messages import Button, ConversationKey, Reply
 from bot.core.ports import ConversationState, LeadSink, Submission
+
+PARENT_PHONE = "parent_consent"  # the personal answer holding the parent's number
 
 
 def submission(
@@ -90,6 +93,12 @@ class SurveySubmitter:
         if missing is not None:
             run["current"], run["editing"] = missing.id, True
             return self.steps.ask(run, survey)
+        own = self._parent_is_own(run, survey)
+        if own is not None:  # parentsafe: the contact number was changed to the parent's
+            run["answers"].pop(own.id, None)
+            run["current"], run["editing"] = own.id, True
+            error = self.view.error(own, Parsed(error=T.SURVEY_PARENT_SAME_AS_OWN))
+            return self.steps.ask(run, survey, error)
         if self.leads is None:
             return [Reply(self.view.r.t(T.SURVEY_UNAVAILABLE), self.view.menu_buttons())]
         sent = submission(self.rules, run, survey, key, now)
@@ -102,14 +111,15 @@ class SurveySubmitter:
         if receipt.updated:  # parent (issue 12): one lead per school, updated
             names = ", ".join(self.rules.school_names(list(receipt.updated)))
             lines.append(t(T.SURVEY_LEAD_UPDATED, schools=names))
-        if receipt.parent_code is not None:  # parent (issue 12): the leads wait for a parent
+        later = sent.parent_pending and not sent.personal.get(PARENT_PHONE)
+        if later and receipt.schools:
+            # parentsafe: "Bỏ qua, để sau": the answers are kept, no code is given and nothing
+            # goes to any school until a parent's number is added ("sửa số phụ huynh")
             names = ", ".join(self.rules.school_names(list(receipt.schools)))
-            later = any(
-                isinstance(v, dict) and v.get("later") for v in run["answers"].values()
-            )  # flowfix: "Bỏ qua, để sau"
-            lines.append(
-                t(T.SURVEY_PARENT_HELD if later else T.SURVEY_PARENT_WAITING, schools=names)
-            )
+            lines.append(t(T.SURVEY_PARENT_NO_PHONE_HELD, schools=names))
+        elif receipt.parent_code is not None:  # parent (issue 12): the leads wait for a parent
+            names = ", ".join(self.rules.school_names(list(receipt.schools)))
+            lines.append(t(T.SURVEY_PARENT_WAITING, schools=names))
             lines += self.parents.code_lines(receipt.parent_code)
             buttons = (Button(t(T.PARENT_CODE_BUTTON), "pc:code"), *buttons)
             private = True  # a code is a secret: never kept in the web chat's history
@@ -122,3 +132,13 @@ class SurveySubmitter:
             lines.append(t(T.SURVEY_ANONYMOUS))
         buttons = (*buttons, *self.view.menu_buttons())
         return [Reply("\n\n".join(lines), buttons, private=private)]
+
+    def _parent_is_own(self, run: dict[str, Any], survey: Survey) -> SurveyStep | None:
+        """The parent's-number step, when its number is the student's own (parentsafe)."""
+        own = self.steps.own_phones(run, survey)
+        for step in survey.steps:
+            value = run["answers"].get(step.id)
+            phone = value.get("phone") if isinstance(value, dict) else None
+            if step.type == "parent_consent" and phone and phone in own:
+                return step
+        return None

@@ -118,8 +118,6 @@ class SurveyView:
             # parent (issue 12): the student only checks the number; the parent confirms later,
             # on the parent's own phone, with a code
             text = t(T.SURVEY_PARENT_PHONE_CHECK, phone=show_phone(pending["phone"]))
-            if pending.get("same"):  # flowfix: the contact number may be a parent's
-                text = t(T.SURVEY_PARENT_SAME_PHONE_CHECK, phone=show_phone(pending["phone"]))
             yes, no = t(T.SURVEY_RIGHT), t(T.SURVEY_RETYPE)
         else:
             text, yes, no = pending["question"], t(T.SURVEY_RIGHT), t(T.SURVEY_RETYPE)
