@@ -159,6 +159,15 @@ class SurveyFlow(RunFlow):
         step = step_of(self.catalog.surveys[run["id"]], run["current"])
         return step is not None and step.type in ("text", "commune")
 
+    def asks_phone(self, state: ConversationState) -> bool:
+        """Whether the waiting question asks for a phone number (digits in groups are one
+        number there, never several button numbers)."""
+        run = self.run(state)
+        if run is None or run.get("pending") is not None:
+            return False
+        step = step_of(self.catalog.surveys[run["id"]], run["current"])
+        return step is not None and step.type in ("phone", "parent_consent")
+
     def shared_answer(self, state: ConversationState, shared: Mapping[str, str]) -> str | None:
         """The shared detail that answers the waiting question (its name or phone), if any."""
         run = self.run(state)
@@ -214,7 +223,8 @@ class SurveyFlow(RunFlow):
         # several numbers at once ("4, 2", "1 3", "1 và 3"): several ticks of a several-choice
         # question
         numbers = several_numbers(text)
-        if numbers is not None and state.buttons:
+        if numbers is not None and state.buttons and not self.asks_phone(state):
+            # surveyinput (W2): at a phone question "097 123 45 67" is a number, not buttons
             return await self._numbers(numbers, turn)
         number = single_number(text)
         chosen = choice(number or folded, state.buttons, number is not None)
