@@ -588,6 +588,9 @@ class T:
     # -- schoolfix2: a former district named in a school search --
     DIR_DISTRICT_MERGED = "dir_district_merged"
     DIR_DISTRICT_KEPT = "dir_district_kept"
+    # surveyinput: typed answers read as they were meant (review3 W2, W3, C1, C2, C6)
+    SUGGEST_IN_FLOW = "suggest_in_flow"
+    FALLBACK_IN_FLOW = "fallback_in_flow"
 
 
 def policy_group_key(group: str) -> str:

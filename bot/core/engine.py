@@ -171,13 +171,16 @@ class Engine:
             replies = await active.text(text, turn)
             if replies is not None:
                 return replies
-            replies = await self._outside(text, folded, turn)
-            # flowfix: the flow's question, still waiting, is asked again after the answer
+            replies = await self._outside(text, folded, turn, in_flow=True)
+            # flowfix: the flow's question, still waiting, is asked again after the answer;
+            # surveyinput (review3 C2): its list is the turn's only one, so "1" picks from it
             again = await active.reask(turn) if active.waiting(state) else None
-            return [*replies, *again] if again else replies
+            return [*(Reply(r.text) for r in replies), *again] if again else replies
         return await self._outside(text, folded, turn)
 
-    async def _outside(self, text: str, folded: str, turn: Turn) -> list[Reply]:
+    async def _outside(
+        self, text: str, folded: str, turn: Turn, in_flow: bool = False
+    ) -> list[Reply]:
         """Typed text no flow's question took: commands, buttons by number or name, matcher."""
         state = turn.state
         command = _COMMANDS.get(folded) or self.flows.command(folded, state, text=text)
@@ -192,7 +195,7 @@ class Engine:
             key = T.NUMBER_ONLY_ONE if one else T.NUMBER_OUT_OF_RANGE
             note = self.catalog.text(key, count=len(state.buttons))
             return [Reply(note, tuple(state.buttons))]
-        return self._answer(text, state)
+        return self._answer(text, state, in_flow)
 
     async def _shared(self, shared: dict[str, str], turn: Turn) -> list[Reply]:
         """Details shared through the platform: an answer only to the question asking for them."""
@@ -284,19 +287,25 @@ class Engine:
         """The answer for a confident match (see CatalogAnswers.reply)."""
         return self.answers.reply(text, match)
 
-    def _answer(self, text: str, state: ConversationState) -> list[Reply]:
+    def _answer(self, text: str, state: ConversationState, in_flow: bool = False) -> list[Reply]:
         result = self.match(text)
         if isinstance(result, Match):
             reply = self.answer_reply(text, result)
             if reply is not None:
                 self._push(state, result.id)
                 return [reply]
+        if isinstance(result, Suggestions) and in_flow:
+            # surveyinput (C2): a flow's question follows with its own list: named, not numbered
+            items = "\n".join(f"• {o.label}" for o in result.options)
+            return [Reply(self.catalog.text(T.SUGGEST_IN_FLOW, items=items))]
         if isinstance(result, Suggestions):
             buttons = tuple(Button(o.label, o.id) for o in result.options)
             return [Reply(self.catalog.text(T.SUGGEST), (*buttons, self.renderer.home_button()))]
         pointer = self.answers.pointer(text) if result is None else None
         if pointer is not None:
             return [Reply(pointer.text, (*pointer.buttons, self.renderer.home_button()))]
+        if in_flow:  # surveyinput (C2): no menu under it: the flow's question follows
+            return [Reply(self.catalog.text(T.FALLBACK_IN_FLOW))]
         return [self._with_menu(self.catalog.text(T.FALLBACK), state)]
 
 

@@ -20,7 +20,14 @@ from bot.catalog.eligibility import Eligibility, EligQuestion, EligRule, Facts
 from bot.catalog.text_keys import T
 from bot.core.flows.base import RunFlow, Tools, Turn, choice
 from bot.core.flows.eligibility_result import ResultView, Verdict, evaluate
-from bot.core.flows.eligibility_words import decode, encode, province_alone
+from bot.core.flows.eligibility_view import QuestionView
+from bot.core.flows.eligibility_words import (
+    DONE_WORDS,
+    RESUME_WORDS,
+    decode,
+    encode,
+    province_alone,
+)
 from bot.core.flows.typed import core
 from bot.core.flows.typed import pick as pick_option
 from bot.core.messages import Button, Reply
@@ -59,7 +66,10 @@ class EligibilityFlow(RunFlow):
         self.normalize = Normalizer(abbreviations.tokens, abbreviations.phrases)
         self.detector = elig.detector_for(self.normalize)
         self.view = ResultView(tools.catalog, tools.renderer, elig)
+        self.questions = QuestionView(tools.renderer, elig)
         self.start_words = {*START_WORDS, fold(self.r.t(T.ELIG_MENU))}
+        entry = (T.ELIG_FULL, T.ELIG_CONTINUE, T.ELIG_AGAIN)
+        self.resume_words = {*RESUME_WORDS, *self.start_words, *(fold(self.r.t(k)) for k in entry)}
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -125,8 +135,16 @@ class EligibilityFlow(RunFlow):
         question = self._current(run)
         assert question is not None
         folded = fold(text.removeprefix("/"))
-        if folded in STOP_WORDS or core(text) in STOP_WORDS:
+        said = core(text)
+        if folded in STOP_WORDS or said in STOP_WORDS:
             return await turn.press("el:cancel")
+        if question.multi and (folded in DONE_WORDS or said in DONE_WORDS):
+            # surveyinput (C2): "xong" with nothing ticked is "none of these", not a question
+            if not run.get("selection") and question.none is not None:
+                return await turn.press(f"el:opt:{question.none}")
+            return await turn.press("el:done")
+        if folded in self.resume_words or said in self.resume_words:
+            return await turn.press("el:resume")  # the check's own buttons, typed
         numbers = several_numbers(text)
         if question.multi and numbers is not None:
             picks = [choice(n, list(state.buttons), True) for n in numbers]
@@ -207,15 +225,7 @@ class EligibilityFlow(RunFlow):
         return [Reply(self.r.t(T.ELIG_PROVINCE_EARLY, province=name)), self._question(run)]
 
     def _not_ticked(self, unsure: dict[str, list[str]], key: str = T.ELIG_NOT_TICKED) -> str:
-        """ "Mình chưa đánh dấu sẵn: Con liệt sĩ…" for options named but not ticked."""
-        labels = []
-        for question_id, options in unsure.items():
-            question = self.elig.question(question_id)
-            for ident in options:
-                option = question.option(ident) if question is not None else None
-                if option is not None and option.label not in labels:
-                    labels.append(option.label)
-        return self.r.t(key, items=", ".join(labels))
+        return self.questions.not_ticked(unsure, key)
 
     async def reask(self, turn: Turn) -> list[Reply] | None:
         run = self.run(turn.state)
@@ -388,29 +398,4 @@ class EligibilityFlow(RunFlow):
             selection.append(ident)
 
     def _question(self, run: dict[str, Any]) -> Reply:
-        """The current question with its counter, choices and navigation."""
-        t = self.r.t
-        question = self._current(run)
-        assert question is not None
-        asked = [q for q in self.elig.questions if q.id not in run.get("given", [])]
-        number = next((i for i, q in enumerate(asked, 1) if q.id == question.id), len(asked))
-        lines = [f"{t(T.ELIG_COUNTER, n=number, total=len(asked))} {question.prompt}"]
-        for ident in run.get("unsure", {}).get(question.id, []):  # eligfix: when it counts
-            option = question.option(ident)
-            if option is not None and option.only_if:
-                lines.append(t(T.ELIG_ONLY_IF, label=option.label, only_if=option.only_if))
-        selection: list[str] = run.get("selection", [])
-        buttons: list[Button] = []
-        for option in question.options:
-            mark = "✓ " if option.id in selection else ""
-            buttons.append(Button(mark + option.label, f"el:opt:{option.id}"))
-        if question.multi and selection:
-            labels = [o.label for o in question.options if o.id in selection]
-            lines.append(t(T.ELIG_SELECTED, items=", ".join(labels)))
-            buttons.append(Button(t(T.ELIG_DONE), "el:done"))
-        if question.type == "province":
-            buttons.append(Button(t(T.ELIG_SKIP), "el:skip"))
-        if run["history"]:
-            buttons.append(Button(t(T.BACK), "el:back"))
-        buttons.append(Button(t(T.ELIG_CANCEL), "el:cancel"))
-        return Reply("\n".join(lines), tuple(buttons))
+        return self.questions.question(run)

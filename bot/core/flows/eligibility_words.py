@@ -72,3 +72,13 @@ def province_alone(normalized: str, provinces: ProvinceIndex) -> str | None:
     if any(word not in PROVINCE_FILLERS for word in rest):
         return None
     return mentions[0].province_id
+
+
+# surveyinput (review3 C2): "xong" typed at a several-choice question is its "✔ Xong" (with
+# nothing ticked: its "none of these"), never a question for the matcher
+DONE_WORDS = frozenset(("xong", "xong roi", "done", "het", "het roi", "vay thoi", "the thoi"))
+# the check's own entry buttons typed while it waits ("🔎 Kiểm tra đầy đủ", "▶ Tiếp tục…"):
+# the waiting question again, not a search
+RESUME_WORDS = frozenset(
+    ("tiep tuc", "kiem tra day du", "kiem tra tiep", "tiep tuc kiem tra", "lam tiep")
+)
