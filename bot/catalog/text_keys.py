@@ -591,6 +591,10 @@ class T:
     # surveyinput: typed answers read as they were meant (review3 W2, W3, C1, C2, C6)
     SUGGEST_IN_FLOW = "suggest_in_flow"
     FALLBACK_IN_FLOW = "fallback_in_flow"
+    SURVEY_PLACE_FORMER = "survey_place_former"
+    SURVEY_SCHOOLS_IN = "survey_schools_in"
+    SURVEY_SCHOOLS_NONE_IN = "survey_schools_none_in"
+    SURVEY_SCHOOLS_ALL = "survey_schools_all"
 
 
 def policy_group_key(group: str) -> str:

@@ -135,15 +135,15 @@ class EligibilityFlow(RunFlow):
         question = self._current(run)
         assert question is not None
         folded = fold(text.removeprefix("/"))
-        said = core(text)
-        if folded in STOP_WORDS or said in STOP_WORDS:
+        bare = core(text)
+        if folded in STOP_WORDS or bare in STOP_WORDS:
             return await turn.press("el:cancel")
-        if question.multi and (folded in DONE_WORDS or said in DONE_WORDS):
+        if question.multi and (folded in DONE_WORDS or bare in DONE_WORDS):
             # surveyinput (C2): "xong" with nothing ticked is "none of these", not a question
             if not run.get("selection") and question.none is not None:
                 return await turn.press(f"el:opt:{question.none}")
             return await turn.press("el:done")
-        if folded in self.resume_words or said in self.resume_words:
+        if folded in self.resume_words or bare in self.resume_words:
             return await turn.press("el:resume")  # the check's own buttons, typed
         numbers = several_numbers(text)
         if question.multi and numbers is not None:

@@ -24,6 +24,13 @@ from bot.core.flows.survey_answers import (
     pick_label,
     yes_no,
 )
+from bot.core.flows.survey_places import (
+    PLACE,
+    offer_known,
+    place_alone,
+    place_name,
+    typed_place,
+)
 from bot.core.flows.survey_rules import (
     AUTO,
     MULTI,
@@ -66,6 +73,8 @@ class SurveySteps:
             run["answers"][step.id] = True
             replies.append(self.view.info(step))
             return [*replies, *self.advance(run, survey, step, remember=False)]
+        if step.type == "province" and run.get("pending") is None and step.id not in run["answers"]:
+            offer_known(self.catalog, self.view.r.t, run)  # surveyinput (W3, C6): not asked twice
         if run.get("pending") is not None:
             return [*replies, self.view.confirm(run, step)]
         return [*replies, self.view.question(run, survey, step)]
@@ -158,6 +167,12 @@ class SurveySteps:
         the question asked again (tradestep); schools named are the answer."""
         if step.type == "schools" and fold(text) in AUTO_SCHOOL:
             return self.answer(run, survey, step, [AUTO])
+        place = place_alone(self.reader, text) if step.type == "schools" else None
+        if place is not None:  # surveyinput (W3): a place names no school: its schools, listed
+            later = any(s.type == "province" and s.id not in run["answers"] for s in survey.steps)
+            key = typed_place(self.catalog, self.rules, run, place, later)
+            name = place_name(self.catalog, self.view.r.t, place)
+            return [*([self.view.note(key, place=name)] if key else []), *self.ask(run, survey)]
         removed = self.ticks.removal(run, survey, step, text)
         if removed is not None:
             return [*removed, *self.ask(run, survey)]
@@ -245,6 +260,9 @@ class SurveySteps:
             return self.answer(run, survey, step, arg)
         if step.type in MULTI and action == "opt" and arg in self.rules.allowed(run, step):
             return self._toggle(run, survey, step, arg)
+        if step.type == "schools" and action == "allschools":
+            run.pop(PLACE, None)
+            return self.ask(run, survey)
         if step.type == "schools" and action == "auto":
             return self.answer(run, survey, step, [AUTO])
         if step.type in MULTI and action == "done":
@@ -289,6 +307,7 @@ class SurveySteps:
                     run["answers"].pop(other.id, None)
         run["answers"][step.id] = value
         run["selection"] = []
+        run.pop(PLACE, None)
         if step.type == "consent" and not (isinstance(value, dict) and value.get("agreed")):
             for other in survey.steps:  # declined: nothing personal is kept
                 if other.personal or other.type == "parent_consent":
@@ -318,6 +337,7 @@ class SurveySteps:
     def back(self, run: dict[str, Any], survey: Survey) -> list[Reply]:
         """One step back (from an edit: to the summary)."""
         run["pending"], run["selection"] = None, []
+        run.pop(PLACE, None)
         if run.get("editing"):
             run["current"], run["editing"] = SUMMARY, False
             return self.ask(run, survey)
