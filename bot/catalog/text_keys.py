@@ -595,6 +595,10 @@ class T:
     SURVEY_SCHOOLS_IN = "survey_schools_in"
     SURVEY_SCHOOLS_NONE_IN = "survey_schools_none_in"
     SURVEY_SCHOOLS_ALL = "survey_schools_all"
+    SURVEY_CHANGE_CONFIRM = "survey_change_confirm"
+    SURVEY_CHANGE_SAME = "survey_change_same"
+    SURVEY_CHANGE_NOTHING = "survey_change_nothing"
+    SURVEY_BACK_TO_QUESTION = "survey_back_to_question"
 
 
 def policy_group_key(group: str) -> str:

@@ -97,15 +97,12 @@ def typed_place(
     return None
 
 
-def offer_known(catalog: Catalog, t: Callable[..., str], run: dict[str, Any]) -> None:
-    """At the province question, a province the conversation already knows (KNOWN: typed at
-    the schools step, or the quiz's) is offered once, as "Bạn ở …, đúng không?"."""
-    known = place_of(run.pop(KNOWN, None))
-    if known is None or known.province not in catalog.provinces:
-        return
-    name = catalog.provinces[known.province].name
-    if known.former is not None:
-        question = t(T.SURVEY_PROVINCE_FORMER, former=known.former, province=name)
+def confirm(catalog: Catalog, t: Callable[..., str], run: dict[str, Any], place: Place) -> None:
+    """The province question's answer, waiting for "đúng không?" ("Bạn ở Đà Nẵng, đúng không?",
+    "Quảng Nam (cũ) nay thuộc Đà Nẵng. …"): typed, or known before the question (KNOWN)."""
+    name = catalog.provinces[place.province].name
+    if place.former is not None:
+        question = t(T.SURVEY_PROVINCE_FORMER, former=place.former, province=name)
     else:
         question = t(T.SURVEY_PROVINCE_CONFIRM, province=name)
-    run["pending"] = {"value": known.province, "question": question}
+    run["pending"] = {"value": place.province, "question": question}

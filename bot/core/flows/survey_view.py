@@ -10,7 +10,7 @@ from bot.catalog.text_keys import T
 from bot.core.flows.render import Renderer
 from bot.core.flows.survey_answers import Parsed, show_phone
 from bot.core.flows.survey_places import PLACE, listed, place_name, place_of
-from bot.core.flows.survey_rules import AUTO, MULTI, SurveyRules, step_of
+from bot.core.flows.survey_rules import AUTO, MULTI, SUMMARY, SurveyRules, step_of
 from bot.core.messages import Button, Reply
 from bot.core.ports import Clock
 
@@ -209,7 +209,9 @@ class SurveyView:
             Button(t(T.SURVEY_EDIT, label=step.label or step.id), f"sv:edit:{step.id}")
             for step in self.rules.answered(run, survey)
         ]
-        back = Button(t(T.SURVEY_BACK_TO_SUMMARY), "sv:resume")
+        # surveyinput (C1): asked mid-survey ("đổi ý"), the way back is the question asked
+        here = T.SURVEY_BACK_TO_SUMMARY if run["current"] == SUMMARY else T.SURVEY_BACK_TO_QUESTION
+        back = Button(t(here), "sv:resume")
         return Reply(t(T.SURVEY_EDIT_PICK), (*buttons, back))
 
     def draft(self, run: dict[str, Any]) -> tuple[str, list[str]]:
