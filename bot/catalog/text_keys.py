@@ -599,6 +599,7 @@ class T:
     SURVEY_CHANGE_SAME = "survey_change_same"
     SURVEY_CHANGE_NOTHING = "survey_change_nothing"
     SURVEY_BACK_TO_QUESTION = "survey_back_to_question"
+    SURVEY_DONE_NOT_HERE = "survey_done_not_here"
 
 
 def policy_group_key(group: str) -> str:

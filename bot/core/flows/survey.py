@@ -17,10 +17,11 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from bot.catalog.models import Survey
 from bot.catalog.text_keys import T
 from bot.core.flows.base import RunFlow, Tools, Turn, choice
 from bot.core.flows.survey_answers import AnswerReader
+from bot.core.flows.survey_known import PREFILL as PREFILL  # re-exported: the quiz fills it
+from bot.core.flows.survey_known import prefill_run
 from bot.core.flows.survey_mind import ChangeOfMind
 from bot.core.flows.survey_rules import (
     MULTI,
@@ -43,24 +44,9 @@ from bot.matching.normalize import fold
 
 SV = "sv:"  # payload prefix of every survey button
 KEY = RUN_KEY
-# Another flow (the interest quiz) may leave trades here for the next survey to start with
-# ticked: {"trades": [trade ids]}; the next survey begun takes them (once).
-PREFILL = "survey_prefill"
 # Details a platform lets the user share (Inbound.shared): each answers only the step with the
 # same id, and only when that step has this type; anything else shared is not kept.
 SHARED_STEPS = {"name": "text", "phone": "phone"}
-
-TRADES = "trades"  # the step type a prefill ticks
-
-
-def _prefilled(prefill: object, survey: Survey, known: set[str]) -> dict[str, list[str]]:
-    """Step id -> trades to tick at the survey's trades step, from a PREFILL value."""
-    raw = prefill.get(TRADES) if isinstance(prefill, dict) else None
-    step = next((s for s in survey.steps if s.type == TRADES), None)
-    if step is None or not isinstance(raw, list):
-        return {}
-    trades = [t for t in dict.fromkeys(raw) if isinstance(t, str) and t in known]
-    return {step.id: trades[: step.max_choices]} if trades else {}
 
 
 class SurveyFlow(RunFlow):
@@ -301,13 +287,8 @@ class SurveyFlow(RunFlow):
         survey = self.catalog.surveys.get(survey_id)
         if survey is None:
             return [self.view.chooser()]
-        prefill = state.data.pop(PREFILL, None)
-        ticked = _prefilled(prefill, survey, set(self.catalog.trades))
-        viewed = [f"trade:{t}" for ts in ticked.values() for t in ts]  # ticked ones lead
-        viewed += [s for s in state.screens if s.startswith("trade:")]
         run: dict[str, Any] = {
-            "viewed": list(dict.fromkeys(viewed)),
-            "preticked": ticked,
+            "viewed": list(dict.fromkeys(s for s in state.screens if s.startswith("trade:"))),
             "id": survey.id,
             "run": uuid.uuid4().hex,
             "active": True,
@@ -319,5 +300,7 @@ class SurveyFlow(RunFlow):
             "selection": [],
             "started": turn.now.isoformat(),
         }
+        # the quiz's trades (ticked, then offered first) and province (surveyinput, C6)
+        prefill_run(self.catalog, state.data.pop(PREFILL, None), survey, run)
         state.data[KEY] = run
         return [Reply(survey.intro), *self.steps.ask(run, survey)]

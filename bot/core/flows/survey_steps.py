@@ -231,6 +231,8 @@ class SurveySteps:
             if not selection and not step.optional:
                 return self.error(run, survey, step, T.SURVEY_PICK_ONE)
             return self.answer(run, survey, step, selection or None)
+        if action == "done":  # surveyinput (review3 C6): "xong" at a one-answer question
+            return self.ask(run, survey, self.view.note(T.SURVEY_DONE_NOT_HERE))
         # a button of an earlier question, pressed again: show the current one
         return self.ask(run, survey)
 
