@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.catalog.eligibility import Eligibility
+from bot.catalog.eligibility import Eligibility, EligQuestion
 from bot.catalog.text_keys import T
 from bot.core.flows.render import Renderer
 from bot.core.messages import Button, Reply
@@ -56,3 +56,16 @@ class QuestionView:
             buttons.append(Button(t(T.BACK), "el:back"))
         buttons.append(Button(t(T.ELIG_CANCEL), "el:cancel"))
         return Reply("\n".join(lines), tuple(buttons))
+
+
+def toggle(run: dict[str, Any], question: EligQuestion, ident: str) -> None:
+    """Tick or untick an option of a several-choice question ("none of these" stands alone)."""
+    selection: list[str] = run.setdefault("selection", [])
+    if ident in selection:
+        selection.remove(ident)
+    elif ident == question.none:
+        selection[:] = [ident]
+    else:
+        if question.none in selection:
+            selection.remove(question.none)
+        selection.append(ident)
