@@ -6,7 +6,6 @@ change. Either way the student comes back to the question they were at (run["ret
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from bot.catalog.models import Survey, SurveyStep
@@ -31,7 +30,7 @@ _AROUND = frozenset(
     "thoi e em minh toi tui con gio bay chac la tinh muon se thi vay nen da dinh chuyen sang "
     "qua a ak nha nhe roi r".split()
 )
-_PARTS = re.compile(r"[,;.!?\n]")
+_BREAKS = str.maketrans(dict.fromkeys(",;.!?", "\n"))  # between parts of a message
 # the steps where a plan named is no answer of their own, so it can only mean a change
 _FREE = ("trades", "schools", "province", "commune")
 
@@ -60,7 +59,7 @@ def named_option(text: str, step: SurveyStep) -> str | None:
     "trung cấp"), never by a near spelling: a trade's name must not read as a plan."""
     labels = {o.id: o.label for o in step.options}
     synonyms = {o.id: o.synonyms for o in step.options}
-    for part in _PARTS.split(text):
+    for part in text.translate(_BREAKS).split("\n"):
         said = _said(part)
         for form in (said, f"hoc {said}"):
             ident = pick(form, labels, synonyms, fuzzy=False) if said else None
