@@ -605,6 +605,18 @@ class T:
     PARENT_CONFIRMED_UNVERIFIED = "parent_confirmed_unverified"
     PORTAL_PARENT_VERIFIED = "portal_parent_verified"
     PORTAL_PARENT_UNVERIFIED = "portal_parent_unverified"
+    # surveyinput: typed answers read as they were meant (review3 W2, W3, C1, C2, C6)
+    SUGGEST_IN_FLOW = "suggest_in_flow"
+    FALLBACK_IN_FLOW = "fallback_in_flow"
+    SURVEY_PLACE_FORMER = "survey_place_former"
+    SURVEY_SCHOOLS_IN = "survey_schools_in"
+    SURVEY_SCHOOLS_NONE_IN = "survey_schools_none_in"
+    SURVEY_SCHOOLS_ALL = "survey_schools_all"
+    SURVEY_CHANGE_CONFIRM = "survey_change_confirm"
+    SURVEY_CHANGE_SAME = "survey_change_same"
+    SURVEY_CHANGE_NOTHING = "survey_change_nothing"
+    SURVEY_BACK_TO_QUESTION = "survey_back_to_question"
+    SURVEY_DONE_NOT_HERE = "survey_done_not_here"
 
 
 def policy_group_key(group: str) -> str:

@@ -178,14 +178,21 @@ class Engine:
             replies = await active.text(text, turn)
             if replies is not None:
                 return replies
-            replies = await self._outside(text, folded, turn, after_care)
-            # flowfix: the flow's question, still waiting, is asked again after the answer
+            replies = await self._outside(text, folded, turn, True, after_care)
+            # flowfix: the flow's question, still waiting, is asked again after the answer;
+            # surveyinput (review3 C2): its list is the turn's only one, so "1" picks from it
+            # (a caring reply pauses the flow: nothing is asked again under it)
             again = await active.reask(turn) if active.waiting(state) else None
-            return [*replies, *again] if again else replies
-        return await self._outside(text, folded, turn, after_care)
+            return [*(Reply(r.text) for r in replies), *again] if again else replies
+        return await self._outside(text, folded, turn, after_care=after_care)
 
     async def _outside(
-        self, text: str, folded: str, turn: Turn, after_care: bool = False
+        self,
+        text: str,
+        folded: str,
+        turn: Turn,
+        in_flow: bool = False,
+        after_care: bool = False,
     ) -> list[Reply]:
         """Typed text no flow's question took: commands, buttons by number or name, matcher;
         right after a care answer, what nothing answers is heard with care."""
@@ -202,8 +209,9 @@ class Engine:
             key = T.NUMBER_ONLY_ONE if one else T.NUMBER_OUT_OF_RANGE
             note = self.catalog.text(key, count=len(state.buttons))
             return [Reply(note, tuple(state.buttons))]
-        replies = self._answer(text, state)
-        if after_care and replies[-1].text == self.catalog.text(T.FALLBACK):
+        replies = self._answer(text, state, in_flow)
+        fallbacks = (self.catalog.text(T.FALLBACK), self.catalog.text(T.FALLBACK_IN_FLOW))
+        if after_care and replies[-1].text in fallbacks:
             return await self._care_follow(turn, text)
         return replies
 
@@ -320,19 +328,25 @@ class Engine:
         """The answer for a confident match (see CatalogAnswers.reply)."""
         return self.answers.reply(text, match)
 
-    def _answer(self, text: str, state: ConversationState) -> list[Reply]:
+    def _answer(self, text: str, state: ConversationState, in_flow: bool = False) -> list[Reply]:
         result = self.match(text)
         if isinstance(result, Match):
             reply = self.answer_reply(text, result)
             if reply is not None:
                 self._push(state, result.id)
                 return [reply]
+        if isinstance(result, Suggestions) and in_flow:
+            # surveyinput (C2): a flow's question follows with its own list: named, not numbered
+            items = "\n".join(f"• {o.label}" for o in result.options)
+            return [Reply(self.catalog.text(T.SUGGEST_IN_FLOW, items=items))]
         if isinstance(result, Suggestions):
             buttons = tuple(Button(o.label, o.id) for o in result.options)
             return [Reply(self.catalog.text(T.SUGGEST), (*buttons, self.renderer.home_button()))]
         pointer = self.answers.pointer(text) if result is None else None
         if pointer is not None:
             return [Reply(pointer.text, (*pointer.buttons, self.renderer.home_button()))]
+        if in_flow:  # surveyinput (C2): no menu under it: the flow's question follows
+            return [Reply(self.catalog.text(T.FALLBACK_IN_FLOW))]
         return [self._with_menu(self.catalog.text(T.FALLBACK), state)]
 
 

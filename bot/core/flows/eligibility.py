@@ -16,17 +16,26 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from bot.catalog.eligibility import Eligibility, EligQuestion, EligRule, Facts
+from bot.catalog.eligibility import Eligibility, EligQuestion, Facts
 from bot.catalog.text_keys import T
 from bot.core.flows.base import RunFlow, Tools, Turn, choice
-from bot.core.flows.eligibility_result import ResultView, Verdict, evaluate
-from bot.core.flows.eligibility_words import decode, encode, province_alone
+from bot.core.flows.eligibility_result import ResultView, evaluate, qualifying
+from bot.core.flows.eligibility_view import QuestionView, toggle
+from bot.core.flows.eligibility_words import (
+    DONE_WORDS,
+    RESUME_WORDS,
+    answer_first,
+    decode,
+    early_province,
+    encode,
+    one_province,
+    province_alone,
+)
 from bot.core.flows.typed import core
 from bot.core.flows.typed import pick as pick_option
 from bot.core.messages import Button, Reply
 from bot.core.numbers import several_numbers, single_number
 from bot.core.ports import ConversationState
-from bot.matching.matcher import Match, Suggestions
 from bot.matching.normalize import Normalizer, fold
 
 KEY = "eligibility"
@@ -34,9 +43,6 @@ MAX_FACTS_PAYLOAD = 512  # an "el:ask:" payload longer than this is not ours
 # typed words that start the check (folded), besides the menu label
 START_WORDS = {"kiem tra mien giam", "kiem tra mien giam hoc phi", "mien giam cua minh"}
 STOP_WORDS = {"huy", "dung", "dung lai", "thoi", "dung kiem tra"}
-
-
-UNKNOWN = "chua_biet"  # the option every question may have for "I do not know"
 
 
 class EligibilityFlow(RunFlow):
@@ -59,7 +65,10 @@ class EligibilityFlow(RunFlow):
         self.normalize = Normalizer(abbreviations.tokens, abbreviations.phrases)
         self.detector = elig.detector_for(self.normalize)
         self.view = ResultView(tools.catalog, tools.renderer, elig)
+        self.questions = QuestionView(tools.renderer, elig)
         self.start_words = {*START_WORDS, fold(self.r.t(T.ELIG_MENU))}
+        entry = (T.ELIG_FULL, T.ELIG_CONTINUE, T.ELIG_AGAIN)
+        self.resume_words = {*RESUME_WORDS, *self.start_words, *(fold(self.r.t(k)) for k in entry)}
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -94,33 +103,13 @@ class EligibilityFlow(RunFlow):
         if folded in self.start_words:
             return None
         reading = self.detector.read(text)
-        if reading is None or self._answer_first(folded):
+        if reading is None or answer_first(self.elig, self.matcher, folded):
             return None
         facts = reading.facts
-        province = self._province(folded)
+        province = one_province(self.matcher, self.provinces, folded)
         if province is not None and self.elig.question("province") is not None:
             facts["province"] = province
         return "el:ask:" + encode(facts, reading.unsure, reading.offers)
-
-    def _answer_first(self, text: str) -> bool:
-        """Whether the message asks a detail an FAQ answers better than the check ("vay tối
-        đa bao nhiêu, lãi suất bao nhiêu"): then the matcher answers."""
-        if not self.elig.detector.answer_first:
-            return False
-        found = self.matcher.match(text)
-        if isinstance(found, Match):
-            best = found.id
-        elif isinstance(found, Suggestions) and found.options:
-            best = found.options[0].id  # the matcher asks back about the detail: better
-        else:
-            return False
-        return best.removeprefix("faq:") in set(self.elig.detector.answer_first)
-
-    def _province(self, text: str) -> str | None:
-        """The one province a text names, if it names exactly one."""
-        mentions = self.provinces.mentions(self.matcher.normalize(text))
-        ids = list(dict.fromkeys(m.province_id for m in mentions))
-        return ids[0] if len(ids) == 1 else None
 
     async def text(self, text: str, turn: Turn) -> list[Reply] | None:
         """A choice by number or name, several numbers for a several-choice question, a
@@ -131,8 +120,16 @@ class EligibilityFlow(RunFlow):
         question = self._current(run)
         assert question is not None
         folded = fold(text.removeprefix("/"))
-        if folded in STOP_WORDS or core(text) in STOP_WORDS:
+        bare = core(text)
+        if folded in STOP_WORDS or bare in STOP_WORDS:
             return await turn.press("el:cancel")
+        if question.multi and (folded in DONE_WORDS or bare in DONE_WORDS):
+            # surveyinput (C2): "xong" with nothing ticked is "none of these", not a question
+            if not run.get("selection") and question.none is not None:
+                return await turn.press(f"el:opt:{question.none}")
+            return await turn.press("el:done")
+        if folded in self.resume_words or bare in self.resume_words:
+            return await turn.press("el:resume")  # the check's own buttons, typed
         numbers = several_numbers(text)
         if question.multi and numbers is not None:
             picks = [choice(n, list(state.buttons), True) for n in numbers]
@@ -141,7 +138,7 @@ class EligibilityFlow(RunFlow):
                     assert pick is not None
                     ident = pick.payload.removeprefix("el:opt:")
                     if ident not in run.get("selection", []):
-                        self._toggle(run, question, ident)
+                        toggle(run, question, ident)
                 return [self._question(run)]
         number = single_number(text)
         chosen = choice(number or folded, list(state.buttons), number is not None)
@@ -157,12 +154,18 @@ class EligibilityFlow(RunFlow):
         if picked is not None and core(text) not in STOP_WORDS:
             return await turn.press(f"el:opt:{picked}")
         if question.type == "province":
-            province = self._province(text)
+            province = one_province(self.matcher, self.provinces, text)
             if province is not None:
                 return self._answer(run, question, province, turn)
             unknown = Reply(self.r.t(T.ELIG_PROVINCE_UNKNOWN))
             return [unknown, self._question(run)]
-        return self._province_early(run, question, text)
+        # eligfix: a province typed alone before its question ("Nghệ An" while the check waits
+        # for "Xong") is that question's answer: kept, and this question asked again
+        province = province_alone(self.matcher.normalize(text), self.provinces)
+        if province is None or not early_province(self.elig, run, question, province):
+            return None
+        name = self.catalog.provinces[province].name
+        return [Reply(self.r.t(T.ELIG_PROVINCE_EARLY, province=name)), self._question(run)]
 
     def _said_at_step(
         self, run: dict[str, Any], question: EligQuestion, text: str, turn: Turn, picked: bool
@@ -185,43 +188,15 @@ class EligibilityFlow(RunFlow):
         if question.multi and isinstance(said, list):
             for ident in said:
                 if ident not in run.get("selection", []):
-                    self._toggle(run, question, ident)
+                    toggle(run, question, ident)
         if not unsure and not question.multi:
             return None
         if not unsure:
             return [self._question(run)] if said else None
         kept = run.setdefault("unsure", {}).setdefault(question.id, [])
         kept.extend(o for o in unsure if o not in kept)
-        note = self._not_ticked({question.id: unsure}, T.ELIG_NOT_TICKED_HERE)
+        note = self.questions.not_ticked({question.id: unsure}, T.ELIG_NOT_TICKED_HERE)
         return [Reply(note), self._question(run)]
-
-    def _province_early(
-        self, run: dict[str, Any], question: EligQuestion, text: str
-    ) -> list[Reply] | None:
-        """eligfix: a province typed alone before the province question ("Nghệ An" while the
-        check waits for "Xong") is that question's answer: kept, and this question asked again."""
-        later = self.elig.questions[self.elig.questions.index(question) + 1 :]
-        target = next((q for q in later if q.type == "province"), None)
-        province = province_alone(self.matcher.normalize(text), self.provinces)
-        if target is None or province is None:
-            return None
-        self._facts(run)[target.id] = province
-        skipped = run.get("skipped", [])
-        if target.id in skipped:
-            skipped.remove(target.id)
-        name = self.catalog.provinces[province].name
-        return [Reply(self.r.t(T.ELIG_PROVINCE_EARLY, province=name)), self._question(run)]
-
-    def _not_ticked(self, unsure: dict[str, list[str]], key: str = T.ELIG_NOT_TICKED) -> str:
-        """ "Mình chưa đánh dấu sẵn: Con liệt sĩ…" for options named but not ticked."""
-        labels = []
-        for question_id, options in unsure.items():
-            question = self.elig.question(question_id)
-            for ident in options:
-                option = question.option(ident) if question is not None else None
-                if option is not None and option.label not in labels:
-                    labels.append(option.label)
-        return self.r.t(key, items=", ".join(labels))
 
     async def reask(self, turn: Turn) -> list[Reply] | None:
         run = self.run(turn.state)
@@ -261,7 +236,7 @@ class EligibilityFlow(RunFlow):
             return self._answer(run, question, list(run["selection"]), turn)
         if action == "opt" and question.option(arg) is not None:
             if question.multi:
-                self._toggle(run, question, arg)
+                toggle(run, question, arg)
                 if arg == question.none:  # "none of these" ends the question
                     return self._answer(run, question, [arg], turn)
                 return [self._question(run)]
@@ -298,7 +273,7 @@ class EligibilityFlow(RunFlow):
         intro = self.r.t(T.ELIG_KNOWN, facts=self.view.described(facts)) if facts else None
         lines = [intro or self.r.t(T.ELIG_INTRO)]
         if unsure:
-            lines.append(self._not_ticked(unsure))
+            lines.append(self.questions.not_ticked(unsure))
         return [Reply("\n\n".join(lines)), *replies]
 
     def _asked(
@@ -317,31 +292,20 @@ class EligibilityFlow(RunFlow):
             return self._start(state, facts, turn, unsure)
         self._start(state, facts, turn, unsure)  # kept, paused: "Kiểm tra đầy đủ" goes on
         self.pause(state)
-        note = [Reply(self._not_ticked(unsure))] if unsure else []
+        note = [Reply(self.questions.not_ticked(unsure))] if unsure else []
         full = Button(self.r.t(T.ELIG_FULL), "el:full")
         if sure:
-            caveats = self._caveats(facts, verdict, turn)
+            caveats = qualifying(self.elig, self.catalog, facts, verdict, turn.now.date())
             direct = self.view.direct(facts, verdict, caveats)
-            extra = [Button(label, f"faq:{f}") for f in offers or [] if (label := self._q(f))]
+            extra = [
+                Button(label, f"faq:{f}")
+                for f in offers or []
+                if (label := self.r.label_for(f"faq:{f}"))
+            ]
             buttons = (direct.buttons[0], *extra, *direct.buttons[1:])
             return [*note, dataclasses.replace(direct, buttons=buttons)]
         card = self.r.faq(self.catalog.faq[(offers or [])[0]], turn.now.date())
         return [*note, dataclasses.replace(card, buttons=(full, *card.buttons))]
-
-    def _caveats(self, facts: Facts, verdict: Verdict, turn: Turn) -> list[EligRule]:
-        """Unsure rules that qualify a sure outcome of a direct answer, reading what the user
-        did not say as "Chưa biết" ("học xong lớp 9 vào trung cấp", school unsaid: whether a
-        private school exempts is unconfirmed)."""
-        unknown = dict(facts)
-        for question in self.elig.questions:
-            if question.id not in unknown and question.option(UNKNOWN) is not None:
-                unknown[question.id] = UNKNOWN
-        shown = {r.outcome for r in verdict.sure}
-        widened = evaluate(self.elig, self.catalog, unknown, turn.now.date())
-        return [r for r in widened.open if r.outcome in shown]
-
-    def _q(self, faq: str) -> str | None:
-        return self.r.label_for(f"faq:{faq}")
 
     def _next(self, run: dict[str, Any], turn: Turn) -> list[Reply]:
         """The first question not answered yet, or the result."""
@@ -382,41 +346,5 @@ class EligibilityFlow(RunFlow):
             run["selection"] = []
         return [self._question(run)]
 
-    def _toggle(self, run: dict[str, Any], question: EligQuestion, ident: str) -> None:
-        selection: list[str] = run.setdefault("selection", [])
-        if ident in selection:
-            selection.remove(ident)
-        elif ident == question.none:
-            selection[:] = [ident]
-        else:
-            if question.none in selection:
-                selection.remove(question.none)
-            selection.append(ident)
-
     def _question(self, run: dict[str, Any]) -> Reply:
-        """The current question with its counter, choices and navigation."""
-        t = self.r.t
-        question = self._current(run)
-        assert question is not None
-        asked = [q for q in self.elig.questions if q.id not in run.get("given", [])]
-        number = next((i for i, q in enumerate(asked, 1) if q.id == question.id), len(asked))
-        lines = [f"{t(T.ELIG_COUNTER, n=number, total=len(asked))} {question.prompt}"]
-        for ident in run.get("unsure", {}).get(question.id, []):  # eligfix: when it counts
-            option = question.option(ident)
-            if option is not None and option.only_if:
-                lines.append(t(T.ELIG_ONLY_IF, label=option.label, only_if=option.only_if))
-        selection: list[str] = run.get("selection", [])
-        buttons: list[Button] = []
-        for option in question.options:
-            mark = "✓ " if option.id in selection else ""
-            buttons.append(Button(mark + option.label, f"el:opt:{option.id}"))
-        if question.multi and selection:
-            labels = [o.label for o in question.options if o.id in selection]
-            lines.append(t(T.ELIG_SELECTED, items=", ".join(labels)))
-            buttons.append(Button(t(T.ELIG_DONE), "el:done"))
-        if question.type == "province":
-            buttons.append(Button(t(T.ELIG_SKIP), "el:skip"))
-        if run["history"]:
-            buttons.append(Button(t(T.BACK), "el:back"))
-        buttons.append(Button(t(T.ELIG_CANCEL), "el:cancel"))
-        return Reply("\n".join(lines), tuple(buttons))
+        return self.questions.question(run)

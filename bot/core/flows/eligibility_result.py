@@ -58,6 +58,24 @@ def evaluate(elig: Eligibility, catalog: Catalog, facts: Facts, today: dt.date) 
     return verdict
 
 
+UNKNOWN = "chua_biet"  # the option every question may have for "I do not know"
+
+
+def qualifying(
+    elig: Eligibility, catalog: Catalog, facts: Facts, verdict: Verdict, today: dt.date
+) -> list[EligRule]:
+    """Unsure rules that qualify a sure outcome of a direct answer, reading what the user did
+    not say as "Chưa biết" ("học xong lớp 9 vào trung cấp", school unsaid: whether a private
+    school exempts is unconfirmed)."""
+    unknown = dict(facts)
+    for question in elig.questions:
+        if question.id not in unknown and question.option(UNKNOWN) is not None:
+            unknown[question.id] = UNKNOWN
+    shown = {r.outcome for r in verdict.sure}
+    widened = evaluate(elig, catalog, unknown, today)
+    return [r for r in widened.open if r.outcome in shown]
+
+
 class ResultView:
     """Turns answers into the result reply."""
 

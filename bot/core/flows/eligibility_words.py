@@ -3,9 +3,12 @@ stating circumstances rides in, and a province typed alone before its question."
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.catalog import Catalog
-from bot.catalog.eligibility import Eligibility, Facts
+from bot.catalog.eligibility import Eligibility, EligQuestion, Facts
 from bot.matching.entities import MARKER, ProvinceIndex
+from bot.matching.matcher import Match, Matcher, Suggestions
 
 UNSURE = "~"  # "~circumstances=con_liet_si": named, not ticked
 OFFER = "faq"  # "faq=hp_cha_me_khuyet_tat": the answer about a parent's circumstance
@@ -72,3 +75,52 @@ def province_alone(normalized: str, provinces: ProvinceIndex) -> str | None:
     if any(word not in PROVINCE_FILLERS for word in rest):
         return None
     return mentions[0].province_id
+
+
+# surveyinput (review3 C2): "xong" typed at a several-choice question is its "✔ Xong" (with
+# nothing ticked: its "none of these"), never a question for the matcher
+DONE_WORDS = frozenset(("xong", "xong roi", "done", "het", "het roi", "vay thoi", "the thoi"))
+# the check's own entry buttons typed while it waits ("🔎 Kiểm tra đầy đủ", "▶ Tiếp tục…"):
+# the waiting question again, not a search
+RESUME_WORDS = frozenset(
+    ("tiep tuc", "kiem tra day du", "kiem tra tiep", "tiep tuc kiem tra", "lam tiep")
+)
+
+
+def answer_first(elig: Eligibility, matcher: Matcher, text: str) -> bool:
+    """Whether the message asks a detail an FAQ answers better than the check ("vay tối đa bao
+    nhiêu, lãi suất bao nhiêu"): then the matcher answers (moved from eligibility.py)."""
+    if not elig.detector.answer_first:
+        return False
+    found = matcher.match(text)
+    if isinstance(found, Match):
+        best = found.id
+    elif isinstance(found, Suggestions) and found.options:
+        best = found.options[0].id  # the matcher asks back about the detail: better
+    else:
+        return False
+    return best.removeprefix("faq:") in set(elig.detector.answer_first)
+
+
+def one_province(matcher: Matcher, provinces: ProvinceIndex, text: str) -> str | None:
+    """The one province a text names, if it names exactly one."""
+    mentions = provinces.mentions(matcher.normalize(text))
+    ids = list(dict.fromkeys(m.province_id for m in mentions))
+    return ids[0] if len(ids) == 1 else None
+
+
+def early_province(
+    elig: Eligibility, run: dict[str, Any], question: EligQuestion, province: str
+) -> bool:
+    """eligfix: a province typed alone before the check's province question is kept as that
+    question's answer (and no longer skipped); whether there was such a question to keep it."""
+    later = elig.questions[elig.questions.index(question) + 1 :]
+    target = next((q for q in later if q.type == "province"), None)
+    facts = run.get("facts")
+    if target is None or not isinstance(facts, dict):
+        return False
+    facts[target.id] = province
+    skipped = run.get("skipped", [])
+    if target.id in skipped:
+        skipped.remove(target.id)
+    return True

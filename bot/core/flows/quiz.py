@@ -257,7 +257,13 @@ class QuizFlow(RunFlow):
         """Buttons under a result: the survey with its trades ticked, more trades, a province."""
         if action == "survey":
             ticks = self.view.ticks(run)
-            turn.state.data[PREFILL] = {"trades": ticks}
+            # surveyinput (C6): the other trades suggested and the province go along
+            offered = [tr.id for tr in self.view.result_of(run).trades]
+            turn.state.data[PREFILL] = {
+                "trades": ticks,
+                "offered": offered,
+                "province": run.get("province"),
+            }
             names = ", ".join(self.catalog.trades[t].name for t in ticks)
             note = [Reply(self.r.t(T.QUIZ_SURVEY_TICKED, trades=names))] if ticks else []
             return [*note, *await turn.press(START)]

@@ -17,10 +17,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from bot.catalog.models import Survey
 from bot.catalog.text_keys import T
 from bot.core.flows.base import RunFlow, Tools, Turn, choice
 from bot.core.flows.survey_answers import AnswerReader
+from bot.core.flows.survey_known import PREFILL as PREFILL  # re-exported: the quiz fills it
+from bot.core.flows.survey_known import prefill_run
+from bot.core.flows.survey_mind import ChangeOfMind
 from bot.core.flows.survey_rules import (
     MULTI,
     RUN_KEY,
@@ -32,6 +34,8 @@ from bot.core.flows.survey_rules import (
 from bot.core.flows.survey_steps import SurveySteps
 from bot.core.flows.survey_submit import SurveySubmitter
 from bot.core.flows.survey_view import SurveyView
+from bot.core.flows.survey_words import ASKING, GRADE_ONLY, START_WORDS, SURVEY_WORDS
+from bot.core.flows.survey_words import START as START  # re-exported: other flows press it
 from bot.core.flows.typed import core
 from bot.core.messages import Button, Reply
 from bot.core.numbers import several_numbers, single_number
@@ -39,69 +43,10 @@ from bot.core.ports import ConversationState
 from bot.matching.normalize import fold
 
 SV = "sv:"  # payload prefix of every survey button
-START = "survey:start"  # the survey menu: resume, or choose a grade
 KEY = RUN_KEY
-# Another flow (the interest quiz) may leave trades here for the next survey to start with
-# ticked: {"trades": [trade ids]}; the next survey begun takes them (once).
-PREFILL = "survey_prefill"
 # Details a platform lets the user share (Inbound.shared): each answers only the step with the
 # same id, and only when that step has this type; anything else shared is not kept.
 SHARED_STEPS = {"name": "text", "phone": "phone"}
-
-# Typed words (folded, without diacritics) that start a survey, outside one.
-START_WORDS = {
-    **dict.fromkeys(
-        [
-            "khao sat",
-            "lam khao sat",
-            "khaosat",
-            "khao sat nguyen vong",
-            "nguyen vong",
-            "em muon lam khao sat",
-            "toi muon lam khao sat",
-            "khao xat",
-        ],
-        START,
-    ),
-    **dict.fromkeys(["khao sat lop 9", "lam khao sat lop 9", "lop 9", "9"], "sv:begin:lop9"),
-    **dict.fromkeys(["khao sat lop 12", "lam khao sat lop 12", "lop 12", "12"], "sv:begin:lop12"),
-}
-_GRADE_ONLY = frozenset(("9", "12", "lop 9", "lop 12"))  # a grade, only after the grade question
-# Typed words that act inside a survey (where "ok" means yes, not thanks).
-SURVEY_WORDS = {
-    **dict.fromkeys(["quay lai", "tro lai", "back", "lui"], "sv:back"),
-    **dict.fromkeys(
-        # not "dung": without diacritics "dừng" (stop) is "đúng" (right)
-        ["huy", "huy bo", "huy khao sat", "dung lai", "thoat", "cancel"],
-        "sv:cancel",
-    ),
-    **dict.fromkeys(["start", "menu", "trang chu", "ve trang chu", "home"], "home"),
-    # a greeting (say, the next day) is not an answer: the waiting question is asked again
-    **dict.fromkeys(
-        ["hi", "hello", "alo", "chao", "xin chao", "chao ban", "chao bot", "bat dau", "tiep tuc"],
-        "sv:resume",
-    ),
-    **dict.fromkeys(["bo qua", "skip", "qua cau nay"], "sv:skip"),
-    **dict.fromkeys(["xong", "xong roi", "done", "het", "vay thoi"], "sv:done"),
-    # flowfix: the summary's "✅ Gửi" typed
-    **dict.fromkeys(["gui", "gui di", "gui luon", "gui nhe", "nop", "nop di"], "sv:submit"),
-}
-# flowfix: words around "khảo sát" in a request to start one ("e muon lam khao sat", "cho em
-# làm khảo sát"): only these, so a question about surveys still reaches the matcher
-_ASKING = frozenset("e em toi minh muon lam cho duoc voi di nao bat dau thu giup".split())
-
-
-TRADES = "trades"  # the step type a prefill ticks
-
-
-def _prefilled(prefill: object, survey: Survey, known: set[str]) -> dict[str, list[str]]:
-    """Step id -> trades to tick at the survey's trades step, from a PREFILL value."""
-    raw = prefill.get(TRADES) if isinstance(prefill, dict) else None
-    step = next((s for s in survey.steps if s.type == TRADES), None)
-    if step is None or not isinstance(raw, list):
-        return {}
-    trades = [t for t in dict.fromkeys(raw) if isinstance(t, str) and t in known]
-    return {step.id: trades[: step.max_choices]} if trades else {}
 
 
 class SurveyFlow(RunFlow):
@@ -120,6 +65,7 @@ class SurveyFlow(RunFlow):
         reader = AnswerReader(tools.catalog, tools.matcher, tools.provinces)
         self.steps = SurveySteps(tools.catalog, reader, self.rules, self.view)
         self.submitter = SurveySubmitter(self.steps, self.view, tools.leads)
+        self.mind = ChangeOfMind(self.rules, self.view, self.steps)
 
     # -- the conversation's run -----------------------------------------------------------------
 
@@ -159,6 +105,15 @@ class SurveyFlow(RunFlow):
         step = step_of(self.catalog.surveys[run["id"]], run["current"])
         return step is not None and step.type in ("text", "commune")
 
+    def asks_phone(self, state: ConversationState) -> bool:
+        """Whether the waiting question asks for a phone number (digits in groups are one
+        number there, never several button numbers)."""
+        run = self.run(state)
+        if run is None or run.get("pending") is not None:
+            return False
+        step = step_of(self.catalog.surveys[run["id"]], run["current"])
+        return step is not None and step.type in ("phone", "parent_consent")
+
     def shared_answer(self, state: ConversationState, shared: Mapping[str, str]) -> str | None:
         """The shared detail that answers the waiting question (its name or phone), if any."""
         run = self.run(state)
@@ -189,13 +144,13 @@ class SurveyFlow(RunFlow):
         words = folded.split()
         if payload is None and "khao sat" in folded and len(words) <= 7:
             rest = folded.replace("khao sat", " ").split()
-            payload = START if rest and set(rest) <= _ASKING else None
+            payload = START if rest and set(rest) <= ASKING else None
         if payload is None and SURVEY_WORDS.get(folded) == "sv:cancel":
             # "hủy" cancels a paused survey too (as "xem dữ liệu" says), asking first
             payload = "sv:cancel" if self.resume_button(state) is not None else None
         grade = payload is not None and payload.startswith("sv:begin:")
         asked = any(b.payload.startswith("sv:begin:") for b in state.buttons)
-        if grade and folded in _GRADE_ONLY and not asked:
+        if grade and folded in GRADE_ONLY and not asked:
             return None  # "9" or "lớp 9" picks a survey only right after the grade question
         return payload
 
@@ -214,7 +169,8 @@ class SurveyFlow(RunFlow):
         # several numbers at once ("4, 2", "1 3", "1 và 3"): several ticks of a several-choice
         # question
         numbers = several_numbers(text)
-        if numbers is not None and state.buttons:
+        if numbers is not None and state.buttons and not self.asks_phone(state):
+            # surveyinput (W2): at a phone question "097 123 45 67" is a number, not buttons
             return await self._numbers(numbers, turn)
         number = single_number(text)
         chosen = choice(number or folded, state.buttons, number is not None)
@@ -224,7 +180,9 @@ class SurveyFlow(RunFlow):
             return await turn.press(chosen.payload)
         run = self.run(state)
         assert run is not None
-        return self.steps.typed_answer(run, self.catalog.surveys[run["id"]], text, turn.now)
+        survey = self.catalog.surveys[run["id"]]
+        changed = self.mind.read(run, survey, text)  # surveyinput (C1): "thôi e đổi ý, …"
+        return changed or self.steps.typed_answer(run, survey, text, turn.now)
 
     async def _numbers(self, numbers: list[str], turn: Turn) -> list[Reply]:
         """Several numbers typed at once: each ticks its choice of the list the student saw
@@ -304,6 +262,11 @@ class SurveyFlow(RunFlow):
             return await self.submitter.submit(state, run, survey, turn.key, turn.now)
         if action == "edits" and run["current"] == SUMMARY:  # webchat: one "✏ Sửa" button
             return [self.view.edits(run, survey)]
+        edited = step_of(survey, arg) if action == "edit" else None
+        if edited is not None and run["current"] != SUMMARY:  # surveyinput (C1): mid-survey
+            if edited in self.rules.answered(run, survey):
+                self.mind.go_to(run, survey, edited)
+            return self.steps.ask(run, survey)
         if action == "edit" and run["current"] == SUMMARY:
             step = step_of(survey, arg)
             if step is not None and step.type != "info":
@@ -324,13 +287,8 @@ class SurveyFlow(RunFlow):
         survey = self.catalog.surveys.get(survey_id)
         if survey is None:
             return [self.view.chooser()]
-        prefill = state.data.pop(PREFILL, None)
-        ticked = _prefilled(prefill, survey, set(self.catalog.trades))
-        viewed = [f"trade:{t}" for ts in ticked.values() for t in ts]  # ticked ones lead
-        viewed += [s for s in state.screens if s.startswith("trade:")]
         run: dict[str, Any] = {
-            "viewed": list(dict.fromkeys(viewed)),
-            "preticked": ticked,
+            "viewed": list(dict.fromkeys(s for s in state.screens if s.startswith("trade:"))),
             "id": survey.id,
             "run": uuid.uuid4().hex,
             "active": True,
@@ -342,5 +300,7 @@ class SurveyFlow(RunFlow):
             "selection": [],
             "started": turn.now.isoformat(),
         }
+        # the quiz's trades (ticked, then offered first) and province (surveyinput, C6)
+        prefill_run(self.catalog, state.data.pop(PREFILL, None), survey, run)
         state.data[KEY] = run
         return [Reply(survey.intro), *self.steps.ask(run, survey)]

@@ -13,7 +13,6 @@ from bot.catalog import Catalog
 from bot.catalog.models import Survey, SurveyStep
 from bot.catalog.text_keys import T
 from bot.core.flows.survey_answers import (
-    AUTO_SCHOOL,
     UNSURE,
     AnswerReader,
     Parsed,
@@ -23,6 +22,14 @@ from bot.core.flows.survey_answers import (
     parse_text,
     pick_label,
     yes_no,
+)
+from bot.core.flows.survey_mind import RETURN
+from bot.core.flows.survey_places import (
+    KNOWN,
+    PLACE,
+    Place,
+    confirm,
+    place_of,
 )
 from bot.core.flows.survey_rules import (
     AUTO,
@@ -66,11 +73,15 @@ class SurveySteps:
             run["answers"][step.id] = True
             replies.append(self.view.info(step))
             return [*replies, *self.advance(run, survey, step, remember=False)]
+        if step.type == "province" and run.get("pending") is None and step.id not in run["answers"]:
+            known = place_of(run.pop(KNOWN, None))  # surveyinput (W3, C6): not asked twice
+            if known is not None and known.province in self.catalog.provinces:
+                confirm(self.catalog, self.view.r.t, run, known)
         if run.get("pending") is not None:
             return [*replies, self.view.confirm(run, step)]
         return [*replies, self.view.question(run, survey, step)]
 
-    def _error(
+    def error(
         self, run: dict[str, Any], survey: Survey, step: SurveyStep, key: str, **values: object
     ) -> list[Reply]:
         """The current question again, after why the answer was not taken (text key `key`)."""
@@ -102,7 +113,7 @@ class SurveySteps:
             return self.answer(run, survey, step, "chua_quyet_dinh")
         if kind == "parent_consent" and no_parent_number(text):
             # flowfix: no parent to ask, or afraid to: a guardian's number, or later
-            return self._error(run, survey, step, T.SURVEY_PARENT_GUARDIAN_HELP)
+            return self.error(run, survey, step, T.SURVEY_PARENT_GUARDIAN_HELP)
         if kind == "parent_consent" and yes_no(text) is False:
             declined = self._decision(run, survey, False, now, phone=None)
             return self.answer(run, survey, step, declined)
@@ -112,15 +123,15 @@ class SurveySteps:
             synonyms = {o.id: o.synonyms for o in step.options}
             ident = pick_option(text, labels, synonyms) or pick_label(text, labels)
             if ident is None:
-                return self._error(run, survey, step, T.SURVEY_PICK_ONE)
+                return self.error(run, survey, step, T.SURVEY_PICK_ONE)
             return self.button(run, survey, step, "opt", ident, now)
         if kind in ("yesno", "consent"):
             answer = yes_no(text)
             if answer is None:
-                return self._error(run, survey, step, T.SURVEY_YES_OR_NO)
+                return self.error(run, survey, step, T.SURVEY_YES_OR_NO)
             return self.button(run, survey, step, "yes" if answer else "no", "", now)
         if kind in ("trades", "schools"):
-            return self._typed_choices(run, survey, step, text)
+            return self.ticks.typed(self, run, survey, step, text)
         if kind == "province":
             return self._typed_province(run, survey, step, text)
         parsed = self._parse(step, text)
@@ -130,7 +141,7 @@ class SurveySteps:
             if parsed.value in self.own_phones(run, survey):
                 # parentsafe: the parent confirms on the parent's own number, never the
                 # student's (both E.164)
-                return self._error(run, survey, step, T.SURVEY_PARENT_SAME_AS_OWN)
+                return self.error(run, survey, step, T.SURVEY_PARENT_SAME_AS_OWN)
             run["pending"] = {"phone": parsed.value}
             return self.ask(run, survey)
         if kind == "commune":
@@ -161,54 +172,19 @@ class SurveySteps:
             return parse_name(text)
         return parse_text(text)
 
-    def _typed_choices(
-        self, run: dict[str, Any], survey: Survey, step: SurveyStep, text: str
-    ) -> list[Reply]:
-        """Typed names in a trades or schools step (see survey_ticks): trades are ticked and
-        the question asked again (tradestep); schools named are the answer."""
-        if step.type == "schools" and fold(text) in AUTO_SCHOOL:
-            return self.answer(run, survey, step, [AUTO])
-        removed = self.ticks.removal(run, survey, step, text)
-        if removed is not None:
-            return [*removed, *self.ask(run, survey)]
-        found, unknown = self.ticks.read(run, step, text)
-        if not found and not unknown:  # digits or signs only: nothing to note
-            return self._error(run, survey, step, T.SURVEY_PICK_ONE)
-        if step.type == "trades":
-            return [*self.ticks.tick(run, survey, step, found, unknown), *self.ask(run, survey)]
-        selection = list(run.get("selection") or [])
-        for ident in found:
-            if ident not in selection:
-                selection.append(ident)
-        if len(selection) > step.max_choices:
-            run["selection"] = selection[: step.max_choices]
-            extra = selection[step.max_choices :]
-            return self.ask(run, survey, self.ticks.too_many(run, survey, step, extra))
-        run["selection"] = selection
-        if unknown:
-            items = ", ".join(unknown)
-            return self._error(run, survey, step, T.SURVEY_UNKNOWN_SCHOOLS, items=items)
-        noted = self.view.note(T.SURVEY_NOTED, items=self.view.show(run, survey, step, selection))
-        return [noted, *self.answer(run, survey, step, selection)]
-
     def _typed_province(
         self, run: dict[str, Any], survey: Survey, step: SurveyStep, text: str
     ) -> list[Reply]:
         found = self.reader.province(text)
         if found is None:
-            return self._error(run, survey, step, T.SURVEY_NO_PROVINCE)
+            return self.error(run, survey, step, T.SURVEY_NO_PROVINCE)
         province_id, former = found
         name = self.catalog.provinces[province_id].name
         if not former and fold(text).removeprefix("tinh ").removeprefix("thanh pho ") == fold(
             name
         ).removeprefix("thanh pho "):
             return self.answer(run, survey, step, province_id)  # named exactly: no question
-        t = self.view.r.t
-        if former:
-            question = t(T.SURVEY_PROVINCE_FORMER, former=former, province=name)
-        else:
-            question = t(T.SURVEY_PROVINCE_CONFIRM, province=name)
-        run["pending"] = {"value": province_id, "question": question}
+        confirm(self.catalog, self.view.r.t, run, Place(province_id, former))
         return self.ask(run, survey)
 
     # -- pressed answers ------------------------------------------------------------------------
@@ -255,13 +231,18 @@ class SurveySteps:
             return self.answer(run, survey, step, arg)
         if step.type in MULTI and action == "opt" and arg in self.rules.allowed(run, step):
             return self._toggle(run, survey, step, arg)
+        if step.type == "schools" and action == "allschools":
+            run.pop(PLACE, None)
+            return self.ask(run, survey)
         if step.type == "schools" and action == "auto":
             return self.answer(run, survey, step, [AUTO])
         if step.type in MULTI and action == "done":
             selection = list(run.get("selection") or [])
             if not selection and not step.optional:
-                return self._error(run, survey, step, T.SURVEY_PICK_ONE)
+                return self.error(run, survey, step, T.SURVEY_PICK_ONE)
             return self.answer(run, survey, step, selection or None)
+        if action == "done":  # surveyinput (review3 C6): "xong" at a one-answer question
+            return self.ask(run, survey, self.view.note(T.SURVEY_DONE_NOT_HERE))
         # a button of an earlier question, pressed again: show the current one
         return self.ask(run, survey)
 
@@ -299,6 +280,7 @@ class SurveySteps:
                     run["answers"].pop(other.id, None)
         run["answers"][step.id] = value
         run["selection"] = []
+        run.pop(PLACE, None)
         if step.type == "consent" and not (isinstance(value, dict) and value.get("agreed")):
             for other in survey.steps:  # declined: nothing personal is kept
                 if other.personal or other.type == "parent_consent":
@@ -313,7 +295,9 @@ class SurveySteps:
         if remember and (not run["history"] or run["history"][-1] != step.id):
             run["history"].append(step.id)
         index = next(i for i, s in enumerate(survey.steps) if s.id == step.id)
-        if run.get("editing"):
+        # surveyinput (C1): after a change of mind, what is missing up to where the student was
+        back_to = run.get(RETURN)
+        if run.get("editing") or back_to is not None:
             later = [s for s in survey.steps if rules.missing(run, survey, s)]
         else:
             later = [s for s in survey.steps[index + 1 :] if rules.applies(run, survey, s)]
@@ -323,11 +307,19 @@ class SurveySteps:
             run["selection"] = initial_selection(run, later[0])
         else:
             run["current"], run["editing"] = SUMMARY, False
+        if run["current"] in (back_to, SUMMARY):
+            run.pop(RETURN, None)
         return self.ask(run, survey)
 
     def back(self, run: dict[str, Any], survey: Survey) -> list[Reply]:
         """One step back (from an edit: to the summary)."""
         run["pending"], run["selection"] = None, []
+        run.pop(PLACE, None)
+        if run.get(RETURN) is not None:  # surveyinput (C1): the change of mind is dropped
+            run["current"] = run.pop(RETURN)
+            step = step_of(survey, run["current"])
+            run["selection"] = initial_selection(run, step) if step is not None else []
+            return self.ask(run, survey)
         if run.get("editing"):
             run["current"], run["editing"] = SUMMARY, False
             return self.ask(run, survey)

@@ -7,15 +7,19 @@ with how to untick. Typed schools are still an answer (kept, then on to the next
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.catalog.models import Survey, SurveyStep
 from bot.catalog.text_keys import T
-from bot.core.flows.survey_answers import AnswerReader, Parsed
-from bot.core.flows.survey_rules import SurveyRules
+from bot.core.flows.survey_answers import AUTO_SCHOOL, AnswerReader, Parsed
+from bot.core.flows.survey_places import place_alone, place_name, typed_place
+from bot.core.flows.survey_rules import AUTO, SurveyRules
 from bot.core.flows.survey_view import SurveyView
 from bot.core.messages import Reply
 from bot.matching.normalize import fold
+
+if TYPE_CHECKING:  # survey_steps builds TypedTicks
+    from bot.core.flows.survey_steps import SurveySteps
 
 REMOVE_WORDS = ("bo chon", "khong chon", "bo", "xoa")  # "bỏ du lịch": untick, folded
 NOT_REMOVAL = frozenset(
@@ -36,6 +40,43 @@ class TypedTicks:
         if step.type == "trades":
             return self.reader.trades(text)
         return self.reader.schools(text, self.rules.school_choices(run))
+
+    def typed(
+        self, steps: SurveySteps, run: dict[str, Any], survey: Survey, step: SurveyStep, text: str
+    ) -> list[Reply]:
+        """Typed names in a trades or schools step (moved from survey_steps by surveyinput):
+        trades are ticked and the question asked again (tradestep); schools named are the
+        answer; a place alone lists its schools (surveyinput, W3)."""
+        if step.type == "schools" and fold(text) in AUTO_SCHOOL:
+            return steps.answer(run, survey, step, [AUTO])
+        place = place_alone(self.reader, text) if step.type == "schools" else None
+        if place is not None:  # surveyinput (W3): a place names no school: its schools, listed
+            later = any(s.type == "province" and s.id not in run["answers"] for s in survey.steps)
+            key = typed_place(self.rules.catalog, self.rules, run, place, later)
+            name = place_name(self.rules.catalog, self.view.r.t, place)
+            return [*([self.view.note(key, place=name)] if key else []), *steps.ask(run, survey)]
+        removed = self.removal(run, survey, step, text)
+        if removed is not None:
+            return [*removed, *steps.ask(run, survey)]
+        found, unknown = self.read(run, step, text)
+        if not found and not unknown:  # digits or signs only: nothing to note
+            return steps.error(run, survey, step, T.SURVEY_PICK_ONE)
+        if step.type == "trades":
+            return [*self.tick(run, survey, step, found, unknown), *steps.ask(run, survey)]
+        selection = list(run.get("selection") or [])
+        for ident in found:
+            if ident not in selection:
+                selection.append(ident)
+        if len(selection) > step.max_choices:
+            run["selection"] = selection[: step.max_choices]
+            extra = selection[step.max_choices :]
+            return steps.ask(run, survey, self.too_many(run, survey, step, extra))
+        run["selection"] = selection
+        if unknown:
+            items = ", ".join(unknown)
+            return steps.error(run, survey, step, T.SURVEY_UNKNOWN_SCHOOLS, items=items)
+        noted = self.view.note(T.SURVEY_NOTED, items=self.view.show(run, survey, step, selection))
+        return [noted, *steps.answer(run, survey, step, selection)]
 
     def removal(
         self, run: dict[str, Any], survey: Survey, step: SurveyStep, text: str

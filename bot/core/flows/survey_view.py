@@ -9,7 +9,8 @@ from bot.catalog.models import Survey, SurveyStep
 from bot.catalog.text_keys import T
 from bot.core.flows.render import Renderer
 from bot.core.flows.survey_answers import Parsed, show_phone
-from bot.core.flows.survey_rules import AUTO, MULTI, SurveyRules, step_of
+from bot.core.flows.survey_places import PLACE, listed, place_name, place_of
+from bot.core.flows.survey_rules import AUTO, MULTI, SUMMARY, SurveyRules, step_of
 from bot.core.messages import Button, Reply
 from bot.core.ports import Clock
 
@@ -81,9 +82,16 @@ class SurveyView:
                 place = self.catalog.provinces.get(rules.province(run) or "")
                 none = T.DIR_SURVEY_NONE if place else T.DIR_SURVEY_NONE_ANYWHERE
                 lines.append(t(none, province=place.name if place else ""))
-            for ident in rules.school_choices(run):
+            shown = listed(self.catalog, rules, run)  # surveyinput (W3): a place's schools
+            typed = place_of(run.get(PLACE))
+            if shown is not None and typed is not None:
+                name = place_name(self.catalog, t, typed)
+                lines.append(t(T.SURVEY_SCHOOLS_IN, place=name))
+            for ident in rules.school_choices(run) if shown is None else shown:
                 mark = "✓ " if ident in selection else ""
                 buttons.append(Button(mark + self.catalog.schools[ident].name, f"sv:opt:{ident}"))
+            if shown is not None:
+                buttons.append(Button(t(T.SURVEY_SCHOOLS_ALL), "sv:allschools"))
             if not selection:
                 buttons.append(Button(t(T.SURVEY_AUTO_SCHOOLS), "sv:auto"))
         elif step.type == "consent":
@@ -199,7 +207,9 @@ class SurveyView:
             Button(t(T.SURVEY_EDIT, label=step.label or step.id), f"sv:edit:{step.id}")
             for step in self.rules.answered(run, survey)
         ]
-        back = Button(t(T.SURVEY_BACK_TO_SUMMARY), "sv:resume")
+        # surveyinput (C1): asked mid-survey ("đổi ý"), the way back is the question asked
+        here = T.SURVEY_BACK_TO_SUMMARY if run["current"] == SUMMARY else T.SURVEY_BACK_TO_QUESTION
+        back = Button(t(here), "sv:resume")
         return Reply(t(T.SURVEY_EDIT_PICK), (*buttons, back))
 
     def draft(self, run: dict[str, Any]) -> tuple[str, list[str]]:

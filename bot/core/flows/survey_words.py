@@ -1,9 +1,54 @@
-"""Words a student types at the survey's steps that are not answers themselves (flowfix):
-a child who cannot give a parent's number."""
+"""Words a student types at the survey's steps that are not answers themselves: those that
+start, leave or move through a survey (split from survey.py by surveyinput), and (flowfix) a
+child who cannot give a parent's number."""
 
 from __future__ import annotations
 
 from bot.matching.normalize import fold
+
+START = "survey:start"  # the survey menu: resume, or choose a grade
+
+# Typed words (folded, without diacritics) that start a survey, outside one.
+START_WORDS = {
+    **dict.fromkeys(
+        [
+            "khao sat",
+            "lam khao sat",
+            "khaosat",
+            "khao sat nguyen vong",
+            "nguyen vong",
+            "em muon lam khao sat",
+            "toi muon lam khao sat",
+            "khao xat",
+        ],
+        START,
+    ),
+    **dict.fromkeys(["khao sat lop 9", "lam khao sat lop 9", "lop 9", "9"], "sv:begin:lop9"),
+    **dict.fromkeys(["khao sat lop 12", "lam khao sat lop 12", "lop 12", "12"], "sv:begin:lop12"),
+}
+GRADE_ONLY = frozenset(("9", "12", "lop 9", "lop 12"))  # a grade, only after the grade question
+# Typed words that act inside a survey (where "ok" means yes, not thanks).
+SURVEY_WORDS = {
+    **dict.fromkeys(["quay lai", "tro lai", "back", "lui"], "sv:back"),
+    **dict.fromkeys(
+        # not "dung": without diacritics "dừng" (stop) is "đúng" (right)
+        ["huy", "huy bo", "huy khao sat", "dung lai", "thoat", "cancel"],
+        "sv:cancel",
+    ),
+    **dict.fromkeys(["start", "menu", "trang chu", "ve trang chu", "home"], "home"),
+    # a greeting (say, the next day) is not an answer: the waiting question is asked again
+    **dict.fromkeys(
+        ["hi", "hello", "alo", "chao", "xin chao", "chao ban", "chao bot", "bat dau", "tiep tuc"],
+        "sv:resume",
+    ),
+    **dict.fromkeys(["bo qua", "skip", "qua cau nay"], "sv:skip"),
+    **dict.fromkeys(["xong", "xong roi", "done", "het", "vay thoi"], "sv:done"),
+    # flowfix: the summary's "✅ Gửi" typed
+    **dict.fromkeys(["gui", "gui di", "gui luon", "gui nhe", "nop", "nop di"], "sv:submit"),
+}
+# flowfix: words around "khảo sát" in a request to start one ("e muon lam khao sat", "cho em
+# làm khảo sát"): only these, so a question about surveys still reaches the matcher
+ASKING = frozenset("e em toi minh muon lam cho duoc voi di nao bat dau thu giup".split())
 
 # folded phrases: no parents, living with grandparents or a guardian, afraid to give the number
 _NO_PARENT = (

@@ -52,10 +52,13 @@ def _forms(label: str, synonyms: Iterable[str]) -> list[str]:
 
 
 def pick(
-    text: str, labels: Mapping[str, str], synonyms: Mapping[str, Iterable[str]] | None = None
+    text: str,
+    labels: Mapping[str, str],
+    synonyms: Mapping[str, Iterable[str]] | None = None,
+    fuzzy: bool = True,
 ) -> str | None:
-    """The option id a typed answer names: exactly (after `core`), or closely enough to be
-    unambiguous; None when nothing fits."""
+    """The option id a typed answer names: exactly (after `core`), or (`fuzzy`) closely enough
+    to be unambiguous; None when nothing fits."""
     said = core(text)
     if not said:
         return None
@@ -64,8 +67,8 @@ def pick(
         for form in _forms(label, (synonyms or {}).get(ident, ())):
             # a form two options share names neither
             owner[form] = ident if owner.get(form, ident) == ident else None
-    if said in owner:
-        return owner[said]
+    if said in owner or not fuzzy:
+        return owner.get(said)
     # a typo is in letters: "lop 1" is no "lop 12"
     digits = _digits(said)
     candidates = [f for f in owner if _digits(f) == digits]
