@@ -265,23 +265,24 @@ class TelegramChannel:
             pieces = split_text(html.escape(reply.text, quote=False), MAX_TEXT)
             for index, piece in enumerate(pieces):
                 markup: Any = keyboard(reply) if index == len(pieces) - 1 else None
-                try:
-                    await self.app.bot.send_message(
-                        chat_id, piece, parse_mode=ParseMode.HTML, reply_markup=markup
-                    )
-                except TelegramError as exc:
-                    log.warning("telegram: sendMessage failed: %s", type(exc).__name__)
+                if not await self._send_html(chat_id, piece, markup):
                     return
             asking = share_keyboard(reply)
             if asking is not None:  # parentsafe: the request for the parent's own phone
                 hint = html.escape(self.catalog.text(T.PARENT_SHARE_KEYBOARD), quote=False)
-                try:
-                    await self.app.bot.send_message(
-                        chat_id, hint, parse_mode=ParseMode.HTML, reply_markup=asking
-                    )
-                except TelegramError as exc:
-                    log.warning("telegram: sendMessage failed: %s", type(exc).__name__)
+                if not await self._send_html(chat_id, hint, asking):
                     return
+
+    async def _send_html(self, chat_id: int, text: str, markup: Any) -> bool:
+        """One HTML message with its keyboard; False (logged) when Telegram refused it."""
+        try:
+            await self.app.bot.send_message(
+                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+        except TelegramError as exc:
+            log.warning("telegram: sendMessage failed: %s", type(exc).__name__)
+            return False
+        return True
 
     # -- school staff groups -----------------------------------------------------------------
 
