@@ -130,7 +130,9 @@ class Engine:
         if payload == "back":
             return self._back(state)
         if payload in ("thanks", "bye"):
-            return [self._with_menu(self.catalog.text(T.THANKS if payload == "thanks" else T.BYE))]
+            # the menu leads with "continue" when a flow waits (the thanks paused it)
+            text = self.catalog.text(T.THANKS if payload == "thanks" else T.BYE)
+            return [self._with_menu(text, state)]
         reply = self.menus.screen(payload, turn.now.date())
         if reply is None:
             log.info("unknown payload", extra={"payload": payload[:64]})
