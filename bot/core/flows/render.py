@@ -100,7 +100,10 @@ class Renderer:
         src = self.sources_line(sources)
         if src:
             lines.append(src)
-        buttons = [Button(label, p) for p in faq.related if (label := self.label_for(p))]
+        # a bare id names another FAQ entry (content check reads them so too); without the
+        # prefix no related entry had ever become a button
+        payloads = [p if ":" in p else f"faq:{p}" for p in faq.related]
+        buttons = [Button(label, p) for p in payloads if (label := self.label_for(p))]
         buttons.append(self.home_button())
         return Reply("\n\n".join(lines), tuple(buttons), title=faq.question, source=src)
 
