@@ -592,6 +592,7 @@ class T:
     # parentsafe: the parent's number is not the student's, none means no code, a name is not
     # a sentence, and how strong a parent's confirmation is (verified phone or not)
     SURVEY_PARENT_SAME_AS_OWN = "survey_parent_same_as_own"
+    SURVEY_PARENT_SHARED_CHECK = "survey_parent_shared_check"  # the contact number is a parent's
     SURVEY_PARENT_NO_PHONE_HELD = "survey_parent_no_phone_held"
     SURVEY_NAME_SENTENCE = "survey_name_sentence"
     PARENT_NEED_PHONE = "parent_need_phone"

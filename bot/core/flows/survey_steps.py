@@ -138,11 +138,11 @@ class SurveySteps:
         if parsed.error is not None:
             return self.ask(run, survey, self.view.error(step, parsed))
         if kind == "parent_consent":
-            if parsed.value in self.own_phones(run, survey):
-                # parentsafe: the parent confirms on the parent's own number, never the
-                # student's (both E.164)
-                return self.error(run, survey, step, T.SURVEY_PARENT_SAME_AS_OWN)
-            run["pending"] = {"phone": parsed.value}
+            # the contact number again: a student with no phone of their own gave a parent's
+            # there; the student says whether it is a parent's (unverified either way: the
+            # school phones it before contacting the student)
+            shared = parsed.value in self.own_phones(run, survey)
+            run["pending"] = {"phone": parsed.value, **({"shared": True} if shared else {})}
             return self.ask(run, survey)
         if kind == "commune":
             run["pending"] = {
@@ -206,7 +206,8 @@ class SurveySteps:
                 return self.ask(run, survey)
             if step.type == "parent_consent":
                 # parent (issue 12): the number is right; the parent decides later with a code
-                parent = self._decision(run, survey, False, now, phone=pending["phone"])
+                shared = {"shared": True} if pending.get("shared") else {}
+                parent = self._decision(run, survey, False, now, phone=pending["phone"], **shared)
                 return self.answer(run, survey, step, {**parent, "agreed": None, "awaiting": True})
             return self.answer(run, survey, step, pending["value"])
         if step.type == "parent_consent" and action in ("later", "skip"):

@@ -139,6 +139,7 @@ class SurveySubmitter:
         for step in survey.steps:
             value = run["answers"].get(step.id)
             phone = value.get("phone") if isinstance(value, dict) else None
-            if step.type == "parent_consent" and phone and phone in own:
+            said = isinstance(value, dict) and value.get("shared")  # "yes, it is a parent's"
+            if step.type == "parent_consent" and phone and phone in own and not said:
                 return step
         return None

@@ -125,7 +125,12 @@ class SurveyView:
         if step.type == "parent_consent":
             # parent (issue 12): the student only checks the number; the parent confirms later,
             # on the parent's own phone, with a code
-            text = t(T.SURVEY_PARENT_PHONE_CHECK, phone=show_phone(pending["phone"]))
+            key = (
+                T.SURVEY_PARENT_SHARED_CHECK
+                if pending.get("shared")
+                else T.SURVEY_PARENT_PHONE_CHECK
+            )
+            text = t(key, phone=show_phone(pending["phone"]))
             yes, no = t(T.SURVEY_RIGHT), t(T.SURVEY_RETYPE)
         else:
             text, yes, no = pending["question"], t(T.SURVEY_RIGHT), t(T.SURVEY_RETYPE)
