@@ -11,9 +11,10 @@ from pathlib import Path
 from bot.catalog.documents import entity_problems
 from bot.catalog.eligibility import eligibility_problems
 from bot.catalog.load import Catalog, CatalogError, Problem, load_catalog
+from bot.catalog.models import related_payload
 from bot.catalog.quiz import quiz_problems
 from bot.catalog.targets import target_problems  # dashboard (issue 12)
-from bot.catalog.text_keys import all_keys
+from bot.catalog.text_keys import SCREEN_LABELS, all_keys
 from bot.catalog.trust import citations, date_logic, invented, local_only, yes_no_openers
 from bot.matching.care import CareDetector
 from bot.matching.care_model import MODEL_FILE, stale
@@ -94,7 +95,7 @@ def _where(catalog: Catalog, full_id: str) -> tuple[str, str]:
 
 
 def _known_payload(catalog: Catalog, payload: str) -> bool:
-    if payload in ("menu:schools", "el:start"):  # the school directory, the eligibility check
+    if payload in SCREEN_LABELS:  # the school directory, the eligibility check
         return True
     kind, _, ident = payload.partition(":")
     tables: dict[str, object] = {
@@ -153,14 +154,12 @@ def _unknown_ids(catalog: Catalog) -> list[Problem]:
         for pid in faq.policies:
             need(full, "policies", pid, policies, "policy")
         for rel in faq.related:
-            payload = rel if ":" in rel else f"faq:{rel}"
-            if not _known_payload(catalog, payload):
+            if not _known_payload(catalog, related_payload(rel)):
                 file, key = _where(catalog, full)
                 out.append(Problem(file, f"{key}.related", f"unknown target '{rel}'"))
     for topic in catalog.out_of_scope.values():
         for rel in topic.related:
-            payload = rel if ":" in rel else f"faq:{rel}"
-            if not _known_payload(catalog, payload):
+            if not _known_payload(catalog, related_payload(rel)):
                 out.append(
                     Problem("out_of_scope.yaml", f"{topic.id}.related", f"unknown target '{rel}'")
                 )

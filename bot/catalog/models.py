@@ -20,6 +20,11 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
+def related_payload(rel: str) -> str:
+    """The payload an entry's `related` item names: a bare id names an FAQ entry."""
+    return rel if ":" in rel else f"faq:{rel}"
+
+
 def _check_id(value: str) -> str:
     if not ID_RE.match(value):
         raise ValueError("id must be 2-40 chars of a-z, 0-9 and _ (short: used in button payloads)")

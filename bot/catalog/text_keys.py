@@ -625,6 +625,10 @@ def policy_group_key(group: str) -> str:
     return f"pgroup_{group}"
 
 
+# screens a `related` item may name besides catalog entries, with the text key of their label
+SCREEN_LABELS = {"menu:schools": T.MENU_SCHOOLS, "el:start": T.ELIG_MENU}
+
+
 def all_keys() -> list[str]:
     """Every text key the code uses, including one per policy group."""
     keys = [v for k, v in vars(T).items() if k.isupper() and isinstance(v, str)]

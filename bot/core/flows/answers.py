@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.catalog import Catalog
-from bot.catalog.models import Province, School
+from bot.catalog.models import Province, School, related_payload
 from bot.catalog.text_keys import T
 from bot.core.flows.menus import Menus
 from bot.core.flows.schools_search import NOT_A_SEARCH
@@ -85,7 +85,7 @@ class CatalogAnswers:
             return None
         buttons = []
         for rel in topic.related:
-            payload = rel if ":" in rel else f"faq:{rel}"
+            payload = related_payload(rel)
             faq = self.catalog.faq.get(payload.removeprefix("faq:"))
             if faq is not None:
                 buttons.append(Button(faq.question, payload))

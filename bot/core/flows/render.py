@@ -6,8 +6,17 @@ import datetime as dt
 from collections.abc import Callable
 
 from bot.catalog import Catalog
-from bot.catalog.models import Event, Faq, Level, Policy, School, Source, Trade
-from bot.catalog.text_keys import T
+from bot.catalog.models import (
+    Event,
+    Faq,
+    Level,
+    Policy,
+    School,
+    Source,
+    Trade,
+    related_payload,
+)
+from bot.catalog.text_keys import SCREEN_LABELS, T
 from bot.core.flows.schools_gate import Participation
 from bot.core.flows.schools_search import Query, field_of, find, teaches
 from bot.core.messages import Button, Reply
@@ -56,8 +65,8 @@ class Renderer:
 
     def label_for(self, payload: str) -> str | None:
         """The human label of a payload that names a catalog item, or None if unknown."""
-        if payload == "el:start":  # the eligibility check, offered under the fee answers
-            return self.t(T.ELIG_MENU)
+        if payload in SCREEN_LABELS:  # the school directory, the eligibility check
+            return self.t(SCREEN_LABELS[payload])
         kind, _, ident = payload.partition(":")
         cat = self.catalog
         if kind == "faq" and ident in cat.faq:
@@ -72,8 +81,6 @@ class Renderer:
             return cat.levels[ident].name
         if kind == "event" and ident in cat.events:
             return cat.events[ident].name
-        if payload == "menu:schools":  # task directory
-            return self.t(T.MENU_SCHOOLS)
         return None
 
     def _policy_notes(self, policy: Policy, today: dt.date) -> list[str]:
@@ -100,9 +107,7 @@ class Renderer:
         src = self.sources_line(sources)
         if src:
             lines.append(src)
-        # a bare id names another FAQ entry (content check reads them so too); without the
-        # prefix no related entry had ever become a button
-        payloads = [p if ":" in p else f"faq:{p}" for p in faq.related]
+        payloads = [related_payload(p) for p in faq.related]
         buttons = [Button(label, p) for p in payloads if (label := self.label_for(p))]
         buttons.append(self.home_button())
         return Reply("\n\n".join(lines), tuple(buttons), title=faq.question, source=src)
