@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
@@ -20,6 +20,7 @@ from bot.core.documents import EntityMenus
 from bot.core.flows.answers import CatalogAnswers
 from bot.core.flows.base import FlowRegistry, Tools, Turn, choice
 from bot.core.flows.handoff import HandoffFlow
+from bot.core.flows.menus import COUNSELLOR
 from bot.core.flows.registry import standard_flows
 from bot.core.flows.render import Renderer
 from bot.core.flows.survey import SurveyFlow
@@ -89,7 +90,7 @@ class Engine:
         """
         try:
             async with self.store.open(inbound.key) as state:
-                replies = await self._dispatch(inbound, state)
+                replies = await self._counsellor_offered(await self._dispatch(inbound, state))
                 state.buttons = list(replies[-1].buttons) if replies else []
                 state.updated_at = self.clock.now()
                 return replies
@@ -97,6 +98,18 @@ class Engine:
             # nothing was saved: the user's state is as before this message
             log.exception("engine failure", extra={"channel": inbound.channel})
             return [Reply(self.catalog.text(T.ERROR), (self.renderer.home_button(),))]
+
+    async def _counsellor_offered(self, replies: list[Reply]) -> list[Reply]:
+        """Without a counsellors' group linked, "Gặp người tư vấn" would lead only to "no
+        counsellor online" (reviewer review3, D1): the turn's buttons leave it out. Asked only
+        when a reply offers it (the main menu), not on every message."""
+        offers = any(b.payload == COUNSELLOR for r in replies for b in r.buttons)
+        if not offers or await self.flows.find(HandoffFlow).reachable():
+            return replies
+        return [
+            replace(r, buttons=tuple(b for b in r.buttons if b.payload != COUNSELLOR))
+            for r in replies
+        ]
 
     # -- dispatch -----------------------------------------------------------------------------
 
@@ -108,7 +121,6 @@ class Engine:
         # schoolfix: the operator's switches, read before any reply: a school card says the same
         # whichever way it is reached (typed name, button, "back"); the sink caches them briefly
         await self.renderer.participation.refresh()
-        self.menus.counsellor = await self.flows.find(HandoffFlow).reachable()
         if inbound.payload is not None:
             return await self._payload(inbound.payload.strip(), turn)
         if inbound.shared and inbound.text is None:

@@ -15,7 +15,7 @@ from typing import Any
 from bot.catalog.text_keys import T
 from bot.core.flows.base import Flow, Tools, Turn
 from bot.core.flows.handoff_port import Desk, Intro
-from bot.core.flows.menus import Menus
+from bot.core.flows.menus import COUNSELLOR, Menus
 from bot.core.flows.survey import PREFILL
 from bot.core.flows.survey_answers import yes_no
 from bot.core.messages import Button, Reply
@@ -52,7 +52,7 @@ class HandoffFlow(Flow):
     """Handles "ho:…" payloads, the counsellor menu button and the FAQ "gặp tư vấn viên"."""
 
     prefixes = ("ho:",)
-    payloads = frozenset(("menu:counsellor", FAQ_ID))
+    payloads = frozenset((COUNSELLOR, FAQ_ID))
 
     def __init__(self, tools: Tools, desk: Desk | None = None) -> None:
         self.catalog = tools.catalog
@@ -130,7 +130,7 @@ class HandoffFlow(Flow):
 
     async def payload(self, payload: str, turn: Turn) -> list[Reply]:
         state = turn.state
-        if payload in ("menu:counsellor", FAQ_ID, START):
+        if payload in (COUNSELLOR, FAQ_ID, START):
             return await self._start(state)
         run = self.run(state)
         if payload == RESUME and run is not None and self.is_open(state):

@@ -19,13 +19,11 @@ SECTOR_KEYS = {
 }
 
 
+COUNSELLOR = "menu:counsellor"  # the main menu's "Gặp người tư vấn"
+
+
 class Menus:
     """Turns a screen payload ("menu:trades", "trade:han", ...) into a reply, or None."""
-
-    # whether counsellors can be reached (a group is linked); the engine sets it before each
-    # message. Without one, "Gặp người tư vấn" would lead only to "no counsellor online"
-    # (reviewer review3, D1): the main menu leaves it out; typing the request still answers.
-    counsellor: bool = True
 
     def __init__(self, renderer: Renderer) -> None:
         self.r = renderer
@@ -41,9 +39,9 @@ class Menus:
             Button(t(T.MENU_SCHOOLS), "menu:schools"),
             Button(t(T.MENU_EVENTS), "menu:events"),
             Button(t(T.MENU_SURVEY), "survey:start"),
+            # left out of a turn while no counsellors' group is linked (Engine)
+            Button(t(T.MENU_COUNSELLOR), COUNSELLOR),
         )
-        if self.counsellor:
-            buttons = (*buttons, Button(t(T.MENU_COUNSELLOR), "menu:counsellor"))
         if self.catalog.quiz is not None:  # quiz (issue 11): the interest quiz
             buttons = (*buttons, Button(t(T.MENU_QUIZ), "qz:start"))
         if "sau_lop_9_so_sanh" in self.catalog.faq:  # task directory: after grade 9, side by side
