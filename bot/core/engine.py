@@ -224,10 +224,13 @@ class Engine:
             note = self.catalog.text(key, count=len(state.buttons))
             return [Reply(note, tuple(state.buttons))]
         replies = self._answer(text, state, in_flow)
-        fallbacks = (self.catalog.text(T.FALLBACK), self.catalog.text(T.FALLBACK_IN_FLOW))
-        if after_care and replies[-1].text in fallbacks:
+        if replies is not None:
+            return replies
+        if after_care:  # nothing answers it, right after a care answer: heard with care
             return await self._care_follow(turn, text)
-        return replies
+        if in_flow:  # surveyinput (C2): no menu under it: the flow's question follows
+            return [Reply(self.catalog.text(T.FALLBACK_IN_FLOW))]
+        return [self._with_menu(self.catalog.text(T.FALLBACK), state)]
 
     async def _shared(self, shared: dict[str, str], turn: Turn) -> list[Reply]:
         """Details shared through the platform: an answer only to the question asking for them."""
@@ -342,7 +345,10 @@ class Engine:
         """The answer for a confident match (see CatalogAnswers.reply)."""
         return self.answers.reply(text, match)
 
-    def _answer(self, text: str, state: ConversationState, in_flow: bool = False) -> list[Reply]:
+    def _answer(
+        self, text: str, state: ConversationState, in_flow: bool = False
+    ) -> list[Reply] | None:
+        """An answer, a question back or a pointer; None when nothing answers the text."""
         result = self.match(text)
         if isinstance(result, Match):
             reply = self.answer_reply(text, result)
@@ -359,9 +365,7 @@ class Engine:
         pointer = self.answers.pointer(text) if result is None else None
         if pointer is not None:
             return [Reply(pointer.text, (*pointer.buttons, self.renderer.home_button()))]
-        if in_flow:  # surveyinput (C2): no menu under it: the flow's question follows
-            return [Reply(self.catalog.text(T.FALLBACK_IN_FLOW))]
-        return [self._with_menu(self.catalog.text(T.FALLBACK), state)]
+        return None
 
 
 @dataclass(frozen=True)
