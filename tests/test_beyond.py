@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.engine import Engine, ask
+from bot.core.engine import Engine
 from bot.matching.beyond import ABROAD, UNIVERSITY, VOCATIONAL, beyond_scope
 from bot.matching.matcher import Matcher
 from bot.matching.normalize import fold
@@ -71,8 +71,8 @@ def test_the_matcher_declines_them(matcher: Matcher) -> None:
 
 
 def test_the_pointer_says_where_to_ask(engine: Engine) -> None:
-    out = ask(engine, "Học bổng du học Úc toàn phần xin thế nào?")
+    out = engine.ask("Học bổng du học Úc toàn phần xin thế nào?")
     assert not out.matched and "du học" in out.answer
     assert "Đi làm nước ngoài cần học nghề, ngoại ngữ gì?" in out.suggestions
-    out = ask(engine, "Học thạc sĩ quản trị kinh doanh mất mấy năm?")
+    out = engine.ask("Học thạc sĩ quản trị kinh doanh mất mấy năm?")
     assert not out.matched and "thạc sĩ" in out.answer

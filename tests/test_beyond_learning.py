@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.catalog import Catalog
-from bot.core.engine import Engine, ask
+from bot.core.engine import Engine
 from bot.matching.beyond import LEARNING, SUBJECTS, outside_learning
 from bot.matching.matcher import Matcher
 from bot.matching.normalize import fold
@@ -91,11 +91,11 @@ def test_the_matcher_declines_them(matcher: Matcher) -> None:
 
 
 def test_the_pointer_says_where_to_ask(engine: Engine) -> None:
-    out = ask(engine, "Bị hen suyễn nặng có được miễn nghĩa vụ quân sự không?")
+    out = engine.ask("Bị hen suyễn nặng có được miễn nghĩa vụ quân sự không?")
     assert not out.matched and "Ban Chỉ huy quân sự" in out.answer
     assert "Đang học nghề có được tạm hoãn nghĩa vụ quân sự?" in out.suggestions
-    out = ask(engine, "Giấy phép hành nghề luật sư cấp ở đâu?")
+    out = engine.ask("Giấy phép hành nghề luật sư cấp ở đâu?")
     assert not out.matched and "Sở Tư pháp" in out.answer
     # a learner's question still gets the bot's answer
-    out = ask(engine, "đang học cao đẳng có được tạm hoãn nghĩa vụ quân sự không")
+    out = engine.ask("đang học cao đẳng có được tạm hoãn nghĩa vụ quân sự không")
     assert out.matched and out.id == "faq:nvqs_tam_hoan"

@@ -17,7 +17,7 @@ from bot.catalog import Catalog
 from bot.catalog.models import Safety
 from bot.catalog.text_keys import T
 from bot.core.care import care_text
-from bot.core.engine import Engine, ask
+from bot.core.engine import Engine
 from bot.core.messages import Inbound, Reply
 from bot.matching.care import CareDetector
 from bot.matching.care_patterns import Token, marks_of, parse_pattern, pattern_word, tokenize
@@ -221,7 +221,7 @@ async def test_care_in_a_survey_pauses_it_and_continue_resumes(engine: Engine) -
 
 
 def test_ask_answers_with_care(engine: Engine) -> None:
-    result = ask(engine, ISSUE[0][0])
+    result = engine.ask(ISSUE[0][0])
     assert not result.matched and "111" in result.answer and "Mình rất lo" in result.answer
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.catalog import Catalog
 from bot.catalog.documents import former_provinces
-from bot.core.engine import Engine, ask
+from bot.core.engine import Engine
 from bot.core.flows.survey_answers import AnswerReader
 from bot.core.messages import Inbound
 from bot.matching.entities import DistrictIndex, ProvinceIndex
@@ -109,7 +109,7 @@ def test_matching_reads_a_district_as_its_province(matcher: Matcher) -> None:
 
 
 def test_my_hao_answers_its_province_today(engine: Engine) -> None:
-    result = ask(engine, "Mỹ Hào thuộc tỉnh nào")
+    result = engine.ask("Mỹ Hào thuộc tỉnh nào")
     assert result.matched and result.id == "district:my_hao_hung_yen"
     assert "Thị xã Mỹ Hào trước đây thuộc tỉnh Hưng Yên" in result.answer
     assert "tỉnh Hưng Yên giữ tên và nay gồm cả Thái Bình" in result.answer
@@ -117,12 +117,12 @@ def test_my_hao_answers_its_province_today(engine: Engine) -> None:
 
 
 def test_a_merged_province_district(engine: Engine) -> None:
-    result = ask(engine, "Bến Lức bây giờ thuộc tỉnh nào vậy")
+    result = engine.ask("Bến Lức bây giờ thuộc tỉnh nào vậy")
     assert result.id == "district:ben_luc_long_an"
     assert "Huyện Bến Lức trước đây thuộc tỉnh Long An" in result.answer
     assert "tỉnh Long An đã nhập vào tỉnh Tây Ninh" in result.answer
     assert "nay thuộc tỉnh Tây Ninh" in result.answer
-    result = ask(engine, "quận 1 giờ thuộc đâu")
+    result = engine.ask("quận 1 giờ thuộc đâu")
     assert "Quận 1 trước đây thuộc thành phố Hồ Chí Minh" in result.answer
     assert "địa bàn Quận 1 cũ" in result.answer
 
@@ -134,8 +134,8 @@ def test_naming_the_province_too_is_not_a_where_question(matcher: Matcher) -> No
 
 
 def test_a_question_about_schools_in_a_district_is_about_its_province(engine: Engine) -> None:
-    result = ask(engine, "trường nghề ở Bến Lức")
-    plain = ask(engine, "trường nghề ở Long An")
+    result = engine.ask("trường nghề ở Bến Lức")
+    plain = engine.ask("trường nghề ở Long An")
     assert result.id == plain.id
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.catalog import Catalog
 from bot.catalog.check import check_directory
-from bot.core.engine import Engine, ask
+from bot.core.engine import Engine
 from bot.core.messages import Inbound
 from bot.matching.doc_numbers import scan
 from bot.matching.matcher import Match, Matcher, Suggestions
@@ -92,7 +92,7 @@ def test_an_answer_about_the_document_comes_with_its_card(matcher: Matcher, text
 
 
 def test_decree_81_status_question_is_its_card_not_nghi_quyet_31(engine: Engine) -> None:
-    result = ask(engine, "Nghị định 81/2021 còn hiệu lực không")
+    result = engine.ask("Nghị định 81/2021 còn hiệu lực không")
     assert result.matched and result.id == "doc:nd_81_2021"
     assert "Nghị định 81/2021/NĐ-CP" in result.answer
     assert "thay thế bởi Nghị định 238/2025/NĐ-CP từ ngày 03/9/2025" in result.answer

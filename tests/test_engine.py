@@ -10,7 +10,7 @@ import pytest
 
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
-from bot.core.engine import Engine, ask
+from bot.core.engine import Engine
 from bot.core.memory import MemoryConversationStore
 from bot.core.messages import ConversationKey, Inbound
 from bot.core.ports import ConversationState
@@ -182,12 +182,12 @@ async def test_different_users_do_not_share_state(engine: Engine) -> None:
 
 
 def test_ask_matches_issue_example_and_names_decree(engine: Engine) -> None:
-    result = ask(engine, "hoc xong lop 9 hoc trung cap co mat hoc phi ko")
+    result = engine.ask("hoc xong lop 9 hoc trung cap co mat hoc phi ko")
     assert result.matched and result.id == "faq:hp_thcs_trung_cap"
     assert "238/2025/NĐ-CP" in result.answer
     assert "miễn" in result.answer.lower()
 
 
 def test_ask_does_not_match_gold_price(engine: Engine) -> None:
-    result = ask(engine, "giá vàng hôm nay")
+    result = engine.ask("giá vàng hôm nay")
     assert not result.matched and result.id is None

@@ -22,7 +22,7 @@ from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.channels import zalo_bot, zalo_oa
 from bot.channels.telegram import webhook_secret
-from bot.core.engine import Engine, ask
+from bot.core.engine import Engine
 from bot.core.messages import WITHHELD, Inbound
 from bot.settings import Settings
 from bot.storage.db import make_engine
@@ -279,7 +279,7 @@ async def test_every_kind_of_media_is_answered_and_a_caption_is_read_as_text(
     for update in zalo_bot_kinds:
         assert (await zb.send(update)).startswith(media), update
 
-    expected = ask(engine, QUESTION).answer[:40]  # before any "&" Telegram escapes
+    expected = engine.ask(QUESTION).answer[:40]  # before any "&" Telegram escapes
     for student in students.values():
         reply = await student.send(student.photo(caption=QUESTION))
         assert expected in reply and media not in reply, reply

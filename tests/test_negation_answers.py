@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.catalog import Catalog
-from bot.core.engine import Engine, ask
+from bot.core.engine import Engine
 from bot.matching.matcher import Match, Matcher, Suggestions
 from bot.matching.normalize import fold as folded
 from tests.test_cli import run
@@ -168,14 +168,14 @@ def test_the_answer_written_for_a_negated_group_is_never_given(engine: Engine) -
     for text, answers, _option in BRIEF:
         result = engine.match(text)
         assert not set(_ids(result)) & answers, (text, result)
-        out = ask(engine, text)
+        out = engine.ask(text)
         assert out.id not in answers, text
 
 
 def test_nothing_left_asks_back_with_the_general_money_answers(
     engine: Engine, catalog: Catalog
 ) -> None:
-    out = ask(engine, "Nếu nhà em không thuộc hộ nghèo thì có được hỗ trợ gì không")
+    out = engine.ask("Nếu nhà em không thuộc hộ nghèo thì có được hỗ trợ gì không")
     assert out.matched is False and out.suggestions
     labels = {f.question for f in catalog.faq.values()}
     assert set(out.suggestions) <= labels
@@ -189,7 +189,7 @@ def test_the_groups_answer_still_answers_the_group(engine: Engine) -> None:
         "nhà em thuộc hộ nghèo, học nghề được hỗ trợ gì",
         "nhà em không những thuộc hộ nghèo mà còn đông con, có được hỗ trợ gì không",
     ):
-        assert ask(engine, text).id == POOR_ANSWER, text
+        assert engine.ask(text).id == POOR_ANSWER, text
     result = engine.match("nhà em không phải hộ nghèo mà là cận nghèo, học nghề được hỗ trợ gì")
     assert POOR_ANSWER in _ids(result)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.engine import Engine, ask
+from bot.core.engine import Engine
 
 DECLINED = [
     # military service beyond the deferral of students
@@ -38,7 +38,7 @@ DECLINED = [
 
 @pytest.mark.parametrize("question", DECLINED)
 def test_questions_about_something_else_are_declined(engine: Engine, question: str) -> None:
-    result = ask(engine, question)
+    result = engine.ask(question)
     assert not result.matched, (result.id, result.score)
 
 
@@ -56,5 +56,5 @@ def test_questions_about_something_else_are_declined(engine: Engine, question: s
 def test_their_vocational_neighbours_are_still_answered(
     engine: Engine, question: str, target: str
 ) -> None:
-    result = ask(engine, question)
+    result = engine.ask(question)
     assert result.matched and result.id == target, (result.id, result.score)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.engine import Engine, ask
+from bot.core.engine import Engine
 from bot.matching.accents import Key, Spellings
 from bot.matching.matcher import Match, Matcher, Scored, Suggestions
 from bot.matching.money import asks_fees, mentions_money
@@ -98,7 +98,7 @@ def test_a_question_naming_one_trade_gets_its_card(engine: Engine, matcher: Matc
     text = "cho em hỏi học ngành cơ khí cần tố chất gì"
     before = Matcher.match(matcher, text)  # the matcher alone asks back
     assert isinstance(before, Suggestions)
-    result = ask(engine, text)
+    result = engine.ask(text)
     assert result.matched and result.id == "trade:co_khi_che_tao"
     assert "CƠ KHÍ" in result.answer.upper()
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.channels.zalo_oa import MAX_TEXT, PAYLOAD_PREFIX, WEBHOOK_PATH, ZaloOAChannel
-from bot.core.engine import Engine, ask
+from bot.core.engine import Engine
 from bot.core.messages import Button, Reply
 from bot.settings import Settings
 from bot.storage.db import make_engine
@@ -224,7 +224,7 @@ async def test_a_question_without_diacritics_is_answered(
     hook: TestServer, fake: FakeZaloOA, engine: Engine
 ) -> None:
     question = "hoc nghe han co mat hoc phi ko"
-    expected = ask(engine, question)
+    expected = engine.ask(question)
     assert expected.matched
     reply = await _say(hook, fake, "u-ask", question)
     assert expected.answer.splitlines()[0] in reply

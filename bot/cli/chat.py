@@ -88,12 +88,12 @@ def _read_line() -> str | None:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.core.engine import Engine, ask
+    from bot.core.engine import Engine
     from bot.core.memory import MemoryConversationStore
 
     built = _load_built(settings)
     engine = Engine(built.catalog, built.matcher, MemoryConversationStore())
-    result = ask(engine, args.question)
+    result = engine.ask(args.question)
     if args.json:
         print(json.dumps(dataclasses.asdict(result), ensure_ascii=False))
     else:

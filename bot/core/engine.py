@@ -2,33 +2,33 @@
 
 Conversation flows plug in through bot/core/flows/base.py and are registered in
 bot/core/flows/registry.py: the engine routes a pressed payload to the flow that owns it and
-typed text to the flow waiting for it, without knowing any flow by name. The menus and the
-catalog answers (navigation, "back", the matcher) stay here.
+typed text to the flow waiting for it, without knowing any flow by name. The menus and
+navigation ("back") stay here; the care replies are bot/core/care_turns.py's, and a typed
+question's answer (or question back, or pointer) is bot/core/ask.py's.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, replace
 
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.core import care_after
-from bot.core.care import care_follow_reply, care_reply, care_text
+from bot.core.ask import AskResult, answer_question, ask
+from bot.core.care_turns import CareTurns
 from bot.core.documents import EntityMenus
 from bot.core.flows.answers import CatalogAnswers
 from bot.core.flows.base import FlowRegistry, Tools, Turn, choice
 from bot.core.flows.handoff import HandoffFlow
-from bot.core.flows.menus import COUNSELLOR
 from bot.core.flows.registry import standard_flows
 from bot.core.flows.render import Renderer
 from bot.core.flows.survey import SurveyFlow
 from bot.core.flows.typed import EMOJI
-from bot.core.messages import WITHHELD, Button, Inbound, Reply, clean_input
+from bot.core.messages import WITHHELD, Inbound, Reply
 from bot.core.numbers import single_number
 from bot.core.ports import Clock, ConversationState, ConversationStore, LeadSink, SystemClock
-from bot.matching.care import CareDetector, CareHit
+from bot.matching.care import CareDetector
 from bot.matching.entities import ProvinceIndex
 from bot.matching.matcher import Match, Matcher, Suggestions
 from bot.matching.normalize import fold
@@ -81,6 +81,8 @@ class Engine:
         self.survey = self.flows.find(SurveyFlow)  # for tools and tests that look into a run
         self.answers = CatalogAnswers(catalog, matcher, self.menus, self.provinces, self.clock)
         self.care = CareDetector(catalog.safety)
+        self._handoff = self.flows.find(HandoffFlow)
+        self._cared = CareTurns(catalog, self.flows, self.renderer)
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one action; actions of one user are processed one at a time, in order.
@@ -90,7 +92,7 @@ class Engine:
         """
         try:
             async with self.store.open(inbound.key) as state:
-                replies = await self._counsellor_offered(await self._dispatch(inbound, state))
+                replies = await self._handoff.offered(await self._dispatch(inbound, state))
                 state.buttons = list(replies[-1].buttons) if replies else []
                 state.updated_at = self.clock.now()
                 return replies
@@ -98,18 +100,6 @@ class Engine:
             # nothing was saved: the user's state is as before this message
             log.exception("engine failure", extra={"channel": inbound.channel})
             return [Reply(self.catalog.text(T.ERROR), (self.renderer.home_button(),))]
-
-    async def _counsellor_offered(self, replies: list[Reply]) -> list[Reply]:
-        """Without a counsellors' group linked, "Gặp người tư vấn" would lead only to "no
-        counsellor online" (reviewer review3, D1): the turn's buttons leave it out. Asked only
-        when a reply offers it (the main menu), not on every message."""
-        offers = any(b.payload == COUNSELLOR for r in replies for b in r.buttons)
-        if not offers or await self.flows.find(HandoffFlow).reachable():
-            return replies
-        return [
-            replace(r, buttons=tuple(b for b in r.buttons if b.payload != COUNSELLOR))
-            for r in replies
-        ]
 
     # -- dispatch -----------------------------------------------------------------------------
 
@@ -158,13 +148,13 @@ class Engine:
         text = text.strip()
         hit = self.care.detect(text)  # before anything: flows, commands, button numbers, length
         if hit is not None:
-            return await self._care(hit, turn, self.care.happening_now(text), text)
+            return await self._cared.answer(hit, turn, self.care.happening_now(text), text)
         active = self.flows.active(state)
         # the messages right after a care answer; what the child writes to a counsellor (the
         # handoff waits for it) goes to the counsellor
-        after_care = care_after.spend(state, turn.now) and not isinstance(active, HandoffFlow)
+        after_care = care_after.spend(state, turn.now) and active is not self._handoff
         if after_care and self.care.heard_after(text, care_after.AFTER_CARE_PROBABILITY):
-            return await self._care_follow(turn, text)
+            return await self._cared.follow(turn, text)
         if active is not None and text in EMOJI:
             # flowfix: "👍" answers a flow's question (the flow hands back what it cannot read)
             replies = await active.text(text, turn)
@@ -223,11 +213,14 @@ class Engine:
             key = T.NUMBER_ONLY_ONE if one else T.NUMBER_OUT_OF_RANGE
             note = self.catalog.text(key, count=len(state.buttons))
             return [Reply(note, tuple(state.buttons))]
-        replies = self._answer(text, state, in_flow)
-        if replies is not None:
-            return replies
+        home = self.renderer.home_button()
+        answered = answer_question(self.catalog, self.answers, home, text, in_flow)
+        if answered is not None:
+            if answered.screen is not None:
+                self._push(state, answered.screen)
+            return answered.replies
         if after_care:  # nothing answers it, right after a care answer: heard with care
-            return await self._care_follow(turn, text)
+            return await self._cared.follow(turn, text)
         if in_flow:  # surveyinput (C2): no menu under it: the flow's question follows
             return [Reply(self.catalog.text(T.FALLBACK_IN_FLOW))]
         return [self._with_menu(self.catalog.text(T.FALLBACK), state)]
@@ -263,50 +256,6 @@ class Engine:
         if again is not None:
             return [Reply(in_flow), *again]
         return [self._with_menu(note, turn.state if menu_resumes else None)]
-
-    async def _care(self, hit: CareHit, turn: Turn, now: bool, text: str) -> list[Reply]:
-        """The care answer. While a counsellor talks with the child, the message also reaches
-        them and the talk goes on. Else a flow in progress is paused, every answer kept: its
-        button (or "tiếp tục") resumes it, so the child's next words are never taken as an
-        answer; and a counsellor is offered when one can be reached."""
-        state = turn.state
-        # the kind and the patterns of content/safety.yaml that matched, never the message; INFO,
-        # not WARNING: `huongnghiep chat` shows warnings in the terminal the child is typing in
-        log.info(
-            "care answer kind=%s score=%d", hit.kind, hit.score, extra={"evidence": hit.evidence}
-        )
-        handoff = self.flows.find(HandoffFlow)
-        if await handoff.care_heard(turn, text):
-            return [Reply(care_text(self.catalog, hit, now=now, counsellor_reads=True))]
-        self.flows.pause(state)
-        care_after.opened(state, turn.now)
-        resume = self.flows.resume_button(state)
-        home = self.renderer.home_button()
-        person = await handoff.care_button()
-        if resume is None:
-            return [care_reply(self.catalog, hit, home, False, now=now, counsellor=person)]
-        waiting = resume.payload
-        return [
-            care_reply(self.catalog, hit, home, True, resume=waiting, now=now, counsellor=person)
-        ]
-
-    async def _care_follow(self, turn: Turn, text: str) -> list[Reply]:
-        """A message right after a care answer: still here, the help lines, the way back;
-        the flow stays paused and the message is no answer to it."""
-        handoff = self.flows.find(HandoffFlow)
-        if await handoff.care_heard(turn, text):  # a counsellor is talking with the child
-            return [Reply(self.catalog.text(T.CARE_COUNSELLOR_READS))]
-        self.flows.pause(turn.state)
-        care_after.opened(turn.state, turn.now)  # the window stays open while the child talks
-        resume = self.flows.resume_button(turn.state)
-        return [
-            care_follow_reply(
-                self.catalog,
-                self.renderer.home_button(),
-                resume.payload if resume else None,
-                await handoff.care_button(),
-            )
-        ]
 
     # -- menus and answers --------------------------------------------------------------------
 
@@ -345,61 +294,6 @@ class Engine:
         """The answer for a confident match (see CatalogAnswers.reply)."""
         return self.answers.reply(text, match)
 
-    def _answer(
-        self, text: str, state: ConversationState, in_flow: bool = False
-    ) -> list[Reply] | None:
-        """An answer, a question back or a pointer; None when nothing answers the text."""
-        result = self.match(text)
-        if isinstance(result, Match):
-            reply = self.answer_reply(text, result)
-            if reply is not None:
-                self._push(state, result.id)
-                return [reply]
-        if isinstance(result, Suggestions) and in_flow:
-            # surveyinput (C2): a flow's question follows with its own list: named, not numbered
-            items = "\n".join(f"• {o.label}" for o in result.options)
-            return [Reply(self.catalog.text(T.SUGGEST_IN_FLOW, items=items))]
-        if isinstance(result, Suggestions):
-            buttons = tuple(Button(o.label, o.id) for o in result.options)
-            return [Reply(self.catalog.text(T.SUGGEST), (*buttons, self.renderer.home_button()))]
-        pointer = self.answers.pointer(text) if result is None else None
-        if pointer is not None:
-            return [Reply(pointer.text, (*pointer.buttons, self.renderer.home_button()))]
-        return None
-
-
-@dataclass(frozen=True)
-class AskResult:
-    """What `huongnghiep ask --json` prints."""
-
-    matched: bool
-    id: str | None
-    score: float
-    answer: str
-    suggestions: list[str]
-
-
-def ask(engine: Engine, text: str) -> AskResult:
-    """One question answered without conversation state (for the CLI and tools)."""
-    text = clean_input(text)  # what Inbound does for every channel
-    hit = engine.care.detect(text)
-    if hit is not None:
-        now = engine.care.happening_now(text)
-        return AskResult(False, None, 0.0, care_text(engine.catalog, hit, now=now), [])
-    result = engine.match(text)
-    if isinstance(result, Match):
-        reply = engine.answer_reply(text, result)
-        if reply is not None:
-            return AskResult(True, result.id, result.score, reply.text, [])
-    if isinstance(result, Suggestions):
-        return AskResult(
-            False,
-            None,
-            result.score,
-            engine.catalog.text(T.SUGGEST),
-            [o.label for o in result.options],
-        )
-    pointer = engine.answers.pointer(text) if result is None else None
-    if pointer is not None:
-        return AskResult(False, None, 0.0, pointer.text, [b.label for b in pointer.buttons])
-    return AskResult(False, None, 0.0, engine.catalog.text(T.FALLBACK), [])
+    def ask(self, text: str) -> AskResult:
+        """One question answered without conversation state (`huongnghiep ask`, tools)."""
+        return ask(self.catalog, self.care, self.answers, text)

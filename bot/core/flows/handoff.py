@@ -10,6 +10,7 @@ handoff from the group ("/xong") or after an idle time, through `closed`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.catalog.text_keys import T
@@ -119,6 +120,18 @@ class HandoffFlow(Flow):
     async def reachable(self) -> bool:
         """Whether counsellors can be reached now (a group is linked)."""
         return self.desk is not None and await self.desk.available()
+
+    async def offered(self, replies: list[Reply]) -> list[Reply]:
+        """A turn's replies without "Gặp người tư vấn" while no counsellors' group is linked: it
+        would lead only to "no counsellor online" (reviewer review3, D1). Asked only when a
+        reply offers it (the main menu), not on every message."""
+        offers = any(b.payload == COUNSELLOR for r in replies for b in r.buttons)
+        if not offers or await self.reachable():
+            return replies
+        return [
+            replace(r, buttons=tuple(b for b in r.buttons if b.payload != COUNSELLOR))
+            for r in replies
+        ]
 
     async def care_button(self) -> Button | None:
         """ "Talk to a counsellor" under the care answer, when counsellors can be reached."""

@@ -1,0 +1,78 @@
+"""A typed question answered from the catalog: the replies a conversation shows (an answer, a
+question back, a pointer elsewhere) and, without any conversation, what `huongnghiep ask` prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.catalog import Catalog
+from bot.catalog.text_keys import T
+from bot.core.care import care_text
+from bot.core.flows.answers import CatalogAnswers
+from bot.core.messages import Button, Reply, clean_input
+from bot.matching.care import CareDetector
+from bot.matching.matcher import Match, Suggestions
+
+
+@dataclass(frozen=True)
+class Answered:
+    """The replies for a question, and the screen to push for "back" (a confident answer's)."""
+
+    replies: list[Reply]
+    screen: str | None = None
+
+
+def answer_question(
+    catalog: Catalog, answers: CatalogAnswers, home: Button, text: str, in_flow: bool = False
+) -> Answered | None:
+    """An answer, a question back or a pointer; None when nothing answers the text. While a
+    flow's question waits (`in_flow`), choices are named, not numbered: the question's own list
+    follows and is the turn's only one (surveyinput, review3 C2)."""
+    result = answers.match(text)
+    if isinstance(result, Match):
+        reply = answers.reply(text, result)
+        if reply is not None:
+            return Answered([reply], result.id)
+    if isinstance(result, Suggestions) and in_flow:
+        items = "\n".join(f"• {o.label}" for o in result.options)
+        return Answered([Reply(catalog.text(T.SUGGEST_IN_FLOW, items=items))])
+    if isinstance(result, Suggestions):
+        buttons = tuple(Button(o.label, o.id) for o in result.options)
+        return Answered([Reply(catalog.text(T.SUGGEST), (*buttons, home))])
+    pointer = answers.pointer(text) if result is None else None
+    if pointer is not None:
+        return Answered([Reply(pointer.text, (*pointer.buttons, home))])
+    return None
+
+
+@dataclass(frozen=True)
+class AskResult:
+    """What `huongnghiep ask --json` prints."""
+
+    matched: bool
+    id: str | None
+    score: float
+    answer: str
+    suggestions: list[str]
+
+
+def ask(catalog: Catalog, care: CareDetector, answers: CatalogAnswers, text: str) -> AskResult:
+    """One question answered without conversation state (for the CLI and tools)."""
+    text = clean_input(text)  # what Inbound does for every channel
+    hit = care.detect(text)
+    if hit is not None:
+        now = care.happening_now(text)
+        return AskResult(False, None, 0.0, care_text(catalog, hit, now=now), [])
+    result = answers.match(text)
+    if isinstance(result, Match):
+        reply = answers.reply(text, result)
+        if reply is not None:
+            return AskResult(True, result.id, result.score, reply.text, [])
+    if isinstance(result, Suggestions):
+        suggestions = [o.label for o in result.options]
+        return AskResult(False, None, result.score, catalog.text(T.SUGGEST), suggestions)
+    pointer = answers.pointer(text) if result is None else None
+    if pointer is not None:
+        return AskResult(False, None, 0.0, pointer.text, [b.label for b in pointer.buttons])
+    return AskResult(False, None, 0.0, catalog.text(T.FALLBACK), [])
