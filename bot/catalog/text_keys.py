@@ -618,6 +618,8 @@ class T:
     SURVEY_CHANGE_NOTHING = "survey_change_nothing"
     SURVEY_BACK_TO_QUESTION = "survey_back_to_question"
     SURVEY_DONE_NOT_HERE = "survey_done_not_here"
+    # lead (follow-ups): a short question read in the context of the answer before it
+    FOLLOW_UP_READ = "follow_up_read"
 
 
 def policy_group_key(group: str) -> str:

@@ -4,15 +4,43 @@ question back, a pointer elsewhere) and, without any conversation, what `huongng
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, replace
 
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.core.care import care_text
 from bot.core.flows.answers import CatalogAnswers
 from bot.core.messages import Button, Reply, clean_input
+from bot.core.ports import ConversationState
 from bot.matching.care import CareDetector
+from bot.matching.followup import InContext
 from bot.matching.matcher import Match, Suggestions
+
+# the FAQ answer just given, for reading a follow-up in its context (bot/matching/followup.py):
+# {"id": "faq:x", "at": iso time}; a follow-up comes soon or not at all
+LAST_ANSWER = "last_answer"
+FOLLOW_UP_WINDOW = dt.timedelta(minutes=15)
+
+
+def answered(state: ConversationState, screen: str, now: dt.datetime) -> None:
+    """An FAQ answer was shown (typed or pressed): the next question may follow up on it."""
+    if screen.startswith("faq:"):
+        state.data[LAST_ANSWER] = {"id": screen, "at": now.isoformat()}
+    else:
+        state.data.pop(LAST_ANSWER, None)
+
+
+def last_answer(state: ConversationState, now: dt.datetime) -> str | None:
+    """The FAQ answer a message may follow up on: given within the window, else None."""
+    raw = state.data.get(LAST_ANSWER)
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+        return None
+    try:
+        at = dt.datetime.fromisoformat(str(raw.get("at")))
+    except ValueError:
+        return None
+    return str(raw["id"]) if dt.timedelta(0) <= now - at <= FOLLOW_UP_WINDOW else None
 
 
 @dataclass(frozen=True)
@@ -24,14 +52,24 @@ class Answered:
 
 
 def answer_question(
-    catalog: Catalog, answers: CatalogAnswers, home: Button, text: str, in_flow: bool = False
+    catalog: Catalog,
+    answers: CatalogAnswers,
+    home: Button,
+    text: str,
+    in_flow: bool = False,
+    previous: str | None = None,
 ) -> Answered | None:
     """An answer, a question back or a pointer; None when nothing answers the text. While a
     flow's question waits (`in_flow`), choices are named, not numbered: the question's own list
-    follows and is the turn's only one (surveyinput, review3 C2)."""
-    result = answers.match(text)
+    follows and is the turn's only one (surveyinput, review3 C2). `previous`: the FAQ answer
+    just given, in whose context a follow-up is read."""
+    result = answers.match(text, previous)
     if isinstance(result, Match):
         reply = answers.reply(text, result)
+        if reply is not None and isinstance(result, InContext):
+            # read from the question before: said, so a wrong reading shows at once
+            read = catalog.text(T.FOLLOW_UP_READ, question=result.label)
+            reply = replace(reply, text=f"{read}\n\n{reply.text}")
         if reply is not None:
             return Answered([reply], result.id)
     if isinstance(result, Suggestions) and in_flow:

@@ -15,7 +15,7 @@ import re
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.core import care_after
-from bot.core.ask import AskResult, answer_question, ask
+from bot.core.ask import AskResult, answer_question, answered, ask, last_answer
 from bot.core.care_turns import CareTurns
 from bot.core.documents import EntityMenus
 from bot.core.flows.answers import CatalogAnswers
@@ -128,6 +128,7 @@ class Engine:
             return await owner.payload(payload, turn)
         if payload in ("home", "start"):
             state.screens.clear()
+            answered(state, payload, turn.now)  # a new start: nothing to follow up on
             return [self._main(state, greeting=payload == "start")]
         if payload == "back":
             return self._back(state)
@@ -214,11 +215,12 @@ class Engine:
             note = self.catalog.text(key, count=len(state.buttons))
             return [Reply(note, tuple(state.buttons))]
         home = self.renderer.home_button()
-        answered = answer_question(self.catalog, self.answers, home, text, in_flow)
-        if answered is not None:
-            if answered.screen is not None:
-                self._push(state, answered.screen)
-            return answered.replies
+        previous = last_answer(state, turn.now)
+        found = answer_question(self.catalog, self.answers, home, text, in_flow, previous)
+        if found is not None:
+            if found.screen is not None:
+                self._push(state, found.screen)
+            return found.replies
         if after_care:  # nothing answers it, right after a care answer: heard with care
             return await self._cared.follow(turn, text)
         if in_flow:  # surveyinput (C2): no menu under it: the flow's question follows
@@ -275,8 +277,8 @@ class Engine:
         resume = self.flows.resume_button(state)
         return Reply(menu.text, (resume, *menu.buttons)) if resume else menu
 
-    @staticmethod
-    def _push(state: ConversationState, payload: str) -> None:
+    def _push(self, state: ConversationState, payload: str) -> None:
+        answered(state, payload, self.clock.now())  # a follow-up may lean on it
         if not state.screens or state.screens[-1] != payload:
             state.screens.append(payload)
         del state.screens[:-MAX_SCREENS]

@@ -327,6 +327,10 @@ class Matcher:
         ][:4]
         return self.decide_learned(lexical, learned)
 
+    def label(self, ident: str) -> str | None:
+        """The label of an answer the matcher knows, None for any other id."""
+        return self._labels.get(ident)
+
     def beyond(self, text: str) -> str | None:
         """The out-of-scope topic a question is about by its words alone (EntityMatcher reads
         university and study abroad); None here."""

@@ -12,6 +12,7 @@ from bot.core.flows.schools_search import NOT_A_SEARCH
 from bot.core.messages import Button, Reply
 from bot.core.ports import Clock
 from bot.matching.entities import ProvinceIndex
+from bot.matching.followup import in_context
 from bot.matching.matcher import OUT_OF_SCOPE, Match, Matcher, Suggestions
 from bot.matching.normalize import fold
 
@@ -38,11 +39,20 @@ class CatalogAnswers:
         self.provinces = provinces
         self.clock = clock
 
-    def match(self, text: str) -> Match | Suggestions | None:
+    def match(self, text: str, previous: str | None = None) -> Match | Suggestions | None:
         """The matcher's decision, once answers about other provinces than the message names
         are set aside; a question about schools in a province the matcher is not sure of gets
-        that province's schools (or, when the list has none there, is declined: see pointer)."""
-        result = self.matcher.match(text, lambda target: self._fits_places(target, text))
+        that province's schools (or, when the list has none there, is declined: see pointer).
+        Right after the FAQ answer `previous`, a follow-up is read in its context."""
+
+        def fits(target: str) -> bool:
+            return self._fits_places(target, text)
+
+        result = self.matcher.match(text, fits)
+        faq = self.catalog.faq.get(previous.removeprefix("faq:")) if previous else None
+        # a question about schools in a named province is one of its own (see below)
+        if previous is not None and faq is not None and self._schools_asked_in(text) is None:
+            result = in_context(self.matcher, previous, faq.question, text, result, fits)
         if isinstance(result, Match) and result.id != SCHOOL_FINDER:
             return result
         province = self._schools_asked_in(text)
