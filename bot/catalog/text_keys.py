@@ -620,6 +620,10 @@ class T:
     SURVEY_DONE_NOT_HERE = "survey_done_not_here"
     # lead (follow-ups): a short question read in the context of the answer before it
     FOLLOW_UP_READ = "follow_up_read"
+    # lead (parents, review3 C8): a parent is addressed as "anh/chị"
+    PARENT_NOTE = "parent_note"
+    SUGGEST_PARENT = "suggest_parent"
+    FALLBACK_PARENT = "fallback_parent"
 
 
 def policy_group_key(group: str) -> str:

@@ -58,11 +58,13 @@ def answer_question(
     text: str,
     in_flow: bool = False,
     previous: str | None = None,
+    parent: bool = False,
 ) -> Answered | None:
     """An answer, a question back or a pointer; None when nothing answers the text. While a
     flow's question waits (`in_flow`), choices are named, not numbered: the question's own list
     follows and is the turn's only one (surveyinput, review3 C2). `previous`: the FAQ answer
-    just given, in whose context a follow-up is read."""
+    just given, in whose context a follow-up is read; `parent`: a parent writes (asking back
+    addresses them as "anh/chị")."""
     result = answers.match(text, previous)
     if isinstance(result, Match):
         reply = answers.reply(text, result)
@@ -77,7 +79,8 @@ def answer_question(
         return Answered([Reply(catalog.text(T.SUGGEST_IN_FLOW, items=items))])
     if isinstance(result, Suggestions):
         buttons = tuple(Button(o.label, o.id) for o in result.options)
-        return Answered([Reply(catalog.text(T.SUGGEST), (*buttons, home))])
+        ask_back = catalog.text(T.SUGGEST_PARENT if parent else T.SUGGEST)
+        return Answered([Reply(ask_back, (*buttons, home))])
     pointer = answers.pointer(text) if result is None else None
     if pointer is not None:
         return Answered([Reply(pointer.text, (*pointer.buttons, home))])

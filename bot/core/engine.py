@@ -14,7 +14,7 @@ import re
 
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
-from bot.core import care_after
+from bot.core import asker, care_after
 from bot.core.ask import AskResult, answer_question, answered, ask, last_answer
 from bot.core.care_turns import CareTurns
 from bot.core.documents import EntityMenus
@@ -148,6 +148,7 @@ class Engine:
         state = turn.state
         text = text.strip()
         hit = self.care.detect(text)  # before anything: flows, commands, button numbers, length
+        asker.heard(state, text)  # a parent who says so is addressed as "anh/chị"
         if hit is not None:
             return await self._cared.answer(hit, turn, self.care.happening_now(text), text)
         active = self.flows.active(state)
@@ -216,16 +217,21 @@ class Engine:
             return [Reply(note, tuple(state.buttons))]
         home = self.renderer.home_button()
         previous = last_answer(state, turn.now)
-        found = answer_question(self.catalog, self.answers, home, text, in_flow, previous)
+        parent = asker.is_parent(state)
+        found = answer_question(self.catalog, self.answers, home, text, in_flow, previous, parent)
         if found is not None:
             if found.screen is not None:
                 self._push(state, found.screen)
+                if asker.note_due(state):  # once: the answers speak to the learner
+                    note = self.catalog.text(T.PARENT_NOTE)
+                    return [Reply(note), *found.replies]
             return found.replies
         if after_care:  # nothing answers it, right after a care answer: heard with care
             return await self._cared.follow(turn, text)
         if in_flow:  # surveyinput (C2): no menu under it: the flow's question follows
             return [Reply(self.catalog.text(T.FALLBACK_IN_FLOW))]
-        return [self._with_menu(self.catalog.text(T.FALLBACK), state)]
+        fallback = T.FALLBACK_PARENT if asker.is_parent(state) else T.FALLBACK
+        return [self._with_menu(self.catalog.text(fallback), state)]
 
     async def _shared(self, shared: dict[str, str], turn: Turn) -> list[Reply]:
         """Details shared through the platform: an answer only to the question asking for them."""
