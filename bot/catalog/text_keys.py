@@ -618,6 +618,10 @@ class T:
     SURVEY_CHANGE_NOTHING = "survey_change_nothing"
     SURVEY_BACK_TO_QUESTION = "survey_back_to_question"
     SURVEY_DONE_NOT_HERE = "survey_done_not_here"
+    # province: the province remembered for the conversation, schools fitted (review3 W7, C7)
+    HOME_USED = "home_used"
+    HOME_ELSEWHERE = "home_elsewhere"
+    HOME_NEAR = "home_near"
 
 
 def policy_group_key(group: str) -> str:
