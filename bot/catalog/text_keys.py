@@ -624,6 +624,10 @@ class T:
     PARENT_NOTE = "parent_note"
     SUGGEST_PARENT = "suggest_parent"
     FALLBACK_PARENT = "fallback_parent"
+    # province: the province remembered for the conversation, schools fitted (review3 W7, C7)
+    HOME_USED = "home_used"
+    HOME_ELSEWHERE = "home_elsewhere"
+    HOME_NEAR = "home_near"
 
 
 def policy_group_key(group: str) -> str:

@@ -15,6 +15,7 @@ from bot.catalog.quiz import DISLIKE, LIKE, POINTS, UNSURE
 from bot.catalog.text_keys import T
 from bot.core.flows.base import RunFlow, Tools, Turn, choice
 from bot.core.flows.quiz_view import QZ, QuizView
+from bot.core.flows.schools_home import remember
 from bot.core.flows.survey import PREFILL, START
 from bot.core.flows.survey_answers import AnswerReader
 from bot.core.flows.typed import EMOJI
@@ -121,7 +122,7 @@ class QuizFlow(RunFlow):
             if chosen is not None and chosen.payload.startswith(QZ):
                 return await turn.press(chosen.payload)
         if run["stage"] == PROVINCE:
-            return self._province(run, text)
+            return self._province(state, run, text)
         points = self.points.get(self.matcher.normalize(text))
         if points is None:  # flowfix: "thick", "hmm ko chac lam", "👍"
             said = text.strip() if text.strip() in EMOJI else self.matcher.normalize(text)
@@ -236,12 +237,13 @@ class QuizFlow(RunFlow):
         run["current"] -= 1
         return self.view.question(run)
 
-    def _province(self, run: dict[str, Any], text: str) -> list[Reply]:
+    def _province(self, state: ConversationState, run: dict[str, Any], text: str) -> list[Reply]:
         found = self.reader.province(text)
         if found is None:
             return self.view.province_question(self.r.t(T.QUIZ_NO_PROVINCE))
         province_id, former = found
         run["province"] = province_id
+        remember(state, self.catalog, province_id)  # province (W7): for later school questions
         replies = self._finish(run)
         if former:
             name = self.catalog.provinces[province_id].name

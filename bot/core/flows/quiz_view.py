@@ -14,11 +14,15 @@ from bot.catalog.models import School, Trade
 from bot.catalog.quiz import DISLIKE, LIKE, UNSURE, Quiz, fitting_trades, scores, top_types
 from bot.catalog.text_keys import T
 from bot.core.flows.render import Renderer
+from bot.core.flows.schools_search import Query, field_of, find, teaches
 from bot.core.messages import Button, Reply
+from bot.matching.normalize import fold
 
 QZ = "qz:"  # payload prefix of every quiz button
 MAX_SCHOOLS = 5  # schools listed (and offered as buttons) in a result
 TRADES_PER_SCHOOL = 3  # trades named beside each school
+# words in a school's name that name many trades besides its field ("Kinh tế - Kỹ thuật")
+_BROAD = ("ky thuat", "cong nghe", "cong nghiep", "bach khoa", "tong hop", "da nganh")
 SURVEY_TICKS = 3  # trades ticked in the survey that follows (its trades step takes 3)
 
 
@@ -29,6 +33,9 @@ class Result:
     top: list[str]  # type codes, best first; empty when nothing was liked
     trades: list[Trade]  # fitting trades, best first (at most quiz.max_trades)
     schools: list[tuple[School, list[Trade]]]  # in the student's province, with trades taught
+    # province (C7): no source names a school there teaching them; `schools` are those to ask,
+    # of their fields first, never one of another field only (a medical college for welding)
+    to_ask: bool = False
 
 
 class QuizView:
@@ -88,13 +95,42 @@ class QuizView:
             else []
         )
         ids = [tr.id for tr in trades]
-        taught = [(s, [tr for tr in trades if tr.id in s.trades]) for s in schools]
+        # province (C7): a source names the trade for the school (its id or its name)
+        taught = [(s, [tr for tr in trades if teaches(s, tr)]) for s in schools]
         # the schools teaching most of the fitting trades first, and the best-fitting trades
         taught = [(s, ts) for s, ts in taught if ts]
         taught.sort(key=lambda st: (-len(st[1]), min(ids.index(tr.id) for tr in st[1]), st[0].name))
-        if not taught:  # no source names their trades: the province's schools, to ask
-            taught = [(s, []) for s in sorted(schools, key=lambda s: s.name)]
-        return Result(top, trades, taught[:MAX_SCHOOLS])
+        if taught or province is None:
+            return Result(top, trades, taught[:MAX_SCHOOLS])
+        # none named: to ask, the schools there of these trades' fields, then those nothing
+        # tells about; never one a source or its name places in another field only
+        likely: dict[str, School] = {}
+        for trade in trades:
+            for school in find(self.catalog, Query(province, None, trade.id, None)).likely:
+                likely.setdefault(school.id, school)
+        fields = {f.id for tr in trades if (f := field_of(self.catalog, tr)) is not None}
+        unknown = [s for s in schools if s.id not in likely and self._unknown(s, fields)]
+        ask = [
+            *sorted(likely.values(), key=lambda s: s.name),
+            *sorted(unknown, key=lambda s: s.name),
+        ]
+        fitted: list[tuple[School, list[Trade]]] = [(s, []) for s in ask]
+        return Result(top, trades, fitted[:MAX_SCHOOLS], to_ask=True)
+
+    def _unknown(self, school: School, fields: set[str]) -> bool:
+        """Whether nothing places a school outside these fields: no source names its trades,
+        and its name names no other field alone ("Cao đẳng Y tế" for welding does; "Kinh tế -
+        Kỹ thuật" names technical trades too)."""
+        if school.trades or school.trades_named:
+            return False  # a source names its trades, and none of these
+        name = fold(school.name)
+        named = {
+            f.id
+            for f in self.catalog.school_fields.values()
+            if any(f" {w} " in f" {name} " for w in f.school_names)
+        }
+        broad = any(f" {w} " in f" {name} " for w in _BROAD)
+        return not named or broad or bool(named & fields)
 
     def ticks(self, run: dict[str, Any]) -> list[str]:
         """The trades to tick in the survey that follows."""
@@ -147,7 +183,7 @@ class QuizView:
             text = t(T.QUIZ_SCHOOLS_NO_PROVINCE)
         elif not result.schools:
             text = t(T.QUIZ_NO_SCHOOLS_IN, province=province.name)
-        elif not any(trades for _, trades in result.schools):
+        elif result.to_ask:
             lines = [t(T.QUIZ_SCHOOLS_ASK, province=province.name)]
             lines.extend(f"• {school.name}" for school, _ in result.schools)
             text = "\n".join(lines)

@@ -3,10 +3,26 @@ school cards that say honestly whether the school receives requests through the 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.catalog.text_keys import T
 from bot.core.flows.base import Flow, Tools, Turn
+from bot.core.flows.schools_home import (
+    NEAR,
+    WHERE,
+    asks_near,
+    near_payload,
+    near_query,
+    near_schools,
+    remember,
+    remembered,
+    studies,
+    where_payload,
+    where_to_study,
+)
 from bot.core.flows.schools_search import (
     BOTH,
+    MAX_QUERY_TEXT,
     PLACE,
     QUERY,
     Directory,
@@ -84,6 +100,7 @@ class SchoolsFlow(Flow):
 
     def command(self, folded: str, state: ConversationState) -> str | None:
         """A typed search ("truong nghe o can tho day dien") or a school's name."""
+        self._note_place(folded, state)
         if folded in _AFTER_9_WORDS and AFTER_9.removeprefix("faq:") in self.r.catalog.faq:
             return AFTER_9
         if folded in _MENU_WORDS:
@@ -99,10 +116,31 @@ class SchoolsFlow(Flow):
         if school is not None and (query is None or query.trade is None):
             return f"school:{school.id}"
         if query is not None and query.trade and not (query.province or query.level):
+            # province (W7): where to study it, in the province the user gave before
+            home = remembered(state, self.r.catalog)
+            if home is not None:
+                return where_payload(query.trade, home)
             return f"trade:{query.trade}"  # the trade's card lists its schools, local first
+        if query is None and asks_near(folded):  # "trường nghề nào gần em" (province, W7)
+            home = remembered(state, self.r.catalog)
+            return near_payload(Query(), home) if home is not None else None
+        if query is not None and query.province is None and len(queries) == 1:
+            home = remembered(state, self.r.catalog)  # "học hàn ở đâu" (a field, province W7)
+            if home is not None:
+                return near_payload(query, home)
         if len(queries) > 1:
             return both_payload(queries)
         return query.payload() if query is not None else None
+
+    def _note_place(self, folded: str, state: ConversationState) -> None:
+        """A question about studying or schools that names one province (answered here or by
+        the catalog: "học cắt gọt kim loại ở Hà Nội"): that province is remembered (W7)."""
+        if not folded or len(folded) > MAX_QUERY_TEXT:
+            return
+        text = self.directory.normalize(folded)
+        provinces = {m.province_id for m in self.directory.provinces.mentions(text)}
+        if len(provinces) == 1 and studies(text):
+            remember(state, self.r.catalog, provinces.pop())
 
     async def text(self, text: str, turn: Turn) -> list[Reply] | None:
         """A province typed at the province picker (its former name or a district too)."""
@@ -118,11 +156,14 @@ class SchoolsFlow(Flow):
         memory = state.data.setdefault(KEY, {})
         memory.pop("picking", None)
         place = self._province_of(payload)
+        home = remembered(state, self.r.catalog)  # the survey's answer first, if newer
         if place is not None:
-            memory["home"] = place  # the student's province: their trade cards list it first
+            # the place a schools question named (province, W7): the one answered for from now
+            remember(state, self.r.catalog, place)
+            home = place
         trade = self.r.catalog.trades.get(payload.removeprefix("trade:"))
         if payload.startswith("trade:") and trade is not None:
-            reply: Reply | None = self.r.trade(trade, home=memory.get("home"))
+            reply: Reply | None = self.r.trade(trade, home=home)
         else:
             reply = self._screen(payload)
         if reply is None:
@@ -139,6 +180,17 @@ class SchoolsFlow(Flow):
         cat = self.r.catalog
         if payload == "menu:schools":
             return province_picker(self.r)
+        if payload.startswith(WHERE):
+            return where_to_study(self.r, payload)
+        if payload.startswith(NEAR):
+            near = near_query(payload)
+            if near is None or near.province is None or not self._valid(near):
+                return None
+            local = searched(self.r, self.directory, near)
+            national = None
+            if (near.trade or near.field) and not self.directory.find(near).taught:
+                national = searched(self.r, self.directory, replace(near, province=None))
+            return near_schools(self.r, local, near.province, national)
         if kind == "school" and ident in cat.schools:
             school = cat.schools[ident]
             return school_card(self.r, school, self.gate.receives(school.id))
@@ -163,8 +215,11 @@ class SchoolsFlow(Flow):
 
     def _province_of(self, payload: str) -> str | None:
         """The province a directory screen is about, if one."""
-        if payload.startswith(("dir:p:", "province:")):
+        if payload.startswith(("dir:p:", "province:", WHERE)):
             ident = payload.split(":")[-1]
+        elif payload.startswith(NEAR):
+            near = near_query(payload)
+            ident = near.province if near is not None and near.province else ""
         elif payload.startswith(PLACE):
             ident = payload.split(":")[2]
         elif payload.startswith(QUERY):

@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.catalog.text_keys import T
 from bot.core.flows.base import RunFlow, Tools, Turn, choice
+from bot.core.flows.schools_home import adopt_survey
 from bot.core.flows.survey_answers import AnswerReader
 from bot.core.flows.survey_known import PREFILL as PREFILL  # re-exported: the quiz fills it
 from bot.core.flows.survey_known import prefill_run
@@ -158,6 +159,7 @@ class SurveyFlow(RunFlow):
         """Typed text while a survey question waits: an answer, unless it is a command."""
         await self.rules.participation.refresh()  # task directory: schools switched on
         state = turn.state
+        adopt_survey(state, self.catalog)  # province (W7): its province answer is remembered
         folded = fold(text.removeprefix("/"))
         command = SURVEY_WORDS.get(folded) or SURVEY_WORDS.get(core(folded))
         if command == "sv:cancel" and self.expects_free_text(state) and folded == "huy":
@@ -226,6 +228,7 @@ class SurveyFlow(RunFlow):
         """A survey button ("sv:…"), or the survey menu."""
         await self.rules.participation.refresh()  # task directory: schools switched on
         state = turn.state
+        adopt_survey(state, self.catalog)  # province (W7): its province answer is remembered
         if payload == START:
             self.pause(state)  # the menu of surveys is not a question
             return self.start(state)

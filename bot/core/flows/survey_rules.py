@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.catalog import Catalog
 from bot.catalog.models import School, Survey, SurveyStep
+from bot.core.flows.schools_fit import fitted, picked, planned_level
 from bot.core.flows.schools_gate import Participation
 
 RUN_KEY = "survey"  # where a run lives in ConversationState.data
@@ -141,9 +142,9 @@ class SurveyRules:
     def school_choices(self, run: dict[str, Any]) -> list[str]:
         """Schools a student may pick: real ones (not examples), those teaching the chosen
         trades first."""
-        trades = set(self.chosen(run, "trades"))
-        real = self.receiving(self.province(run))
-        real.sort(key=lambda s: (-len(trades & set(s.trades)), s.name))
+        trades = self.chosen(run, "trades")
+        level = planned_level(self.catalog, self.catalog.surveys[run["id"]], run["answers"])
+        real = fitted(self.catalog, self.receiving(self.province(run)), trades, level)  # C7
         return [s.id for s in real]
 
     def receivers(self, run: dict[str, Any], survey: Survey) -> list[str]:
@@ -153,11 +154,11 @@ class SurveyRules:
             return [c for c in chosen if c in self.catalog.schools]
         # the bot picks only schools in the student's province (teaching the chosen trades
         # first): sending a student's details to a school far away is not what they asked for
-        trades = set(self.chosen(run, "trades"))
+        trades = self.chosen(run, "trades")
         province = self.province(run)
         local = self.receiving(province) if province is not None else []
-        local.sort(key=lambda s: (-len(trades & set(s.trades)), s.id))
-        return [s.id for s in local[:MAX_SCHOOL_SUGGESTIONS]]
+        level = planned_level(self.catalog, survey, run["answers"])  # province (C7): the plan's
+        return [s.id for s in picked(self.catalog, local, trades, level)][:MAX_SCHOOL_SUGGESTIONS]
 
     def school_names(self, ids: list[str]) -> list[str]:
         """The names of the known schools among these ids."""
