@@ -618,6 +618,13 @@ class T:
     SURVEY_CHANGE_NOTHING = "survey_change_nothing"
     SURVEY_BACK_TO_QUESTION = "survey_back_to_question"
     SURVEY_DONE_NOT_HERE = "survey_done_not_here"
+    # answers: small talk, the same answer twice, the eligibility check's household step
+    TALK_NO_CALLS = "talk_no_calls"
+    TALK_AGAIN = "talk_again"
+    TALK_AGAIN_NOTHING = "talk_again_nothing"
+    ELIG_SO_FAR = "elig_so_far"
+    ELIG_HOUSEHOLD_HELP = "elig_household_help"
+    ELIG_LOAN_NOT_HOUSEHOLD = "elig_loan_not_household"
 
 
 def policy_group_key(group: str) -> str:
