@@ -11,7 +11,8 @@ Read from typed text that no flow's question took, through the flows' command ho
   a question whose confident answer is the FAQ answer the previous turn showed (the top of the
   navigation stack, pushed since the last typed message, and its related entries are the buttons
   on screen) gets a short note and that answer's related entries instead of the same text again.
-  Asked a third time, the answer itself comes again (the note pushed nothing).
+  Asked a third time, the answer itself comes again (the note pushed nothing). Not when either
+  question names a place: the answer then carries that place's facts, so its text differs.
 """
 
 from __future__ import annotations
@@ -104,12 +105,15 @@ class SmallTalk(Flow):
         self.catalog = tools.catalog
         self.r = tools.renderer
         self.matcher = tools.matcher
+        self.provinces = tools.provinces
 
     def raw_command(self, text: str, state: ConversationState) -> str | None:
         """Thanks, a request to be called, or the same answer again; None for the rest. Notes
         the navigation stack seen, to tell next time whether the last turn showed an answer."""
         previous = state.data.get(SEEN_KEY)
-        state.data[SEEN_KEY] = list(state.screens[-3:])
+        # a place named makes an answer's text the place's (merged provinces, schools there)
+        places = bool(self.provinces.mentions(self.matcher.normalize(text)))
+        state.data[SEEN_KEY] = {"screens": list(state.screens[-3:]), "places": places}
         folded = fold(text.removeprefix("/"))
         if thanks_only(text) and not isinstance(self.matcher.match(text), Match):
             return "thanks"  # what the matcher answers itself ("em cảm ơn ạ") stays its own
@@ -117,13 +121,15 @@ class SmallTalk(Flow):
             return None
         if asks_for_a_call(text):
             return CALL
+        if places or (isinstance(previous, dict) and previous.get("places")):
+            return None
         return self._again(text, folded, state, previous)
 
     def _again(self, text: str, folded: str, state: ConversationState, previous: Any) -> str | None:
         """AGAIN + the answer's id when this question gets the answer the last turn showed."""
         if not state.screens or not state.screens[-1].startswith("faq:"):
             return None
-        if previous == state.screens[-3:]:
+        if isinstance(previous, dict) and previous.get("screens") == state.screens[-3:]:
             return None  # no answer was shown since the last typed message
         number = single_number(text)
         if choice(number or folded, state.buttons, number is not None) is not None:
