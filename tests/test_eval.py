@@ -219,8 +219,8 @@ TRAINING = [
 #      2.2% (1/45). Not tuned on them.
 #  13. answers task (review3 W9, W10, C9): two FAQ answers (GDTX stigma, studying a trade in the
 #      city) and three phrasings of "học lực trung bình, nên học gì". CV chose threshold 0.88,
-#      with patterns 0.55: recall 92.5%, false care 0.3% (every variant of those phrasings tried,
-#      chosen by CV recall alone, did worse: 88.9% to 92.3%). Holdouts, measured after:
+#      with patterns 0.55: recall 92.5%, false care 0.3% (eight variants of those phrasings,
+#      compared by CV recall alone, did worse: 88.9% to 92.3%). Holdouts, measured after:
 #      care_holdout 95.6% (87/91), 0.0%; care_holdout2 95.3% (102/107), 1.2%; care_holdout3
 #      95.8% (115/120), 2.0% (2/101); care_holdout4 93.4% (113/121), 0.5% (1/202); care_holdout5
 #      90.8% (59/65), 2.2% (1/45). Pooled over the four: recall 95.0% (417/439, one message under
