@@ -217,15 +217,27 @@ TRAINING = [
 #      care_holdout 94.5% (86/91), 0.0%; care_holdout2 97.2% (104/107), 1.2%; care_holdout3
 #      95.0% (114/120), 0.0%; care_holdout4 96.7% (117/121), 0.0%; care_holdout5 92.3% (60/65),
 #      2.2% (1/45). Not tuned on them.
+#  13. answers task (review3 W9, W10, C9): two FAQ answers (GDTX stigma, studying a trade in the
+#      city) and three phrasings of "học lực trung bình, nên học gì". CV chose threshold 0.88,
+#      with patterns 0.55: recall 92.5%, false care 0.3% (eight variants of those phrasings,
+#      compared by CV recall alone, did worse: 88.9% to 92.3%). Holdouts, measured after:
+#      care_holdout 95.6% (87/91), 0.0%; care_holdout2 95.3% (102/107), 1.2%; care_holdout3
+#      95.8% (115/120), 2.0% (2/101); care_holdout4 93.4% (113/121), 0.5% (1/202); care_holdout5
+#      90.8% (59/65), 2.2% (1/45). Pooled over the four: recall 95.0% (417/439, one message under
+#      the target), false care 0.9% (4/455): a REGRESSION from 12 (421/439, 1/455), reported, not
+#      tuned away; care_holdout's recall target is met, care_holdout4's recall and care_holdout3's
+#      false care miss theirs (xfails).
 # Pooled over the four older holdouts (439 messages needing care, 455 ordinary): recall 95.9%
-# (421/439), false care 0.2% (1/455); over all five 95.6% (481/504) (at 10: 96.4%, 96.2%).
+# (421/439), false care 0.2% (1/455) at 12; 95.0% (417/439), 0.9% (4/455) at 13 (xfail).
 # The xfails below mark each target a set misses; care_holdout's floor is 0.92 since 8 (one
 # message either way between retrainings).
 # A strict xfail fails the day its target is met, so the marker is removed then; the floors
 # below catch a regression meanwhile.
 MISSED = "measured: {} (target {})"
 HOLDOUT2_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("1.2% (1/86)", "1%"))
-HOLDOUT_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("94.5% (86/91)", "95%"))
+HOLDOUT3_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("2.0% (2/101)", "1%"))
+HOLDOUT4_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("93.4% (113/121)", "95%"))
+POOLED_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("95.0% (417/439)", "95%"))
 HOLDOUT5_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("2.2% (1/45)", "1%"))
 HOLDOUT5_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("92.3% (60/65)", "95%"))
 FLOORS = {
@@ -246,10 +258,10 @@ def detector(catalog: Catalog) -> CareDetector:
     "name",
     [
         *TRAINING,
-        pytest.param("care_holdout.yaml", marks=HOLDOUT_RECALL),
+        "care_holdout.yaml",
         "care_holdout2.yaml",
         "care_holdout3.yaml",
-        "care_holdout4.yaml",
+        pytest.param("care_holdout4.yaml", marks=HOLDOUT4_RECALL),
         pytest.param("care_holdout5.yaml", marks=HOLDOUT5_RECALL),
     ],
 )
@@ -266,7 +278,7 @@ def test_care_recall_target(name: str, detector: CareDetector) -> None:
         *TRAINING,
         "care_holdout.yaml",
         pytest.param("care_holdout2.yaml", marks=HOLDOUT2_FALSE_CARE),
-        "care_holdout3.yaml",
+        pytest.param("care_holdout3.yaml", marks=HOLDOUT3_FALSE_CARE),
         "care_holdout4.yaml",
         pytest.param("care_holdout5.yaml", marks=HOLDOUT5_FALSE_CARE),
     ],
@@ -276,6 +288,7 @@ def test_care_false_care_target(name: str, detector: CareDetector) -> None:
     assert report.false_care_rate <= FALSE_CARE, report.summary()
 
 
+@POOLED_RECALL
 def test_care_targets_hold_over_all_holdouts_together(detector: CareDetector) -> None:
     needing = flagged = ordinary = false = 0
     for name in sorted(FLOORS):

@@ -628,6 +628,13 @@ class T:
     HOME_USED = "home_used"
     HOME_ELSEWHERE = "home_elsewhere"
     HOME_NEAR = "home_near"
+    # answers: small talk, the same answer twice, the eligibility check's household step
+    TALK_NO_CALLS = "talk_no_calls"
+    TALK_AGAIN = "talk_again"
+    TALK_AGAIN_NOTHING = "talk_again_nothing"
+    ELIG_SO_FAR = "elig_so_far"
+    ELIG_HOUSEHOLD_HELP = "elig_household_help"
+    ELIG_LOAN_NOT_HOUSEHOLD = "elig_loan_not_household"
 
 
 def policy_group_key(group: str) -> str:

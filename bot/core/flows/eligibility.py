@@ -23,11 +23,15 @@ from bot.core.flows.eligibility_result import ResultView, evaluate, qualifying
 from bot.core.flows.eligibility_view import QuestionView, toggle
 from bot.core.flows.eligibility_words import (
     DONE_WORDS,
+    HOUSEHOLD,
     RESUME_WORDS,
+    START_WORDS,
+    STOP_WORDS,
     answer_first,
     decode,
     early_province,
     encode,
+    household_talk,
     one_province,
     province_alone,
 )
@@ -40,9 +44,6 @@ from bot.matching.normalize import Normalizer, fold
 
 KEY = "eligibility"
 MAX_FACTS_PAYLOAD = 512  # an "el:ask:" payload longer than this is not ours
-# typed words that start the check (folded), besides the menu label
-START_WORDS = {"kiem tra mien giam", "kiem tra mien giam hoc phi", "mien giam cua minh"}
-STOP_WORDS = {"huy", "dung", "dung lai", "thoi", "dung kiem tra"}
 
 
 class EligibilityFlow(RunFlow):
@@ -83,8 +84,7 @@ class EligibilityFlow(RunFlow):
         return Button(self.r.t(T.ELIG_CONTINUE), "el:resume")
 
     def _current(self, run: dict[str, Any]) -> EligQuestion | None:
-        question = self.elig.question(str(run.get("current") or ""))
-        return question
+        return self.elig.question(str(run.get("current") or ""))
 
     def _facts(self, run: dict[str, Any]) -> Facts:
         facts = run.get("facts")
@@ -153,6 +153,9 @@ class EligibilityFlow(RunFlow):
             return said
         if picked is not None and core(text) not in STOP_WORDS:
             return await turn.press(f"el:opt:{picked}")
+        if question.id == HOUSEHOLD and household_talk(self.matcher.normalize(text)):
+            help_text = self.view.household_help(self._facts(run), turn.now.date())  # W8
+            return [Reply(help_text), self._question(run)]
         if question.type == "province":
             province = one_province(self.matcher, self.provinces, text)
             if province is not None:

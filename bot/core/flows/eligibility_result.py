@@ -14,6 +14,10 @@ from bot.core.flows.render import Renderer, cite, vn_date
 from bot.core.messages import Button, Reply
 
 MAX_POLICY_BUTTONS = 3
+# content/eligibility.yaml ids: the loan outcome, and the household question's "none of these"
+LOAN = "loan"
+HOUSEHOLD = "household"
+NO_HOUSEHOLD = "khong"
 
 
 @dataclass
@@ -125,6 +129,18 @@ class ResultView:
         buttons = (Button(t(T.ELIG_FULL), "el:full"), *self._policy_buttons(verdict))
         return Reply("\n\n".join(blocks), (*buttons, self.r.home_button()))
 
+    def household_help(self, facts: Facts, today: dt.date) -> str:
+        """answers (review3 W8): at the household question, what is certain already from the
+        answers given so far (whatever the household), then who certifies a household."""
+        verdict = evaluate(self.elig, self.catalog, facts, today)
+        skip = moot(self.elig, verdict)
+        rules = [r for r in verdict.sure if r.outcome not in skip]
+        help_text = self.r.t(T.ELIG_HOUSEHOLD_HELP)
+        if not rules:
+            return help_text
+        intro = self.r.t(T.ELIG_SO_FAR, facts=self.described(facts))
+        return "\n\n".join(["\n".join([intro, *self.lines(rules)]), help_text])
+
     def full(self, facts: Facts, verdict: Verdict) -> Reply:
         """The whole answer, once every question was answered or skipped."""
         t = self.r.t
@@ -178,6 +194,10 @@ class ResultView:
                 out.append(f"• {self._provincial(facts, verdict)}")
                 continue
             if outcome.none is None or not self._covers(outcome.id, level):
+                continue
+            if outcome.id == LOAN and facts.get(HOUSEHOLD) == NO_HOUSEHOLD:
+                # answers (review3 C11): "Không thuộc các hộ trên" was an answer, not silence
+                out.append(f"• {self.r.t(T.ELIG_LOAN_NOT_HOUSEHOLD)}")
                 continue
             out.append(f"• {' '.join(outcome.none.split())}")
         return out

@@ -80,6 +80,9 @@ def province_alone(normalized: str, provinces: ProvinceIndex) -> str | None:
 # surveyinput (review3 C2): "xong" typed at a several-choice question is its "✔ Xong" (with
 # nothing ticked: its "none of these"), never a question for the matcher
 DONE_WORDS = frozenset(("xong", "xong roi", "done", "het", "het roi", "vay thoi", "the thoi"))
+# typed words that start the check (folded), besides the menu label; that stop it
+START_WORDS = frozenset(("kiem tra mien giam", "kiem tra mien giam hoc phi", "mien giam cua minh"))
+STOP_WORDS = frozenset(("huy", "dung", "dung lai", "thoi", "dung kiem tra"))
 # the check's own entry buttons typed while it waits ("🔎 Kiểm tra đầy đủ", "▶ Tiếp tục…"):
 # the waiting question again, not a search
 RESUME_WORDS = frozenset(
@@ -124,3 +127,16 @@ def early_province(
     if target.id in skipped:
         skipped.remove(target.id)
     return True
+
+
+# answers (review3 W8): what says a message at the household question is about the household
+# ("nhà em nghèo nhưng không có sổ hộ nghèo") when it names no option the check can tick
+# (normalized words: folded, teencode expanded)
+HOUSEHOLD = "household"  # the household question's id in content/eligibility.yaml
+_HOUSEHOLD_CUES = ("ngheo", "kho khan", "so ho", "giay chung nhan", "giay xac nhan", "thu nhap")
+
+
+def household_talk(normalized: str) -> bool:
+    """Whether a message (normalized) talks about the family's means."""
+    padded = f" {normalized} "
+    return any(f" {cue} " in padded for cue in _HOUSEHOLD_CUES)

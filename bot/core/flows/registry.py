@@ -10,6 +10,7 @@ from bot.core.flows.handoff import HandoffFlow  # handoff (issue 12)
 from bot.core.flows.parent import ParentFlow  # parent (issue 12)
 from bot.core.flows.quiz import QuizFlow  # quiz (issue 11)
 from bot.core.flows.schools import SchoolsFlow
+from bot.core.flows.small_talk import SmallTalk  # answers
 from bot.core.flows.survey import SurveyFlow
 
 
@@ -27,4 +28,5 @@ def standard_flows(tools: Tools) -> list[Flow]:
     flows.insert(0, HandoffFlow(tools))
     # -- parent (issue 12) --
     flows += [ParentFlow(tools), CorrectionsFlow(tools)]
+    flows.append(SmallTalk(tools))  # answers: last, its words are read after every other flow's
     return flows
