@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.catalog import Catalog
-from bot.core.ask import FOLLOW_UP_WINDOW, LAST_ANSWER, last_answer
+from bot.core.ask import FOLLOW_UP_WINDOW, LAST_ANSWER, last_answer, where_for_trade
 from bot.core.engine import Engine
 from bot.core.messages import Inbound
 from bot.core.ports import ConversationState
@@ -133,3 +133,20 @@ async def test_the_main_menu_starts_afresh(engine: Engine) -> None:
 @given(st.one_of(st.none(), st.integers(), st.text(), st.dictionaries(st.text(), st.text())))
 def test_a_damaged_record_is_no_context(raw: object) -> None:
     assert last_answer(ConversationState(data={LAST_ANSWER: raw}), NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("previous", "text", "expected"),
+    [
+        ("trade:han", "học ở đâu", "học ở đâu nghề Hàn"),
+        ("trade:han", "truong nao day vay", "truong nao day vay nghề Hàn"),
+        ("trade:han", "lương bao nhiêu", None),  # not "where": the matcher reads it
+        ("faq:hp_cao_dang", "học ở đâu", None),  # not after a trade
+        (None, "học ở đâu", None),
+        ("trade:no_such_trade", "học ở đâu", None),
+    ],
+)
+def test_where_right_after_a_trade_card(
+    catalog: Catalog, previous: str | None, text: str, expected: str | None
+) -> None:
+    assert where_for_trade(catalog, previous, text) == expected

@@ -5,6 +5,7 @@ question back, a pointer elsewhere) and, without any conversation, what `huongng
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, replace
 
 from bot.catalog import Catalog
@@ -14,8 +15,9 @@ from bot.core.flows.answers import CatalogAnswers
 from bot.core.messages import Button, Reply, clean_input
 from bot.core.ports import ConversationState
 from bot.matching.care import CareDetector
-from bot.matching.followup import InContext
+from bot.matching.followup import InContext, is_follow_up
 from bot.matching.matcher import Match, Suggestions
+from bot.matching.normalize import fold
 
 # the FAQ answer just given, for reading a follow-up in its context (bot/matching/followup.py):
 # {"id": "faq:x", "at": iso time}; a follow-up comes soon or not at all
@@ -24,15 +26,17 @@ FOLLOW_UP_WINDOW = dt.timedelta(minutes=15)
 
 
 def answered(state: ConversationState, screen: str, now: dt.datetime) -> None:
-    """An FAQ answer was shown (typed or pressed): the next question may follow up on it."""
-    if screen.startswith("faq:"):
+    """An FAQ answer or a trade's card was shown (typed or pressed): the next question may
+    follow up on it."""
+    if screen.startswith(("faq:", "trade:")):
         state.data[LAST_ANSWER] = {"id": screen, "at": now.isoformat()}
     else:
         state.data.pop(LAST_ANSWER, None)
 
 
 def last_answer(state: ConversationState, now: dt.datetime) -> str | None:
-    """The FAQ answer a message may follow up on: given within the window, else None."""
+    """The FAQ answer or trade a message may follow up on: shown within the window, else
+    None."""
     raw = state.data.get(LAST_ANSWER)
     if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
         return None
@@ -41,6 +45,23 @@ def last_answer(state: ConversationState, now: dt.datetime) -> str | None:
     except ValueError:
         return None
     return str(raw["id"]) if dt.timedelta(0) <= now - at <= FOLLOW_UP_WINDOW else None
+
+
+# "where" in a follow-up, folded: "học ở đâu", "trường nào dạy", "chỗ nào học"
+_WHERE = (("o", "dau"), ("truong", "nao"), ("cho", "nao"), ("noi", "nao"))
+
+
+def where_for_trade(catalog: Catalog, previous: str | None, text: str) -> str | None:
+    """Right after a trade's card, "học ở đâu" asks where to learn that trade: the question
+    with the trade named ("học ở đâu nghề Hàn"), for the schools search to read; else None."""
+    trade = catalog.trades.get(previous.removeprefix("trade:")) if previous else None
+    if trade is None or not previous or not previous.startswith("trade:"):
+        return None
+    words = fold(text).split()
+    pairs = set(itertools.pairwise(words))
+    if not is_follow_up(text) or not pairs & set(_WHERE):
+        return None
+    return f"{text} nghề {trade.name}"
 
 
 @dataclass(frozen=True)

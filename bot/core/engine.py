@@ -15,7 +15,14 @@ import re
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.core import asker, care_after
-from bot.core.ask import AskResult, answer_question, answered, ask, last_answer
+from bot.core.ask import (
+    AskResult,
+    answer_question,
+    answered,
+    ask,
+    last_answer,
+    where_for_trade,
+)
 from bot.core.care_turns import CareTurns
 from bot.core.documents import EntityMenus
 from bot.core.flows.answers import CatalogAnswers
@@ -203,6 +210,9 @@ class Engine:
         """Typed text no flow's question took: commands, buttons by number or name, matcher;
         right after a care answer, what nothing answers is heard with care."""
         state = turn.state
+        named = where_for_trade(self.catalog, last_answer(state, turn.now), text)
+        if named is not None:  # "học ở đâu" right after a trade's card: that trade
+            text, folded = named, fold(named)
         command = _COMMANDS.get(folded) or self.flows.command(folded, state, text=text)
         if command is not None:
             return await self._payload(command, turn)
