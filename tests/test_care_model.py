@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.catalog import Catalog
 from bot.catalog.check import check_directory
@@ -158,3 +160,17 @@ def test_thanks_then_a_wish_to_die_gets_care(catalog: Catalog) -> None:
     for text in ("em cảm ơn bot, nhưng em muốn chết", "cam on bot nhung e muon chet"):
         hit = detector.detect(text)
         assert hit is not None and hit.kind == "suicide", text
+
+
+@pytest.fixture(scope="module")
+def detector(catalog: Catalog) -> CareDetector:
+    return CareDetector(catalog.safety)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="0123456789 .,-+()/", max_size=40))
+def test_digits_alone_are_never_care(detector: CareDetector, text: str) -> None:
+    """Numbers typed in pieces ("2.3 4 5 6.7" scored 0.90) are no words for the model, and
+    no distress, right after a care answer either."""
+    assert detector.detect(text) is None, text
+    assert detector.heard_after(text, 0.0) is None, text

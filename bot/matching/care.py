@@ -179,14 +179,16 @@ class CareDetector:
         p = self.model.probability(reading.features())
         if hit is not None and p >= pattern_bar(hit.kind, self.model.with_patterns):
             return CareHit(hit.kind, hit.score, (*hit.evidence, f"model:{p:.2f}"))
-        if p >= self.model.threshold:  # the model alone: the patterns saw too little
+        # the model alone (the patterns saw too little), on words: a message of digits and
+        # dots alone ("2.3 4 5 6.7", a phone number typed in pieces) scored 0.90
+        if p >= self.model.threshold and _has_letters(text):
             return CareHit(reading.kind or "distress", 0, (f"model:{p:.2f}",))
         return None
 
     def heard_after(self, text: str, bar: float) -> CareHit | None:
         """Right after a care answer (bot/core/care_after.py): a CareHit when the model's
         probability reaches `bar`, lower than its usual threshold; None without a model."""
-        if self.model is None:
+        if self.model is None or not _has_letters(text):
             return None
         reading = self.analyse(text)
         p = self.model.probability(reading.features())
@@ -315,3 +317,9 @@ def _blocked(
             if found.rule.kind in kinds and not (span < core):
                 return True
     return False
+
+
+def _has_letters(text: str) -> bool:
+    """Whether a message holds a letter at all (the model reads words; digits, dots and
+    emoji alone are no words: emoji are heard by `_marks_only`)."""
+    return any(ch.isalpha() for ch in text)
