@@ -70,6 +70,13 @@ def consent_decisions(sub: Submission) -> list[tuple[str, str | None, bool, dt.d
     return decisions
 
 
+def _surveys(responses: list[ResponseRow]) -> int:
+    """How many surveys the person sent, as they count them (datarights, review3 C4): a
+    correction, or the same survey sent again, replaces the earlier answers (one lead per
+    school) and is not a second survey."""
+    return len({r.survey_id for r in responses})
+
+
 class SqlLeadSink:
     """Implements core.ports.LeadSink. Inside a conversation turn it writes in the turn's
     transaction, so the submission and the cleared survey are saved together."""
@@ -119,6 +126,10 @@ class SqlLeadSink:
             if isinstance(found, str):
                 return found
             return await parent_codes.request(session, *found)
+
+    async def parent_retry_at(self, key: ConversationKey, now: dt.datetime) -> dt.datetime:
+        async with transaction(self._sessions) as session:
+            return await parent_codes.retry_at(session, key, now)
 
     async def parent_decide(
         self,
@@ -286,7 +297,7 @@ class SqlLeadSink:
             views = tuple(LeadView(x.school_id, x.status, x.id in delivered) for x in leads)
             latest = responses[-1] if responses else None
             return MyData(
-                len(responses),
+                _surveys(responses),
                 personal,
                 views,
                 survey_id=latest.survey_id if latest is not None else "",
@@ -332,15 +343,22 @@ class SqlLeadSink:
             responses = await self._responses(session, key)
             await forget_user_traces(session, key)
             # schools that have (or may have) one of the active leads are told to delete it
-            active = await session.scalars(
-                select(LeadRow.id).where(
-                    LeadRow.response_id.in_([r.id for r in responses]),
-                    LeadRow.status.in_(lead_updates.LIVE),
+            live = list(
+                await session.execute(
+                    select(LeadRow.id, LeadRow.school_id).where(
+                        LeadRow.response_id.in_([r.id for r in responses]),
+                        LeadRow.status.in_(lead_updates.LIVE),
+                    )
                 )
             )
-            notices = await _withdrawal_notices(session, list(active), at)
+            notices = await _withdrawal_notices(session, [lead_id for lead_id, _ in live], at)
             gone = await forget_responses(session, [r.id for r in responses], at)
             session.add_all(notices)
+            # datarights (review3 C4): which schools hear of it, and how; a correction is no
+            # second survey (the counts say what "xem dữ liệu" said)
+            told = tuple(dict.fromkeys(n.target for n in notices))
+            listed = tuple(dict.fromkeys(s for _, s in live if s not in told))
+            gone = replace(gone, surveys=_surveys(responses), told=told, listed=listed)
         if not in_turn:
             await checkpoint(self._engine)
         return gone

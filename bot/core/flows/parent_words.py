@@ -145,3 +145,26 @@ def parent_decision(folded: str) -> str | None:
     if core in AGREE_WORDS or (not core and folded.split()[:1] in (["vang"], ["da"])):
         return "agree"
     return None
+
+
+# -- datarights (review3 C3): a parent filling in the survey for the child --------------------
+# "tôi là mẹ của cháu", "mình là phụ huynh": who is typing
+_I_AM = re.compile(
+    r"\b(toi|minh|em|chi|anh|co|chu|bac|tui)\s+(la|dang la)\s+(me|bo|ba|cha|phu huynh|ong|"
+    r"nguoi giam ho|di|co|chu|bac|cau|mo|anh|chi)\b(\s+(cua|cu a)\s+(chau|con|be|em|no)\b)?"
+)
+# "làm khảo sát giúp cháu", "điền hộ con", "trả lời thay cho cháu": doing it for the child
+_FOR_CHILD = re.compile(
+    r"\b(lam|dien|tra loi|khai|nhap)\b(\s+\w+){0,3}?\s+(giup|ho|thay|thay cho|cho)\s+"
+    r"(chau|con|be|con toi|con minh|con em)\b"
+)
+
+
+def parent_helping(folded: str) -> bool:
+    """Whether a message says a parent is the one typing for the child: "Tôi là mẹ của cháu…
+    tôi làm khảo sát giúp cháu được không ạ?" (a parent of one's child, or answering for it)."""
+    if len(folded) > 300 or re.search(r"\d{6}", folded.replace(" ", "")):
+        return False  # a phone number in it is an answer to the question asked
+    said_parent = _I_AM.search(folded)
+    for_child = _FOR_CHILD.search(folded)
+    return bool(for_child) or bool(said_parent and ("chau" in folded or "con" in folded.split()))
