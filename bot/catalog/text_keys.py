@@ -629,6 +629,8 @@ class T:
     SURVEY_PARENT_CONFIRMED = "survey_parent_confirmed"
     PARENT_HELPS = "parent_helps"
     PARENT_CODE_BUSY = "parent_code_busy"
+    PORTAL_ERASED = "portal_erased"
+    PORTAL_ERASED_TEXT = "portal_erased_text"
 
 
 def policy_group_key(group: str) -> str:

@@ -28,7 +28,7 @@ from bot.storage.erasure import (
     _drop_schools,
     _forget_portal_notes,
     _withdrawal_notices,
-    forget_responses,
+    erase_and_tell,
     forget_user_traces,
 )
 from bot.storage.models import (
@@ -342,23 +342,8 @@ class SqlLeadSink:
         async with transaction(self._sessions) as session:
             responses = await self._responses(session, key)
             await forget_user_traces(session, key)
-            # schools that have (or may have) one of the active leads are told to delete it
-            live = list(
-                await session.execute(
-                    select(LeadRow.id, LeadRow.school_id).where(
-                        LeadRow.response_id.in_([r.id for r in responses]),
-                        LeadRow.status.in_(lead_updates.LIVE),
-                    )
-                )
-            )
-            notices = await _withdrawal_notices(session, [lead_id for lead_id, _ in live], at)
-            gone = await forget_responses(session, [r.id for r in responses], at)
-            session.add_all(notices)
-            # datarights (review3 C4): which schools hear of it, and how; a correction is no
-            # second survey (the counts say what "xem dữ liệu" said)
-            told = tuple(dict.fromkeys(n.target for n in notices))
-            listed = tuple(dict.fromkeys(s for _, s in live if s not in told))
-            gone = replace(gone, surveys=_surveys(responses), told=told, listed=listed)
+            gone = await erase_and_tell(session, [r.id for r in responses], at)
+            gone = replace(gone, surveys=_surveys(responses))
         if not in_turn:
             await checkpoint(self._engine)
         return gone

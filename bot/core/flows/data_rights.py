@@ -14,8 +14,8 @@ from bot.core.flows.base import Flow, Tools, Turn
 from bot.core.flows.data_words import DELETE, WORDS
 from bot.core.flows.parent_words import parent_helping
 from bot.core.flows.survey import START, SurveyFlow
-from bot.core.flows.survey_rules import RUN_KEY
 from bot.core.flows.survey_answers import show_phone, yes_no
+from bot.core.flows.survey_rules import RUN_KEY
 from bot.core.messages import Button, ConversationKey, Reply
 from bot.core.ports import ConversationState, Forgotten, MyData
 from bot.matching.normalize import fold
@@ -114,10 +114,8 @@ class DataRights(Flow):
             listed = [t(T.DATA_ERASE_LISTED, schools=", ".join(name(s) for s in gone.listed))]
             for school_id in gone.listed:
                 school = self.catalog.schools.get(school_id)
-                details = [d for d in (school.contact.phone, school.contact.website) if d] if (
-                    school is not None
-                ) else []
-                contact = ", ".join(details) or t(T.DATA_ERASE_NO_CONTACT)
+                found = (school.contact.phone, school.contact.website) if school else ()
+                contact = ", ".join(d for d in found if d) or t(T.DATA_ERASE_NO_CONTACT)
                 listed.append(t(T.DATA_ERASE_CONTACT, school=name(school_id), contact=contact))
             lines.append("\n".join(listed))
         return lines
