@@ -140,7 +140,6 @@ class T:
     DATA_DELETE_CONFIRM = "data_delete_confirm"
     DATA_DELETE_YES = "data_delete_yes"
     DATA_DELETED_DETAILS = "data_deleted_details"
-    DATA_DELETED_SCHOOLS = "data_deleted_schools"
     DATA_NONE = "data_none"
     DATA_SURVEYS = "data_surveys"
     DATA_PERSONAL = "data_personal"
@@ -635,6 +634,20 @@ class T:
     ELIG_SO_FAR = "elig_so_far"
     ELIG_HOUSEHOLD_HELP = "elig_household_help"
     ELIG_LOAN_NOT_HOUSEHOLD = "elig_loan_not_household"
+    # datarights (review3 C3, C4, D2): whom a deletion reaches, the parent typing for the
+    # child, the parent's confirmation as a status, the lockout's way out
+    DATA_ERASE_TOLD = "data_erase_told"
+    DATA_ERASE_LISTED = "data_erase_listed"
+    DATA_ERASE_CONTACT = "data_erase_contact"
+    DATA_ERASE_NO_CONTACT = "data_erase_no_contact"
+    DATA_PARENT_CONFIRMED = "data_parent_confirmed"
+    DATA_PARENT_NOT_SENT = "data_parent_not_sent"
+    DATA_PARENT_PHONE = "data_parent_phone"
+    SURVEY_PARENT_CONFIRMED = "survey_parent_confirmed"
+    PARENT_HELPS = "parent_helps"
+    PARENT_CODE_BUSY = "parent_code_busy"
+    PORTAL_ERASED = "portal_erased"
+    PORTAL_ERASED_TEXT = "portal_erased_text"
 
 
 def policy_group_key(group: str) -> str:

@@ -149,6 +149,12 @@ class Forgotten:
     surveys: int  # surveys whose personal answers were deleted
     leads: int  # leads withdrawn from schools
     consents: int  # consent records detached from the user
+    # datarights (review3 C4): the schools that had (or may have had) the data, by how they
+    # hear of the deletion: `told` get a lead.withdrawn through the outbox (their webhook or
+    # staff group had the lead); `listed` only see it in the school portal, where the lead
+    # now shows as deleted
+    told: tuple[str, ...] = ()
+    listed: tuple[str, ...] = ()
 
 
 class LeadSink(Protocol):
@@ -226,6 +232,11 @@ class ParentDesk(Protocol):
     ) -> ParentRequest | str:
         """What a code asks a parent to confirm, or why not: unknown | expired | own |
         limited | done | nophone (no parent's number given, parentsafe)."""
+        ...
+
+    async def parent_retry_at(self, key: ConversationKey, now: dt.datetime) -> dt.datetime:
+        """datarights (review3 D2): when this conversation, refused for too many wrong codes,
+        may type codes again (a code the student asked for since is taken before that)."""
         ...
 
     async def parent_decide(

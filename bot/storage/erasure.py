@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import replace
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -153,6 +154,26 @@ async def forget_user_traces(session: AsyncSession, key: ConversationKey) -> Non
     await session.execute(unreachable.forget(key.channel, key.user_key))
     await session.execute(events.forget_user(key.channel, key.user_key))
     await handoffs.forget_user(session, key)  # portal2: handoffs and web pushes
+
+
+async def erase_and_tell(session: AsyncSession, ids: list[str], at: dt.datetime) -> Forgotten:
+    """Delete the personal data of these responses (a person's); the schools that have (or
+    may have) one of the live leads are told to delete it: by a lead.withdrawn through the
+    outbox where their webhook or staff group had the lead (`told`), else only in the portal
+    (`listed`: datarights, review3 C4)."""
+    live = list(
+        await session.execute(
+            select(LeadRow.id, LeadRow.school_id).where(
+                LeadRow.response_id.in_(ids), LeadRow.status.in_(lead_updates.LIVE)
+            )
+        )
+    )
+    notices = await _withdrawal_notices(session, [lead_id for lead_id, _ in live], at)
+    gone = await forget_responses(session, ids, at)
+    session.add_all(notices)
+    told = tuple(dict.fromkeys(n.target for n in notices))
+    listed = tuple(dict.fromkeys(school for _, school in live if school not in told))
+    return replace(gone, told=told, listed=listed)
 
 
 async def forget_responses(session: AsyncSession, ids: list[str], at: dt.datetime) -> Forgotten:

@@ -28,7 +28,7 @@ from bot.storage.erasure import (
     _drop_schools,
     _forget_portal_notes,
     _withdrawal_notices,
-    forget_responses,
+    erase_and_tell,
     forget_user_traces,
 )
 from bot.storage.models import (
@@ -68,6 +68,13 @@ def consent_decisions(sub: Submission) -> list[tuple[str, str | None, bool, dt.d
     if sub.parent_confirmed is not None:
         decisions += [(PARENT, s, sub.parent_confirmed, sub.submitted_at) for s in sub.schools]
     return decisions
+
+
+def _surveys(responses: list[ResponseRow]) -> int:
+    """How many surveys the person sent, as they count them (datarights, review3 C4): a
+    correction, or the same survey sent again, replaces the earlier answers (one lead per
+    school) and is not a second survey."""
+    return len({r.survey_id for r in responses})
 
 
 class SqlLeadSink:
@@ -119,6 +126,10 @@ class SqlLeadSink:
             if isinstance(found, str):
                 return found
             return await parent_codes.request(session, *found)
+
+    async def parent_retry_at(self, key: ConversationKey, now: dt.datetime) -> dt.datetime:
+        async with transaction(self._sessions) as session:
+            return await parent_codes.retry_at(session, key, now)
 
     async def parent_decide(
         self,
@@ -286,7 +297,7 @@ class SqlLeadSink:
             views = tuple(LeadView(x.school_id, x.status, x.id in delivered) for x in leads)
             latest = responses[-1] if responses else None
             return MyData(
-                len(responses),
+                _surveys(responses),
                 personal,
                 views,
                 survey_id=latest.survey_id if latest is not None else "",
@@ -331,16 +342,8 @@ class SqlLeadSink:
         async with transaction(self._sessions) as session:
             responses = await self._responses(session, key)
             await forget_user_traces(session, key)
-            # schools that have (or may have) one of the active leads are told to delete it
-            active = await session.scalars(
-                select(LeadRow.id).where(
-                    LeadRow.response_id.in_([r.id for r in responses]),
-                    LeadRow.status.in_(lead_updates.LIVE),
-                )
-            )
-            notices = await _withdrawal_notices(session, list(active), at)
-            gone = await forget_responses(session, [r.id for r in responses], at)
-            session.add_all(notices)
+            gone = await erase_and_tell(session, [r.id for r in responses], at)
+            gone = replace(gone, surveys=_surveys(responses))
         if not in_turn:
             await checkpoint(self._engine)
         return gone

@@ -28,6 +28,7 @@ ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud and t
 TTL = dt.timedelta(days=7)
 WINDOW = dt.timedelta(hours=1)
 MAX_WRONG_PER_USER = 5  # wrong codes per conversation per hour
+MAX_WRONG_LOCKED = 2 * MAX_WRONG_PER_USER  # datarights (D2): at most, with new codes since
 MAX_WRONG_ALL = 300  # wrong codes per hour from everyone together (guessing from many sessions)
 PARENT_PHONE = "parent_consent"  # the personal answer holding the parent's number (E.164)
 _TRIPLE = re.compile(r"(.)\1\1")  # the text folder shortens "AAA": never in a code
@@ -97,19 +98,34 @@ async def latest_waiting(session: AsyncSession, key: ConversationKey) -> str | N
     )
 
 
-async def _limited(session: AsyncSession, who: str, now: dt.datetime) -> bool:
-    since = now - WINDOW
-    mine = await session.scalar(
-        select(func.count())
-        .select_from(ParentAttemptRow)
-        .where(ParentAttemptRow.who == who, ParentAttemptRow.at > since)
+async def _wrong(session: AsyncSession, who: str | None, now: dt.datetime) -> list[dt.datetime]:
+    """When the wrong codes of the window were typed, oldest first: one conversation's, or
+    (None) everyone's."""
+    query = select(ParentAttemptRow.at).where(ParentAttemptRow.at > now - WINDOW)
+    if who is not None:
+        query = query.where(ParentAttemptRow.who == who)
+    return sorted(await session.scalars(query))
+
+
+def _lifted(times: list[dt.datetime], limit: int) -> dt.datetime | None:
+    """When fewer than `limit` of these wrong codes are left in the window (None: already)."""
+    return times[len(times) - limit] + WINDOW if len(times) >= limit else None
+
+
+async def _everyone(session: AsyncSession, now: dt.datetime) -> int:
+    """How many wrong codes everyone together typed in the window."""
+    count = await session.scalar(
+        select(func.count()).select_from(ParentAttemptRow).where(ParentAttemptRow.at > now - WINDOW)
     )
-    if (mine or 0) >= MAX_WRONG_PER_USER:
-        return True
-    everyone = await session.scalar(
-        select(func.count()).select_from(ParentAttemptRow).where(ParentAttemptRow.at > since)
-    )
-    return (everyone or 0) >= MAX_WRONG_ALL
+    return count or 0
+
+
+async def retry_at(session: AsyncSession, key: ConversationKey, now: dt.datetime) -> dt.datetime:
+    """datarights (review3 D2): when this conversation may type any code again."""
+    mine = _lifted(await _wrong(session, _who(key), now), MAX_WRONG_PER_USER)
+    if await _everyone(session, now) >= MAX_WRONG_ALL:
+        mine = max(mine or now, _lifted(await _wrong(session, None, now), MAX_WRONG_ALL) or now)
+    return mine or now
 
 
 async def parent_phone(session: AsyncSession, response_id: str) -> str | None:
@@ -122,16 +138,26 @@ async def parent_phone(session: AsyncSession, response_id: str) -> str | None:
 async def find(
     session: AsyncSession, body: str, key: ConversationKey, now: dt.datetime
 ) -> tuple[ParentCodeRow, list[LeadRow]] | str:
-    """The code's row and its waiting leads (locked), or why not: limited | unknown | expired
-    | own | done | nophone (parentsafe: no parent's number to reach; a code given before that
-    rule). A wrong code counts against the rate limit."""
+    """The code's row and its waiting leads (locked), or why not: busy | limited | unknown |
+    expired | own | done | nophone (parentsafe: no parent's number to reach; a code given
+    before that rule). A wrong code counts against the rate limit."""
     who = _who(key)
-    if await _limited(session, who, now):
+    if await _everyone(session, now) >= MAX_WRONG_ALL:
+        return "busy"  # guessing from many sessions: every conversation waits
+    mine = await _wrong(session, who, now)
+    # datarights (review3 D2): after MAX_WRONG_PER_USER wrong codes the conversation is
+    # refused, except for a code issued since (the student asked for a new one, "gửi lại mã"),
+    # so the real parent is not stuck for an hour; its wrong codes still count, and after
+    # MAX_WRONG_LOCKED nothing is read until the window has passed
+    locked = mine[MAX_WRONG_PER_USER - 1] if len(mine) >= MAX_WRONG_PER_USER else None
+    if locked is not None and len(mine) >= MAX_WRONG_LOCKED:
         return "limited"
     row = await session.get(ParentCodeRow, hash_code(body), with_for_update=True)
     if row is None or row.used_at is not None:
         session.add(ParentAttemptRow(who=who, at=now))
-        return "unknown"
+        return "limited" if locked is not None else "unknown"
+    if locked is not None and row.created_at < locked:
+        return "limited"  # a code given before the lock waits like any other
     if (row.channel, row.user_key) == (key.channel, key.user_key):
         return "own"  # the student's own conversation never confirms for a parent
     if row.expires_at <= now:
@@ -148,6 +174,8 @@ async def find(
         return "done"
     if await parent_phone(session, row.response_id) is None:
         return "nophone"
+    if locked is not None:  # the new code the student asked for: the count starts again
+        await session.execute(delete(ParentAttemptRow).where(ParentAttemptRow.who == who))
     return row, leads
 
 

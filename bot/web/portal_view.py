@@ -114,6 +114,8 @@ class PortalView:
             return self.t(T.PORTAL_DECLINED), self.t(T.PORTAL_DECLINED_TEXT)
         if lead.state == "expired":
             return self.t(T.PORTAL_EXPIRED), self.t(T.PORTAL_EXPIRED_TEXT)
+        if lead.state == "deleted":  # datarights (review3 C4): the student erased their data
+            return self.t(T.PORTAL_ERASED), self.t(T.PORTAL_ERASED_TEXT)
         return self.status_label(WITHDRAWN), self.t(T.PORTAL_WITHDRAWN_TEXT)
 
     def parent_state(self, lead: PortalLead) -> str:

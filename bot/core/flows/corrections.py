@@ -11,8 +11,9 @@ from typing import Any
 
 from bot.catalog.models import Survey, SurveyStep
 from bot.catalog.text_keys import T
+from bot.core.flows import data_words
 from bot.core.flows.base import Flow, Tools, Turn
-from bot.core.flows.parent_view import AMENDS
+from bot.core.flows.parent_view import AMENDS, CONFIRMED_PARENT
 from bot.core.flows.survey_rules import RUN_KEY, SUMMARY, SurveyRules
 from bot.core.messages import Reply
 from bot.core.ports import ConversationState, MyData
@@ -62,7 +63,8 @@ class CorrectionsFlow(Flow):
         self.leads = tools.leads
 
     def command(self, folded: str, state: ConversationState) -> str | None:
-        return WORDS.get(folded)
+        # datarights (review3 C4): "e muon doi ten" is "đổi tên"
+        return data_words.command(folded, WORDS)
 
     async def payload(self, payload: str, turn: Turn) -> list[Reply]:
         what = payload.removeprefix(FIX)
@@ -111,6 +113,8 @@ class CorrectionsFlow(Flow):
                 answers[step.id] = {"agreed": True, "schools": receivers, "at": at}
             elif step.type == "parent_consent" and step.id in mine.personal:
                 phone = mine.personal[step.id]
+                if any(lead.status == "active" for lead in mine.leads):
+                    run[CONFIRMED_PARENT] = phone  # a parent confirmed: it stays confirmed
                 answers[step.id] = {
                     "agreed": None,
                     "awaiting": True,

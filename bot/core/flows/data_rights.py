@@ -9,27 +9,19 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.catalog.text_keys import T
+from bot.core.flows import data_words
 from bot.core.flows.base import Flow, Tools, Turn
-from bot.core.flows.survey import SurveyFlow
+from bot.core.flows.data_words import DELETE, WORDS
+from bot.core.flows.parent_words import parent_helping
+from bot.core.flows.survey import START, SurveyFlow
 from bot.core.flows.survey_answers import show_phone, yes_no
+from bot.core.flows.survey_rules import RUN_KEY
 from bot.core.messages import Button, ConversationKey, Reply
-from bot.core.ports import ConversationState
+from bot.core.ports import ConversationState, Forgotten, MyData
 from bot.matching.normalize import fold
 
-DELETE = "delete_data"  # "Bạn muốn xóa dữ liệu?"
 CONFIRMED = "data:delete"  # its "yes"
-# Typed words (folded) that act as this flow's buttons, in a survey or out of it.
-WORDS = {
-    **dict.fromkeys(
-        ["xoa du lieu cua toi", "xoa du lieu", "xoa thong tin cua toi", "xoadulieu"], DELETE
-    ),
-    **dict.fromkeys(
-        ["xem du lieu cua toi", "xem du lieu", "du lieu cua toi", "thong tin cua toi"], "data:view"
-    ),
-    **dict.fromkeys(
-        ["rut lai dong y", "rut dong y", "rut lai su dong y", "huy dong y"], "data:withdraw"
-    ),
-}
+PARENT_HELPS = "data:parent_helps"  # datarights (C3): a parent typing for the child
 _DELETE_WORDS = frozenset(("xoa", "xoa di", "xoa het", "xoa het di", "xoa luon"))
 
 
@@ -52,7 +44,12 @@ class DataRights(Flow):
                     self._labels.setdefault(step.id, (step.label or step.id, step.type))
 
     def command(self, folded: str, state: ConversationState) -> str | None:
-        return WORDS.get(folded)
+        """Its words, also wrapped in a sentence ("e muon xoa het thong tin cua e"); a parent
+        saying they fill in the survey for the child (datarights, review3 C3)."""
+        found = data_words.command(folded, WORDS)
+        if found is None and parent_helping(folded):
+            return PARENT_HELPS
+        return found
 
     def waiting(self, state: ConversationState) -> bool:
         """While "Bạn muốn xóa dữ liệu?" waits for an answer."""
@@ -77,6 +74,8 @@ class DataRights(Flow):
             return await self._delete(state, key, now)
         if payload == "data:view":
             return await self._view(state, key)
+        if payload == PARENT_HELPS:
+            return await self._parent_helps(turn)
         if payload == "data:withdraw":
             return await self._withdraw_menu(key)
         if payload.startswith("data:withdraw:") and self.leads is not None:
@@ -99,10 +98,37 @@ class DataRights(Flow):
         if self.leads is not None:
             gone = await self.leads.forget(key, now)
             if gone.surveys or gone.leads:
-                lines.append(t(T.DATA_DELETED_DETAILS, surveys=gone.surveys, leads=gone.leads))
-                if gone.leads:
-                    lines.append(t(T.DATA_DELETED_SCHOOLS))
+                lines.append(t(T.DATA_DELETED_DETAILS, surveys=gone.surveys))
+            lines += self._schools_told(gone)
         return [Reply("\n\n".join(lines), (self.r.home_button(),))]
+
+    def _schools_told(self, gone: Forgotten) -> list[str]:
+        """datarights (review3 C4): the schools that had the data, by name, and truly whether
+        the bot told them (through the outbox) or only shows the deletion in their portal,
+        with their contact for the student to remind them."""
+        t, name = self.r.t, self.catalog.school_name
+        lines: list[str] = []
+        if gone.told:
+            lines.append(t(T.DATA_ERASE_TOLD, schools=", ".join(name(s) for s in gone.told)))
+        if gone.listed:
+            listed = [t(T.DATA_ERASE_LISTED, schools=", ".join(name(s) for s in gone.listed))]
+            for school_id in gone.listed:
+                school = self.catalog.schools.get(school_id)
+                found = (school.contact.phone, school.contact.website) if school else ()
+                contact = ", ".join(d for d in found if d) or t(T.DATA_ERASE_NO_CONTACT)
+                listed.append(t(T.DATA_ERASE_CONTACT, school=name(school_id), contact=contact))
+            lines.append("\n".join(listed))
+        return lines
+
+    async def _parent_helps(self, turn: Turn) -> list[Reply]:
+        """A parent filling in the survey for the child: yes, how, and what happens next; then
+        the survey's question again, or the way into the survey."""
+        note = self.r.t(T.PARENT_HELPS)
+        run = turn.state.data.get(RUN_KEY)
+        if isinstance(run, dict) and run.get("id") in self.catalog.surveys:  # paused by this turn
+            return [Reply(note), *await turn.press("sv:resume")]
+        start = Button(self.r.t(T.MENU_SURVEY), START)
+        return [Reply(note, (start, self.r.home_button()))]
 
     async def _view(self, state: ConversationState, key: ConversationKey) -> list[Reply]:
         t = self.r.t
@@ -121,6 +147,8 @@ class DataRights(Flow):
             for step_id, value in mine.personal.items():
                 label, kind = self._labels.get(step_id, (step_id, "text"))
                 shown = show_phone(str(value)) if kind in ("phone", "parent_consent") else value
+                if kind == "parent_consent":  # datarights (C3): a status, then the number
+                    shown = f"{self._parent_status(mine)} ({t(T.DATA_PARENT_PHONE, phone=shown)})"
                 lines.append(f"• {label}: {shown}")
         else:
             lines.append(t(T.DATA_NO_PERSONAL))
@@ -144,6 +172,16 @@ class DataRights(Flow):
             text = "\n".join([*lines, "", *draft])
             return [Reply(text, (*buttons, *self._draft_buttons()), private=private)]
         return [Reply("\n".join(lines), (*buttons, *self._buttons()), private=private)]
+
+    def _parent_status(self, mine: MyData) -> str:
+        """Where the parent's confirmation stands: confirmed (a lead went to its school),
+        waiting, or no school left to confirm for."""
+        statuses = {lead.status for lead in mine.leads}
+        if "active" in statuses:
+            return self.r.t(T.DATA_PARENT_CONFIRMED)
+        if "awaiting_parent" in statuses:
+            return self.r.t(T.SURVEY_PARENT_AWAITING)
+        return self.r.t(T.DATA_PARENT_NOT_SENT)
 
     def _draft(self, state: ConversationState) -> list[str] | None:
         """What an unfinished survey holds in the conversation, and how to drop it."""

@@ -45,6 +45,12 @@ WORDS = {
             "gui lai ma phu huynh",
             "ma xac nhan phu huynh",
             "lay lai ma phu huynh",
+            # datarights (review3 D2): what the lockout tells the parent to ask the child for
+            "gui lai ma",
+            "gui ma lai",
+            "lay ma moi",
+            "ma moi",
+            "cho ma moi",
         ],
         CODE,
     ),
@@ -57,7 +63,8 @@ _REFUSED = {
     "unknown": T.PARENT_CODE_UNKNOWN,
     "expired": T.PARENT_CODE_EXPIRED,
     "own": T.PARENT_CODE_OWN,
-    "limited": T.PARENT_CODE_LIMITED,
+    "limited": T.PARENT_CODE_LIMITED,  # datarights (D2): until when, and the way out
+    "busy": T.PARENT_CODE_BUSY,
     "done": T.PARENT_CODE_DONE,
     "nophone": T.PARENT_CODE_NO_PHONE,  # parentsafe: no parent's number to reach
 }
@@ -133,7 +140,7 @@ class ParentFlow(Flow):
             asked = await desk.parent_request(body, turn.key, turn.now)
             if isinstance(asked, str):
                 state.data.pop(KEY, None)
-                return [self._note(_REFUSED.get(asked, T.PARENT_CODE_UNKNOWN))]
+                return [await self._refused(asked, turn)]
             expires = asked.expires_at.isoformat() if asked.expires_at else None
             state.data[KEY] = {"code": body, "open": True, "expires": expires}
             return [self._request(asked, self._can_share(turn))]
@@ -168,7 +175,7 @@ class ParentFlow(Flow):
         decided = await desk.parent_decide(body, turn.key, agreed, turn.now, phone=phone)
         state.data.pop(KEY, None)
         if isinstance(decided, str):
-            return [self._note(_REFUSED.get(decided, T.PARENT_CODE_UNKNOWN))]
+            return [await self._refused(decided, turn)]
         if not agreed:
             return [self._note(T.PARENT_DECLINED)]
         names = ", ".join(self.catalog.school_name(s) for s in decided.schools)
@@ -206,6 +213,15 @@ class ParentFlow(Flow):
         except ValueError:
             return ""
         return at.astimezone(VIETNAM).strftime("%d/%m/%Y")
+
+    async def _refused(self, why: str, turn: Turn) -> Reply:
+        """Why a code does not work; refused for too many wrong codes, until when (review3
+        D2: the parent is not left without a way on)."""
+        desk = self.view.desk
+        if why in ("limited", "busy") and desk is not None:
+            until = await desk.parent_retry_at(turn.key, turn.now)
+            return self._note(_REFUSED[why], time=until.astimezone(VIETNAM).strftime("%H:%M"))
+        return self._note(_REFUSED.get(why, T.PARENT_CODE_UNKNOWN))
 
     def _note(self, key: str, **values: object) -> Reply:
         return Reply(self.r.t(key, **values), (self.r.home_button(),))

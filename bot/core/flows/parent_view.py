@@ -13,6 +13,10 @@ from bot.core.messages import Button, Reply
 from bot.core.ports import LeadSink, ParentCode, ParentDesk, ParentLinks, ParentRequest
 
 AMENDS = "amends"  # in a survey run: it corrects the person's last submission
+# datarights (review3 C3): in a correction's run, the parent's number a parent already
+# confirmed with: while the answer keeps it, the summary says "Đã xác nhận" (the store keeps
+# those leads confirmed)
+CONFIRMED_PARENT = "confirmed_parent"
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 AGREE, DECLINE, CODE = "pc:yes", "pc:no", "pc:code"
 OPEN = "pc:open:"  # + the code's 8 characters

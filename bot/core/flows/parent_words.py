@@ -145,3 +145,41 @@ def parent_decision(folded: str) -> str | None:
     if core in AGREE_WORDS or (not core and folded.split()[:1] in (["vang"], ["da"])):
         return "agree"
     return None
+
+
+# -- datarights (review3 C3): a parent filling in the survey for the child --------------------
+_WHO = frozenset("toi minh em chi anh co chu bac tui".split())  # "tôi là …"
+_PARENT = frozenset("me bo ba cha ong di co chu bac cau mo anh chi".split())  # "… là mẹ"
+_CHILD = frozenset("chau con be".split())
+_DOING = frozenset("lam dien khai nhap".split())  # "làm", "điền", "khai", "nhập" ("trả lời")
+_ON_BEHALF = frozenset("giup ho thay cho".split())  # "giúp/hộ/thay/cho" the child
+
+
+def _is_parent(words: list[str], i: int) -> bool:
+    """ "tôi là mẹ", "mình là phụ huynh", "em là người giám hộ" from word i."""
+    if words[i] not in _WHO or words[i + 1 : i + 2] != ["la"]:
+        return False
+    said = words[i + 2 : i + 5]
+    return bool(said) and (
+        said[0] in _PARENT or said[:2] == ["phu", "huynh"] or said == ["nguoi", "giam", "ho"]
+    )
+
+
+def _for_child(words: list[str], i: int) -> bool:
+    """ "làm (khảo sát) giúp cháu", "điền hộ con", "trả lời thay cho cháu" from word i."""
+    doing = words[i] in _DOING or words[i : i + 2] == ["tra", "loi"]
+    near = range(i + 1, min(i + 6, len(words) - 1))  # within a few words ("làm khảo sát giúp")
+    return doing and any(words[j] in _ON_BEHALF and words[j + 1] in _CHILD for j in near)
+
+
+def parent_helping(folded: str) -> bool:
+    """Whether a message says a parent is the one typing for the child: "Tôi là mẹ của cháu…
+    tôi làm khảo sát giúp cháu được không ạ?" (a parent, of "cháu"/"con", or doing it for the
+    child). Words only, no pattern: linear in the message."""
+    if len(folded) > 300 or any(len(w) >= 6 and w.isdigit() for w in folded.split()):
+        return False  # a phone number in it is an answer to the question asked
+    words = folded.split()
+    if any(_for_child(words, i) for i in range(len(words))):
+        return True
+    child = any(w in ("chau", "con") for w in words)
+    return child and any(_is_parent(words, i) for i in range(len(words)))

@@ -259,13 +259,14 @@ class SurveySteps:
         self, run: dict[str, Any], survey: Survey, step: SurveyStep, ident: str
     ) -> list[Reply]:
         selection = list(run.get("selection") or [])
-        if ident in selection:
-            selection.remove(ident)
-        elif len(selection) >= step.max_choices:
+        if ident in selection:  # datarights (review3 C10): said, as a typed "bỏ …" says it
+            run["selection"] = [i for i in selection if i != ident]
+            named = self.view.show(run, survey, step, [ident])
+            return self.ask(run, survey, self.view.note(T.SURVEY_REMOVED, items=named))
+        if len(selection) >= step.max_choices:
             # tradestep: the maximum is reached: said so, with how to untick one
             return self.ask(run, survey, self.ticks.too_many(run, survey, step, [ident]))
-        else:
-            selection.append(ident)
+        selection.append(ident)
         run["selection"] = selection
         return self.ask(run, survey)
 

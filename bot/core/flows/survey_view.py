@@ -7,6 +7,7 @@ from typing import Any
 from bot.catalog import Catalog
 from bot.catalog.models import Survey, SurveyStep
 from bot.catalog.text_keys import T
+from bot.core.flows.parent_view import CONFIRMED_PARENT
 from bot.core.flows.render import Renderer
 from bot.core.flows.survey_answers import Parsed, show_phone
 from bot.core.flows.survey_places import PLACE, listed, place_name, place_of
@@ -182,6 +183,8 @@ class SurveyView:
             key = T.SURVEY_PARENT_AGREE if value.get("agreed") else T.SURVEY_PARENT_DISAGREE
             if value.get("awaiting"):  # parent (issue 12): confirmed later, with a code
                 key = T.SURVEY_PARENT_AWAITING
+                if value.get("phone") and value.get("phone") == run.get(CONFIRMED_PARENT):
+                    key = T.SURVEY_PARENT_CONFIRMED  # datarights (C3): a correction, same number
             if value.get("later"):  # flowfix: no number yet; nothing goes to schools
                 key = T.SURVEY_PARENT_LATER
             phone = value.get("phone")
