@@ -157,3 +157,12 @@ def test_hostile_text_is_never_read_as_a_deletion_or_a_parent_without_saying_so(
         assert "xoa" in wish(folded).split()
     if parent_helping(folded):
         assert any(w in folded.split() for w in ("chau", "con", "be"))
+
+
+def test_a_parent_asking_a_question_is_not_filling_in_the_survey() -> None:
+    """A parent's question about fees is answered as a question (it got the "fill in for the
+    child" help before the survey was mentioned at all)."""
+    asking = "Tôi là phụ huynh của cháu Minh. Cháu vào trung cấp có mất học phí không ạ?"
+    assert not parent_helping(fold(asking))
+    assert parent_helping(fold("Tôi là mẹ của cháu, tôi làm khảo sát giúp cháu được không ạ?"))
+    assert parent_helping(fold("mình là phụ huynh, điền hộ con được không"))

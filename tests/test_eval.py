@@ -227,6 +227,13 @@ TRAINING = [
 #      the target), false care 0.9% (4/455): a REGRESSION from 12 (421/439, 1/455), reported, not
 #      tuned away; care_holdout's recall target is met, care_holdout4's recall and care_holdout3's
 #      false care miss theirs (xfails).
+#  14. stop 19: care_holdout6.yaml, 109 messages needing care over ten kinds (threats,
+#      grooming, running away and neglect among them) and 110 ordinary ones (41 mentions, 36
+#      hyperboles, 33 ordinary, 8 of them a form's inputs: phone numbers in pieces, names, "ok"),
+#      written on 2026-12-01 by a helper who never saw the detector or any other set, measured
+#      once at first sight with the model of 13 (and the rule that the model alone needs a
+#      letter): recall 96.3% (105/109), false care 0.0% (0/110). An independent look at 13's
+#      model: its four older holdouts have been looked at many times.
 # Pooled over the four older holdouts (439 messages needing care, 455 ordinary): recall 95.9%
 # (421/439), false care 0.2% (1/455) at 12; 95.0% (417/439), 0.9% (4/455) at 13 (xfail).
 # The xfails below mark each target a set misses; care_holdout's floor is 0.92 since 8 (one
@@ -263,6 +270,7 @@ def detector(catalog: Catalog) -> CareDetector:
         "care_holdout3.yaml",
         pytest.param("care_holdout4.yaml", marks=HOLDOUT4_RECALL),
         pytest.param("care_holdout5.yaml", marks=HOLDOUT5_RECALL),
+        "care_holdout6.yaml",
     ],
 )
 def test_care_recall_target(name: str, detector: CareDetector) -> None:
@@ -281,6 +289,7 @@ def test_care_recall_target(name: str, detector: CareDetector) -> None:
         pytest.param("care_holdout3.yaml", marks=HOLDOUT3_FALSE_CARE),
         "care_holdout4.yaml",
         pytest.param("care_holdout5.yaml", marks=HOLDOUT5_FALSE_CARE),
+        "care_holdout6.yaml",
     ],
 )
 def test_care_false_care_target(name: str, detector: CareDetector) -> None:

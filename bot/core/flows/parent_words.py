@@ -153,6 +153,7 @@ _PARENT = frozenset("me bo ba cha ong di co chu bac cau mo anh chi".split())  # 
 _CHILD = frozenset("chau con be".split())
 _DOING = frozenset("lam dien khai nhap".split())  # "làm", "điền", "khai", "nhập" ("trả lời")
 _ON_BEHALF = frozenset("giup ho thay cho".split())  # "giúp/hộ/thay/cho" the child
+_FORM = frozenset("dien khai phieu form".split())  # the survey's form ("khảo sát" as a pair)
 
 
 def _is_parent(words: list[str], i: int) -> bool:
@@ -181,5 +182,8 @@ def parent_helping(folded: str) -> bool:
     words = folded.split()
     if any(_for_child(words, i) for i in range(len(words))):
         return True
+    # a parent who says so AND speaks of the survey: a parent asking about fees ("Tôi là phụ
+    # huynh của cháu…, có phải đóng học phí không ạ?") asks a question, not to fill in for it
     child = any(w in ("chau", "con") for w in words)
-    return child and any(_is_parent(words, i) for i in range(len(words)))
+    form = any(w in _FORM for w in words) or "khao sat" in folded
+    return child and form and any(_is_parent(words, i) for i in range(len(words)))
