@@ -56,3 +56,24 @@ def test_the_same_words_still_match_with_or_without_them(
 ) -> None:
     result = matcher.match(question)
     assert isinstance(result, Match) and result.id == target, result
+
+
+def test_a_word_counts_against_a_target_only_where_every_use_conflicts() -> None:
+    spellings = Spellings([["hội chợ việc làm năm nay"]])
+    # "chợ" and "cho" both fold to "cho": one of them is the target's own spelling
+    assert spellings.words_against(typed("có hội chợ việc làm cho học sinh không")) == {}
+    assert spellings.words_against(typed("cho tôi hỏi")) == {0: {"cho", "hoi"}}
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Cho tôi hỏi về học phí ạ", "Cho tôi hỏi về học phí trung cấp ạ"],
+)
+def test_the_learned_model_reads_typed_diacritics_too(matcher: Matcher, question: str) -> None:
+    """The model reads folded words: before, "Cho" beside "tôi hỏi" read as the pets topic's
+    "chó" and the question about tuition was declined."""
+    result = matcher.match(question)
+    assert result is not None
+    ids = [result.id] if isinstance(result, Match) else [o.id for o in result.options]
+    assert not any(i.startswith("oos:") for i in ids)
+    assert any(i.startswith("faq:hp_") for i in ids), ids

@@ -75,8 +75,27 @@ class Spellings:
                     for base, marks in keys:
                         seen[base].add(marks)
             self._known.append({b: frozenset(m) for b, m in seen.items()})
+        # each syllable: the targets writing it with diacritics, and the marks they use
+        self._by_base: dict[str, list[tuple[int, frozenset[str]]]] = defaultdict(list)
+        for target, spelled in enumerate(self._known):
+            for base, used in spelled.items():
+                self._by_base[base].append((target, used))
 
     def conflicts(self, target: int, query: list[Key]) -> list[str]:
         """The folded syllables of `query` that this target writes only with other marks."""
         known = self._known[target]
         return [base for base, marks in query if base in known and marks not in known[base]]
+
+    def words_against(self, query: list[Key]) -> dict[int, frozenset[str]]:
+        """For each target, the folded syllables of `query` it writes only with other marks at
+        every place the query uses them ("hội chợ … cho" keeps "cho" for a target that writes
+        "chợ"): what a reader of folded words can hold against the target."""
+        typed_marks: dict[str, set[str]] = defaultdict(set)
+        for base, marks in query:
+            typed_marks[base].add(marks)
+        out: dict[int, set[str]] = defaultdict(set)
+        for base, typed_as in typed_marks.items():
+            for target, used in self._by_base.get(base, ()):
+                if used.isdisjoint(typed_as):
+                    out[target].add(base)
+        return {target: frozenset(words) for target, words in out.items()}

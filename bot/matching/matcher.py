@@ -193,6 +193,12 @@ class Matcher:
         fresh = intent is not None and intent.trained_on == data_fingerprint(self.training_docs)
         self.intent = intent if fresh else None
         self._labels = {t.id: t.label for t in self.targets}
+        where = {t.id: i for i, t in enumerate(self.targets)}
+        self._class_targets = (
+            [(c, where[ident]) for c, ident in enumerate(self.intent.classes) if ident in where]
+            if self.intent is not None
+            else []
+        )
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
 
     def __getstate__(self) -> dict[str, object]:
@@ -322,10 +328,19 @@ class Matcher:
             return self.decide(lexical)
         learned = [
             Scored(ident, self._labels[ident], round(p, 4))
-            for ident, p in ranked(self.intent, self.topic_tokens(text), limit=8)
+            for ident, p in ranked(self.intent, self.topic_tokens(text), 8, self._against(text))
             if ident in self._labels and keep(ident)
         ][:4]
         return self.decide_learned(lexical, learned)
+
+    def _against(self, text: str) -> dict[int, frozenset[str]]:
+        """For each of the model's classes, the syllables of `text` typed with other diacritics
+        than that class's phrasings use (IntentModel.probabilities)."""
+        marked = typed(text)
+        if not marked:
+            return {}
+        against = self._spellings.words_against(marked)
+        return {cls: against[t] for cls, t in self._class_targets if t in against}
 
     def label(self, ident: str) -> str | None:
         """The label of an answer the matcher knows, None for any other id."""
