@@ -15,7 +15,13 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli.chat import cmd_ask, cmd_chat, cmd_serve
-from bot.cli.content import cmd_care_train, cmd_content_check, cmd_eval, cmd_match_train
+from bot.cli.content import (
+    cmd_care_train,
+    cmd_content_check,
+    cmd_eval,
+    cmd_match_cv,
+    cmd_match_train,
+)
 from bot.cli.data import (
     cmd_data_purge,
     cmd_db_upgrade,
@@ -160,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
     msub = p.add_subparsers(dest="match_command", required=True)
     c = msub.add_parser("train", help="train on the content's phrasings: content/intent_model.json")
     c.set_defaults(func=cmd_match_train)
+    c = msub.add_parser(
+        "cv", help="cross-validate the decision on the real training questions (content/train)"
+    )
+    c.add_argument("--folds", type=int, default=5, help="folds, split by source (default 5)")
+    c.add_argument("--misses", action="store_true", help="print the out-of-fold misses")
+    c.set_defaults(func=cmd_match_cv)
     return parser
 
 

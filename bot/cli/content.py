@@ -118,3 +118,33 @@ def cmd_match_train(_args: argparse.Namespace, settings: Settings) -> int:
     print(f"{len(model.classes)} targets, {phrasings} phrasings, {len(extra)} real questions,")
     print(f"{weights} weights: {path}")
     return 0
+
+
+def cmd_match_cv(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        from bot.matching.cv import cross_validate
+    except ImportError:  # numpy: pip install -e '.[train]'
+        print("cross-validation needs numpy: pip install -e '.[train]'", file=sys.stderr)
+        return 2
+    result = cross_validate(_load(settings), folds=args.folds)
+    print(
+        f"{result.questions} real questions ({result.taught} teach), {args.folds} folds by source"
+    )
+    for value, report in result.reports.items():
+        print(f"-- learned_confident {value}")
+        print(report.summary())
+    if args.misses:
+        chosen = result.reports.get(settings_threshold(), next(iter(result.reports.values())))
+        for miss in chosen.misses:
+            print(
+                f"  [{miss.outcome}; {miss.score:.2f}] {miss.q!r}: expected "
+                f"{', '.join(miss.expect) or 'decline'}, got {miss.got}"
+            )
+    return 0
+
+
+def settings_threshold() -> float:
+    """The learned_confident threshold the bot uses."""
+    from bot.matching.matcher import Thresholds
+
+    return Thresholds().learned_confident

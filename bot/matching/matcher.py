@@ -191,15 +191,20 @@ class Matcher:
         self.training_docs = [(self.targets[i].id, toks) for i, toks in docs_tokens]
         # a model trained on other phrasings than these is stale: the lexical decision stands
         fresh = intent is not None and intent.trained_on == data_fingerprint(self.training_docs)
-        self.intent = intent if fresh else None
         self._labels = {t.id: t.label for t in self.targets}
+        self.use_model(intent if fresh else None)
+        self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
+
+    def use_model(self, intent: IntentModel | None) -> None:
+        """Decide with this learned model (None: the lexical decision alone); cross-validation
+        (bot/matching/cv.py) swaps in models trained without the questions it asks."""
+        self.intent = intent
         where = {t.id: i for i, t in enumerate(self.targets)}
         self._class_targets = (
-            [(c, where[ident]) for c, ident in enumerate(self.intent.classes) if ident in where]
-            if self.intent is not None
+            [(c, where[ident]) for c, ident in enumerate(intent.classes) if ident in where]
+            if intent is not None
             else []
         )
-        self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
 
     def __getstate__(self) -> dict[str, object]:
         # the typo cache wraps a bound method: made again on unpickling (bot.catalog.cache)

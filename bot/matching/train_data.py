@@ -111,3 +111,31 @@ def extra_docs(
     questions, problems = load_train(content_dir, known)
     docs = [(tq.target, matcher.topic_tokens(tq.q)) for tq in questions]
     return [(ident, toks) for ident, toks in docs if toks], problems
+
+
+@dataclass(frozen=True)
+class LabelledRow:
+    """One real question as labelled: every answer that fits (none: decline), and its source."""
+
+    q: str
+    expect: tuple[str, ...]
+    source: str
+
+
+def labelled_rows(content_dir: Path) -> list[LabelledRow]:
+    """Every well-formed question of content/train, those to decline included (for
+    cross-validation, bot/matching/cv.py); `huongnghiep content check` reports the others."""
+    out: list[LabelledRow] = []
+    for path in sorted((content_dir / TRAIN_DIR).glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError):
+            continue
+        rows = data.get("questions") if isinstance(data, dict) else None
+        for row in rows if isinstance(rows, list) else ():
+            if not isinstance(row, dict) or not isinstance(row.get("q"), str):
+                continue
+            expect = row.get("expect")
+            ids = tuple(e for e in expect if isinstance(e, str)) if isinstance(expect, list) else ()
+            out.append(LabelledRow(row["q"], ids, str(row.get("source", ""))))
+    return out
