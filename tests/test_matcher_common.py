@@ -99,7 +99,11 @@ class Exhaustive:
             return self.matcher.decide(lexical)
         labels = {t.id: t.label for t in self.matcher.targets}
         tokens = self.matcher.topic_tokens(text)
-        learned = [Scored(i, labels[i], round(p, 4)) for i, p in ranked(model, tokens, 4)]
+        # typed diacritics hold back a class's word weights as in Matcher.match
+        against = self.matcher._against(text)
+        learned = [
+            Scored(i, labels[i], round(p, 4)) for i, p in ranked(model, tokens, 4, against)
+        ]
         return self.matcher.decide_learned(lexical, learned)
 
 
