@@ -101,9 +101,7 @@ class Exhaustive:
         tokens = self.matcher.topic_tokens(text)
         # typed diacritics hold back a class's word weights as in Matcher.match
         against = self.matcher._against(text)
-        learned = [
-            Scored(i, labels[i], round(p, 4)) for i, p in ranked(model, tokens, 4, against)
-        ]
+        learned = [Scored(i, labels[i], round(p, 4)) for i, p in ranked(model, tokens, 4, against)]
         return self.matcher.decide_learned(lexical, learned)
 
 
