@@ -25,6 +25,7 @@ from bot.core.flows.survey_answers import (
 )
 from bot.core.flows.survey_mind import RETURN
 from bot.core.flows.survey_places import (
+    HOME,
     KNOWN,
     PLACE,
     Place,
@@ -228,6 +229,8 @@ class SurveySteps:
             if step.type == "consent":
                 value = self._decision(run, survey, action == "yes", now)
             return self.answer(run, survey, step, value)
+        if step.type == "province" and action == HOME and arg in self.catalog.provinces:
+            return self.answer(run, survey, step, arg)  # the remembered province, pressed
         if step.type == "single" and action == "opt" and arg in {o.id for o in step.options}:
             return self.answer(run, survey, step, arg)
         if step.type in MULTI and action == "opt" and arg in self.rules.allowed(run, step):
