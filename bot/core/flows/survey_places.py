@@ -25,6 +25,7 @@ KNOWN = "known_province"  # run key: {"province": id, "former": name or None}, s
 # province question as a one-tap answer ("Nghệ An (như bạn đã chọn)"); the question is still asked
 OFFERED = "home_offer"
 HOME = "home"  # "sv:home:<province id>": the offered province, pressed
+DECLINED = "home_declined"  # run key: a province the student said is not theirs ("nhập lại")
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,15 @@ def offer_home(state: ConversationState, catalog: Catalog, run_key: str) -> None
     province question (its own province answer is adopted as the remembered one first)."""
     home = remembered(state, catalog)
     run = state.data.get(run_key)
-    if isinstance(run, dict) and home is not None:
+    if isinstance(run, dict) and home is not None and home != run.get(DECLINED):
         run[OFFERED] = home
     elif isinstance(run, dict):
+        run.pop(OFFERED, None)
+
+
+def decline(run: dict[str, Any], province: object) -> None:
+    """ "Không, nhập lại" to "Bạn ở …, đúng không?": that province is not offered at the
+    question asked again ("như bạn đã chọn" would contradict the student)."""
+    run[DECLINED] = province
+    if run.get(OFFERED) == province:
         run.pop(OFFERED, None)

@@ -30,6 +30,7 @@ from bot.core.flows.survey_places import (
     PLACE,
     Place,
     confirm,
+    decline,
     place_of,
 )
 from bot.core.flows.survey_rules import (
@@ -203,6 +204,8 @@ class SurveySteps:
         pending = run.get("pending")
         if pending is not None and action in ("yes", "no"):
             run["pending"] = None
+            if action == "no" and step.type == "province":
+                decline(run, pending.get("value"))  # province: not offered as "đã chọn"
             if action == "no":
                 return self.ask(run, survey)
             if step.type == "parent_consent":
