@@ -627,6 +627,7 @@ class T:
     HOME_USED = "home_used"
     HOME_ELSEWHERE = "home_elsewhere"
     HOME_NEAR = "home_near"
+    HOME_OFFER = "home_offer"
     # answers: small talk, the same answer twice, the eligibility check's household step
     TALK_NO_CALLS = "talk_no_calls"
     TALK_AGAIN = "talk_again"

@@ -19,8 +19,9 @@ from typing import Any
 from bot.catalog.eligibility import Eligibility, EligQuestion, Facts
 from bot.catalog.text_keys import T
 from bot.core.flows.base import RunFlow, Tools, Turn, choice
+from bot.core.flows.eligibility_home import ACTION, keep
 from bot.core.flows.eligibility_result import ResultView, evaluate, qualifying
-from bot.core.flows.eligibility_view import QuestionView, toggle
+from bot.core.flows.eligibility_view import QuestionView, step_back, toggle
 from bot.core.flows.eligibility_words import (
     DONE_WORDS,
     HOUSEHOLD,
@@ -167,6 +168,7 @@ class EligibilityFlow(RunFlow):
         province = province_alone(self.matcher.normalize(text), self.provinces)
         if province is None or not early_province(self.elig, run, question, province):
             return None
+        keep(turn.state, self.catalog, self.elig, run)  # province: remembered for later
         name = self.catalog.provinces[province].name
         return [Reply(self.r.t(T.ELIG_PROVINCE_EARLY, province=name)), self._question(run)]
 
@@ -227,10 +229,13 @@ class EligibilityFlow(RunFlow):
         if question is None:
             return [self._stale()]
         run["active"] = True
+        keep(state, self.catalog, self.elig, run)  # province: the remembered one, offered
         if action == "resume":
             return [self._question(run)]
         if action == "back":
-            return self._back(run)
+            return [self._question(step_back(run))]
+        if action == ACTION and question.type == "province" and arg in self.catalog.provinces:
+            return self._answer(run, question, arg, turn)  # the remembered province, pressed
         if action == "skip" and question.type == "province":
             return self._answer(run, question, None, turn)
         if action == "done" and question.multi:
@@ -313,6 +318,7 @@ class EligibilityFlow(RunFlow):
     def _next(self, run: dict[str, Any], turn: Turn) -> list[Reply]:
         """The first question not answered yet, or the result."""
         facts = self._facts(run)
+        keep(turn.state, self.catalog, self.elig, run)  # province: given here, remembered
         asked = set(facts) | set(run.get("skipped", []))
         run["selection"] = []
         for question in self.elig.questions:
@@ -336,18 +342,6 @@ class EligibilityFlow(RunFlow):
             self._facts(run)[question.id] = value
         run["history"].append(question.id)
         return self._next(run, turn)
-
-    def _back(self, run: dict[str, Any]) -> list[Reply]:
-        history: list[str] = run["history"]
-        if history:
-            previous = history.pop()
-            self._facts(run).pop(previous, None)
-            skipped = run.get("skipped", [])
-            if previous in skipped:
-                skipped.remove(previous)
-            run["current"] = previous
-            run["selection"] = []
-        return [self._question(run)]
 
     def _question(self, run: dict[str, Any]) -> Reply:
         return self.questions.question(run)

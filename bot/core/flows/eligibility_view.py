@@ -7,7 +7,9 @@ from typing import Any
 
 from bot.catalog.eligibility import Eligibility, EligQuestion
 from bot.catalog.text_keys import T
+from bot.core.flows.eligibility_home import ACTION, OFFERED
 from bot.core.flows.render import Renderer
+from bot.core.flows.schools_home import offer
 from bot.core.messages import Button, Reply
 
 
@@ -50,7 +52,9 @@ class QuestionView:
             labels = [o.label for o in question.options if o.id in selection]
             lines.append(t(T.ELIG_SELECTED, items=", ".join(labels)))
             buttons.append(Button(t(T.ELIG_DONE), "el:done"))
-        if question.type == "province":
+        if question.type == "province":  # province: the remembered one first, one tap
+            offered = offer(self.r, run.get(OFFERED), f"el:{ACTION}:")
+            buttons += [offered] if offered is not None else []
             buttons.append(Button(t(T.ELIG_SKIP), "el:skip"))
         if run["history"]:
             buttons.append(Button(t(T.BACK), "el:back"))
@@ -69,3 +73,20 @@ def toggle(run: dict[str, Any], question: EligQuestion, ident: str) -> None:
         if question.none in selection:
             selection.remove(question.none)
         selection.append(ident)
+
+
+def step_back(run: dict[str, Any]) -> dict[str, Any]:
+    """The run one question back: the last answered one is current again, its answer undone
+    (moved from eligibility.py)."""
+    history: list[str] = run["history"]
+    if history:
+        previous = history.pop()
+        facts = run.get("facts")
+        if isinstance(facts, dict):
+            facts.pop(previous, None)
+        skipped = run.get("skipped", [])
+        if previous in skipped:
+            skipped.remove(previous)
+        run["current"] = previous
+        run["selection"] = []
+    return run

@@ -81,6 +81,15 @@ def adopt_survey(state: ConversationState, catalog: Catalog) -> None:
         run[_SEEN] = value
 
 
+def offer(r: Renderer, province: object, payload: str) -> Button | None:
+    """ "Nghệ An (như bạn đã chọn)": a remembered province as the one-tap answer to a province
+    question (`payload` followed by its id); None when `province` is no province id."""
+    place = r.catalog.provinces.get(province) if isinstance(province, str) else None
+    if place is None:
+        return None
+    return Button(r.t(T.HOME_OFFER, province=place.name), payload + place.id)
+
+
 def studies(text: str) -> bool:
     """Whether a message is about studying or schools (a place it names is the user's)."""
     padded = f" {' '.join(text.split())} "

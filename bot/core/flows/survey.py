@@ -19,11 +19,11 @@ from typing import Any
 
 from bot.catalog.text_keys import T
 from bot.core.flows.base import RunFlow, Tools, Turn, choice
-from bot.core.flows.schools_home import adopt_survey
 from bot.core.flows.survey_answers import AnswerReader
 from bot.core.flows.survey_known import PREFILL as PREFILL  # re-exported: the quiz fills it
 from bot.core.flows.survey_known import prefill_run
 from bot.core.flows.survey_mind import ChangeOfMind
+from bot.core.flows.survey_places import offer_home
 from bot.core.flows.survey_rules import (
     MULTI,
     RUN_KEY,
@@ -159,7 +159,7 @@ class SurveyFlow(RunFlow):
         """Typed text while a survey question waits: an answer, unless it is a command."""
         await self.rules.participation.refresh()  # task directory: schools switched on
         state = turn.state
-        adopt_survey(state, self.catalog)  # province (W7): its province answer is remembered
+        offer_home(state, self.catalog, KEY)  # province (W7): remembered, and offered
         folded = fold(text.removeprefix("/"))
         command = SURVEY_WORDS.get(folded) or SURVEY_WORDS.get(core(folded))
         if command == "sv:cancel" and self.expects_free_text(state) and folded == "huy":
@@ -228,7 +228,7 @@ class SurveyFlow(RunFlow):
         """A survey button ("sv:…"), or the survey menu."""
         await self.rules.participation.refresh()  # task directory: schools switched on
         state = turn.state
-        adopt_survey(state, self.catalog)  # province (W7): its province answer is remembered
+        offer_home(state, self.catalog, KEY)  # province (W7): remembered, and offered
         if payload == START:
             self.pause(state)  # the menu of surveys is not a question
             return self.start(state)
@@ -306,4 +306,5 @@ class SurveyFlow(RunFlow):
         # the quiz's trades (ticked, then offered first) and province (surveyinput, C6)
         prefill_run(self.catalog, state.data.pop(PREFILL, None), survey, run)
         state.data[KEY] = run
+        offer_home(state, self.catalog, KEY)  # province: offered at its question
         return [Reply(survey.intro), *self.steps.ask(run, survey)]

@@ -12,13 +12,20 @@ from typing import Any
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.core.flows.eligibility_words import PROVINCE_FILLERS
+from bot.core.flows.schools_home import remembered
 from bot.core.flows.schools_places import former_id
 from bot.core.flows.survey_answers import AnswerReader, clean_text
 from bot.core.flows.survey_rules import SurveyRules
+from bot.core.ports import ConversationState
 from bot.matching.entities import MARKER
 
 PLACE = "school_place"  # run key: {"province": id, "former": name or None} while listed
 KNOWN = "known_province"  # run key: {"province": id, "former": name or None}, see survey_known
+# run key: the province remembered for the conversation (schools_home), offered first at the
+# province question as a one-tap answer ("Nghệ An (như bạn đã chọn)"); the question is still asked
+OFFERED = "home_offer"
+HOME = "home"  # "sv:home:<province id>": the offered province, pressed
+DECLINED = "home_declined"  # run key: a province the student said is not theirs ("nhập lại")
 
 
 @dataclass(frozen=True)
@@ -106,3 +113,22 @@ def confirm(catalog: Catalog, t: Callable[..., str], run: dict[str, Any], place:
     else:
         question = t(T.SURVEY_PROVINCE_CONFIRM, province=name)
     run["pending"] = {"value": place.province, "question": question}
+
+
+def offer_home(state: ConversationState, catalog: Catalog, run_key: str) -> None:
+    """The survey's run (under `run_key`) notes the remembered province to offer at its
+    province question (its own province answer is adopted as the remembered one first)."""
+    home = remembered(state, catalog)
+    run = state.data.get(run_key)
+    if isinstance(run, dict) and home is not None and home != run.get(DECLINED):
+        run[OFFERED] = home
+    elif isinstance(run, dict):
+        run.pop(OFFERED, None)
+
+
+def decline(run: dict[str, Any], province: object) -> None:
+    """ "Không, nhập lại" to "Bạn ở …, đúng không?": that province is not offered at the
+    question asked again ("như bạn đã chọn" would contradict the student)."""
+    run[DECLINED] = province
+    if run.get(OFFERED) == province:
+        run.pop(OFFERED, None)

@@ -25,10 +25,12 @@ from bot.core.flows.survey_answers import (
 )
 from bot.core.flows.survey_mind import RETURN
 from bot.core.flows.survey_places import (
+    HOME,
     KNOWN,
     PLACE,
     Place,
     confirm,
+    decline,
     place_of,
 )
 from bot.core.flows.survey_rules import (
@@ -202,6 +204,8 @@ class SurveySteps:
         pending = run.get("pending")
         if pending is not None and action in ("yes", "no"):
             run["pending"] = None
+            if action == "no" and step.type == "province":
+                decline(run, pending.get("value"))  # province: not offered as "đã chọn"
             if action == "no":
                 return self.ask(run, survey)
             if step.type == "parent_consent":
@@ -228,6 +232,8 @@ class SurveySteps:
             if step.type == "consent":
                 value = self._decision(run, survey, action == "yes", now)
             return self.answer(run, survey, step, value)
+        if step.type == "province" and action == HOME and arg in self.catalog.provinces:
+            return self.answer(run, survey, step, arg)  # the remembered province, pressed
         if step.type == "single" and action == "opt" and arg in {o.id for o in step.options}:
             return self.answer(run, survey, step, arg)
         if step.type in MULTI and action == "opt" and arg in self.rules.allowed(run, step):

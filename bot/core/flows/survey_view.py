@@ -9,8 +9,9 @@ from bot.catalog.models import Survey, SurveyStep
 from bot.catalog.text_keys import T
 from bot.core.flows.parent_view import CONFIRMED_PARENT
 from bot.core.flows.render import Renderer
+from bot.core.flows.schools_home import offer
 from bot.core.flows.survey_answers import Parsed, show_phone
-from bot.core.flows.survey_places import PLACE, listed, place_name, place_of
+from bot.core.flows.survey_places import HOME, OFFERED, PLACE, listed, place_name, place_of
 from bot.core.flows.survey_rules import AUTO, MULTI, SUMMARY, SurveyRules, step_of
 from bot.core.messages import Button, Reply
 from bot.core.ports import Clock
@@ -101,6 +102,9 @@ class SurveyView:
             buttons += [Button(t(T.SURVEY_AGREE), "sv:yes"), Button(t(T.SURVEY_DISAGREE), "sv:no")]
         elif step.type == "yesno":
             buttons += [Button(t(T.SURVEY_YES), "sv:yes"), Button(t(T.SURVEY_NO), "sv:no")]
+        elif step.type == "province":  # province: the remembered one first, one tap
+            offered = offer(self.r, run.get(OFFERED), f"sv:{HOME}:")
+            buttons += [offered] if offered is not None else []
         elif step.type == "parent_consent":  # flowfix: no parent's number to give yet
             buttons.append(Button(t(T.SURVEY_PARENT_LATER_BUTTON), "sv:later"))
         if step.type in MULTI and selection:
