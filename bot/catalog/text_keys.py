@@ -142,6 +142,8 @@ class T:
     DATA_DELETED_DETAILS = "data_deleted_details"
     DATA_NONE = "data_none"
     DATA_SURVEYS = "data_surveys"
+    DATA_QUESTIONS = "data_questions"
+    DATA_QUESTIONS_MORE = "data_questions_more"
     DATA_PERSONAL = "data_personal"
     DATA_NO_PERSONAL = "data_no_personal"
     DATA_LEAD_AVAILABLE = "data_lead_available"

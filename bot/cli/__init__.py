@@ -1,7 +1,8 @@
 """Command line: the parser and `main`; the commands live beside it. Parsing and printing only.
 
 chat.py (serve, chat, ask), content.py (content check, eval, care and match train), schools.py
-(school and officials' access), data.py (outbox, purge, parent confirm, db upgrade), common.py.
+(school and officials' access), data.py (outbox, purge, parent confirm, db upgrade),
+questions.py (questions the bot could not answer), common.py.
 Each command imports what it needs when it runs: `ask` and `content check` start without the
 web app, SQLAlchemy, python-telegram-bot or openpyxl (a test holds them to it).
 """
@@ -29,6 +30,7 @@ from bot.cli.data import (
     cmd_outbox_retry,
     cmd_parent_confirm,
 )
+from bot.cli.questions import cmd_questions_export, cmd_questions_list
 from bot.cli.schools import (
     cmd_admin_invite,
     cmd_admin_revoke,
@@ -134,6 +136,16 @@ def build_parser() -> argparse.ArgumentParser:
     c = osub.add_parser("retry", help="queue dead-lettered deliveries again")
     c.add_argument("ids", nargs="*", type=int, help="outbox ids (default: every dead one)")
     c.set_defaults(func=cmd_outbox_retry)
+    p = sub.add_parser("questions", help="questions the bot could not answer, kept for review")
+    qsub = p.add_subparsers(dest="questions_command", required=True)
+    c = qsub.add_parser("list", help="list the kept questions, oldest first, and count them")
+    c.add_argument("--since", help="only those asked since this day (YYYY-MM-DD)")
+    c.add_argument("--limit", type=int, default=100, help="the newest N (0: all)")
+    c.set_defaults(func=cmd_questions_list)
+    c = qsub.add_parser("export", help="write them as content/train rows to review (YAML)")
+    c.add_argument("file")
+    c.add_argument("--since", help="only those asked since this day (YYYY-MM-DD)")
+    c.set_defaults(func=cmd_questions_export)
     p = sub.add_parser("data", help="personal data")
     dsub2 = p.add_subparsers(dest="data_command", required=True)
     c = dsub2.add_parser("purge", help="delete personal data older than the retention period")

@@ -9,13 +9,15 @@ question's answer (or question back, or pointer) is bot/core/ask.py's.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
-from bot.core import asker, care_after
+from bot.core import asker, care_after, unanswered
 from bot.core.ask import (
+    Answered,
     AskResult,
     answer_question,
     answered,
@@ -35,6 +37,7 @@ from bot.core.flows.typed import EMOJI
 from bot.core.messages import WITHHELD, Inbound, Reply
 from bot.core.numbers import single_number
 from bot.core.ports import Clock, ConversationState, ConversationStore, LeadSink, SystemClock
+from bot.core.unanswered import QuestionLog
 from bot.matching.care import CareDetector
 from bot.matching.entities import ProvinceIndex
 from bot.matching.matcher import Match, Matcher, Suggestions
@@ -74,6 +77,7 @@ class Engine:
         store: ConversationStore,
         clock: Clock | None = None,
         leads: LeadSink | None = None,
+        questions: QuestionLog | None = None,
     ) -> None:
         self.catalog = catalog
         self.matcher = matcher
@@ -83,6 +87,7 @@ class Engine:
         self.menus = EntityMenus(self.renderer)  # Menus + document cards, former districts
         self.provinces = ProvinceIndex(catalog)
         self.leads = leads
+        self.questions = questions  # where questions not answered are kept (none: not kept)
         tools = Tools(catalog, self.renderer, matcher, self.provinces, leads, self.clock)
         self.flows = FlowRegistry(standard_flows(tools))
         self.survey = self.flows.find(SurveyFlow)  # for tools and tests that look into a run
@@ -102,11 +107,14 @@ class Engine:
                 replies = await self._handoff.offered(await self._dispatch(inbound, state))
                 state.buttons = list(replies[-1].buttons) if replies else []
                 state.updated_at = self.clock.now()
-                return replies
+                noted = unanswered.collect(state, inbound.key) if self.questions else ([], [])
         except Exception:
             # nothing was saved: the user's state is as before this message
             log.exception("engine failure", extra={"channel": inbound.channel})
             return [Reply(self.catalog.text(T.ERROR), (self.renderer.home_button(),))]
+        if self.questions is not None:  # after the turn: its lock is not held for a side record
+            await unanswered.hand_over(self.questions, *noted)
+        return replies
 
     # -- dispatch -----------------------------------------------------------------------------
 
@@ -129,6 +137,8 @@ class Engine:
     async def _payload(self, payload: str, turn: Turn) -> list[Reply]:
         """A pressed button: its flow's, or a menu screen. Every other flow is paused."""
         state = turn.state
+        if self.questions is not None:  # an option of the last question asked back: its meaning
+            unanswered.chose(state, payload, turn.now)
         owner = self.flows.owner(payload)
         self.flows.pause(state, keep=owner)
         if owner is not None:
@@ -229,6 +239,7 @@ class Engine:
         previous = last_answer(state, turn.now)
         parent = asker.is_parent(state)
         found = answer_question(self.catalog, self.answers, home, text, in_flow, previous, parent)
+        self._note(state, text, found, turn.now)
         if found is not None:
             if found.screen is not None:
                 self._push(state, found.screen)
@@ -242,6 +253,19 @@ class Engine:
             return [Reply(self.catalog.text(T.FALLBACK_IN_FLOW))]
         fallback = T.FALLBACK_PARENT if asker.is_parent(state) else T.FALLBACK
         return [self._with_menu(self.catalog.text(fallback), state)]
+
+    def _note(
+        self, state: ConversationState, text: str, found: Answered | None, now: dt.datetime
+    ) -> None:
+        """A question asked back about, pointed elsewhere or not answered is noted for the log
+        (bot/core/unanswered.py); not one that troubles the care model even at its lower bar."""
+        if self.questions is None or (found is not None and found.unanswered is None):
+            return
+        if self.care.heard_after(text, care_after.AFTER_CARE_PROBABILITY) is not None:
+            return
+        kind = found.unanswered if found is not None else None
+        offered = found.offered if found is not None else ()
+        unanswered.note(state, text, kind or unanswered.DECLINED, offered, now)
 
     async def _shared(self, shared: dict[str, str], turn: Turn) -> list[Reply]:
         """Details shared through the platform: an answer only to the question asking for them."""

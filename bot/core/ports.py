@@ -140,6 +140,9 @@ class MyData:
     leads: tuple[LeadView, ...]
     survey_id: str = ""  # the latest survey's id ("" when none)
     answers: dict[str, Any] = field(default_factory=dict)  # its non-personal answers
+    # questions the bot could not answer, kept (bot/core/unanswered.py): the newest, how many
+    questions: tuple[str, ...] = ()
+    question_count: int = 0
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,10 @@ def _row(row: object, known: Collection[str]) -> tuple[TrainQuestion | None, str
         return None, "`q` (the question) is missing"
     if not isinstance(row.get("source"), str) or not row["source"].strip():
         return None, "`source` is missing"
+    if row.get("reviewed", True) is not True:
+        # exported by `huongnghiep questions export`: a person reads it first (names out,
+        # `expect` checked), then sets `reviewed: true`
+        return None, "not reviewed: remove personal details, check `expect`, set `reviewed: true`"
     expect = row.get("expect")
     if expect is None:
         return None, ""
@@ -134,6 +138,8 @@ def labelled_rows(content_dir: Path) -> list[LabelledRow]:
         rows = data.get("questions") if isinstance(data, dict) else None
         for row in rows if isinstance(rows, list) else ():
             if not isinstance(row, dict) or not isinstance(row.get("q"), str):
+                continue
+            if row.get("reviewed", True) is not True:  # not yet read by a person
                 continue
             expect = row.get("expect")
             ids = tuple(e for e in expect if isinstance(e, str)) if isinstance(expect, list) else ()

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.messages import ConversationKey
 from bot.core.ports import Forgotten, Submission
-from bot.storage import events, handoffs, lead_updates, parent_codes, unreachable
+from bot.storage import events, handoffs, lead_updates, parent_codes, unanswered, unreachable
 from bot.storage.lead_updates import LEAD_CREATED
 from bot.storage.models import ConsentRow, ContactRow, LeadRow, OutboxRow, ResponseRow
 
@@ -154,6 +154,7 @@ async def forget_user_traces(session: AsyncSession, key: ConversationKey) -> Non
     await session.execute(unreachable.forget(key.channel, key.user_key))
     await session.execute(events.forget_user(key.channel, key.user_key))
     await handoffs.forget_user(session, key)  # portal2: handoffs and web pushes
+    await unanswered.forget_user(session, key)  # questions the bot could not answer
 
 
 async def erase_and_tell(session: AsyncSession, ids: list[str], at: dt.datetime) -> Forgotten:

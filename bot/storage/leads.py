@@ -21,7 +21,7 @@ from bot.core.ports import (
     Receipt,
     Submission,
 )
-from bot.storage import lead_updates, parent_codes
+from bot.storage import lead_updates, parent_codes, unanswered
 from bot.storage.db import checkpoint
 from bot.storage.erasure import (
     _cancel_deliveries,
@@ -296,12 +296,15 @@ class SqlLeadSink:
             )
             views = tuple(LeadView(x.school_id, x.status, x.id in delivered) for x in leads)
             latest = responses[-1] if responses else None
+            questions, question_count = await unanswered.of_user(session, key)
             return MyData(
                 _surveys(responses),
                 personal,
                 views,
                 survey_id=latest.survey_id if latest is not None else "",
                 answers=dict(latest.answers) if latest is not None else {},
+                questions=tuple(questions),
+                question_count=question_count,
             )
 
     async def withdraw(self, key: ConversationKey, school_id: str, at: dt.datetime) -> bool:

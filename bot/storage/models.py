@@ -445,3 +445,29 @@ class ParentAttemptRow(Base):
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
 
     __table_args__ = (Index("ix_parent_code_attempts_at", "at"),)
+
+
+# -- questions the bot could not answer (issue 10; bot/core/unanswered.py) ------------------
+
+
+class UnansweredRow(Base):
+    """A typed question the bot asked back about, pointed elsewhere or could not answer, with
+    phone numbers and long digit runs masked; and the option the student then pressed. Deleted
+    with the user's data and by retention."""
+
+    __tablename__ = "unanswered"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), nullable=False)
+    user_key: Mapped[str] = mapped_column(String(128), nullable=False)
+    asked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # asked | pointed | declined
+    offered: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    chosen: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    chosen_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_unanswered_user", "channel", "user_key"),
+        Index("ix_unanswered_asked_at", "asked_at"),
+    )

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.settings import MAX_RETENTION_MONTHS as MAX_MONTHS
 from bot.settings import MIN_RETENTION_MONTHS as MIN_MONTHS
-from bot.storage import events, handoffs
+from bot.storage import events, handoffs, unanswered
 from bot.storage.db import checkpoint
 from bot.storage.erasure import forget_responses
 from bot.storage.models import ConversationRow, ResponseRow
@@ -42,6 +42,7 @@ class Purged:
     conversations: int  # conversation states deleted
     events: int = 0  # seen platform events pruned (older than events.KEEP)
     handoffs: int = 0  # portal2: handoffs to counsellors deleted (with their posts, pushes)
+    questions: int = 0  # questions the bot could not answer (bot/core/unanswered.py)
 
 
 async def purge(engine: AsyncEngine, now: dt.datetime, months: int) -> Purged:
@@ -68,8 +69,9 @@ async def purge(engine: AsyncEngine, now: dt.datetime, months: int) -> Purged:
         conversations = int(getattr(result, "rowcount", 0) or 0)
         seen = await events.prune(session, now)
         threads = await handoffs.purge_before(session, before)
+        questions = await unanswered.purge_before(session, before)
     await checkpoint(engine)
-    if ids or conversations or seen or threads:
+    if ids or conversations or seen or threads or questions:
         log.info(
             "retention purge",
             extra={
@@ -77,6 +79,7 @@ async def purge(engine: AsyncEngine, now: dt.datetime, months: int) -> Purged:
                 "conversations": conversations,
                 "events": seen,
                 "handoffs": threads,
+                "questions": questions,
             },
         )
-    return Purged(len(ids), conversations, seen, threads)
+    return Purged(len(ids), conversations, seen, threads, questions)

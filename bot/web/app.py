@@ -31,6 +31,7 @@ from bot.core.history import RecordingEngine
 from bot.core.memory import MemoryConversationStore
 from bot.core.messages import Reply
 from bot.core.ports import ConversationStore, LeadSink, ParentLinks
+from bot.core.unanswered import QuestionLog
 from bot.leads.outbox import OutboxWorker, RetryPolicy
 from bot.leads.parent import ParentReminders
 from bot.matching.targets import build_matcher
@@ -45,6 +46,7 @@ from bot.storage.leads import SqlLeadSink
 from bot.storage.participation import ParticipationStore
 from bot.storage.retention import purge
 from bot.storage.schools import SchoolStore
+from bot.storage.unanswered import SqlQuestionLog
 from bot.web import errors, events, portal
 from bot.web.auth import Auth  # portal
 from bot.web.dashboard import Dashboard  # dashboard (issue 12, deliver 5)
@@ -102,13 +104,20 @@ async def static_file(request: web.Request) -> web.FileResponse:
 
 
 def build_engine(
-    catalog: Catalog, store: ConversationStore | None = None, leads: LeadSink | None = None
+    catalog: Catalog,
+    store: ConversationStore | None = None,
+    leads: LeadSink | None = None,
+    questions: QuestionLog | None = None,
 ) -> Engine:
     """The conversation engine over the catalog (in-memory state unless a store is given);
-    it keeps the web chat's recent turns, so a reloaded page shows them again."""
+    it keeps the web chat's recent turns, so a reloaded page shows them again, and the
+    questions it could not answer when a log is given."""
     store = store or MemoryConversationStore()
     matcher = build_matcher(catalog)
-    return RecordingEngine(catalog, matcher, store, leads=leads, channels=(webchat.CHANNEL,))
+    channels = (webchat.CHANNEL,)
+    return RecordingEngine(
+        catalog, matcher, store, leads=leads, questions=questions, channels=channels
+    )
 
 
 def outbox_worker(settings: Settings, db: AsyncEngine, catalog: Catalog) -> OutboxWorker:
@@ -184,7 +193,8 @@ def create_app(
     app[PARENT_LINKS] = links
     # only schools switched on receive leads (task directory)
     sink = SqlLeadSink(db, ParticipationStore(db), links)
-    app[ENGINE] = engine or build_engine(catalog, SqlConversationStore(db), sink)
+    questions = SqlQuestionLog(db)  # what the bot could not answer (bot/core/unanswered.py)
+    app[ENGINE] = engine or build_engine(catalog, SqlConversationStore(db), sink, questions)
     app[PARENT_REMINDERS] = ParentReminders(db, catalog)
     app[SCHOOLS] = SchoolStore(db)
     app[OUTBOX] = outbox_worker(settings, db, catalog)

@@ -134,7 +134,12 @@ class DataRights(Flow):
         t = self.r.t
         draft = self._draft(state)
         mine = await self.leads.my_data(key) if self.leads is not None else None
+        asked = self._questions(mine)
         if mine is None or not mine.surveys:
+            if asked:  # questions kept, no survey: both said, and the way to delete them
+                shown = "\n".join([t(T.DATA_NONE), "", *asked, "", *(draft or [])]).strip()
+                ways = self._draft_buttons() if draft is not None else self._buttons()
+                return [Reply(shown, ways, private=True)]
             if draft is not None:
                 return [Reply("\n".join(draft), self._draft_buttons())]
             return [Reply(t(T.DATA_NONE), (self.r.home_button(),))]
@@ -164,10 +169,13 @@ class DataRights(Flow):
                 else T.DATA_LEAD_AVAILABLE
             )
             lines.append(f"• {name}: {t(status)}")
+        if asked:
+            lines += ["", *asked]
         buttons: list[Button] = []
         if any(lead.status in ("active", "awaiting_parent") for lead in mine.leads):
             buttons.append(Button(t(T.DATA_WITHDRAW_BUTTON), "data:withdraw"))
-        private = bool(mine.personal)  # webchat: never kept in the page's history
+        # webchat: never kept in the page's history (nor the questions kept, shown again)
+        private = bool(mine.personal or asked)
         if draft is not None:
             text = "\n".join([*lines, "", *draft])
             return [Reply(text, (*buttons, *self._draft_buttons()), private=private)]
@@ -192,6 +200,19 @@ class DataRights(Flow):
         t = self.r.t
         answers = lines or [f"• {t(T.DATA_DRAFT_NOTHING)}"]
         return [t(T.DATA_DRAFT, title=title), *answers, t(T.DATA_DRAFT_NOT_SENT)]
+
+    def _questions(self, mine: MyData | None) -> list[str]:
+        """The questions kept because the bot could not answer them (bot/core/unanswered.py):
+        a heading, the newest few, and how many more."""
+        if mine is None or not mine.question_count:
+            return []
+        t = self.r.t
+        lines = [t(T.DATA_QUESTIONS, count=mine.question_count)]
+        lines += [f"• {q[:200]}" for q in mine.questions]
+        more = mine.question_count - len(mine.questions)
+        if more > 0:
+            lines.append(t(T.DATA_QUESTIONS_MORE, count=more))
+        return lines
 
     def _draft_buttons(self) -> tuple[Button, ...]:
         t = self.r.t

@@ -1,0 +1,143 @@
+"""Questions the bot could not answer, kept so that people can answer them next time.
+
+A typed question the bot asks back about ("Ý bạn là…?") or cannot answer is noted during the
+turn in the conversation's state; when the student then presses one of the options offered, that
+choice is noted too (what they meant, in their own words: a label for the matcher's training
+data). After the turn, outside the conversation's lock, the engine hands the notes to a
+`QuestionLog` (the database's: bot/storage/unanswered.py), where `huongnghiep questions` lists
+them and exports them, for a person to review, in the format of content/train (README, "What the
+bot could not answer").
+
+Kept: the question with phone numbers, e-mail addresses and long digit runs masked, what was
+offered and what was chosen. Never kept: a message the care detector finds troubling even at
+its lower after-care bar, anything typed at a flow's personal question (flows read those before
+the matcher does), or anything when no log is configured (`huongnghiep ask`, `chat`).
+The rows are deleted with the user's data ("xóa dữ liệu của tôi") and by retention.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.core.messages import ConversationKey
+from bot.core.ports import ConversationState
+from bot.logs import mask_phones
+
+# asked back with options; pointed elsewhere (out of scope); nothing answered it
+log = logging.getLogger(__name__)
+
+ASKED, POINTED, DECLINED = "asked", "pointed", "declined"
+KINDS = (ASKED, POINTED, DECLINED)
+MARK = "unanswered"  # in ConversationState.data: the last such question's note
+CHOICE_WINDOW = dt.timedelta(minutes=30)  # a press later than this is not read as the meaning
+_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+_DIGITS = re.compile(r"\d[\d\s.-]{4,}\d")  # an id card, a bank account: six digits or more
+
+
+def masked(text: str) -> str:
+    """The question as kept: phone numbers (last two digits kept, as in the logs), e-mail
+    addresses and runs of six digits or more masked."""
+    text = _EMAIL.sub("***@***", mask_phones(text))
+    return _DIGITS.sub(lambda m: m.group(0) if _digit_count(m.group(0)) < 6 else "***", text)
+
+
+def _digit_count(text: str) -> int:
+    return sum(ch.isdecimal() for ch in text)
+
+
+@dataclass(frozen=True)
+class Noted:
+    """A question to keep."""
+
+    id: str
+    key: ConversationKey
+    at: dt.datetime
+    text: str
+    kind: str  # one of KINDS
+    offered: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The option a student pressed after the question `id` was asked back."""
+
+    id: str
+    chosen: str
+    at: dt.datetime
+
+
+class QuestionLog(Protocol):
+    """Where noted questions and choices go (the database; none for the CLI's ask)."""
+
+    async def keep(self, noted: Sequence[Noted], chosen: Sequence[Chosen]) -> None: ...
+
+
+def note(
+    state: ConversationState, text: str, kind: str, offered: Sequence[str], now: dt.datetime
+) -> None:
+    """A question was asked back about (`offered`: the options' ids), pointed elsewhere or
+    not answered."""
+    state.data[MARK] = {
+        "id": uuid.uuid4().hex,
+        "at": now.isoformat(),
+        "offered": list(offered),
+        "new": {"text": masked(text), "kind": kind},
+    }
+
+
+def chose(state: ConversationState, payload: str, now: dt.datetime) -> None:
+    """A button was pressed: one of the options of the last question asked back, soon after,
+    and the first such press, is what the student meant."""
+    mark = state.data.get(MARK)
+    if not isinstance(mark, dict) or mark.get("chosen") or payload not in mark.get("offered", ()):
+        return
+    try:
+        at = dt.datetime.fromisoformat(str(mark.get("at")))
+    except ValueError:
+        return
+    if dt.timedelta(0) <= now - at <= CHOICE_WINDOW:
+        mark["chosen"] = payload
+        mark["chosen_new"] = now.isoformat()
+
+
+def collect(state: ConversationState, key: ConversationKey) -> tuple[list[Noted], list[Chosen]]:
+    """After a turn: what it noted, for the log; the state keeps only the id, the options and
+    the choice (the question's text leaves it)."""
+    mark = state.data.get(MARK)
+    if not isinstance(mark, dict):
+        return [], []
+    noted: list[Noted] = []
+    chosen: list[Chosen] = []
+    new: Any = mark.pop("new", None)
+    try:
+        at = dt.datetime.fromisoformat(str(mark.get("at")))
+    except ValueError:
+        state.data.pop(MARK, None)
+        return [], []
+    if isinstance(new, dict):
+        offered = tuple(str(o) for o in mark.get("offered", ()))
+        noted.append(Noted(str(mark["id"]), key, at, str(new["text"]), str(new["kind"]), offered))
+    if not mark.get("offered"):  # nothing to choose from: nothing more to note
+        state.data.pop(MARK, None)
+    picked = mark.pop("chosen_new", None)
+    if isinstance(picked, str):
+        when = dt.datetime.fromisoformat(picked)
+        chosen.append(Chosen(str(mark["id"]), str(mark["chosen"]), when))
+    return noted, chosen
+
+
+async def hand_over(questions: QuestionLog, noted: list[Noted], chosen: list[Chosen]) -> None:
+    """After a turn: its notes to the log. A failure there is logged, never the user's problem
+    (the reply is sent; a question not kept is a lost example, not lost data of theirs)."""
+    if not (noted or chosen):
+        return
+    try:
+        await questions.keep(noted, chosen)
+    except Exception:
+        log.exception("unanswered questions not kept")
