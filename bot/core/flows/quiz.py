@@ -264,7 +264,7 @@ class QuizFlow(RunFlow):
         self, state: ConversationState, run: dict[str, Any], note: str | None = None
     ) -> list[Reply]:
         """The province question, offering the remembered province first (province) unless it
-        is the one the result already shows ("Chọn tỉnh khác")."""
+        is the one the result already shows ("Xem trường ở tỉnh khác")."""
         home = remembered(state, self.catalog)
         return self.view.province_question(note, home if home != run.get("province") else None)
 
