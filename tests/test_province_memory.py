@@ -10,7 +10,15 @@ from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.core.engine import Engine
 from bot.core.flows.schools_fit import fitted, picked, planned_level
-from bot.core.flows.schools_home import HOME, NEAR, WHERE, adopt_survey, asks_near, remembered
+from bot.core.flows.schools_home import (
+    HOME,
+    NEAR,
+    WHERE,
+    adopt,
+    adopt_survey,
+    asks_near,
+    remembered,
+)
 from bot.core.memory import MemoryConversationStore
 from bot.core.messages import ConversationKey, Inbound, Reply
 from bot.core.ports import ConversationState
@@ -111,3 +119,18 @@ async def test_forged_screens_get_a_clear_answer(engine: Engine, rest: str) -> N
     for prefix in (WHERE, NEAR):
         replies = await say(engine, payload=prefix + rest)
         assert replies and all(r.text for r in replies)
+
+
+def test_a_run_takes_each_answer_once(catalog: Catalog) -> None:
+    state, run = ConversationState(), {}
+    adopt(state, catalog, run, "lao_cai")
+    assert state.data[HOME] == "lao_cai"
+    state.data[HOME] = "ha_noi"  # a place named afterwards in a schools question
+    adopt(state, catalog, run, "lao_cai")
+    assert state.data[HOME] == "ha_noi"
+    for value in ("atlantis", 3, None):
+        adopt(state, catalog, run, value)
+        assert state.data[HOME] == "ha_noi"
+    # a check's run stored before the runs shared their key: its answer already taken
+    adopt(state, catalog, {"home_kept": "lao_cai"}, "lao_cai")
+    assert state.data[HOME] == "ha_noi"

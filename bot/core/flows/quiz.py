@@ -14,8 +14,8 @@ from typing import Any
 from bot.catalog.quiz import DISLIKE, LIKE, POINTS, UNSURE
 from bot.catalog.text_keys import T
 from bot.core.flows.base import RunFlow, Tools, Turn, choice
-from bot.core.flows.quiz_view import QZ, QuizView
-from bot.core.flows.schools_home import remember
+from bot.core.flows.quiz_view import HOME, QZ, QuizView
+from bot.core.flows.schools_home import remember, remembered
 from bot.core.flows.survey import PREFILL, START
 from bot.core.flows.survey_answers import AnswerReader
 from bot.core.flows.typed import EMOJI
@@ -130,11 +130,11 @@ class QuizFlow(RunFlow):
             points = int(kind) if kind is not None else None
         if points is None:
             return self.view.question(run, self.r.t(T.QUIZ_PICK))
-        return self._answer(run, run["current"], points)
+        return self._answer(state, run, run["current"], points)
 
     async def reask(self, turn: Turn) -> list[Reply] | None:
         run = self._unfinished(turn.state)
-        return self._ask(run) if run is not None else None
+        return self._ask(turn.state, run) if run is not None else None
 
     # -- buttons --------------------------------------------------------------------------------
 
@@ -170,13 +170,16 @@ class QuizFlow(RunFlow):
             index, _, points = arg.partition(":")
             valid = index.isdigit() and points.isdigit() and int(points) in POINTS
             if valid and int(index) == run["current"]:
-                return self._answer(run, int(index), int(points))
+                return self._answer(state, run, int(index), int(points))
         if action == "skip" and run["stage"] == ITEMS:  # "bỏ qua" an item: neither way
-            return self._answer(run, run["current"], UNSURE)
+            return self._answer(state, run, run["current"], UNSURE)
         if action == "skip" and run["stage"] == PROVINCE:
             run["province"] = None
             return self._finish(run)
-        return self._ask(run)  # "resume", or a button of an earlier question: ask again
+        if action == HOME and run["stage"] == PROVINCE and arg in self.catalog.provinces:
+            return self._settle(state, run, arg)  # the remembered province, pressed
+        # "resume", a button of an earlier question, a forged one: ask again
+        return self._ask(state, run)
 
     def _start(self, state: ConversationState, turn: Turn) -> list[Reply]:
         """Resume offer while a run is half-way; a new run otherwise."""
@@ -207,16 +210,18 @@ class QuizFlow(RunFlow):
             "started": turn.now.isoformat(),
         }
         state.data[KEY] = run
-        return [Reply(self.catalog.quiz.intro), *self._ask(run)]
+        return [Reply(self.catalog.quiz.intro), *self._ask(state, run)]
 
-    def _ask(self, run: dict[str, Any]) -> list[Reply]:
+    def _ask(self, state: ConversationState, run: dict[str, Any]) -> list[Reply]:
         if run["stage"] == PROVINCE:
-            return self.view.province_question()
+            return self._province_question(state, run)
         if run["stage"] == RESULT:
             return self.view.result(run)
         return self.view.question(run)
 
-    def _answer(self, run: dict[str, Any], index: int, points: int) -> list[Reply]:
+    def _answer(
+        self, state: ConversationState, run: dict[str, Any], index: int, points: int
+    ) -> list[Reply]:
         assert self.catalog.quiz is not None
         items = self.catalog.quiz.items
         run["answers"][items[index].id] = points
@@ -225,7 +230,7 @@ class QuizFlow(RunFlow):
             return self.view.question(run)
         if run.get("province") is None:
             run["stage"] = PROVINCE
-            return self.view.province_question()
+            return self._province_question(state, run)
         return self._finish(run)
 
     def _back(self, run: dict[str, Any]) -> list[Reply]:
@@ -240,16 +245,28 @@ class QuizFlow(RunFlow):
     def _province(self, state: ConversationState, run: dict[str, Any], text: str) -> list[Reply]:
         found = self.reader.province(text)
         if found is None:
-            return self.view.province_question(self.r.t(T.QUIZ_NO_PROVINCE))
+            return self._province_question(state, run, self.r.t(T.QUIZ_NO_PROVINCE))
         province_id, former = found
-        run["province"] = province_id
-        remember(state, self.catalog, province_id)  # province (W7): for later school questions
-        replies = self._finish(run)
+        replies = self._settle(state, run, province_id)
         if former:
             name = self.catalog.provinces[province_id].name
             note = self.r.t(T.QUIZ_PROVINCE_MERGED, former=former, province=name)
             replies.insert(0, Reply(note))
         return replies
+
+    def _settle(self, state: ConversationState, run: dict[str, Any], province: str) -> list[Reply]:
+        """The province question answered (typed, or the remembered one pressed): the result."""
+        run["province"] = province
+        remember(state, self.catalog, province)  # province (W7): for later school questions
+        return self._finish(run)
+
+    def _province_question(
+        self, state: ConversationState, run: dict[str, Any], note: str | None = None
+    ) -> list[Reply]:
+        """The province question, offering the remembered province first (province) unless it
+        is the one the result already shows ("Xem trường ở tỉnh khác")."""
+        home = remembered(state, self.catalog)
+        return self.view.province_question(note, home if home != run.get("province") else None)
 
     def _finish(self, run: dict[str, Any]) -> list[Reply]:
         run["stage"], run["active"], run["page"] = RESULT, False, 0
@@ -274,5 +291,5 @@ class QuizFlow(RunFlow):
             return self.view.more(run)
         if action == "province":
             run["stage"], run["active"], run["page"] = PROVINCE, True, 0
-            return self.view.province_question()
+            return self._province_question(turn.state, run)
         return self.view.result(run)

@@ -14,11 +14,13 @@ from bot.catalog.models import School, Trade
 from bot.catalog.quiz import DISLIKE, LIKE, UNSURE, Quiz, fitting_trades, scores, top_types
 from bot.catalog.text_keys import T
 from bot.core.flows.render import Renderer
+from bot.core.flows.schools_home import offer
 from bot.core.flows.schools_search import Query, field_of, find, teaches
 from bot.core.messages import Button, Reply
 from bot.matching.normalize import fold
 
 QZ = "qz:"  # payload prefix of every quiz button
+HOME = "home"  # "qz:home:<province id>": the remembered province offered, pressed
 MAX_SCHOOLS = 5  # schools listed (and offered as buttons) in a result
 TRADES_PER_SCHOOL = 3  # trades named beside each school
 # words in a school's name that name many trades besides its field ("Kinh tế - Kỹ thuật")
@@ -66,10 +68,13 @@ class QuizView:
             buttons.append(Button(t(T.QUIZ_BACK), f"{QZ}back"))
         return [*([Reply(note)] if note else []), Reply(text, tuple(buttons))]
 
-    def province_question(self, note: str | None = None) -> list[Reply]:
-        """Where the student lives (for schools nearby), or skip."""
+    def province_question(self, note: str | None = None, home: str | None = None) -> list[Reply]:
+        """Where the student lives (for schools nearby), or skip; the remembered province
+        (`home`, schools_home) offered first as a one-tap answer."""
         t = self.r.t
+        offered = offer(self.r, home, f"{QZ}{HOME}:")
         buttons = (
+            *([offered] if offered is not None else []),
             Button(t(T.QUIZ_PROVINCE_SKIP), f"{QZ}skip"),
             Button(t(T.QUIZ_BACK), f"{QZ}back"),
         )

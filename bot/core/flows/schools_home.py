@@ -7,7 +7,7 @@ state: it goes with the conversation ("xóa dữ liệu của tôi", retention).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.catalog import Catalog
 from bot.catalog.models import School, Trade
@@ -26,7 +26,8 @@ WHERE = "dir:w:"  # dir:w:<trade>:<province>: where to study a trade, in the rem
 NEAR = "dir:g:"
 ELSEWHERE = 4  # schools elsewhere named when none in the province teaches the trade
 _SURVEY = "survey"  # the survey's run in ConversationState.data (survey_rules.RUN_KEY)
-_SEEN = "home_seen"  # in a survey run: its province answer already taken as the remembered one
+_SEEN = "home_seen"  # in a flow's run: its province answer already taken as the remembered one
+_KEPT = "home_kept"  # the same, in an eligibility check's run stored before (conversations then)
 _LEGACY = "directory"  # the directory kept its own "home" before (conversations stored then)
 # a schools question that asks for schools near the user, not in a named place (folded words)
 _NEAR_WORDS = (
@@ -65,8 +66,7 @@ def remembered(state: ConversationState, catalog: Catalog) -> str | None:
 
 
 def adopt_survey(state: ConversationState, catalog: Catalog) -> None:
-    """The survey's province answer becomes the remembered one, once per answer given (a place
-    named later in a schools question is not overwritten by an older survey answer)."""
+    """The survey's province answer becomes the remembered one (see `adopt`)."""
     run = state.data.get(_SURVEY)
     if not isinstance(run, dict) or run.get("id") not in catalog.surveys:
         return
@@ -75,8 +75,17 @@ def adopt_survey(state: ConversationState, catalog: Catalog) -> None:
         return
     steps = catalog.surveys[run["id"]].steps
     step = next((s for s in steps if s.type == "province"), None)
-    value = answers.get(step.id) if step is not None else None
-    if isinstance(value, str) and value in catalog.provinces and run.get(_SEEN) != value:
+    if step is not None:
+        adopt(state, catalog, run, answers.get(step.id))
+
+
+def adopt(state: ConversationState, catalog: Catalog, run: dict[str, Any], value: object) -> None:
+    """A flow run's province answer (`value`) becomes the remembered one, once per answer given:
+    a place named later in a schools question is not overwritten by an older answer. The run
+    notes the answer taken; anything but a known province id is ignored."""
+    if not isinstance(value, str) or value not in catalog.provinces:
+        return
+    if run.get(_SEEN, run.get(_KEPT)) != value:
         state.data[HOME] = value
         run[_SEEN] = value
 
