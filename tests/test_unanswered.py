@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -96,25 +97,38 @@ async def test_a_press_long_after_or_on_another_button_is_not_read_as_the_meanin
     assert row.chosen is None
 
 
-async def test_not_answered_and_pointed_questions_are_kept_answered_ones_are_not(bot: Bot) -> None:
+async def test_not_answered_questions_are_kept_answered_and_pointed_ones_are_not(
+    bot: Bot,
+) -> None:
     await bot.say(ANSWERED)
+    await bot.say(POINTED)  # out of scope, and the bot knows it: not a gap
     await bot.say(NOT_ANSWERED)
-    await bot.say(POINTED)
-    rows = await bot.rows()
-    kinds = {r.text: (r.kind, r.offered) for r in rows}
-    assert kinds[NOT_ANSWERED] == ("declined", [])
-    assert kinds[POINTED][0] == "pointed"
-    assert ANSWERED not in kinds and len(rows) == 2
+    [row] = await bot.rows()
+    assert (row.text, row.kind, row.offered) == (NOT_ANSWERED, "declined", [])
 
 
-async def test_distress_and_commands_are_never_kept(bot: Bot) -> None:
+async def test_the_first_kept_question_is_said_once(bot: Bot) -> None:
+    first = text(await bot.say(NOT_ANSWERED))
+    assert "Mình giữ lại câu hỏi này (đã che số điện thoại)" in first
+    assert "xóa dữ liệu của tôi" in first
+    again = text(await bot.say(ASKED_BACK))
+    assert "Ý bạn là" in again and "Mình giữ lại" not in again
+    assert len(await bot.rows()) == 2
+    other = text(await bot.say(ASKED_BACK, user="u9"))  # another conversation is told too
+    assert "Mình giữ lại câu hỏi này" in other
+
+
+async def test_distress_chatter_and_commands_are_never_kept(bot: Bot) -> None:
     for typed in (
         "e đang đứng trên sân thượng trường, ko bít có nên nhảy xuống ko",
         "e muon bien mat khoi the gioi nay",
+        "kkkkkkk",
+        "messi hay ronaldo",
         "menu",
         "cảm ơn",
     ):
-        await bot.say(typed)
+        replies = text(await bot.say(typed))
+        assert "Mình giữ lại" not in replies
     assert await bot.rows() == []
 
 
@@ -131,21 +145,20 @@ async def test_addresses_and_long_numbers_are_masked(bot: Bot) -> None:
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_masking_keeps_no_run_of_six_digits(raw: str) -> None:
     kept = masked(raw)
-    run = 0
-    for ch in kept:
-        run = run + 1 if ch.isdecimal() and ch.isascii() else 0 if not ch.isspace() else run
-        assert run < 9  # a phone or id number never survives whole
+    assert not re.search(r"\d(?:[ .-]?\d){5}", kept), kept  # no id, account or phone number
+    assert "@" not in kept or not re.search(r"\w@\w+\.\w", kept)
 
 
 async def test_the_student_sees_their_kept_questions_and_deleting_removes_them(bot: Bot) -> None:
     await bot.say(NOT_ANSWERED, user="u2")  # another student's question stays theirs
-    for n in range(7):
+    endings = ("ạ", "nhé", "vậy", "thế", "nhỉ", "hả", "nha")
+    for ending in endings:
         bot.clock.current += dt.timedelta(minutes=1)
-        await bot.say(f"{NOT_ANSWERED} số {n}")
+        await bot.say(f"{NOT_ANSWERED} {ending}")
     mine = await bot.say("xem dữ liệu của tôi")
     shown = text(mine)
     assert "Mình đang giữ 7 câu hỏi bạn đã gõ" in shown
-    assert f"• {NOT_ANSWERED} số 6" in shown and f"{NOT_ANSWERED} số 1" not in shown
+    assert f"• {NOT_ANSWERED} nha" in shown and f"{NOT_ANSWERED} nhé" not in shown
     assert "… và 2 câu khác." in shown and mine[-1].private
     await bot.say("xóa dữ liệu của tôi")
     await bot.press("data:delete")
@@ -195,9 +208,11 @@ async def test_export_writes_rows_content_check_refuses_until_reviewed(
         )
         for user in ("a", "b"):  # the same question twice, written differently
             typed = ASKED_BACK if user == "a" else ASKED_BACK.lower()
+            clock.current += dt.timedelta(minutes=1)
             replies = await engine.handle(Inbound("web", user, text=typed))
             offered = [b.payload for b in replies[-1].buttons]
             await engine.handle(Inbound("web", user, payload=offered[0]))
+        clock.current += dt.timedelta(minutes=1)
         await engine.handle(Inbound("web", "c", text=NOT_ANSWERED))
     finally:
         await db.dispose()

@@ -144,6 +144,7 @@ class T:
     DATA_SURVEYS = "data_surveys"
     DATA_QUESTIONS = "data_questions"
     DATA_QUESTIONS_MORE = "data_questions_more"
+    UNANSWERED_KEPT = "unanswered_kept"
     DATA_PERSONAL = "data_personal"
     DATA_NO_PERSONAL = "data_no_personal"
     DATA_LEAD_AVAILABLE = "data_lead_available"

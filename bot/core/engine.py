@@ -239,33 +239,42 @@ class Engine:
         previous = last_answer(state, turn.now)
         parent = asker.is_parent(state)
         found = answer_question(self.catalog, self.answers, home, text, in_flow, previous, parent)
-        self._note(state, text, found, turn.now)
+        told = self._note(state, text, found, turn.now, after_care)
         if found is not None:
             if found.screen is not None:
                 self._push(state, found.screen)
                 if asker.note_due(state):  # once: the answers speak to the learner
                     note = self.catalog.text(T.PARENT_NOTE)
                     return [Reply(note), *found.replies]
-            return found.replies
+            return unanswered.told(found.replies, told)
         if after_care:  # nothing answers it, right after a care answer: heard with care
             return await self._cared.follow(turn, text)
         if in_flow:  # surveyinput (C2): no menu under it: the flow's question follows
-            return [Reply(self.catalog.text(T.FALLBACK_IN_FLOW))]
+            return unanswered.told([Reply(self.catalog.text(T.FALLBACK_IN_FLOW))], told)
         fallback = T.FALLBACK_PARENT if asker.is_parent(state) else T.FALLBACK
-        return [self._with_menu(self.catalog.text(fallback), state)]
+        return unanswered.told([self._with_menu(self.catalog.text(fallback), state)], told)
 
     def _note(
-        self, state: ConversationState, text: str, found: Answered | None, now: dt.datetime
-    ) -> None:
-        """A question asked back about, pointed elsewhere or not answered is noted for the log
-        (bot/core/unanswered.py); not one that troubles the care model even at its lower bar."""
-        if self.questions is None or (found is not None and found.unanswered is None):
-            return
+        self,
+        state: ConversationState,
+        text: str,
+        found: Answered | None,
+        now: dt.datetime,
+        after_care: bool,
+    ) -> str | None:
+        """A question asked back about, or not answered, is noted for the log
+        (bot/core/unanswered.py) unless it troubles the care model even at its lower bar or
+        comes right after a care answer. The first one kept in a conversation is said: the
+        text to add to the reply, else None."""
+        if self.questions is None or after_care:
+            return None
         if self.care.heard_after(text, care_after.AFTER_CARE_PROBABILITY) is not None:
-            return
-        kind = found.unanswered if found is not None else None
-        offered = found.offered if found is not None else ()
-        unanswered.note(state, text, kind or unanswered.DECLINED, offered, now)
+            return None
+        if found is not None and found.unanswered != unanswered.ASKED:
+            return None  # answered, or pointed elsewhere: out of scope, known as such
+        kind, offered = (unanswered.ASKED, found.offered) if found else (unanswered.DECLINED, ())
+        first = unanswered.note(state, text, kind, offered, now)
+        return self.catalog.text(T.UNANSWERED_KEPT) if first else None
 
     async def _shared(self, shared: dict[str, str], turn: Turn) -> list[Reply]:
         """Details shared through the platform: an answer only to the question asking for them."""

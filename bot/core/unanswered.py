@@ -10,9 +10,12 @@ bot could not answer").
 
 Kept: the question with phone numbers, e-mail addresses and long digit runs masked, what was
 offered and what was chosen. Never kept: a message the care detector finds troubling even at
-its lower after-care bar, anything typed at a flow's personal question (flows read those before
-the matcher does), or anything when no log is configured (`huongnghiep ask`, `chat`).
-The rows are deleted with the user's data ("xóa dữ liệu của tôi") and by retention.
+its lower after-care bar, or any message right after a care answer; a question the bot points
+elsewhere as out of scope (it knows the topic); fewer than MIN_WORDS words nothing answers
+(chatter); anything typed at a flow's personal question (flows read those before the matcher
+does); anything when no log is configured (`huongnghiep ask`, `chat`). The first question kept
+in a conversation is said in the reply, once. The rows are deleted with the user's data
+("xóa dữ liệu của tôi") and by retention.
 """
 
 from __future__ import annotations
@@ -22,10 +25,10 @@ import logging
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from bot.core.messages import ConversationKey
+from bot.core.messages import ConversationKey, Reply
 from bot.core.ports import ConversationState
 from bot.logs import mask_phones
 
@@ -35,20 +38,21 @@ log = logging.getLogger(__name__)
 ASKED, POINTED, DECLINED = "asked", "pointed", "declined"
 KINDS = (ASKED, POINTED, DECLINED)
 MARK = "unanswered"  # in ConversationState.data: the last such question's note
+TOLD = "unanswered_told"  # in ConversationState.data: the user was told questions are kept
+MIN_WORDS = 4  # a question nothing answers is kept from this many words (fewer: chatter)
 CHOICE_WINDOW = dt.timedelta(minutes=30)  # a press later than this is not read as the meaning
-_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
-_DIGITS = re.compile(r"\d[\d\s.-]{4,}\d")  # an id card, a bank account: six digits or more
+# linear: a match starts only where a run of address characters starts, and each part is
+# bounded (tests/test_regex_linear.py)
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+# six digits or more with at most one space, dot or dash between two (an id card, an account);
+# a separator is never a digit, so each character has one way to match
+_DIGITS = re.compile(r"(?<!\d)\d(?:[\s.-]?\d){5,}")
 
 
 def masked(text: str) -> str:
     """The question as kept: phone numbers (last two digits kept, as in the logs), e-mail
     addresses and runs of six digits or more masked."""
-    text = _EMAIL.sub("***@***", mask_phones(text))
-    return _DIGITS.sub(lambda m: m.group(0) if _digit_count(m.group(0)) < 6 else "***", text)
-
-
-def _digit_count(text: str) -> int:
-    return sum(ch.isdecimal() for ch in text)
+    return _DIGITS.sub("***", _EMAIL.sub("***@***", mask_phones(text)))
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ class Noted:
     key: ConversationKey
     at: dt.datetime
     text: str
-    kind: str  # one of KINDS
+    kind: str  # ASKED | DECLINED
     offered: tuple[str, ...]
 
 
@@ -80,15 +84,29 @@ class QuestionLog(Protocol):
 
 def note(
     state: ConversationState, text: str, kind: str, offered: Sequence[str], now: dt.datetime
-) -> None:
-    """A question was asked back about (`offered`: the options' ids), pointed elsewhere or
-    not answered."""
+) -> bool:
+    """A question was asked back about (`offered`: the options' ids) or not answered. Kept
+    unless it is a few words nothing answers (chatter: "kkkk", "messi hay ronaldo"). True when
+    it is the first kept in this conversation: the reply then says so, once."""
+    if kind == DECLINED and len(text.split()) < MIN_WORDS:
+        return False
     state.data[MARK] = {
         "id": uuid.uuid4().hex,
         "at": now.isoformat(),
         "offered": list(offered),
         "new": {"text": masked(text), "kind": kind},
     }
+    first = not state.data.get(TOLD)
+    state.data[TOLD] = True
+    return first
+
+
+def told(replies: list[Reply], notice: str | None) -> list[Reply]:
+    """The replies, the last one saying `notice` (that the question is kept) when given."""
+    if notice is None or not replies:
+        return replies
+    last = replies[-1]
+    return [*replies[:-1], replace(last, text=f"{last.text}\n\n{notice}")]
 
 
 def chose(state: ConversationState, payload: str, now: dt.datetime) -> None:

@@ -8,7 +8,9 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-_REPEATS = re.compile(r"([a-z])\1{2,}")  # "dcccc" -> "dc"
+# a letter typed 3+ times inside or at the end of a word: "dcccc" -> "dc", "khonggg" -> "khong";
+# not at a word's start, where it is an abbreviation ("cccd": căn cước công dân, not "cd")
+_REPEATS = re.compile(r"(?<=[a-z])([a-z])\1{2,}")
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
 
 
