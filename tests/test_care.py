@@ -51,6 +51,9 @@ CARE = [
     "thay bat ca lop tat nhau, e bi tat den do mat",
     "tụi nó bắt e quỳ xuống xin lỗi rồi quay video",
     "cả lớp cô lập e",
+    # a reviewer's miss (2026-12-02): giving everything up, in teencode
+    "ns thiet e met qua muon buong bo het",
+    "em muốn buông xuôi tất cả",
     # a reviewer's miss: the pattern's gap was three words
     "e bi ban be trong truong bat nat moi ngay",
     "bị mấy đứa lớp trên chặn đường đánh",
@@ -74,6 +77,9 @@ CARE = [
 
 # ordinary questions, many merely mentioning such words, or exaggerating as teenagers do
 ORDINARY = [
+    # giving up a trade or school is not giving up on life
+    "em muốn buông bỏ nghề cơ khí để học nấu ăn",
+    "con tôi muốn buông xuôi hết việc học, có nên cho đi học nghề không",
     "giúp trẻ em bị bạo hành thì học ngành gì",
     "ngành tâm lý chữa trầm cảm",
     "thi khó chết mất",
