@@ -40,7 +40,8 @@ def _since(value: str | None) -> dt.datetime | None:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
-def cmd_questions_list(args: argparse.Namespace, settings: Settings) -> int:
+def _read(args: argparse.Namespace, settings: Settings) -> list[Kept] | int:
+    """The kept questions asked since `--since` (all without it), or an exit code."""
     from bot.storage.unanswered import SqlQuestionLog
 
     try:
@@ -48,17 +49,26 @@ def cmd_questions_list(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError:
         print("--since: a date as YYYY-MM-DD", file=sys.stderr)
         return 2
+    kept: list[Kept] = []
 
     async def work(db: AsyncEngine) -> int:
-        kept = await SqlQuestionLog(db).listed(since)
-        for k in kept[-args.limit :] if args.limit else kept:
-            picked = f"chose {k.chosen}" if k.chosen else ",".join(k.offered) or "-"
-            text = " ".join(k.text.split())[:120]
-            print(f"{k.asked_at:%Y-%m-%d %H:%M}\t{k.channel}\t{k.kind}\t{picked}\t{text}")
-        print(_summary(kept))
+        kept.extend(await SqlQuestionLog(db).listed(since))
         return 0
 
-    return _with_db(settings, work)
+    code = _with_db(settings, work)
+    return code or kept
+
+
+def cmd_questions_list(args: argparse.Namespace, settings: Settings) -> int:
+    kept = _read(args, settings)
+    if isinstance(kept, int):
+        return kept
+    for k in kept[-args.limit :] if args.limit else kept:
+        picked = f"chose {k.chosen}" if k.chosen else ",".join(k.offered) or "-"
+        text = " ".join(k.text.split())[:120]
+        print(f"{k.asked_at:%Y-%m-%d %H:%M}\t{k.channel}\t{k.kind}\t{picked}\t{text}")
+    print(_summary(kept))
+    return 0
 
 
 def _summary(kept: Sequence[Kept]) -> str:
@@ -74,24 +84,10 @@ def _summary(kept: Sequence[Kept]) -> str:
 
 
 def cmd_questions_export(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.storage.unanswered import SqlQuestionLog
-
-    try:
-        since = _since(args.since)
-    except ValueError:
-        print("--since: a date as YYYY-MM-DD", file=sys.stderr)
-        return 2
+    kept = _read(args, settings)
+    if isinstance(kept, int):
+        return kept
     out = Path(args.file)
-
-    kept: list[Kept] = []
-
-    async def work(db: AsyncEngine) -> int:
-        kept.extend(await SqlQuestionLog(db).listed(since))
-        return 0
-
-    code = _with_db(settings, work)
-    if code:
-        return code
     rows = exported(kept)
     out.write_text(as_yaml(rows, _utcnow().date()), encoding="utf-8")
     print(f"{len(rows)} question(s) ({len(kept)} asked) written to {out}; review them first")

@@ -59,18 +59,13 @@ class SqlQuestionLog:
                     .values(chosen=c.chosen[:128], chosen_at=c.at)
                 )
 
-    async def listed(
-        self, since: dt.datetime | None = None, limit: int | None = None
-    ) -> list[Kept]:
-        """The kept questions, oldest first (since a moment, at most `limit` of the newest)."""
-        query = select(UnansweredRow).order_by(UnansweredRow.asked_at.desc(), UnansweredRow.id)
+    async def listed(self, since: dt.datetime | None = None) -> list[Kept]:
+        """The kept questions (asked since a moment), oldest first."""
+        query = select(UnansweredRow).order_by(UnansweredRow.asked_at, UnansweredRow.id)
         if since is not None:
             query = query.where(UnansweredRow.asked_at >= since)
-        if limit is not None:
-            query = query.limit(limit)
         async with self._sessions() as session:
             rows = list(await session.scalars(query))
-        rows.reverse()
         return [
             Kept(r.id, r.asked_at, r.channel, r.text, r.kind, tuple(r.offered or ()), r.chosen)
             for r in rows
