@@ -225,6 +225,7 @@ class T:
     ELIG_CONTINUE = "elig_continue"
     ELIG_SELECTED = "elig_selected"
     ELIG_PICK_FIRST = "elig_pick_first"
+    ELIG_PROVINCE_MERGED = "elig_province_merged"
     ELIG_PROVINCE_UNKNOWN = "elig_province_unknown"
     ELIG_KNOWN = "elig_known"
     ELIG_RESULT_TITLE = "elig_result_title"

@@ -35,6 +35,7 @@ from bot.core.flows.eligibility_words import (
     household_talk,
     one_province,
     province_alone,
+    province_named,
 )
 from bot.core.flows.typed import core
 from bot.core.flows.typed import pick as pick_option
@@ -158,9 +159,14 @@ class EligibilityFlow(RunFlow):
             help_text = self.view.household_help(self._facts(run), turn.now.date())  # W8
             return [Reply(help_text), self._question(run)]
         if question.type == "province":
-            province = one_province(self.matcher, self.provinces, text)
-            if province is not None:
-                return self._answer(run, question, province, turn)
+            named = province_named(self.matcher, self.provinces, text)
+            if named is not None:
+                # a former province is said to be counted as the one it is part of today
+                place, former = named
+                replies = self._answer(run, question, place, turn)
+                name = self.catalog.provinces[place].name
+                merged = self.r.t(T.ELIG_PROVINCE_MERGED, former=former, province=name)
+                return [Reply(merged), *replies] if former else replies
             unknown = Reply(self.r.t(T.ELIG_PROVINCE_UNKNOWN))
             return [unknown, self._question(run)]
         # eligfix: a province typed alone before its question ("Nghệ An" while the check waits

@@ -107,9 +107,21 @@ def answer_first(elig: Eligibility, matcher: Matcher, text: str) -> bool:
 
 def one_province(matcher: Matcher, provinces: ProvinceIndex, text: str) -> str | None:
     """The one province a text names, if it names exactly one."""
+    named = province_named(matcher, provinces, text)
+    return named[0] if named is not None else None
+
+
+def province_named(
+    matcher: Matcher, provinces: ProvinceIndex, text: str
+) -> tuple[str, str | None] | None:
+    """The one province a text names, and the former province's name when that is what it
+    named ("Long An": tay_ninh, "Long An"); None unless it names exactly one."""
     mentions = provinces.mentions(matcher.normalize(text))
     ids = list(dict.fromkeys(m.province_id for m in mentions))
-    return ids[0] if len(ids) == 1 else None
+    if len(ids) != 1:
+        return None
+    former = next((m.name for m in mentions if m.former), None)
+    return ids[0], former
 
 
 def early_province(
