@@ -250,7 +250,7 @@ async def test_menu_pauses_and_data_rights_still_act(
     assert menu["buttons"][0]["label"] == "▶ Tiếp tục trò chuyện với người tư vấn"
     assert len(fake.messages(GROUP)) == 2  # "menu" did not reach the group
     [mine] = await web_replies(server, "handoff-web-2", "xem dữ liệu của tôi")
-    assert "không lưu thông tin khảo sát nào" in mine["text"]
+    assert "Không có khảo sát nào gắn với bạn" in mine["text"]
     assert len(fake.messages(GROUP)) == 2  # nor did a data-rights command
     assert "Bạn đang trò chuyện với người tư vấn" in await web.say("gặp người tư vấn")
     assert await web.say("Em hỏi tiếp nhé") == ""

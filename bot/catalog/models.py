@@ -152,6 +152,24 @@ class Contact(Model):
         return [d for d in (self.address, self.phone, self.website) if d]
 
 
+# content names the project's source files "seed NNN", an internal name: "seed 000 (Kế hoạch
+# năm 2025 của tỉnh Long An)", "seed 000: Quyết định số …"; users see the document only
+_SEED = re.compile(
+    r"^seeds?\s+\d+(?:\s*(?:,|and|và)\s*\d+)*\s*(?:\((?P<title>[^()]+)\)|:(?P<after>.+))?$",
+    re.IGNORECASE,
+)
+
+
+def public_source(source: str) -> str | None:
+    """One source as a user may see it: a seed's document title without "seed NNN"; None for
+    a seed named without its document (or an empty source)."""
+    found = _SEED.match(source.strip())
+    if found is None:
+        return source.strip() or None
+    title = found.group("title") or found.group("after")
+    return title.strip() if title else None
+
+
 class School(Model):
     """A vocational school of the directory. Every detail comes from `source`, read on
     `checked`; trades, summary and contact only where a source gives them. Whether a school

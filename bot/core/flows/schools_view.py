@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.catalog.models import School
+from bot.catalog.models import School, public_source
 from bot.catalog.text_keys import T
 from bot.core.flows.schools_places import first, resolve, sentence
 from bot.core.flows.schools_search import Directory, Found, Query
@@ -19,8 +19,10 @@ LIST_NAMES = 12  # schools named in the text of one screen
 
 
 def first_source(school: School) -> str:
-    """The first of a school's sources (the others are in content/schools.yaml)."""
-    return school.source.split(" ; ")[0].strip()
+    """The first of a school's sources a user may see (the others are in
+    content/schools.yaml)."""
+    # content check refuses a school with no source a user may see
+    return next((s for part in school.source.split(" ; ") if (s := public_source(part))), "")
 
 
 def school_card(r: Renderer, school: School, receives: bool) -> Reply:

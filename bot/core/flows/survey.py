@@ -35,7 +35,13 @@ from bot.core.flows.survey_rules import (
 from bot.core.flows.survey_steps import SurveySteps
 from bot.core.flows.survey_submit import SurveySubmitter
 from bot.core.flows.survey_view import SurveyView
-from bot.core.flows.survey_words import ASKING, GRADE_ONLY, START_WORDS, SURVEY_WORDS
+from bot.core.flows.survey_words import (
+    ASKING,
+    GRADE_ONLY,
+    START_WORDS,
+    SURVEY_WORDS,
+    wants_to_stop,
+)
 from bot.core.flows.survey_words import START as START  # re-exported: other flows press it
 from bot.core.flows.typed import core
 from bot.core.messages import Button, Reply
@@ -67,6 +73,7 @@ class SurveyFlow(RunFlow):
         self.steps = SurveySteps(tools.catalog, reader, self.rules, self.view)
         self.submitter = SurveySubmitter(self.steps, self.view, tools.leads)
         self.mind = ChangeOfMind(self.rules, self.view, self.steps)
+        self.normalize = tools.matcher.normalize
 
     # -- the conversation's run -----------------------------------------------------------------
 
@@ -155,8 +162,10 @@ class SurveyFlow(RunFlow):
             return None  # "9" or "lớp 9" picks a survey only right after the grade question
         return payload
 
-    async def text(self, text: str, turn: Turn) -> list[Reply]:
-        """Typed text while a survey question waits: an answer, unless it is a command."""
+    async def text(self, text: str, turn: Turn) -> list[Reply] | None:
+        """Typed text while a survey question waits: an answer, unless it is a command; a
+        question typed at a choice question is handed back (None): the engine answers it and
+        asks the survey's question again."""
         await self.rules.participation.refresh()  # task directory: schools switched on
         state = turn.state
         offer_home(state, self.catalog, KEY)  # province (W7): remembered, and offered
@@ -166,6 +175,10 @@ class SurveyFlow(RunFlow):
             command = None  # "Huy" is a common given name; "hủy" with its accent still cancels
             if "ủ" in text.casefold():
                 command = "sv:cancel"
+        if command is None:
+            # "thôi", "e hok lam nua dau", "dừng khảo sát": as "hủy", asking first
+            free = self.expects_free_text(state) and "thôi" not in text.casefold()
+            command = "sv:cancel" if wants_to_stop(self.normalize(text), free) else None
         if command is not None:
             return await turn.press(command)
         # several numbers at once ("4, 2", "1 3", "1 và 3"): several ticks of a several-choice
@@ -184,6 +197,8 @@ class SurveyFlow(RunFlow):
         assert run is not None
         survey = self.catalog.surveys[run["id"]]
         changed = self.mind.read(run, survey, text)  # surveyinput (C1): "thôi e đổi ý, …"
+        if changed is None and self.steps.question_typed(run, survey, text):
+            return None
         return changed or self.steps.typed_answer(run, survey, text, turn.now)
 
     async def _numbers(self, numbers: list[str], turn: Turn) -> list[Reply]:

@@ -131,6 +131,11 @@ def _asks(folded: str) -> bool:
     return any(f" {phrase} " in padded for phrase in _QUESTION_PHRASES)
 
 
+def is_question(text: str) -> bool:
+    """Whether a typed message asks something ("học phí bao nhiêu", "…?")."""
+    return clean_text(text).strip().endswith("?") or _asks(fold(text))
+
+
 def _has_marks(text: str) -> bool:
     """Whether the text is written with Vietnamese diacritics (then "Thị" is not "thì")."""
     decomposed = unicodedata.normalize("NFD", text.casefold())

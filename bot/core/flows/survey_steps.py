@@ -16,6 +16,7 @@ from bot.core.flows.survey_answers import (
     UNSURE,
     AnswerReader,
     Parsed,
+    is_question,
     parse_commune,
     parse_name,
     parse_phone,
@@ -104,6 +105,22 @@ class SurveySteps:
                 return self.button(run, survey, step, "yes" if answer else "no", "", now)
         return self._typed(run, survey, step, text, now)
 
+    @staticmethod
+    def option(step: SurveyStep, text: str) -> str | None:
+        """The option of a choice question a typed answer names, if any."""
+        labels = {o.id: o.label for o in step.options}
+        # flowfix: particles stripped, synonyms of content, typos; then the former reading
+        synonyms = {o.id: o.synonyms for o in step.options}
+        return pick_option(text, labels, synonyms) or pick_label(text, labels)
+
+    def question_typed(self, run: dict[str, Any], survey: Survey, text: str) -> bool:
+        """Whether text typed at a choice question is a question of its own ("học phí bao
+        nhiêu?") rather than an answer: the engine answers it, then asks the survey's again."""
+        step = step_of(survey, run["current"])
+        if step is None or step.type not in ("single", "multi") or run.get("pending"):
+            return False
+        return is_question(text) and self.option(step, text) is None
+
     def _typed(
         self, run: dict[str, Any], survey: Survey, step: SurveyStep, text: str, now: dt.datetime
     ) -> list[Reply]:
@@ -120,10 +137,7 @@ class SurveySteps:
             declined = self._decision(run, survey, False, now, phone=None)
             return self.answer(run, survey, step, declined)
         if kind in ("single", "multi"):
-            labels = {o.id: o.label for o in step.options}
-            # flowfix: particles stripped, synonyms of content, typos; then the former reading
-            synonyms = {o.id: o.synonyms for o in step.options}
-            ident = pick_option(text, labels, synonyms) or pick_label(text, labels)
+            ident = self.option(step, text)
             if ident is None:
                 return self.error(run, survey, step, T.SURVEY_PICK_ONE)
             return self.button(run, survey, step, "opt", ident, now)

@@ -4,6 +4,7 @@ child who cannot give a parent's number."""
 
 from __future__ import annotations
 
+from bot.core.flows.typed import PARTICLES
 from bot.matching.normalize import fold
 
 START = "survey:start"  # the survey menu: resume, or choose a grade
@@ -49,6 +50,39 @@ SURVEY_WORDS = {
 # flowfix: words around "khảo sát" in a request to start one ("e muon lam khao sat", "cho em
 # làm khảo sát"): only these, so a question about surveys still reaches the matcher
 ASKING = frozenset("e em toi minh muon lam cho duoc voi di nao bat dau thu giup".split())
+
+# A wish to stop typed inside the survey ("thôi em không làm nữa đâu", "ko lam nua", "dừng
+# khảo sát"): read as "hủy" (its question first, never an immediate cancel). Phrases of the
+# matcher's normalized text (teencode expanded: "hok", "ko" -> "khong"), found inside a short
+# message; never "không" alone, an answer to a yes/no question.
+_STOP_PHRASES = (
+    "khong lam nua", "khong lam tiep", "khong muon lam nua", "khong muon lam tiep",
+    "khong muon lam khao sat", "thoi khong lam", "khong lam khao sat", "dung khao sat",
+    "ngung khao sat", "dung lam khao sat", "bo khao sat",
+)  # fmt: skip
+# found only as the whole message (with particles): a name or a commune could hold them
+_STOP_ALONE = frozenset(("thoi", "dung lai", "thoi dung lai", "ngung lai"))
+_STOP_TOKENS = {"thui": "thoi", "nx": "nua"}  # teencode the matcher does not expand
+_STOP_MAX_WORDS = 10
+
+
+def wants_to_stop(normalized: str, free_text: bool = False) -> bool:
+    """Whether a typed message (normalized: folded, teencode expanded) says the student does not
+    want to go on with the survey. `free_text`: the waiting question takes a name or a commune
+    and "thôi" was not typed with its accent: "thoi" alone may be "Thới", an answer."""
+    words = [_STOP_TOKENS.get(w, w) for w in normalized.split()]
+    if not words or len(words) > _STOP_MAX_WORDS:
+        return False
+    padded = f" {' '.join(words)} "
+    if any(f" {phrase} " in padded for phrase in _STOP_PHRASES):
+        return True
+    while len(words) > 1 and words[-1] in PARTICLES | {"dau"}:
+        words.pop()
+    while len(words) > 1 and words[0] in ("da", "vang", "uhm", "hmm", "um"):
+        words.pop(0)
+    said = " ".join(words)
+    return said in _STOP_ALONE and not (free_text and said == "thoi")
+
 
 # folded phrases: no parents, living with grandparents or a guardian, afraid to give the number
 _NO_PARENT = (
