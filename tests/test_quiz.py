@@ -278,3 +278,27 @@ async def test_a_survey_prefill_ticks_known_trades_once(engine: Engine) -> None:
     await say(engine, payload="sv:begin:lop9")
     replies = await say(engine, payload="sv:opt:trung_cap")
     assert not [b for b in replies[-1].buttons if b.label.startswith("✓")]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "co bai trac nghiem ko",
+        "cho e lam trac nghiem nghe nghiep",
+        "có bài test nghề nghiệp nào không",
+    ],
+)
+async def test_a_short_request_for_a_quiz_starts_it(engine: Engine, typed: str) -> None:
+    # a reviewer's "co bai trac nghiem ko" got two unrelated questions back
+    replies = await say(engine, text=typed)
+    assert replies[0].text.startswith("Mình hỏi 30 câu")
+    assert question(replies) == "Câu 1/30. Bạn có thích việc này không?"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["xét tuyển trường nghề có thi trắc nghiệm không", "bài thi đầu vào trắc nghiệm hay tự luận"],
+)
+async def test_a_question_about_an_exam_does_not_start_it(engine: Engine, typed: str) -> None:
+    replies = await say(engine, text=typed)
+    assert not replies[0].text.startswith("Mình hỏi 30 câu")

@@ -39,6 +39,22 @@ QUIZ_WORDS = {
 }
 
 
+# a short message asking for a quiz or a test ("co bai trac nghiem ko", "cho e lam trac nghiem
+# nghe nghiep"), normalized; not one about an exam ("thi trắc nghiệm", "xét tuyển có test không")
+_ASKS = ("trac nghiem", "bai test", "lam test", "test nghe", "test so thich")
+_NOT_ASKING = frozenset({"thi", "xet", "tuyen", "diem", "dau", "vao"})
+MAX_ASK_WORDS = 10
+
+
+def asks_for_quiz(normalized: str) -> bool:
+    """Whether a short message asks for the quiz (beyond the exact start phrases)."""
+    words = normalized.split()
+    if len(words) > MAX_ASK_WORDS or _NOT_ASKING & set(words):
+        return False
+    padded = f" {normalized} "
+    return any(f" {phrase} " in padded for phrase in _ASKS)
+
+
 class QuizFlow(RunFlow):
     """Start, answer, go back, cancel, resume the quiz; show its result; hand on to the survey."""
 
@@ -101,7 +117,8 @@ class QuizFlow(RunFlow):
         """ "trắc nghiệm", "e ko bit hop nghe gi"… start it; "hủy" cancels a paused one."""
         if self.catalog.quiz is None:
             return None
-        if self.matcher.normalize(folded) in self.starts:
+        normalized = self.matcher.normalize(folded)
+        if normalized in self.starts or asks_for_quiz(normalized):
             return f"{QZ}start"
         if QUIZ_WORDS.get(folded) == "qz:cancel" and self._unfinished(state) is not None:
             return "qz:cancel"
