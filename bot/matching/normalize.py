@@ -10,7 +10,8 @@ from functools import lru_cache
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # a letter typed 3+ times inside or at the end of a word: "dcccc" -> "dc", "khonggg" -> "khong";
 # not at a word's start, where it is an abbreviation ("cccd": căn cước công dân, not "cd")
-_REPEATS = re.compile(r"(?<=[a-z])([a-z])\1{2,}")
+# (the letter before the run is another letter: a run at a word's start is kept whole)
+_REPEATS = re.compile(r"(?<=([a-z]))(?!\1)([a-z])\2{2,}")
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
 
 
@@ -21,7 +22,7 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     stripped = _NON_WORD.sub(" ", stripped)
-    stripped = _REPEATS.sub(r"\1", stripped)
+    stripped = _REPEATS.sub(r"\2", stripped)
     stripped = _LETTER_DIGIT.sub(" ", stripped)
     return " ".join(stripped.split())
 
