@@ -18,12 +18,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from sqlalchemy import text as text_sql
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.catalog import Catalog
 from bot.core.engine import Engine
-from bot.core.messages import Inbound, Reply
-from bot.core.unanswered import Chosen, Noted, masked
+from bot.core.messages import ConversationKey, Inbound, Reply
+from bot.core.unanswered import masked
 from bot.matching.matcher import Matcher
 from bot.matching.train_data import labelled_rows, load_train
 from bot.storage.conversations import SqlConversationStore
@@ -32,7 +33,7 @@ from bot.storage.leads import SqlLeadSink
 from bot.storage.models import UnansweredRow
 from bot.storage.retention import purge
 from bot.storage.unanswered import SqlQuestionLog
-from tests.conftest import ROOT, FixedClock
+from tests.conftest import ROOT, TODAY, FixedClock
 
 ASKED_BACK = "Học phí của trường như thế nào? Có ưu đãi không?"  # "Ý bạn là…?" with options
 NOT_ANSWERED = "sân đá bóng ở đâu"
@@ -176,16 +177,38 @@ async def test_retention_deletes_old_questions(bot: Bot) -> None:
     assert [r.user_key for r in await bot.rows()] == ["u3"]
 
 
-async def test_a_log_that_fails_loses_no_reply(catalog: Catalog, matcher: Matcher) -> None:
-    class Broken:
-        async def keep(self, noted: list[Noted], chosen: list[Chosen]) -> None:
-            raise RuntimeError("database gone")
-
-    from bot.core.memory import MemoryConversationStore
-
-    engine = Engine(catalog, matcher, MemoryConversationStore(), FixedClock(), questions=Broken())
-    replies = await engine.handle(Inbound("test", "u", text=ASKED_BACK))
+async def test_a_database_that_refuses_loses_no_reply(bot: Bot) -> None:
+    async with bot.db.begin() as conn:  # the table gone: every write to it fails
+        await conn.execute(text_sql("DROP TABLE unanswered"))
+    replies = await bot.say(ASKED_BACK)
     assert "Ý bạn là" in text(replies)
+    offered = [b.payload for b in replies[-1].buttons]
+    assert (await bot.press(offered[0]))[0].text  # the choice's answer, all the same
+
+
+AT = TODAY.isoformat()
+
+
+@pytest.mark.parametrize(
+    "mark",
+    [
+        {"offered": ["faq:x"]},
+        "garbage",
+        {"id": 1, "at": "x"},
+        [],
+        {"at": AT, "offered": ["faq:x"], "new": {"text": "a b c d", "kind": "asked"}},
+        {"id": "a1", "at": AT, "offered": ["faq:x"], "new": {"kind": "asked"}},
+        {"id": "a1", "at": AT, "offered": 7, "new": {"text": "a b c d"}},
+        {"id": "a1", "at": AT, "offered": ["faq:x"], "chosen_new": "not a time"},
+    ],
+)
+async def test_a_mark_written_otherwise_is_dropped_not_a_failure(bot: Bot, mark: object) -> None:
+    await bot.say(ASKED_BACK)
+    async with bot.engine.store.open(ConversationKey("test", "u1")) as state:
+        state.data["unanswered"] = mark
+    replies = await bot.press("faq:x")
+    assert replies and "trục trặc" not in text(replies)
+    assert (await bot.say(NOT_ANSWERED))[0].text
 
 
 def _cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:

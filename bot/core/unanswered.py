@@ -32,11 +32,11 @@ from bot.core.messages import ConversationKey, Reply
 from bot.core.ports import ConversationState
 from bot.logs import mask_phones
 
-# asked back with options; pointed elsewhere (out of scope); nothing answered it
 log = logging.getLogger(__name__)
 
+# asked back with options; pointed elsewhere (out of scope: no longer kept, older rows may be);
+# nothing answered it
 ASKED, POINTED, DECLINED = "asked", "pointed", "declined"
-KINDS = (ASKED, POINTED, DECLINED)
 MARK = "unanswered"  # in ConversationState.data: the last such question's note
 TOLD = "unanswered_told"  # in ConversationState.data: the user was told questions are kept
 MIN_WORDS = 4  # a question nothing answers is kept from this many words (fewer: chatter)
@@ -113,7 +113,7 @@ def chose(state: ConversationState, payload: str, now: dt.datetime) -> None:
     """A button was pressed: one of the options of the last question asked back, soon after,
     and the first such press, is what the student meant."""
     mark = state.data.get(MARK)
-    if not isinstance(mark, dict) or mark.get("chosen") or payload not in mark.get("offered", ()):
+    if not isinstance(mark, dict) or mark.get("chosen") or payload not in _offered(mark):
         return
     try:
         at = dt.datetime.fromisoformat(str(mark.get("at")))
@@ -124,11 +124,18 @@ def chose(state: ConversationState, payload: str, now: dt.datetime) -> None:
         mark["chosen_new"] = now.isoformat()
 
 
+def _offered(mark: dict[str, Any]) -> list[Any]:
+    """A mark's options (none when the state holds something else there)."""
+    offered = mark.get("offered")
+    return offered if isinstance(offered, list) else []
+
+
 def collect(state: ConversationState, key: ConversationKey) -> tuple[list[Noted], list[Chosen]]:
     """After a turn: what it noted, for the log; the state keeps only the id, the options and
     the choice (the question's text leaves it)."""
     mark = state.data.get(MARK)
-    if not isinstance(mark, dict):
+    if not isinstance(mark, dict) or not isinstance(mark.get("id"), str):
+        state.data.pop(MARK, None)  # (a state written otherwise than here: nothing to note)
         return [], []
     noted: list[Noted] = []
     chosen: list[Chosen] = []
@@ -138,15 +145,16 @@ def collect(state: ConversationState, key: ConversationKey) -> tuple[list[Noted]
     except ValueError:
         state.data.pop(MARK, None)
         return [], []
-    if isinstance(new, dict):
-        offered = tuple(str(o) for o in mark.get("offered", ()))
-        noted.append(Noted(str(mark["id"]), key, at, str(new["text"]), str(new["kind"]), offered))
-    if not mark.get("offered"):  # nothing to choose from: nothing more to note
+    if isinstance(new, dict) and isinstance(new.get("text"), str):
+        offered = tuple(str(o) for o in _offered(mark))
+        kind = str(new.get("kind", DECLINED))
+        noted.append(Noted(mark["id"], key, at, new["text"], kind, offered))
+    if not _offered(mark):  # nothing to choose from: nothing more to note
         state.data.pop(MARK, None)
     picked = mark.pop("chosen_new", None)
     if isinstance(picked, str):
         when = dt.datetime.fromisoformat(picked)
-        chosen.append(Chosen(str(mark["id"]), str(mark["chosen"]), when))
+        chosen.append(Chosen(mark["id"], str(mark.get("chosen")), when))
     return noted, chosen
 
 
