@@ -79,7 +79,7 @@ def _summary(kept: Sequence[Kept]) -> str:
     chosen = sum(1 for k in kept if k.chosen)
     return (
         f"{len(kept)} question(s): asked back {asked} (an option pressed for {chosen}), "
-        f"pointed elsewhere {kinds.get('pointed', 0)}, not answered {kinds.get('declined', 0)}"
+        f"not answered {kinds.get('declined', 0)}"
     )
 
 

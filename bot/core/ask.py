@@ -14,7 +14,6 @@ from bot.core.care import care_text
 from bot.core.flows.answers import CatalogAnswers
 from bot.core.messages import Button, Reply, clean_input
 from bot.core.ports import ConversationState
-from bot.core.unanswered import ASKED, POINTED
 from bot.matching.care import CareDetector
 from bot.matching.followup import InContext, is_follow_up
 from bot.matching.matcher import Match, Suggestions
@@ -71,9 +70,7 @@ class Answered:
 
     replies: list[Reply]
     screen: str | None = None
-    # not answered (bot/core/unanswered.py): how (asked back, pointed elsewhere), and the
-    # options offered
-    unanswered: str | None = None
+    # asked back: the options offered (bot/core/unanswered.py keeps such a question)
     offered: tuple[str, ...] = ()
 
 
@@ -104,15 +101,15 @@ def answer_question(
         items = "\n".join(f"• {o.label}" for o in result.options)
         offered = tuple(o.id for o in result.options)
         reply = Reply(catalog.text(T.SUGGEST_IN_FLOW, items=items))
-        return Answered([reply], unanswered=ASKED, offered=offered)
+        return Answered([reply], offered=offered)
     if isinstance(result, Suggestions):
         buttons = tuple(Button(o.label, o.id) for o in result.options)
         ask_back = catalog.text(T.SUGGEST_PARENT if parent else T.SUGGEST)
         offered = tuple(o.id for o in result.options)
-        return Answered([Reply(ask_back, (*buttons, home))], unanswered=ASKED, offered=offered)
+        return Answered([Reply(ask_back, (*buttons, home))], offered=offered)
     pointer = answers.pointer(text) if result is None else None
     if pointer is not None:
-        return Answered([Reply(pointer.text, (*pointer.buttons, home))], unanswered=POINTED)
+        return Answered([Reply(pointer.text, (*pointer.buttons, home))])
     return None
 
 

@@ -268,12 +268,12 @@ class Engine:
         text to add to the reply, else None."""
         if self.questions is None or after_care:
             return None
+        if found is not None and not found.offered:
+            return None  # answered, or pointed elsewhere: out of scope, known as such
+        # the care model runs again only for a question that may be kept, not for every answer
         if self.care.heard_after(text, care_after.AFTER_CARE_PROBABILITY) is not None:
             return None
-        if found is not None and found.unanswered != unanswered.ASKED:
-            return None  # answered, or pointed elsewhere: out of scope, known as such
-        kind, offered = (unanswered.ASKED, found.offered) if found else (unanswered.DECLINED, ())
-        first = unanswered.note(state, text, kind, offered, now)
+        first = unanswered.note(state, text, found.offered if found else (), now)
         return self.catalog.text(T.UNANSWERED_KEPT) if first else None
 
     async def _shared(self, shared: dict[str, str], turn: Turn) -> list[Reply]:

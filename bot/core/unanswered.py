@@ -34,9 +34,7 @@ from bot.logs import mask_phones
 
 log = logging.getLogger(__name__)
 
-# asked back with options; pointed elsewhere (out of scope: no longer kept, older rows may be);
-# nothing answered it
-ASKED, POINTED, DECLINED = "asked", "pointed", "declined"
+ASKED, DECLINED = "asked", "declined"  # asked back with options; nothing answered it
 MARK = "unanswered"  # in ConversationState.data: the last such question's note
 TOLD = "unanswered_told"  # in ConversationState.data: the user was told questions are kept
 MIN_WORDS = 4  # a question nothing answers is kept from this many words (fewer: chatter)
@@ -82,12 +80,11 @@ class QuestionLog(Protocol):
     async def keep(self, noted: Sequence[Noted], chosen: Sequence[Chosen]) -> None: ...
 
 
-def note(
-    state: ConversationState, text: str, kind: str, offered: Sequence[str], now: dt.datetime
-) -> bool:
-    """A question was asked back about (`offered`: the options' ids) or not answered. Kept
-    unless it is a few words nothing answers (chatter: "kkkk", "messi hay ronaldo"). True when
-    it is the first kept in this conversation: the reply then says so, once."""
+def note(state: ConversationState, text: str, offered: Sequence[str], now: dt.datetime) -> bool:
+    """A question was asked back about (`offered`: the options' ids) or not answered (none).
+    Kept unless it is a few words nothing answers (chatter: "kkkk", "messi hay ronaldo"). True
+    when it is the first kept in this conversation: the reply then says so, once."""
+    kind = ASKED if offered else DECLINED
     if kind == DECLINED and len(text.split()) < MIN_WORDS:
         return False
     state.data[MARK] = {

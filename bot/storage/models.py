@@ -451,9 +451,9 @@ class ParentAttemptRow(Base):
 
 
 class UnansweredRow(Base):
-    """A typed question the bot asked back about, pointed elsewhere or could not answer, with
-    phone numbers and long digit runs masked; and the option the student then pressed. Deleted
-    with the user's data and by retention."""
+    """A typed question the bot asked back about or could not answer, with phone numbers and
+    long digit runs masked; and the option the student then pressed. Deleted with the user's
+    data and by retention."""
 
     __tablename__ = "unanswered"
 
@@ -462,7 +462,7 @@ class UnansweredRow(Base):
     user_key: Mapped[str] = mapped_column(String(128), nullable=False)
     asked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
     text: Mapped[str] = mapped_column(Text, nullable=False)
-    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # asked | pointed | declined
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # asked | declined
     offered: Mapped[list[str]] = mapped_column(JSON, nullable=False)
     chosen: Mapped[str | None] = mapped_column(String(128), nullable=True)
     chosen_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
