@@ -173,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
     csub = p.add_subparsers(dest="care_command", required=True)
     c = csub.add_parser("train", help="cross-validate, train and write content/care_model.json")
     c.add_argument("--root", help="the repository holding tests/eval (default: above content)")
+    c.add_argument(
+        "--rechoose",
+        action="store_true",
+        help="choose the thresholds afresh (by default those in use are kept while they meet "
+        "the targets out of fold)",
+    )
     c.set_defaults(func=cmd_care_train)
     p = sub.add_parser("match", help="the matcher's learned model")
     msub = p.add_subparsers(dest="match_command", required=True)

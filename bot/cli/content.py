@@ -76,13 +76,20 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_care_train(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.matching.care_model import MODEL_FILE
+    from bot.matching.care_model import MODEL_FILE, load_model
     from bot.matching.care_train import build
 
     catalog = _load(settings)
     root = Path(args.root) if args.root else catalog.directory.parent
+    current = None
+    if not args.rechoose:
+        try:
+            old = load_model(catalog.directory / MODEL_FILE)
+        except ValueError:
+            old = None
+        current = (old.threshold, old.with_patterns) if old else None
     try:
-        model = build(root, catalog, progress=lambda line: print(line, flush=True))
+        model = build(root, catalog, lambda line: print(line, flush=True), current)
     except FileNotFoundError as exc:
         print(exc, file=sys.stderr)
         return 2
