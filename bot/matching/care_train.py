@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -121,9 +120,15 @@ def vectors_for(features: Sequence[list[str]], train_on: Sequence[int]) -> list[
 
 
 def train(
-    vectors: Sequence[dict[str, float]], labels: Sequence[bool], seed: int = 9
+    vectors: Sequence[dict[str, float]],
+    labels: Sequence[bool],
+    seed: int = 9,
+    keys: Sequence[str] = (),
 ) -> tuple[float, dict[str, float]]:
-    """Logistic regression by AdaGrad, classes weighted to balance; deterministic."""
+    """Logistic regression by AdaGrad, classes weighted to balance; deterministic. Each epoch
+    visits the messages in the order of a hash of (seed, epoch, key), a message's key being its
+    text: a message added or edited takes its own place and leaves the others' order as it was
+    (a shuffled list of indices reordered every message when one was added)."""
     positives = sum(labels)
     negatives = len(labels) - positives
     class_weight = {True: len(labels) / (2 * max(positives, 1))}
@@ -131,10 +136,9 @@ def train(
     weights: dict[str, float] = defaultdict(float)
     squares: dict[str, float] = defaultdict(lambda: 1e-8)
     bias, bias_square = 0.0, 1e-8
-    order = list(range(len(vectors)))
-    rng = random.Random(seed)
-    for _ in range(EPOCHS):
-        rng.shuffle(order)
+    names = list(keys) if keys else [str(i) for i in range(len(vectors))]
+    for epoch in range(EPOCHS):
+        order = sorted(range(len(vectors)), key=lambda i: _place(seed, epoch, names[i], i))
         for i in order:
             x, y = vectors[i], labels[i]
             z = bias + sum(weights[f] * v for f, v in x.items())
@@ -147,6 +151,10 @@ def train(
                 weights[f] -= RATE * gf / math.sqrt(squares[f])
     kept = {f: round(w, 4) for f, w in sorted(weights.items()) if abs(w) >= KEEP}
     return round(bias, 4), kept
+
+
+def _place(seed: int, epoch: int, key: str, index: int) -> tuple[bytes, int]:
+    return hashlib.sha256(f"{seed}:{epoch}:{key}".encode()).digest()[:8], index
 
 
 def _score(bias: float, weights: dict[str, float], x: dict[str, float]) -> float:
@@ -188,7 +196,9 @@ def cross_validate(
         train_idx = [i for i, e in enumerate(examples) if fold_of[e.group] != fold]
         vectors = vectors_for(features, train_idx)
         bias, weights = train(
-            [vectors[i] for i in train_idx], [examples[i].care for i in train_idx]
+            [vectors[i] for i in train_idx],
+            [examples[i].care for i in train_idx],
+            keys=[examples[i].q for i in train_idx],
         )
         for i, e in enumerate(examples):
             if fold_of[e.group] == fold:
@@ -307,7 +317,7 @@ def build(
     figures = rates(scored, threshold, with_patterns)
     progress("training on all messages")
     vectors = vectors_for(features, range(len(examples)))
-    bias, weights = train(vectors, [e.care for e in examples])
+    bias, weights = train(vectors, [e.care for e in examples], keys=[e.q for e in examples])
     return CareModel(
         bias=bias,
         weights=weights,
