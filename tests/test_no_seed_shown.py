@@ -12,7 +12,7 @@ import pytest
 
 from bot.catalog import Catalog
 from bot.catalog.check import check_directory
-from bot.catalog.models import public_source
+from bot.catalog.models import public_source, readable_source
 from bot.core.engine import Engine
 from bot.core.messages import Reply
 from tests.conftest import TODAY, edit_yaml
@@ -88,3 +88,36 @@ def test_content_check_refuses_a_school_whose_only_source_is_a_bare_seed(
     edit_yaml(content_copy / "schools.yaml", change)
     problems = [str(p) for p in check_directory(content_copy, TODAY.date())]
     assert any("source" in p and "no source a user may see" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("shown", "readable"),
+    [
+        ("Kế hoạch năm 2025 của tỉnh Long An", True),
+        ("https://vietnamnet.vn/tphcm-du-kien", True),
+        ("Trang web của trường (hic.edu.vn, trang cũ)", True),
+        ("the school's site (older page, hic.edu.vn, not re-verified)", False),
+        ("github:Ti4nL4/Vietnamese-Travel-Chatbot data/Cơ sở đào tạo.csv", False),
+        ("https://a.vn ; not a link", False),
+    ],
+)
+def test_a_source_shown_reads_as_one(shown: str, readable: bool) -> None:
+    assert readable_source(shown) is readable
+
+
+def test_no_card_shows_an_english_or_internal_source(engine: Engine, catalog: Catalog) -> None:
+    """A reviewer saw "github:Ti4nL4/…csv" and "the school's site (older page…)" on cards."""
+    for ident in catalog.schools:
+        reply = engine.menus.screen(f"school:{ident}", TODAY.date())
+        assert reply is not None and reply.source is not None
+        assert "github:" not in reply.source and "school's site" not in reply.source, reply.source
+
+
+def test_content_check_refuses_an_english_first_source(content_copy: Path) -> None:
+    def change(data: dict[str, Any]) -> None:
+        school = next(s for s in data["schools"] if s["id"] == "cd_long_an")
+        school["source"] = "the school's site (2024, lac.edu.vn) ; seed 000 (Kế hoạch)"
+
+    edit_yaml(content_copy / "schools.yaml", change)
+    problems = [str(p) for p in check_directory(content_copy, TODAY.date())]
+    assert any("cd_long_an.source" in p and "Vietnamese" in p for p in problems), problems

@@ -170,6 +170,18 @@ def public_source(source: str) -> str | None:
     return title.strip() if title else None
 
 
+_VIETNAMESE_MARKS = set("ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
+
+
+def readable_source(shown: str) -> bool:
+    """Whether a source shown to users reads as one: a web address, or Vietnamese words
+    (a reviewer saw "github:Ti4nL4/…csv" and "the school's site (older page…)" on cards)."""
+    text = shown.strip()
+    if text.startswith(("http://", "https://")):
+        return " " not in text
+    return "github:" not in text.lower() and bool(_VIETNAMESE_MARKS & set(text.lower()))
+
+
 class School(Model):
     """A vocational school of the directory. Every detail comes from `source`, read on
     `checked`; trades, summary and contact only where a source gives them. Whether a school
