@@ -132,9 +132,7 @@ def _unknown_ids(catalog: Catalog) -> list[Problem]:
         for tr in school.trades:
             need(full, "trades", tr, trades, "trade")
         need(full, "province", school.province, provinces, "province")
-        shown = next(
-            (s for part in school.source.split(" ; ") if (s := public_source(part))), None
-        )
+        shown = next((s for part in school.source.split(" ; ") if (s := public_source(part))), None)
         if shown is None:
             file, key = _where(catalog, full)
             # a card shows its first source: "seed NNN" is internal, the document's title is not
