@@ -21,6 +21,13 @@ def test_fold_squeezes_repeated_letters_and_splits_digits() -> None:
     assert fold("lop9") == "lop 9"
 
 
+def test_fold_drops_markup_tags_but_not_hearts_or_comparisons() -> None:
+    assert fold("<b>hoc phi</b>") == "hoc phi"
+    assert fold('<a href="x">Học phí</a> <br/>') == "hoc phi"
+    assert fold("e <3 truong nay, diem <5 thi sao") == "e 3 truong nay diem 5 thi sao"
+    assert fold("a<b>c") == "a c"
+
+
 def test_fold_of_emoji_and_symbols_is_empty() -> None:
     assert fold("😀🎉 ??? !!!") == ""
 

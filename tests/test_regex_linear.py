@@ -72,6 +72,7 @@ COVERED: dict[str, tuple[str, ...]] = {
     "bot.matching.normalize._NON_WORD": ("a!", "à "),  # fold(): every message
     "bot.matching.normalize._REPEATS": ("aa", "aab", "aaa"),
     "bot.matching.normalize._LETTER_DIGIT": ("a1", "1a"),
+    "bot.matching.normalize._TAG": ("<b", "<a ", "</", "<a x=1", ">"),
     "bot.channels.webchat._SESSION_RE": ("a" * 63 + "!",),  # the web session id
     # -- handoff (issue 12): office hours (a setting) and the event stream's Last-Event-ID --
     "bot.core.flows.handoff_hours._PERIOD": ("mon-fri 07:30-17:00", "sat ", "07:30", "  "),
