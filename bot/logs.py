@@ -22,6 +22,9 @@ QUIET = {
     "sqlalchemy": logging.WARNING,
     "aiosqlite": logging.INFO,
     "asyncpg": logging.INFO,
+    # alembic's plugin set-up, eight INFO lines before every command's output; the migrations
+    # themselves ("Running upgrade 0009 -> 0010") stay at INFO
+    "alembic.runtime.plugins": logging.WARNING,
 }
 
 

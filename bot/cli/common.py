@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -50,7 +51,14 @@ def _with_db(settings: Settings, work: Callable[[AsyncEngine], Awaitable[int]]) 
     from bot.storage.db import make_engine
     from bot.storage.migrate import upgrade
 
-    upgrade(settings.db_url)
+    # a command printing data says nothing of the migration (`db upgrade` and `serve` do)
+    alembic = logging.getLogger("alembic")
+    before = alembic.level
+    alembic.setLevel(max(logging.WARNING, before))
+    try:
+        upgrade(settings.db_url)
+    finally:
+        alembic.setLevel(before)
 
     async def run() -> int:
         db = make_engine(settings.db_url)
