@@ -304,12 +304,15 @@ async def test_survey_offers_only_switched_on_schools(
         reply = await _survey_to_schools(engine())
         assert "Hiện chưa có trường nào nhận yêu cầu qua bot" in reply.text
         assert not [b for b in reply.buttons if b.payload.startswith("sv:opt:")]
+        # nothing to suggest either (a reviewer pressed "Trường phù hợp" and got nothing)
+        assert "sv:auto" not in [b.payload for b in reply.buttons]
         now = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
         await switches.switch("cd_lao_cai", True, "participate", now)
         reply = await _survey_to_schools(engine())
         offered = [b.payload for b in reply.buttons if b.payload.startswith("sv:opt:")]
         assert offered == ["sv:opt:cd_lao_cai"]
         assert "chưa có trường nào" not in reply.text
+        assert "sv:auto" in [b.payload for b in reply.buttons]
     finally:
         await db.dispose()
 

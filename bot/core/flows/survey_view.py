@@ -80,7 +80,8 @@ class SurveyView:
                 mark = "✓ " if ident in selection else ""
                 buttons.append(Button(mark + self.catalog.trades[ident].name, f"sv:opt:{ident}"))
         elif step.type == "schools":
-            if not rules.school_choices(run):  # task directory: none receives there yet
+            receiving = rules.school_choices(run)
+            if not receiving:  # task directory: none receives there yet
                 place = self.catalog.provinces.get(rules.province(run) or "")
                 none = T.DIR_SURVEY_NONE if place else T.DIR_SURVEY_NONE_ANYWHERE
                 lines.append(t(none, province=place.name if place else ""))
@@ -89,12 +90,12 @@ class SurveyView:
             if shown is not None and typed is not None:
                 name = place_name(self.catalog, t, typed)
                 lines.append(t(T.SURVEY_SCHOOLS_IN, place=name))
-            for ident in rules.school_choices(run) if shown is None else shown:
+            for ident in receiving if shown is None else shown:
                 mark = "✓ " if ident in selection else ""
                 buttons.append(Button(mark + self.catalog.schools[ident].name, f"sv:opt:{ident}"))
             if shown is not None:
                 buttons.append(Button(t(T.SURVEY_SCHOOLS_ALL), "sv:allschools"))
-            if not selection:
+            if not selection and receiving:  # with none receiving it would find none
                 buttons.append(Button(t(T.SURVEY_AUTO_SCHOOLS), "sv:auto"))
         elif step.type == "consent":
             names = ", ".join(rules.school_names(rules.receivers(run, survey)))
