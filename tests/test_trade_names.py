@@ -103,6 +103,29 @@ def test_a_question_naming_one_trade_gets_its_card(engine: Engine, matcher: Matc
     assert "CƠ KHÍ" in result.answer.upper()
 
 
+async def test_a_general_answer_offers_the_one_trade_named_beside_it(
+    engine: Engine, matcher: Matcher
+) -> None:
+    """The general answer on jobs after vocational school stays the answer (it is what was
+    asked); the welding card is one tap away, first among the buttons."""
+    from bot.core.messages import Inbound
+
+    text = "hoc nghe han ra truong co de xin viec ko"
+    got = matcher.match(text)
+    assert isinstance(got, Match) and got.id == "faq:viec_lam_sau_tot_nghiep"
+    assert got.close and got.close[0].id == "trade:han"
+    replies = await engine.handle(Inbound("test", "trade-beside", text=text))
+    assert replies[-1].buttons[0].payload == "trade:han"
+    # a general question naming no trade, or two, offers none
+    for plain in ("hoc nghe ra truong co de xin viec ko", "hoc han hay dien lanh de xin viec"):
+        got = matcher.match(plain)
+        assert not (
+            isinstance(got, Match)
+            and got.id.startswith("faq:")
+            and any(c.id.startswith("trade:") for c in got.close)
+        ), (plain, got)
+
+
 def test_a_place_leaves_the_question_to_the_place_lists(matcher: Matcher) -> None:
     got = matcher.match("o da nang co truong cao dang nghe nao day nau an ko")
     assert not (isinstance(got, Match) and got.id.startswith("trade:") and not got.close)

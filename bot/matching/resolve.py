@@ -205,8 +205,29 @@ class EntityMatcher(Matcher):
         if isinstance(answer, Suggestions) and not mentions:  # a place: the engine's lists
             return self._named_trade(text, answer) or answer
         if isinstance(answer, Match) and answer.id not in self.money:
-            return self._fees_asked(text, answer, fits) or answer
+            fees = self._fees_asked(text, answer, fits)
+            if fees is not None:
+                return fees
+        if isinstance(answer, Match) and answer.id.startswith("faq:"):
+            return self._trade_beside(text, answer, fits)
         return answer
+
+    def _trade_beside(self, text: str, answer: Match, fits: Callable[[str], bool] | None) -> Match:
+        """A general answer to a question naming one trade ("hoc trung cap dieu duong ra co
+        xin dc viec ko" got the answer on jobs after vocational school) offers that trade's card
+        first beside it, so its own facts are one tap away."""
+        tokens = self.normalize.tokens(text)
+        named = self.trade_names.named(text, tokens, self._conflicts)
+        if len(named) != 1:
+            return answer
+        (ident,) = named
+        label = self._labels.get(ident)
+        if label is None or (fits is not None and not fits(ident)):
+            return answer
+        if any(c.id == ident for c in answer.close):
+            return answer
+        close = (Scored(ident, label, answer.score), *answer.close[:1])
+        return Match(answer.id, answer.label, answer.score, close)
 
     def _fees_asked(
         self, text: str, answer: Match, fits: Callable[[str], bool] | None
