@@ -47,8 +47,9 @@ types:
 # pytest exits 5 when it collects no test; that must never pass silently, so it fails here.
 # The suite runs against SQLite and against this PostgreSQL (tests make their own databases).
 export TEST_DATABASE_URL ?= postgresql+asyncpg://huongnghiep:huongnghiep@127.0.0.1:5432/postgres
+# --durations: CI's log names the slowest tests (the suite must stay well inside CI's 30 minutes)
 unit:
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=25
 
 bench: install
 	$(PY) bench/match.py
