@@ -239,13 +239,10 @@ TRAINING = [
 #      kept; CV recall 92.3%, false care 0.3%), with four FAQ phrasings added. Measured once
 #      after: care_holdout 95.6% (87/91), 0.0%; care_holdout2 96.3% (103/107), 1.2%;
 #      care_holdout3 95.0% (114/120), 2.0%; care_holdout4 92.6% (112/121), 0.0% (0/202);
-#      care_holdout5 90.8% (59/65), 2.2%; care_holdout6 96.3% (105/109), 0.0%. Then eleven
-#      FAQ phrasings in the askers' register (CV figures unchanged to the message: recall 92.27%,
-#      false care 0.34%): care_holdout3 94.2% (113/120), one message under its recall target
-#      (xfail), the others unchanged.
+#      care_holdout5 90.8% (59/65), 2.2%; care_holdout6 96.3% (105/109), 0.0%.
 # Pooled over the four older holdouts (439 messages needing care, 455 ordinary): recall 95.9%
 # (421/439), false care 0.2% (1/455) at 12; 95.0% (417/439), 0.9% (4/455) at 13; 94.8%
-# (416/439), 0.7% (3/455) at 15; 94.5% (415/439), 0.7% (3/455) after its phrasings (xfail).
+# (416/439), 0.7% (3/455) at 15 (xfail).
 # The xfails below mark each target a set misses; care_holdout's floor is 0.92 since 8 (one
 # message either way between retrainings).
 # A strict xfail fails the day its target is met, so the marker is removed then; the floors
@@ -254,8 +251,7 @@ MISSED = "measured: {} (target {})"
 HOLDOUT2_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("1.2% (1/86)", "1%"))
 HOLDOUT3_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("2.0% (2/101)", "1%"))
 HOLDOUT4_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("92.6% (112/121)", "95%"))
-POOLED_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("94.5% (415/439)", "95%"))
-HOLDOUT3_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("94.2% (113/120)", "95%"))
+POOLED_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("94.8% (416/439)", "95%"))
 HOLDOUT5_FALSE_CARE = pytest.mark.xfail(strict=True, reason=MISSED.format("2.2% (1/45)", "1%"))
 HOLDOUT5_RECALL = pytest.mark.xfail(strict=True, reason=MISSED.format("92.3% (60/65)", "95%"))
 FLOORS = {
@@ -278,7 +274,7 @@ def detector(catalog: Catalog) -> CareDetector:
         *TRAINING,
         "care_holdout.yaml",
         "care_holdout2.yaml",
-        pytest.param("care_holdout3.yaml", marks=HOLDOUT3_RECALL),
+        "care_holdout3.yaml",
         pytest.param("care_holdout4.yaml", marks=HOLDOUT4_RECALL),
         pytest.param("care_holdout5.yaml", marks=HOLDOUT5_RECALL),
         "care_holdout6.yaml",
