@@ -34,6 +34,9 @@ def test_new_trades_are_found(matcher: Matcher, question: str, target: str) -> N
         ("Thi trượt tốt nghiệp THPT thì có những lựa chọn nào?", "faq:truot_tot_nghiep_thpt"),
         ("Bằng cao đẳng nghề có giá trị như bằng cao đẳng không?", "faq:bang_cao_dang_nghe"),
         ("Học ở trung tâm GDNN-GDTX có phải đóng học phí không?", "faq:hp_trung_tam_gdnn_gdtx"),
+        # a reviewer (stop 21), as a grade-12 student types it: asked back with grade 10 first
+        ("e truot dai hoc r, buon qua, h lam j dc a", "faq:truot_dai_hoc"),
+        ("rot dh r h lam j", "faq:truot_dai_hoc"),
     ],
 )
 def test_new_questions_are_answered(matcher: Matcher, question: str, target: str) -> None:
