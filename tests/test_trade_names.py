@@ -4,13 +4,14 @@ diacritics."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.engine import Engine
 from bot.matching.accents import Key, Spellings
 from bot.matching.matcher import Match, Matcher, Scored, Suggestions
-from bot.matching.money import asks_fees, mentions_money
+from bot.matching.money import asks_fees, asks_pay, mentions_money
 from bot.matching.resolve import EntityMatcher
 from bot.matching.trade_names import TradeNames
 
@@ -124,6 +125,36 @@ async def test_a_general_answer_offers_the_one_trade_named_beside_it(
             and got.id.startswith("faq:")
             and any(c.id.startswith("trade:") for c in got.close)
         ), (plain, got)
+
+
+@pytest.mark.parametrize(
+    ("text", "trade"),
+    [
+        ("luong tho han bn 1 thang z", "trade:han"),  # a reviewer got the welding card
+        ("thu nhap nghe dien lanh the nao", "trade:dien_lanh"),
+    ],
+)
+def test_a_pay_question_naming_a_trade_gets_the_pay_answer_and_the_card_beside(
+    matcher: Matcher, text: str, trade: str
+) -> None:
+    got = matcher.match(text)
+    assert isinstance(got, Match) and got.id == "faq:luong_sau_tot_nghiep", got
+    assert [c.id for c in got.close] == [trade]
+
+
+@pytest.mark.parametrize(
+    ("tokens", "pay"),
+    [
+        (["luong", "tho", "han"], True),
+        (["thu", "nhap", "cao", "khong"], True),
+        (["quan", "ly", "chat", "luong"], False),
+        (["so", "luong", "tuyen", "sinh"], False),
+        (["nang", "luong", "mat", "troi"], False),
+        ([], False),
+    ],
+)
+def test_pay_words(tokens: list[str], pay: bool) -> None:
+    assert asks_pay(tokens) is pay
 
 
 def test_a_place_leaves_the_question_to_the_place_lists(matcher: Matcher) -> None:

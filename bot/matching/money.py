@@ -43,3 +43,18 @@ def mentions_money(tokens: Sequence[str]) -> bool:
 def asks_fees(tokens: Sequence[str]) -> bool:
     """Words that only mean fees, loans or costs ("học phí", "vay vốn", "bao nhiêu tiền")."""
     return any(pair in FEE_PAIRS for pair in itertools.pairwise(tokens))
+
+
+# words of pay: "lương" (folded, not "chất lượng", "số lượng", "khối lượng", "năng lượng"...)
+# and "thu nhập"
+_NOT_PAY_BEFORE = frozenset({"chat", "so", "khoi", "nang", "dung", "trong", "dai", "ham", "luc"})
+
+
+def asks_pay(tokens: Sequence[str]) -> bool:
+    """Whether a question asks about pay ("luong tho han bn 1 thang", "thu nhap nghe dien")."""
+    for before, word in itertools.pairwise(("", *tokens)):
+        if word == "luong" and before not in _NOT_PAY_BEFORE:
+            return True
+        if (before, word) == ("thu", "nhap"):
+            return True
+    return False

@@ -24,7 +24,7 @@ from bot.matching.documents import DocumentIndex
 from bot.matching.entities import MARKER, DistrictIndex, DistrictMention, ProvinceIndex
 from bot.matching.intent import IntentModel, ranked
 from bot.matching.matcher import Match, Matcher, Scored, Suggestions, Target, Thresholds
-from bot.matching.money import asks_fees, mentions_money
+from bot.matching.money import asks_fees, asks_pay, mentions_money
 from bot.matching.negation import GroupReader, spell_negations
 from bot.matching.normalize import Normalizer
 from bot.matching.trade_names import TRADE, TradeNames
@@ -55,6 +55,8 @@ _ABOUT_DOCUMENT = (
     "la van ban",
     "van ban nao",
 )
+
+PAY = "faq:luong_sau_tot_nghiep"  # the answer on pay (no figure a source gives, where to look)
 
 
 class PlaceNormalizer(Normalizer):
@@ -210,7 +212,21 @@ class EntityMatcher(Matcher):
                 return fees
         if isinstance(answer, Match) and answer.id.startswith("faq:"):
             return self._trade_beside(text, answer, fits)
+        if isinstance(answer, Match) and answer.id.startswith(TRADE):
+            return self._pay_asked(text, answer, fits) or answer
         return answer
+
+    def _pay_asked(
+        self, text: str, answer: Match, fits: Callable[[str], bool] | None
+    ) -> Match | None:
+        """A trade's card does not speak of pay: a pay question naming a trade ("luong tho han bn
+        1 thang z" got the welding card) gets the answer on pay, the trade's card beside it."""
+        if PAY not in self._labels or (fits is not None and not fits(PAY)):
+            return None
+        if not asks_pay(self.normalize.tokens(text)):
+            return None
+        trade = Scored(answer.id, answer.label, answer.score)
+        return Match(PAY, self._labels[PAY], answer.score, (trade,))
 
     def _trade_beside(self, text: str, answer: Match, fits: Callable[[str], bool] | None) -> Match:
         """A general answer to a question naming one trade ("hoc trung cap dieu duong ra co
