@@ -78,6 +78,7 @@ class T:
     DID_YOU_MEAN = "did_you_mean"
     CARE = "care"
     THANKS = "thanks"
+    OK = "ok_ack"
     BYE = "bye"
     DATA_DELETED = "data_deleted"
     PROVINCE_MERGED = "province_merged"

@@ -58,9 +58,11 @@ _COMMANDS = {
     **dict.fromkeys(["menu", "trang chu", "ve trang chu", "home"], "home"),
     **dict.fromkeys(["quay lai", "tro lai", "back"], "back"),
     **dict.fromkeys(
-        ["cam on", "cam on ban", "cam on nhieu", "thanks", "thank you", "tks", "ok", "oke"],
+        ["cam on", "cam on ban", "cam on nhieu", "thanks", "thank you", "tks"],
         "thanks",
     ),
+    # "ok" agrees, it does not thank ("ok" got "Không có gì ạ!": a reviewer)
+    **dict.fromkeys(["ok", "oke", "okay", "oki", "okie", "ok a", "da ok"], "ok"),
     **dict.fromkeys(["bye", "tam biet", "bai bai"], "bye"),
 }
 # A message that cannot be read, outside a flow's question -> while a flow's question waits.
@@ -149,9 +151,10 @@ class Engine:
             return [self._main(state, greeting=payload == "start")]
         if payload == "back":
             return self._back(state)
-        if payload in ("thanks", "bye"):
+        if payload in ("thanks", "bye", "ok"):
             # the menu leads with "continue" when a flow waits (the thanks paused it)
-            text = self.catalog.text(T.THANKS if payload == "thanks" else T.BYE)
+            key = {"thanks": T.THANKS, "bye": T.BYE, "ok": T.OK}[payload]
+            text = self.catalog.text(key)
             return [self._with_menu(text, state)]
         reply = self.menus.screen(payload, turn.now.date())
         if reply is None:

@@ -36,6 +36,7 @@ CALL = "talk:call"
 AGAIN = "talk:again:"
 SEEN_KEY = "answers_seen"  # ConversationState.data: the navigation stack at the last typed text
 MAX_WORDS = 8  # longer messages are questions, not small talk
+THANKS_ANSWER = "faq:cam_on"
 
 # words that may come with thanks in small talk (folded); one of THANKS must be there
 _FILLERS = frozenset(
@@ -115,8 +116,12 @@ class SmallTalk(Flow):
         places = bool(self.provinces.mentions(self.matcher.normalize(text)))
         state.data[SEEN_KEY] = {"screens": list(state.screens[-3:]), "places": places}
         folded = fold(text.removeprefix("/"))
-        if thanks_only(text) and not isinstance(self.matcher.match(text), Match):
-            return "thanks"  # what the matcher answers itself ("em cảm ơn ạ") stays its own
+        if thanks_only(text):
+            # the matcher's own thanks answer ("em cảm ơn ạ") stays its own; anything else it
+            # reads ("ok bro thanks" as the answer to "ok") gives way to the thanks
+            found = self.matcher.match(text)
+            if not (isinstance(found, Match) and found.id == THANKS_ANSWER):
+                return "thanks"
         if _flow_running(state):
             return None
         if asks_for_a_call(text):
