@@ -662,7 +662,11 @@ def policy_group_key(group: str) -> str:
 
 
 # screens a `related` item may name besides catalog entries, with the text key of their label
-SCREEN_LABELS = {"menu:schools": T.MENU_SCHOOLS, "el:start": T.ELIG_MENU}
+SCREEN_LABELS = {
+    "menu:schools": T.MENU_SCHOOLS,
+    "el:start": T.ELIG_MENU,
+    "survey:start": T.MENU_SURVEY,  # the survey's own answers lead into it (a reviewer)
+}
 
 
 def all_keys() -> list[str]:

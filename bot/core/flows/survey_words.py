@@ -9,6 +9,9 @@ from bot.matching.normalize import fold
 
 START = "survey:start"  # the survey menu: resume, or choose a grade
 
+_GRADE_9 = ("9", "lop 9", "sau lop 9", "het lop 9", "xong lop 9", "lop 9 sap len 10")
+_GRADE_12 = ("12", "lop 12", "sau lop 12", "het lop 12", "xong lop 12")
+
 # Typed words (folded, without diacritics) that start a survey, outside one.
 START_WORDS = {
     **dict.fromkeys(
@@ -24,10 +27,12 @@ START_WORDS = {
         ],
         START,
     ),
-    **dict.fromkeys(["khao sat lop 9", "lam khao sat lop 9", "lop 9", "9"], "sv:begin:lop9"),
-    **dict.fromkeys(["khao sat lop 12", "lam khao sat lop 12", "lop 12", "12"], "sv:begin:lop12"),
+    **dict.fromkeys(["khao sat lop 9", "lam khao sat lop 9", *_GRADE_9], "sv:begin:lop9"),
+    **dict.fromkeys(["khao sat lop 12", "lam khao sat lop 12", *_GRADE_12], "sv:begin:lop12"),
 }
-GRADE_ONLY = frozenset(("9", "12", "lop 9", "lop 12"))  # a grade, only after the grade question
+# a grade, only after the grade question ("sau lop 9" there left the survey for the article on
+# what to do after grade 9: a reviewer)
+GRADE_ONLY = frozenset((*_GRADE_9, *_GRADE_12))
 # Typed words that act inside a survey (where "ok" means yes, not thanks).
 SURVEY_WORDS = {
     **dict.fromkeys(["quay lai", "tro lai", "back", "lui"], "sv:back"),
@@ -49,7 +54,9 @@ SURVEY_WORDS = {
 }
 # flowfix: words around "khảo sát" in a request to start one ("e muon lam khao sat", "cho em
 # làm khảo sát"): only these, so a question about surveys still reaches the matcher
-ASKING = frozenset("e em toi minh muon lam cho duoc voi di nao bat dau thu giup".split())
+ASKING = frozenset(
+    "e em toi minh mk mik muon mun lam cho duoc dc voi vs di nao bat dau thu giup ad".split()
+)
 
 # A wish to stop typed inside the survey ("thôi em không làm nữa đâu", "ko lam nua", "dừng
 # khảo sát"): read as "hủy" (its question first, never an immediate cancel). Phrases of the
