@@ -37,6 +37,10 @@ def test_new_trades_are_found(matcher: Matcher, question: str, target: str) -> N
         # a reviewer (stop 21), as a grade-12 student types it: asked back with grade 10 first
         ("e truot dai hoc r, buon qua, h lam j dc a", "faq:truot_dai_hoc"),
         ("rot dh r h lam j", "faq:truot_dai_hoc"),
+        (
+            "the con di nghia vu quan su thi sao, di bo doi xong co dc uu tien hoc nghe ko",
+            "faq:ho_tro_bo_doi_xuat_ngu",
+        ),
     ],
 )
 def test_new_questions_are_answered(matcher: Matcher, question: str, target: str) -> None:
