@@ -3,6 +3,7 @@ review3 W7 and C7): what is kept, when it changes, and hostile payloads of its s
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -134,3 +135,36 @@ def test_a_run_takes_each_answer_once(catalog: Catalog) -> None:
     # a check's run stored before the runs shared their key: its answer already taken
     adopt(state, catalog, {"home_kept": "lao_cai"}, "lao_cai")
     assert state.data[HOME] == "ha_noi"
+
+
+@pytest.mark.parametrize(
+    ("text", "only"),
+    [
+        ("z thi hoc o dau", True),
+        ("hoc o dau a", True),
+        ("vay hoc truong nao", True),
+        ("hoc han o dau", False),
+        ("o dau co truong nghe day dien", False),
+        ("", False),
+    ],
+)
+def test_where_only(text: str, only: bool) -> None:
+    from bot.core.flows.schools_home import where_only
+
+    assert where_only(text) is only
+
+
+@pytest.mark.parametrize(
+    ("screen", "level"),
+    [
+        ("faq:hp_cao_dang", "cao_dang"),
+        ("faq:trung_cap_la_gi", "trung_cap"),
+        ("faq:khac_nhau_tc_cd", None),
+        ("trade:han", None),
+        (None, None),
+    ],
+)
+def test_level_of_the_last_answer(screen: str | None, level: str | None) -> None:
+    from bot.core.flows.schools_home import level_of
+
+    assert level_of(screen) == level

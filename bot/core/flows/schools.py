@@ -11,12 +11,14 @@ from bot.core.flows.schools_home import (
     NEAR,
     WHERE,
     asks_near,
+    level_of,
     near_payload,
     near_query,
     near_schools,
     remember,
     remembered,
     studies,
+    where_only,
     where_payload,
     where_to_study,
 )
@@ -110,6 +112,8 @@ class SchoolsFlow(Flow):
             return f"{PLACE}{places[0].province}:{places[0].near or '-'}"
         if places:  # schoolfix2: "Nghệ An hoặc Hà Tĩnh": both, one after the other
             return both_payload(places)
+        if where_only(folded):
+            return self._where_after(state)
         queries = self.directory.search(folded)
         query = queries[0] if queries else None
         school = self.directory.school_named(folded)
@@ -131,6 +135,18 @@ class SchoolsFlow(Flow):
         if len(queries) > 1:
             return both_payload(queries)
         return query.payload() if query is not None else None
+
+    def _where_after(self, state: ConversationState) -> str | None:
+        """Where to study what the last answer was about: its level, in the province the user
+        gave, else the directory's first screen. After a trade's card the matcher reads it (the
+        card lists the trade's schools)."""
+        last = state.screens[-1] if state.screens else None
+        if last is not None and last.startswith("trade:"):
+            return None
+        home = remembered(state, self.r.catalog)
+        if home is None:
+            return "menu:schools"
+        return near_payload(Query(level=level_of(last)), home)
 
     def _note_place(self, folded: str, state: ConversationState) -> None:
         """A question about studying or schools that names one province (answered here or by

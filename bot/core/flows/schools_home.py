@@ -182,3 +182,48 @@ def near_schools(
     schools += [b for b in national.buttons if b.payload.startswith("school:")][:ELSEWHERE]
     rest_buttons = [b for b in reply.buttons if not b.payload.startswith("school:")]
     return Reply(f"{text}\n\n{national.text}", (*schools, *rest_buttons))
+
+
+# "(vậy) học ở đâu" and nothing else: where to study what was just answered (a reviewer: "con cao
+# dang thi sao" then "z thi hoc o dau" got "chưa trả lời được")
+_WHERE_ONLY = frozenset(
+    {
+        "hoc o dau",
+        "o dau",
+        "hoc dau",
+        "hoc truong nao",
+        "truong nao",
+        "hoc o truong nao",
+        "hoc o dau duoc",
+        "o dau day",
+        "hoc cho nao",
+        "cho nao",
+    }
+)
+_AROUND = frozenset("z v vay the thi con em e a ak ah ad admin nhi nha nhe a vay thi".split())
+_LEVEL_IN_ID = (
+    ("cao_dang", "cao_dang"),
+    ("_cd", "cao_dang"),
+    ("trung_cap", "trung_cap"),
+    ("_tc", "trung_cap"),
+    ("so_cap", "so_cap"),
+)
+
+
+def where_only(folded: str) -> bool:
+    """Whether a message only asks where to study ("z thi hoc o dau", "hoc o dau a")."""
+    words = folded.split()
+    while words and words[0] in _AROUND:
+        words.pop(0)
+    while words and words[-1] in _AROUND:
+        words.pop()
+    return " ".join(words) in _WHERE_ONLY
+
+
+def level_of(screen: str | None) -> str | None:
+    """The level an FAQ answer is about, read from its id ("faq:hp_cao_dang" -> cao_dang);
+    None when it names none or two ("faq:khac_nhau_tc_cd")."""
+    if not screen or not screen.startswith("faq:"):
+        return None
+    found = {level for part, level in _LEVEL_IN_ID if part in screen}
+    return found.pop() if len(found) == 1 else None
