@@ -78,15 +78,21 @@ def test_public_source(source: str, shown: str | None) -> None:
     assert public_source(source) == shown
 
 
+def _problems_with_source(content_copy: Path, source: str) -> list[str]:
+    """content check's problems once cd_long_an's source is `source`."""
+
+    def change(data: dict[str, Any]) -> None:
+        school = next(s for s in data["schools"] if s["id"] == "cd_long_an")
+        school["source"] = source
+
+    edit_yaml(content_copy / "schools.yaml", change)
+    return [str(p) for p in check_directory(content_copy, TODAY.date())]
+
+
 def test_content_check_refuses_a_school_whose_only_source_is_a_bare_seed(
     content_copy: Path,
 ) -> None:
-    def change(data: dict[str, Any]) -> None:
-        school = next(s for s in data["schools"] if s["id"] == "cd_long_an")
-        school["source"] = "seed 000 ; seed 004"
-
-    edit_yaml(content_copy / "schools.yaml", change)
-    problems = [str(p) for p in check_directory(content_copy, TODAY.date())]
+    problems = _problems_with_source(content_copy, "seed 000 ; seed 004")
     assert any("source" in p and "no source a user may see" in p for p in problems), problems
 
 
@@ -114,10 +120,6 @@ def test_no_card_shows_an_english_or_internal_source(engine: Engine, catalog: Ca
 
 
 def test_content_check_refuses_an_english_first_source(content_copy: Path) -> None:
-    def change(data: dict[str, Any]) -> None:
-        school = next(s for s in data["schools"] if s["id"] == "cd_long_an")
-        school["source"] = "the school's site (2024, lac.edu.vn) ; seed 000 (Kế hoạch)"
-
-    edit_yaml(content_copy / "schools.yaml", change)
-    problems = [str(p) for p in check_directory(content_copy, TODAY.date())]
+    source = "the school's site (2024, lac.edu.vn) ; seed 000 (Kế hoạch)"
+    problems = _problems_with_source(content_copy, source)
     assert any("cd_long_an.source" in p and "Vietnamese" in p for p in problems), problems

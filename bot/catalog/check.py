@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.catalog.documents import entity_problems
 from bot.catalog.eligibility import eligibility_problems
 from bot.catalog.load import Catalog, CatalogError, Problem, load_catalog
-from bot.catalog.models import public_source, readable_source, related_payload
+from bot.catalog.models import readable_source, related_payload, shown_source
 from bot.catalog.quiz import quiz_problems
 from bot.catalog.targets import target_problems  # dashboard (issue 12)
 from bot.catalog.text_keys import SCREEN_LABELS, all_keys
@@ -132,7 +132,7 @@ def _unknown_ids(catalog: Catalog) -> list[Problem]:
         for tr in school.trades:
             need(full, "trades", tr, trades, "trade")
         need(full, "province", school.province, provinces, "province")
-        shown = next((s for part in school.source.split(" ; ") if (s := public_source(part))), None)
+        shown = shown_source(school.source)
         if shown is None:
             file, key = _where(catalog, full)
             # a card shows its first source: "seed NNN" is internal, the document's title is not

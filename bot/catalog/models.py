@@ -170,6 +170,11 @@ def public_source(source: str) -> str | None:
     return title.strip() if title else None
 
 
+def shown_source(source: str) -> str | None:
+    """The first of the " ; "-separated sources a user may see (a card shows that one)."""
+    return next((s for part in source.split(" ; ") if (s := public_source(part))), None)
+
+
 _VIETNAMESE_MARKS = set("ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
 
 

@@ -65,6 +65,8 @@ _COMMANDS = {
     **dict.fromkeys(["ok", "oke", "okay", "oki", "okie", "ok a", "da ok"], "ok"),
     **dict.fromkeys(["bye", "tam biet", "bai bai"], "bye"),
 }
+# command payloads answered by one line and the menu
+_SHORT_REPLIES = {"thanks": T.THANKS, "bye": T.BYE, "ok": T.OK}
 # A message that cannot be read, outside a flow's question -> while a flow's question waits.
 _UNREADABLE = {T.EMPTY: T.EMPTY, T.TOO_LONG: T.SURVEY_TOO_LONG, T.NO_TEXT: T.SURVEY_NEED_LETTERS}
 
@@ -151,10 +153,9 @@ class Engine:
             return [self._main(state, greeting=payload == "start")]
         if payload == "back":
             return self._back(state)
-        if payload in ("thanks", "bye", "ok"):
+        if payload in _SHORT_REPLIES:
             # the menu leads with "continue" when a flow waits (the thanks paused it)
-            key = {"thanks": T.THANKS, "bye": T.BYE, "ok": T.OK}[payload]
-            text = self.catalog.text(key)
+            text = self.catalog.text(_SHORT_REPLIES[payload])
             return [self._with_menu(text, state)]
         reply = self.menus.screen(payload, turn.now.date())
         if reply is None:

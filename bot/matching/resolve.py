@@ -229,14 +229,12 @@ class EntityMatcher(Matcher):
         return Match(PAY, self._labels[PAY], answer.score, (trade,))
 
     def _trade_beside(self, text: str, answer: Match, fits: Callable[[str], bool] | None) -> Match:
-        """A general answer to a question naming one trade ("hoc trung cap dieu duong ra co
-        xin dc viec ko" got the answer on jobs after vocational school) offers that trade's card
+        """A general answer to a question naming one trade ("hoc nghe han ra truong co de xin
+        viec ko" gets the answer on jobs after vocational school) offers that trade's card
         first beside it, so its own facts are one tap away."""
-        tokens = self.normalize.tokens(text)
-        named = self.trade_names.named(text, tokens, self._conflicts)
-        if len(named) != 1:
+        ident = self._one_trade(text, self.normalize.tokens(text))
+        if ident is None:
             return answer
-        (ident,) = named
         label = self._labels.get(ident)
         if label is None or (fits is not None and not fits(ident)):
             return answer
@@ -275,15 +273,19 @@ class EntityMatcher(Matcher):
         the question is not about money (bot/matching/trade_names.py); the other options stay
         as buttons beside it."""
         tokens = self.normalize.tokens(text)
-        named = self.trade_names.named(text, tokens, self._conflicts)
-        if len(named) != 1 or mentions_money(tokens):
+        ident = self._one_trade(text, tokens)
+        if ident is None or mentions_money(tokens):
             return None
-        (ident,) = named
         for option in asked.options:
             if option.id == ident:
                 close = tuple(o for o in asked.options if o.id != ident)[:2]
                 return Match(option.id, option.label, option.score, close)
         return None
+
+    def _one_trade(self, text: str, tokens: list[str]) -> str | None:
+        """The one trade whose name the message holds as written, or None (none, or two)."""
+        named = self.trade_names.named(text, tokens, self._conflicts)
+        return next(iter(named)) if len(named) == 1 else None
 
     def _conflicts(self, ident: str, marked: list[Key]) -> list[str]:
         """The syllables of a message target `ident` writes only with other diacritics."""

@@ -200,7 +200,7 @@ _WHERE_ONLY = frozenset(
         "cho nao",
     }
 )
-_AROUND = frozenset("z v vay the thi con em e a ak ah ad admin nhi nha nhe a vay thi".split())
+_AROUND = frozenset("z v vay the thi con em e a ak ah ad admin nhi nha nhe".split())
 _LEVEL_IN_ID = (
     ("cao_dang", "cao_dang"),
     ("_cd", "cao_dang"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.catalog.models import School, public_source
+from bot.catalog.models import School, shown_source
 from bot.catalog.text_keys import T
 from bot.core.flows.schools_places import first, resolve, sentence
 from bot.core.flows.schools_search import Directory, Found, Query
@@ -22,7 +22,7 @@ def first_source(school: School) -> str:
     """The first of a school's sources a user may see (the others are in
     content/schools.yaml)."""
     # content check refuses a school with no source a user may see
-    return next((s for part in school.source.split(" ; ") if (s := public_source(part))), "")
+    return shown_source(school.source) or ""
 
 
 def school_card(r: Renderer, school: School, receives: bool) -> Reply:
