@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -46,12 +46,25 @@ class Normalizer:
             else None
         )
         self._phrase_map = dict(pairs)
+        self._cache()
+
+    def _cache(self) -> None:
+        # a cache per instance: one on the method (functools' way) is the class's, keyed by
+        # self, and kept every Normalizer ever built alive (the test suite grew to 9 GB)
+        self._normalize: Callable[[str], str] = lru_cache(maxsize=4096)(self._normalize_uncached)
+
+    def __getstate__(self) -> dict[str, object]:
+        # the cache wraps a bound method: made again on unpickling (bot.catalog.cache)
+        return {k: v for k, v in self.__dict__.items() if k != "_normalize"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._cache()
 
     def __call__(self, text: str) -> str:
         return self._normalize(text)
 
-    @lru_cache(maxsize=4096)  # noqa: B019 - one Normalizer per catalog, lives as long as it
-    def _normalize(self, text: str) -> str:
+    def _normalize_uncached(self, text: str) -> str:
         folded = fold(text)
         if not folded:
             return ""

@@ -15,7 +15,6 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
 
 from bot.matching.accents import Key
 from bot.matching.beyond import beyond_scope, outside_learning
@@ -71,9 +70,8 @@ class PlaceNormalizer(Normalizer):
         super().__init__(tokens, phrases)
         self.districts = districts
 
-    @lru_cache(maxsize=4096)  # noqa: B019 - one per catalog, lives as long as it
-    def _normalize(self, text: str) -> str:
-        return super()._normalize(self.districts.rewrite(text))
+    def _normalize_uncached(self, text: str) -> str:
+        return super()._normalize_uncached(self.districts.rewrite(text))
 
 
 class EntityMatcher(Matcher):
