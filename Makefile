@@ -47,9 +47,12 @@ types:
 # pytest exits 5 when it collects no test; that must never pass silently, so it fails here.
 # The suite runs against SQLite and against this PostgreSQL (tests make their own databases).
 export TEST_DATABASE_URL ?= postgresql+asyncpg://huongnghiep:huongnghiep@127.0.0.1:5432/postgres
-# --durations: CI's log names the slowest tests (the suite must stay well inside CI's 30 minutes)
+# --durations: CI's log names the slowest tests (the suite must stay well inside CI's 30 minutes).
+# -n: one pytest worker per core (pytest-xdist); each test makes its own databases, servers and
+# browser, so workers share nothing but PostgreSQL. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 unit:
-	$(BIN)/pytest -q --durations=25
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --durations=25
 
 bench: install
 	$(PY) bench/match.py

@@ -6,7 +6,6 @@ import asyncio
 import datetime as dt
 import os
 import shutil
-import sys
 import time
 import uuid
 import warnings
@@ -199,26 +198,3 @@ async def switch_on(database_url: str, *school_ids: str) -> None:
             await store.switch(school_id, True, "participate", TODAY)
     finally:
         await db.dispose()
-
-
-# -- leaving quickly -----------------------------------------------------------------------------
-# The whole suite ends with a process of 7-9 GB; after pytest has printed its summary, the
-# interpreter's own teardown (freeing every object, one by one) took about two minutes on CI's
-# 2-core machine, inside CI's 30-minute budget and for nothing. Once every other plugin has
-# finished (trylast), the process leaves with pytest's exit status (5 for "no test collected"
-# included; the Makefile fails on it). Fixtures have been torn down before this point: test
-# databases are dropped and browsers stopped as usual.
-_EXIT_STATUS: list[int] = []
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    _EXIT_STATUS.append(int(exitstatus))
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config: pytest.Config) -> None:
-    if not _EXIT_STATUS or os.environ.get("HUONGNGHIEP_SLOW_EXIT"):
-        return
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(_EXIT_STATUS[-1])
