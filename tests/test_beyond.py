@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.engine import Engine
-from bot.matching.beyond import ABROAD, UNIVERSITY, VOCATIONAL, beyond_scope
+from bot.matching.beyond import ABROAD, TEACHING, UNIVERSITY, VOCATIONAL, beyond_scope
 from bot.matching.matcher import Matcher
 from bot.matching.normalize import fold
 
@@ -19,6 +19,7 @@ def test_university_and_abroad_words_are_read() -> None:
     )
     assert beyond_scope(fold("Học bổng du học Úc toàn phần")) == ("du_hoc", "du hoc")
     assert beyond_scope(fold("điểm chuẩn ngành điều dưỡng")) == ("dai_hoc", "diem chuan")
+    assert beyond_scope(fold("nganh Sư phạm toán co nhom nganh la gi")) == ("su_pham", "su pham")
 
 
 def test_a_vocational_level_keeps_the_question() -> None:
@@ -47,7 +48,7 @@ def test_words_vocational_questions_also_use_are_not_read() -> None:
 @settings(max_examples=200, deadline=None)
 @given(
     st.text(max_size=60),
-    st.sampled_from(UNIVERSITY + ABROAD),
+    st.sampled_from(UNIVERSITY + ABROAD + TEACHING),
     st.sampled_from(VOCATIONAL),
     st.text(max_size=60),
 )
@@ -61,7 +62,7 @@ def test_a_vocational_word_always_wins(
 @given(st.text(max_size=200))
 def test_any_text_is_read_without_error(text: str) -> None:
     found = beyond_scope(fold(text))
-    assert found is None or found[0] in ("dai_hoc", "du_hoc")
+    assert found is None or found[0] in ("dai_hoc", "du_hoc", "su_pham")
 
 
 def test_the_matcher_declines_them(matcher: Matcher) -> None:
@@ -76,3 +77,16 @@ def test_the_pointer_says_where_to_ask(engine: Engine) -> None:
     assert "Đi làm nước ngoài cần học nghề, ngoại ngữ gì?" in out.suggestions
     out = engine.ask("Học thạc sĩ quản trị kinh doanh mất mấy năm?")
     assert not out.matched and "thạc sĩ" in out.answer
+
+
+def test_teacher_training_gets_its_own_pointer_not_a_trade(engine: Engine) -> None:
+    # a real reader's letter (tests/eval/real_dev.yaml) got the beauty trade's card for the
+    # weekend make-up work it mentions
+    out = engine.ask(
+        "Gần nhà có lớp học hệ thường xuyên ngành sư phạm mầm non, tôi phân vân có nên học thêm "
+        "mầm non để có nghề ổn định không. Thậm chí nếu đi dạy mầm non, cuối tuần vẫn có thể "
+        "đi trang điểm thêm."
+    )
+    assert not out.matched and "sư phạm" in out.answer and "trang điểm" not in out.answer
+    # a teacher-training college named with its level stays the bot's (the way to a level)
+    assert beyond_scope(fold("cao đẳng sư phạm có được miễn học phí không")) is None

@@ -1,12 +1,13 @@
-"""Is a question about university or study abroad, and not about vocational education?
+"""Is a question about university, study abroad or teacher training, not vocational education?
 
 Read from normalized (folded, teencode-expanded) text. Words that belong only to university
-("thạc sĩ", "điểm chuẩn", "đại học tư thục", "sinh viên đại học") or to study abroad ("du học")
-put a question beyond the bot's scope, unless it also names a vocational level or school ("trung
-cấp", "cao đẳng", "học nghề", "liên thông"…): then it is about the way from vocational education
-to university, which the bot answers. Without this, the words around them decided: "Học thạc sĩ
-quản trị kinh doanh mất mấy năm" got the trade's card, "Trường đại học tư thục học phí bao nhiêu"
-got the vocational fees, "Học bổng du học Úc" got the vocational scholarships.
+("thạc sĩ", "điểm chuẩn", "đại học tư thục", "sinh viên đại học"), to study abroad ("du học") or
+to teacher training ("sư phạm") put a question beyond the bot's scope, unless it also names a
+vocational level or school ("trung cấp", "cao đẳng", "học nghề", "liên thông"…): then it is about
+the way from vocational education to university, which the bot answers. Without this, the words
+around them decided: "Học thạc sĩ quản trị kinh doanh mất mấy năm" got the trade's card,
+"Trường đại học tư thục học phí bao nhiêu" got the vocational fees, "Học bổng du học Úc" got the
+vocational scholarships, "học sư phạm mầm non… cuối tuần đi trang điểm thêm" the beauty trade.
 
 An answer whose own phrasings use the same words is left alone (the matcher asks
 `Matcher.speaks_of`): it was written for such questions.
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 # out-of-scope topics (content/out_of_scope.yaml) whose pointer answers these questions
 UNIVERSITY_TOPIC = "dai_hoc"
 ABROAD_TOPIC = "du_hoc"
+TEACHING_TOPIC = "su_pham"
 
 UNIVERSITY = (
     "thac si",
@@ -43,6 +45,8 @@ UNIVERSITY = (
     "hoc phi dai hoc",
 )
 ABROAD = ("du hoc",)
+# teacher training: its own schools and rules ("sư phạm mầm non" got the beauty trade's card)
+TEACHING = ("su pham",)
 # a vocational level, school or path named: the question is the bot's
 VOCATIONAL = (
     "trung cap",
@@ -75,6 +79,9 @@ def beyond_scope(normalized: str) -> tuple[str, str] | None:
     found = _has(padded, ABROAD)
     if found:
         return ABROAD_TOPIC, found
+    found = _has(padded, TEACHING)
+    if found:
+        return TEACHING_TOPIC, found
     return None
 
 
