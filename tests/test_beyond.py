@@ -62,7 +62,7 @@ def test_a_vocational_word_always_wins(
 @given(st.text(max_size=200))
 def test_any_text_is_read_without_error(text: str) -> None:
     found = beyond_scope(fold(text))
-    assert found is None or found[0] in ("dai_hoc", "du_hoc", "su_pham")
+    assert found is None or found[0] in ("dai_hoc", "du_hoc", "su_pham", "ho_tro_pho_thong")
 
 
 def test_the_matcher_declines_them(matcher: Matcher) -> None:
@@ -90,3 +90,31 @@ def test_teacher_training_gets_its_own_pointer_not_a_trade(engine: Engine) -> No
     assert not out.matched and "sư phạm" in out.answer and "trang điểm" not in out.answer
     # a teacher-training college named with its level stays the bot's (the way to a level)
     assert beyond_scope(fold("cao đẳng sư phạm có được miễn học phí không")) is None
+
+
+def test_a_named_university_and_its_admission_are_beyond() -> None:
+    assert beyond_scope(fold("hạn nộp hồ sơ ứng tuyển đại học công nghệ là khi nào")) == (
+        "dai_hoc",
+        "ung tuyen dai hoc",
+    )
+    # the way from a vocational level to university stays the bot's
+    assert beyond_scope(fold("học trung cấp xong xét tuyển đại học bách khoa được không")) is None
+
+
+def test_a_pupils_scholarship_or_meals_are_beyond_but_not_school_fees() -> None:
+    asked = "Học sinh trường THPT chuyên có được xét cấp học bổng khuyến khích không?"
+    assert beyond_scope(fold(asked)) == ("ho_tro_pho_thong", "truong thpt")
+    for text in (
+        "học phí trường THPT công lập có được miễn không",  # public THPT against trung cấp
+        "học sinh THPT đi học nghề có được học bổng không",  # a vocational path named
+        "học bổng học nghề cho người dân tộc",
+    ):
+        assert beyond_scope(fold(text)) is None, text
+
+
+def test_the_matcher_declines_a_pupils_scholarship(engine: Engine) -> None:
+    # written out: the normalizer reads "trung học phổ thông" as "thpt"
+    out = engine.ask(
+        "Học sinh trường trung học phổ thông chuyên có được học bổng khuyến khích không?"
+    )
+    assert not out.matched and "học sinh phổ thông" in out.answer

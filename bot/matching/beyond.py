@@ -43,10 +43,46 @@ UNIVERSITY = (
     "dai hoc cong lap",
     "dai hoc quoc gia",
     "hoc phi dai hoc",
+    # a university named by its field, or its admission ("hạn nộp hồ sơ ứng tuyển đại học công
+    # nghệ" got the vocational admission dates): none of these is a vocational school
+    "xet tuyen dai hoc",
+    "ung tuyen dai hoc",
+    "tuyen sinh dai hoc",
+    "dai hoc bach khoa",
+    "dai hoc cong nghe",
+    "dai hoc kinh te",
+    "dai hoc ngoai thuong",
+    "dai hoc thuong mai",
+    "dai hoc ngan hang",
+    "dai hoc luat",
+    "dai hoc y",
+    "dai hoc xay dung",
+    "dai hoc giao thong",
+    "dai hoc nong lam",
+    "dai hoc thuy loi",
+    "dai hoc fpt",
 )
 ABROAD = ("du hoc",)
 # teacher training: its own schools and rules ("sư phạm mầm non" got the beauty trade's card)
 TEACHING = ("su pham",)
+# a pupil of a general school asking for a scholarship or meals: the bot's answers on these are
+# for vocational learners ("học sinh trường THPT chuyên có được học bổng khuyến khích không" got
+# the vocational scholarships); school fees stay the bot's (public THPT against trung cấp)
+GENERAL_SCHOOL_TOPIC = "ho_tro_pho_thong"
+GENERAL_SCHOOL = (
+    "hoc sinh thpt",
+    "truong thpt",
+    "thpt chuyen",
+    "truong chuyen",
+    "hoc sinh thcs",
+    "truong thcs",
+    "hoc sinh pho thong",
+    "hoc sinh tieu hoc",
+    "truong tieu hoc",
+    "mau giao",
+    "mam non",
+)
+PUPIL_SUPPORT = ("hoc bong", "tien an", "ho tro an", "ho tro gao", "tro cap an")
 # a vocational level, school or path named: the question is the bot's
 VOCATIONAL = (
     "trung cap",
@@ -82,6 +118,9 @@ def beyond_scope(normalized: str) -> tuple[str, str] | None:
     found = _has(padded, TEACHING)
     if found:
         return TEACHING_TOPIC, found
+    found = _has(padded, GENERAL_SCHOOL)
+    if found and _has(padded, PUPIL_SUPPORT):
+        return GENERAL_SCHOOL_TOPIC, found
     return None
 
 
