@@ -41,18 +41,24 @@ class FixedClock:
         return self.current
 
 
-@pytest.fixture(autouse=True)
-def _forget_apps() -> Iterator[None]:
+def forget_apps() -> None:
     """aiohttp caches each app's middleware chain keyed by the app (1024 entries, module-wide):
     every app a test made stayed alive with its engine, catalog and care rules, and the suite
-    grew to 9 GB with set-ups of 20-30 s (the collector walking it all). Forgotten after each test;
-    one process serves one app, so the bot itself never fills it."""
-    yield
+    grew to 9 GB with set-ups of 20-30 s (the collector walking it all). One process serves one
+    app, so the bot itself never fills it. tests/test_suite_memory.py fails if aiohttp renames
+    it."""
     from aiohttp import web_app
 
     cached = getattr(web_app, "_cached_build_middleware", None)
     if cached is not None:
         cached.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _forget_apps() -> Iterator[None]:
+    """Every test's apps are forgotten after it (see forget_apps)."""
+    yield
+    forget_apps()
 
 
 @pytest.fixture(scope="session")
