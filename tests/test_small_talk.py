@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.catalog import Catalog
 from bot.core.engine import Engine
-from bot.core.flows.small_talk import asks_for_a_call, thanks_only
+from bot.core.flows.small_talk import asks_for_a_call, greeting_only, thanks_only
 from bot.core.memory import MemoryConversationStore
 from bot.core.messages import Inbound
 from bot.matching.matcher import Matcher
@@ -103,3 +103,15 @@ async def test_household_step_says_what_applies_first(engine: Engine) -> None:
     side = text.index("hộ được UBND xã/phường nơi cư trú xác nhận")
     question = text.index("Gia đình bạn có thuộc một trong các hộ sau không?")
     assert applies < side < question
+
+
+def test_a_greeting_with_whom_it_greets_is_a_greeting_and_a_question_is_not() -> None:
+    for text in (
+        "chao ad",
+        "Xin chào, cho tôi hỏi một chút được không ạ?",
+        "hello mn oi",
+        "Hi bot",
+    ):
+        assert greeting_only(text), text
+    for text in ("chao ad, hoc phi bn", "chào buổi sáng, học nghề gì", "ad oi", "cho em hoi", ""):
+        assert not greeting_only(text), text

@@ -2,7 +2,8 @@
 
 Read from typed text that no flow's question took, through the flows' command hook:
 - thanks in a few extra words the matcher is unsure of ("ok bro thanks" got "Ý bạn là…?"):
-  the engine's own thanks;
+  the engine's own thanks; a greeting with whom it greets ("chao ad", "Xin chào, cho tôi hỏi
+  một chút được không ạ?"): the engine's own greeting;
 - a phone number with a request to be called ("0912.345.678 goi cho e nhe"): the bot calls
   nobody; the reply says so and offers the intention survey, where a student chooses a school
   and agrees to send it their number. The number in that message is not kept: the payload does
@@ -44,6 +45,13 @@ _FILLERS = frozenset(
     "a ah ak nhieu lam you u e em minh toi chau con nhe nhiu much so very thi roi hieu".split()
 )
 _THANKS = frozenset("thanks thank thankss tks thx camon cmon".split())
+# a greeting with whom it greets and a "may I ask" ("chao ad", "Xin chào, cho tôi hỏi một chút
+# được không ạ?" got "chưa trả lời được": a reviewer); the engine's own list has the bare words
+_GREETINGS = frozenset("hi hello helo hellu alo allo hey halo chao".split())
+_GREETING_FILLERS = frozenset(
+    "xin ad admin ban bot oi a ah ak nhe nha nhen moi nguoi mn ca cac anh chi em minh toi chau "
+    "con co thay buoi sang trua chieu cho hoi mot chut ti xiu duoc dc khong ko k hk voi".split()
+)
 _THANKS_PAIRS = (("cam", "on"), ("cam", "ta"))
 _CALL_WORDS = (
     "goi cho",
@@ -80,6 +88,15 @@ def thanks_only(text: str) -> bool:
         rest.append(folded[i])
         i += 1
     return thanked and all(w in _THANKS or w in _FILLERS for w in rest)
+
+
+def greeting_only(text: str) -> bool:
+    """Whether a message is a greeting with whom it greets and "may I ask", and nothing else."""
+    folded = [w.text for w in words(text)]
+    if not folded or len(folded) > MAX_WORDS + 2:
+        return False
+    greeted = any(w in _GREETINGS for w in folded)
+    return greeted and all(w in _GREETINGS or w in _GREETING_FILLERS for w in folded)
 
 
 def asks_for_a_call(text: str) -> bool:
@@ -124,6 +141,8 @@ class SmallTalk(Flow):
                 return "thanks"
         if _flow_running(state):
             return None
+        if greeting_only(text):
+            return "start"
         if asks_for_a_call(text):
             return CALL
         if places or (isinstance(previous, dict) and previous.get("places")):
