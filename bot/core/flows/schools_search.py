@@ -75,6 +75,14 @@ NOT_A_SEARCH = (
     "co tot",
     "tai sao",
     "vi sao",
+    # whether a school is real and licensed ("Trường Trung cấp … Sài Gòn có lừa đảo không" got
+    # the city's list: a reviewer); the answer on checking a school's licence says how
+    "lua dao",
+    "co that",
+    "cap phep",
+    "giay phep",
+    "co phep",
+    "hop phap",
 )
 # schoolfix: words around a place that ask nothing else ("em ở Hà Tĩnh muốn học nghề"): a message
 # of these and one province (or former district) asks for that province's schools (normalized)
