@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bot.catalog import Catalog
 from bot.core.engine import Engine
+from bot.core.flows.answers import mood_only
 from bot.core.flows.small_talk import asks_for_a_call, greeting_only, thanks_only
 from bot.core.memory import MemoryConversationStore
 from bot.core.messages import Inbound
@@ -115,3 +116,11 @@ def test_a_greeting_with_whom_it_greets_is_a_greeting_and_a_question_is_not() ->
         assert greeting_only(text), text
     for text in ("chao ad, hoc phi bn", "chào buổi sáng, học nghề gì", "ad oi", "cho em hoi", ""):
         assert not greeting_only(text), text
+
+
+def test_a_passing_mood_is_read_and_look_alike_words_are_not() -> None:
+    for text in ("em buồn lắm", "buon qua", "chán quá đi", "e cô đơn lắm"):
+        assert mood_only(text), text
+    for text in ("chăn nuôi", "học buôn bán", "buồn ngủ quá", "chan dung nghe dien", ""):
+        assert not mood_only(text), text
+    assert not mood_only("em buồn vì điểm kém, học nghề nào thì có nhiều việc làm hơn ạ")  # long

@@ -20,6 +20,22 @@ from bot.matching.normalize import fold
 # answer (or, where the list has none, whom to ask there)
 SCHOOL_FINDER = "faq:tim_truong_gan_nha"
 _VOCATIONAL = ("truong nghe", "cao dang", "trung cap", "so cap", "hoc nghe", "day nghe")
+# a short message of a passing mood that nothing answers ("em buồn lắm" got "chưa trả lời
+# được": a reviewer) gets the answer on such moods; signs of distress reach the care answer
+# before any of this (content/safety.yaml)
+MOOD_TOPIC = "chan_nan"
+_MOODS = ("buon", "chan", "met moi", "lo lang", "ap luc", "cang thang", "co don", "stress")
+_NOT_MOODS = (
+    "buon ban",
+    "buon ngu",
+    "buon cuoi",
+    "chan nuoi",
+    "chan doan",
+    "chan thanh",
+    "chan dung",
+    "chan chinh",
+)
+MOOD_WORDS = 8
 
 
 class CatalogAnswers:
@@ -84,7 +100,7 @@ class CatalogAnswers:
         province = self._schools_asked_in(text)
         if province is not None:
             return Reply(self.catalog.text(T.NO_SCHOOLS_IN_PROVINCE, province=province.name), ())
-        ident = self.matcher.beyond(text)
+        ident = self.matcher.beyond(text) or (MOOD_TOPIC if mood_only(text) else None)
         if ident is None:
             ranked = self.matcher.rank(text, limit=1)
             if not ranked or not ranked[0].id.startswith(OUT_OF_SCOPE):
@@ -166,3 +182,14 @@ class CatalogAnswers:
                 unique.append(button)
         # a card stays a card (title, source) with the notes added
         return replace(reply, text="\n\n".join(lines), buttons=(*unique[:4], *reply.buttons))
+
+
+def mood_only(text: str) -> bool:
+    """A short message that speaks of a passing mood ("em buồn lắm", "chán quá đi")."""
+    folded = fold(text)
+    if not folded or len(folded.split()) > MOOD_WORDS:
+        return False
+    padded = f" {folded} "
+    if any(f" {w} " in padded for w in _NOT_MOODS):
+        return False
+    return any(f" {w} " in padded for w in _MOODS)
