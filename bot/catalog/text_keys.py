@@ -40,6 +40,7 @@ class T:
     SCHOOL_LEVELS = "school_levels"
     SCHOOL_TRADES = "school_trades"
     SCHOOL_CONTACT = "school_contact"
+    SCHOOL_OLD_ADDRESS = "school_old_address"
     SCHOOL_EXAMPLE_CONTACT = "school_example_contact"
     SCHOOL_UNVERIFIED = "school_unverified"
     SCHOOL_EXAMPLE = "school_example"

@@ -117,7 +117,8 @@ class SchoolsFlow(Flow):
         queries = self.directory.search(folded)
         query = queries[0] if queries else None
         school = self.directory.school_named(folded)
-        if school is not None and (query is None or query.trade is None):
+        named_only = school is not None and not self.directory.trade_beside_name(folded, school)
+        if school is not None and (query is None or query.trade is None or named_only):
             return f"school:{school.id}"
         if query is not None and query.trade and not (query.province or query.level):
             # province (W7): where to study it, in the province the user gave before

@@ -289,6 +289,15 @@ class Directory:
                 return self.catalog.schools[school_id]
         return None
 
+    def trade_beside_name(self, folded: str, school: School) -> bool:
+        """Whether a trade is named outside the school's own name ("Trường Cao đẳng Công nghệ
+        và Du lịch" names no trade: "du lịch" is its name's; "… Du lịch có dạy hàn không" does)."""
+        text = f" {self.normalize(folded)} "
+        for name, school_id in self._names:
+            if school_id == school.id:
+                text = text.replace(f" {name} ", " ")
+        return any(_has(text.strip(), w) for w, _ in self._trade_words)
+
     def search(self, folded: str) -> list[Query]:
         """The search a message asks for, in each province it names (schoolfix2: with the
         former place named), or [] when it asks something else."""

@@ -10,6 +10,7 @@ from bot.catalog.text_keys import T
 from bot.core.flows.schools_places import first, resolve, sentence
 from bot.core.flows.schools_search import Directory, Found, Query
 from bot.core.messages import Button, Reply
+from bot.matching.normalize import fold
 
 if TYPE_CHECKING:  # render imports this module
     from bot.core.flows.render import Renderer
@@ -48,7 +49,12 @@ def school_card(r: Renderer, school: School, receives: bool) -> Reply:
     else:
         lines.append(r.t(T.DIR_NO_TRADES))
     contact = school.contact
-    bits = [b for b in (contact.address, contact.phone, contact.website) if b]
+    address = contact.address
+    # an address in the former province's units ("Phường 7, Thành phố Tân An, Long An"): said,
+    # so it is not read as today's (a reviewer)
+    if former and address and fold(former) in fold(address):
+        address += " " + r.t(T.SCHOOL_OLD_ADDRESS)
+    bits = [b for b in (address, contact.phone, contact.website) if b]
     if bits:
         key = T.SCHOOL_EXAMPLE_CONTACT if contact.example else T.SCHOOL_CONTACT
         lines.append(r.t(key, contact=" · ".join(bits)))
