@@ -36,6 +36,8 @@ def test_teencode_tokens_expand(catalog: Catalog) -> None:
     norm = normalizer_for(catalog)
     assert norm("hp tc co dc mien ko") == "hoc phi trung cap co duoc mien khong"
     assert norm("hoc phí CĐ") == "hoc phi cao dang"
+    # "nvqs" missing its last letter (a reviewer's "nhận lệnh khám nvq rồi thì sao")
+    assert norm("kham nvq") == norm("kham nvqs") == "kham nghia vu quan su"
 
 
 def test_whom_a_message_is_addressed_to_is_no_word_of_it(catalog: Catalog) -> None:
