@@ -117,8 +117,11 @@ class SchoolsFlow(Flow):
         queries = self.directory.search(folded)
         query = queries[0] if queries else None
         school = self.directory.school_named(folded)
-        named_only = school is not None and not self.directory.trade_beside_name(folded, school)
-        if school is not None and (query is None or query.trade is None or named_only):
+        if school is not None and (
+            query is None
+            or query.trade is None
+            or not self.directory.trade_beside_name(folded, school)  # the trade is its name's
+        ):
             return f"school:{school.id}"
         if query is not None and query.trade and not (query.province or query.level):
             # province (W7): where to study it, in the province the user gave before
