@@ -49,8 +49,9 @@ _THANKS = frozenset("thanks thank thankss tks thx camon cmon".split())
 # được không ạ?" got "chưa trả lời được": a reviewer); the engine's own list has the bare words
 _GREETINGS = frozenset("hi hello helo hellu alo allo hey halo chao".split())
 _GREETING_FILLERS = frozenset(
-    "xin ad admin ban bot oi a ah ak nhe nha nhen moi nguoi mn ca cac anh chi em minh toi chau "
-    "con co thay buoi sang trua chieu cho hoi mot chut ti xiu duoc dc khong ko k hk voi".split()
+    "xin ad admin ban bot oi a ah ak nhe nha nhen moi nguoi mn ca cac anh chi em e mk mik minh "
+    "toi chau con co thay buoi sang trua chieu cho hoi mot chut ti xiu duoc dc khong ko k hk "
+    "voi".split()
 )
 _THANKS_PAIRS = (("cam", "on"), ("cam", "ta"))
 _CALL_WORDS = (
