@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -151,10 +151,12 @@ def test_requests_in_a_sentence_are_the_short_commands() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=400))
+@example("XOADULIEU")  # Telegram's /xoadulieu typed as a word: CI's hypothesis once found it
 def test_hostile_text_is_never_read_as_a_deletion_or_a_parent_without_saying_so(raw: str) -> None:
     folded = fold(raw)
     if command(folded, WORDS) == DELETE:
-        assert "xoa" in wish(folded).split()
+        # "xóa" said as a word, or the bot's own Telegram command (bot/channels/telegram.py)
+        assert "xoa" in wish(folded).split() or wish(folded) == "xoadulieu"
     if parent_helping(folded):
         assert any(w in folded.split() for w in ("chau", "con", "be"))
 
