@@ -235,6 +235,10 @@ def evaluate(
 # -- care sets ----------------------------------------------------------------------------------
 
 
+# kinds of the care sets' labels that the calmer answer may be given to
+EVERYDAY_KINDS = frozenset({"pressure", "unknown"})
+
+
 @dataclass(frozen=True)
 class CareMessage:
     """One message of a care set: whether it needs the care answer, and its kind."""
@@ -250,6 +254,8 @@ class CareReport:
 
     total: dict[tuple[bool, str], int] = field(default_factory=dict)  # (care, kind) -> count
     flagged: dict[tuple[bool, str], int] = field(default_factory=dict)
+    # kind -> messages needing care that got the calmer answer for everyday pressure
+    calmer: dict[str, int] = field(default_factory=dict)
     misses: list[CareMessage] = field(default_factory=list)  # wrong either way
 
     def count(self, care: bool, flagged: bool = False) -> int:
@@ -281,6 +287,13 @@ class CareReport:
                 for (needs, kind), n in self.total.items()
                 if needs == care
             ]
+        # a message labelled with a kind of danger must never get the calmer answer
+        heard = self.count(True, flagged=True)
+        other = sum(n for kind, n in self.calmer.items() if kind not in EVERYDAY_KINDS)
+        lines.append(
+            f"calmer answer: {sum(self.calmer.values())} of {heard} heard"
+            f" (labelled with another kind than pressure: {other})"
+        )
         return "\n".join(lines)
 
 
@@ -307,8 +320,11 @@ def evaluate_care(detector: CareDetector, messages: list[CareMessage]) -> CareRe
     for message in messages:
         key = (message.care, message.kind)
         report.total[key] = report.total.get(key, 0) + 1
-        hit = detector.detect(message.q) is not None
+        found = detector.detect(message.q)
+        hit = found is not None
         report.flagged[key] = report.flagged.get(key, 0) + hit
+        if found is not None and message.care and detector.everyday(message.q, found):
+            report.calmer[message.kind] = report.calmer.get(message.kind, 0) + 1
         if hit != message.care:
             report.misses.append(message)
     return report

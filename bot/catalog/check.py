@@ -313,6 +313,17 @@ def _safety(catalog: Catalog) -> list[Problem]:
     for index, text in enumerate(examples.care):
         if detector.detect(text) is None:
             out.append(Problem("safety.yaml", f"examples.care[{index}]", "no care answer"))
+    for name, texts, calm in (
+        ("everyday", examples.everyday, True),
+        ("not_everyday", examples.not_everyday, False),
+    ):
+        for index, text in enumerate(texts):
+            hit = detector.detect(text)
+            if hit is None:
+                out.append(Problem("safety.yaml", f"examples.{name}[{index}]", "no care answer"))
+            elif (detector.everyday(text, hit) is not None) != calm:
+                why = "the full care answer" if calm else "the calmer care answer"
+                out.append(Problem("safety.yaml", f"examples.{name}[{index}]", why))
     for index, text in enumerate(examples.not_care):
         hit = detector.detect(text)
         if hit is not None:

@@ -342,6 +342,29 @@ class SafetyExamples(Model):
 
     care: list[str] = Field(default_factory=list)
     not_care: list[str] = Field(default_factory=list)
+    everyday: list[str] = Field(default_factory=list)  # care, with the calmer answer
+    not_everyday: list[str] = Field(default_factory=list)  # care, never the calmer answer
+
+
+class EverydayTopic(Model):
+    """A study choice everyday pressure may be about, and the answer it is offered."""
+
+    offer: str = Field(pattern=r"^faq:[a-z0-9_]+$")
+    patterns: list[str] = Field(min_length=1)
+
+    _patterns = field_validator("patterns")(_check_patterns)
+
+
+class SafetyEveryday(Model):
+    """When a message heard with care gets the calmer answer: everyday pressure over a study
+    choice, no danger (content/safety.yaml explains the rule)."""
+
+    longest: int = Field(default=200, ge=20, le=1000)
+    pressure: list[str] = Field(default_factory=list)
+    topics: list[EverydayTopic] = Field(default_factory=list)
+    veto: list[str] = Field(default_factory=list)
+
+    _patterns = field_validator("pressure", "veto")(_check_patterns)
 
 
 class Safety(Model):
@@ -365,6 +388,7 @@ class Safety(Model):
     # folded phrases saying the danger is happening now ("dang chay mau"): the care answer then
     # opens with 115/113 (bot/core/care.py); they decide nothing about whether care is given
     now: list[str] = Field(default_factory=list)
+    everyday: SafetyEveryday = Field(default_factory=SafetyEveryday)
     # the learned model, read from content/care_model.json by load_catalog (never from YAML)
     learned: CareModel | None = Field(default=None, exclude=True)
 
@@ -398,6 +422,11 @@ class Safety(Model):
             ("writer", self.writer),
             ("question_frames", self.question_frames),
             ("mention_frames", self.mention_frames),
+            ("everyday.pressure", self.everyday.pressure),
+            ("everyday.veto", self.everyday.veto),
+        ]
+        groups += [
+            (f"everyday.topics[{i}]", t.patterns) for i, t in enumerate(self.everyday.topics)
         ]
         for section, patterns in groups:
             for number, source in enumerate(patterns):

@@ -167,6 +167,9 @@ class T:
     CARE_SURVEY_KEPT = "care_survey_kept"
     CARE_AFTER = "care_after"
     CARE_CONTINUE = "care_continue"
+    # the calmer care answer for everyday pressure over a study choice (content/safety.yaml)
+    CARE_EVERYDAY = "care_everyday"
+    CARE_EVERYDAY_HELP = "care_everyday_help"
     # issue 9 part 7 (outbox-export): a school's staff group is told a lead was withdrawn
     STAFF_LEAD_WITHDRAWN = "staff_lead_withdrawn"
     STAFF_LEAD_ERASED = "staff_lead_erased"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
-from bot.core.care import care_text
+from bot.core.care import care_text, grade
 from bot.core.flows.answers import CatalogAnswers
 from bot.core.messages import Button, Reply, clean_input
 from bot.core.ports import ConversationState
@@ -129,8 +129,9 @@ def ask(catalog: Catalog, care: CareDetector, answers: CatalogAnswers, text: str
     text = clean_input(text)  # what Inbound does for every channel
     hit = care.detect(text)
     if hit is not None:
-        now = care.happening_now(text)
-        return AskResult(False, None, 0.0, care_text(catalog, hit, now=now), [])
+        graded = grade(care, text, hit)
+        said = care_text(catalog, hit, now=graded.now, everyday=graded.offer is not None)
+        return AskResult(False, None, 0.0, said, [])
     result = answers.match(text)
     if isinstance(result, Match):
         reply = answers.reply(text, result)

@@ -13,12 +13,12 @@ import logging
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.core import care_after
-from bot.core.care import care_follow_reply, care_reply, care_text
+from bot.core.care import RESUME, care_follow_reply, care_reply, care_text, grade
 from bot.core.flows.base import FlowRegistry, Turn
 from bot.core.flows.handoff import HandoffFlow
 from bot.core.flows.render import Renderer
-from bot.core.messages import Reply
-from bot.matching.care import CareHit
+from bot.core.messages import Button, Reply
+from bot.matching.care import CareDetector, CareHit
 
 log = logging.getLogger(__name__)
 
@@ -26,19 +26,29 @@ log = logging.getLogger(__name__)
 class CareTurns:
     """Care replies within one turn, with the flows they pause and the counsellor they offer."""
 
-    def __init__(self, catalog: Catalog, flows: FlowRegistry, renderer: Renderer) -> None:
+    def __init__(
+        self, catalog: Catalog, care: CareDetector, flows: FlowRegistry, renderer: Renderer
+    ) -> None:
         self.catalog = catalog
+        self.care = care
         self.flows = flows
         self.renderer = renderer
 
-    async def answer(self, hit: CareHit, turn: Turn, now: bool, text: str) -> list[Reply]:
+    async def answer(self, hit: CareHit, turn: Turn, text: str) -> list[Reply]:
         """The care answer, with "continue" when a flow waits and a counsellor when one can be
-        reached; `now` when the danger is happening now (the emergency numbers first)."""
+        reached; the emergency numbers first when the danger is happening now; the calmer answer,
+        with the topic it is about, to everyday pressure over a study choice."""
         state = turn.state
+        graded = grade(self.care, text, hit)
+        now = graded.now
         # the kind and the patterns of content/safety.yaml that matched, never the message; INFO,
         # not WARNING: `huongnghiep chat` shows warnings in the terminal the child is typing in
         log.info(
-            "care answer kind=%s score=%d", hit.kind, hit.score, extra={"evidence": hit.evidence}
+            "care answer kind=%s score=%d everyday=%s",
+            hit.kind,
+            hit.score,
+            graded.offer is not None,
+            extra={"evidence": hit.evidence},
         )
         handoff = self.flows.find(HandoffFlow)
         if await handoff.care_heard(turn, text):
@@ -48,12 +58,27 @@ class CareTurns:
         resume = self.flows.resume_button(state)
         home = self.renderer.home_button()
         person = await handoff.care_button()
-        if resume is None:
-            return [care_reply(self.catalog, hit, home, False, now=now, counsellor=person)]
-        waiting = resume.payload
+        offer = self._offer(graded.offer)
+        waiting = resume.payload if resume is not None else None
         return [
-            care_reply(self.catalog, hit, home, True, resume=waiting, now=now, counsellor=person)
+            care_reply(
+                self.catalog,
+                hit,
+                home,
+                waiting is not None,
+                resume=waiting or RESUME,
+                now=now,
+                counsellor=person,
+                offer=offer,
+            )
         ]
+
+    def _offer(self, payload: str | None) -> Button | None:
+        """The button to the topic everyday pressure is about, when the catalog has it."""
+        if payload is None:
+            return None
+        label = self.renderer.label_for(payload)
+        return Button(label, payload) if label else None
 
     async def follow(self, turn: Turn, text: str) -> list[Reply]:
         """A message right after a care answer: still here, the help lines, the way back;

@@ -98,7 +98,7 @@ class Engine:
         self.answers = CatalogAnswers(catalog, matcher, self.menus, self.provinces, self.clock)
         self.care = CareDetector(catalog.safety)
         self._handoff = self.flows.find(HandoffFlow)
-        self._cared = CareTurns(catalog, self.flows, self.renderer)
+        self._cared = CareTurns(catalog, self.care, self.flows, self.renderer)
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one action; actions of one user are processed one at a time, in order.
@@ -171,7 +171,7 @@ class Engine:
         hit = self.care.detect(text)  # before anything: flows, commands, button numbers, length
         asker.heard(state, text)  # a parent who says so is addressed as "anh/chị"
         if hit is not None:
-            return await self._cared.answer(hit, turn, self.care.happening_now(text), text)
+            return await self._cared.answer(hit, turn, text)
         active = self.flows.active(state)
         # the messages right after a care answer; what the child writes to a counsellor (the
         # handoff waits for it) goes to the counsellor

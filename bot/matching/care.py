@@ -52,6 +52,16 @@ def scanned(text: str) -> str:
     return text[:half] + "\n" + text[-half:]
 
 
+def _found(patterns: list[Pattern], tokens: list[Token]) -> bool:
+    """Whether one of the patterns matches somewhere in the tokens."""
+    present = frozenset(t.text for t in tokens)
+    return any(
+        pattern.possible(present) and match_at(pattern, tokens, start) is not None
+        for pattern in patterns
+        for start in range(len(tokens))
+    )
+
+
 def _bare(text: str) -> str:
     """Text without emoji variation selectors, so "☠️" and "☠" are one mark."""
     return text.replace("\ufe0f", "").replace("\ufe0e", "")
@@ -144,6 +154,14 @@ class CareDetector:
                 pattern = parse_pattern(source, classes)
                 for word in pattern.first_words():
                     self._blockers[word].append((pattern, kinds))
+        daily = safety.everyday
+        self._everyday_longest = daily.longest
+        self._everyday_pressure = [parse_pattern(p, classes) for p in daily.pressure]
+        self._everyday_veto = [parse_pattern(p, classes) for p in daily.veto]
+        self._everyday_topics = [
+            (topic.offer, [parse_pattern(p, classes) for p in topic.patterns])
+            for topic in daily.topics
+        ]
         frames = [(WRITER, safety.writer), (QUESTION, safety.question_frames)]
         frames.append((MENTION, safety.mention_frames))
         for role, sources in frames:
@@ -161,6 +179,24 @@ class CareDetector:
         phrase of safety.yaml, on whole folded words. It decides only how the care answer opens."""
         folded = f" {fold(scanned(text))} "
         return any(phrase in folded for phrase in self._now)
+
+    def everyday(self, text: str, hit: CareHit) -> str | None:
+        """For a message heard with care: the payload of the topic to offer when it speaks of
+        everyday pressure over a study choice and of no danger (the calmer answer; the rule is
+        content/safety.yaml's `everyday`), else None (the full care answer)."""
+        if len(text) > self._everyday_longest or hit.evidence[:1] == (f"emoji:{hit.kind}",):
+            return None
+        if self.happening_now(text):
+            return None
+        reading = self.analyse(text)
+        for signal in reading.signals:  # p:<kind>:<weight> of every care pattern found: weak ones
+            parts = signal.split(":")
+            if len(parts) == 3 and parts[1] in ALL_KINDS and parts[2] != "1":
+                return None
+        tokens = reading.tokens
+        if _found(self._everyday_veto, tokens) or not _found(self._everyday_pressure, tokens):
+            return None
+        return next((offer for offer, ps in self._everyday_topics if _found(ps, tokens)), None)
 
     def detect(self, text: str) -> CareHit | None:
         """A CareHit when the message should get the care answer, else None."""
