@@ -170,6 +170,10 @@ class T:
     # the calmer care answer for everyday pressure over a study choice (content/safety.yaml)
     CARE_EVERYDAY = "care_everyday"
     CARE_EVERYDAY_HELP = "care_everyday_help"
+    # a feeling said next to a question, acknowledged before the answer (bot/core/ask.py)
+    FEELING_SAD = "feeling_sad"
+    FEELING_WORRIED = "feeling_worried"
+    FEELING_PARENT = "feeling_parent"
     # issue 9 part 7 (outbox-export): a school's staff group is told a lead was withdrawn
     STAFF_LEAD_WITHDRAWN = "staff_lead_withdrawn"
     STAFF_LEAD_ERASED = "staff_lead_erased"

@@ -11,10 +11,11 @@ from dataclasses import dataclass, replace
 from bot.catalog import Catalog
 from bot.catalog.text_keys import T
 from bot.core.care import care_text, grade
-from bot.core.flows.answers import CatalogAnswers
+from bot.core.flows.answers import CatalogAnswers, mood_only
 from bot.core.messages import Button, Reply, clean_input
 from bot.core.ports import ConversationState
 from bot.matching.care import CareDetector
+from bot.matching.feelings import Feeling, feeling
 from bot.matching.followup import InContext, is_follow_up
 from bot.matching.matcher import Match, Suggestions
 from bot.matching.normalize import fold
@@ -88,6 +89,33 @@ def answer_question(
     follows and is the turn's only one (surveyinput, review3 C2). `previous`: the FAQ answer
     just given, in whose context a follow-up is read; `parent`: a parent writes (asking back
     addresses them as "anh/chị")."""
+    found = _answered(catalog, answers, home, text, in_flow, previous, parent)
+    if found is None or in_flow:
+        return found
+    # a short mood nothing else answers gets the answer on moods (a pointer): that is heard enough
+    pointed = found.screen is None and not found.offered
+    heard = None if pointed and mood_only(text) else feeling(text)
+    if heard is None:
+        return found
+    key = T.FEELING_PARENT if parent else _FEELINGS[heard]
+    return replace(found, replies=[Reply(catalog.text(key)), *found.replies])
+
+
+# a feeling said next to a question is acknowledged before the answer (a reviewer: "em buồn lắm
+# vì bị điểm kém, học nghề có được không" got the suggestions and no word about the sadness)
+_FEELINGS: dict[Feeling, str] = {"sad": T.FEELING_SAD, "worried": T.FEELING_WORRIED}
+
+
+def _answered(
+    catalog: Catalog,
+    answers: CatalogAnswers,
+    home: Button,
+    text: str,
+    in_flow: bool,
+    previous: str | None,
+    parent: bool,
+) -> Answered | None:
+    """answer_question's replies, before any feeling is acknowledged."""
     result = answers.match(text, previous)
     if isinstance(result, Match):
         reply = answers.reply(text, result)

@@ -45,6 +45,9 @@ _SIGNS = tuple(
         "vo chong toi",
         "gia dinh toi co chau",
         "cho chau nha",
+        "lo cho chau",
+        "toi lo cho con",
+        "toi rat lo cho con",
     )
 )
 

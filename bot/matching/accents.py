@@ -21,7 +21,7 @@ Key = tuple[str, str]  # (folded syllable, its marks sorted)
 TYPED_SHARE = 0.6
 
 
-def _syllables(text: str) -> list[str]:
+def syllables(text: str) -> list[str]:
     """Lowercase words of letters (digits and punctuation split them)."""
     out: list[str] = []
     word: list[str] = []
@@ -54,7 +54,7 @@ def key(syllable: str) -> Key:
 def typed(text: str) -> list[Key]:
     """The syllables of a message that are evidence of how it was meant: all of them when the
     message is written with diacritics, else only those that carry marks."""
-    keys = [key(s) for s in _syllables(text)]
+    keys = [key(s) for s in syllables(text)]
     marked = [k for k in keys if k[1]]
     if keys and len(marked) >= TYPED_SHARE * len(keys):
         return keys
@@ -69,7 +69,7 @@ class Spellings:
         for texts in targets_texts:
             seen: dict[str, set[str]] = defaultdict(set)
             for text in texts:
-                keys = [key(s) for s in _syllables(text)]
+                keys = [key(s) for s in syllables(text)]
                 marked = sum(1 for k in keys if k[1])
                 if keys and marked >= TYPED_SHARE * len(keys):  # a phrasing with diacritics
                     for base, marks in keys:

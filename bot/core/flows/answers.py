@@ -12,6 +12,7 @@ from bot.core.flows.schools_search import NOT_A_SEARCH
 from bot.core.messages import Button, Reply
 from bot.core.ports import Clock
 from bot.matching.entities import ProvinceIndex
+from bot.matching.feelings import feeling
 from bot.matching.followup import in_context
 from bot.matching.matcher import OUT_OF_SCOPE, Match, Matcher, Suggestions
 from bot.matching.normalize import fold
@@ -24,17 +25,6 @@ _VOCATIONAL = ("truong nghe", "cao dang", "trung cap", "so cap", "hoc nghe", "da
 # được": a reviewer) gets the answer on such moods; signs of distress reach the care answer
 # before any of this (content/safety.yaml)
 MOOD_TOPIC = "chan_nan"
-_MOODS = ("buon", "chan", "met moi", "lo lang", "ap luc", "cang thang", "co don", "stress")
-_NOT_MOODS = (
-    "buon ban",
-    "buon ngu",
-    "buon cuoi",
-    "chan nuoi",
-    "chan doan",
-    "chan thanh",
-    "chan dung",
-    "chan chinh",
-)
 MOOD_WORDS = 8
 
 
@@ -189,7 +179,4 @@ def mood_only(text: str) -> bool:
     folded = fold(text)
     if not folded or len(folded.split()) > MOOD_WORDS:
         return False
-    padded = f" {folded} "
-    if any(f" {w} " in padded for w in _NOT_MOODS):
-        return False
-    return any(f" {w} " in padded for w in _MOODS)
+    return feeling(text) is not None
